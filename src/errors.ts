@@ -1,0 +1,36 @@
+/**
+ * The root of weir's domain errors. Bad arguments raise built-in `TypeError`/`RangeError`;
+ * failures of weir's own machinery (state stores, checkpoints, input decoding) raise a
+ * subclass of `WeirError`, with the underlying failure as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { WeirError } from "weir";
+ * try { throw new WeirError("boom") } catch (e) { console.log(e instanceof WeirError); }
+ * ```
+ */
+export class WeirError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An element could not be processed: a missing or non-finite event time, a key function that threw, ... */
+export class InvalidElementError extends WeirError {}
+
+/** Input text could not be decoded (for example malformed NDJSON); the message names the line. */
+export class DecodeError extends WeirError {
+  /** 1-based line number of the offending input line, when known. */
+  readonly line?: number;
+  constructor(message: string, options?: { cause?: unknown; line?: number }) {
+    super(message, options);
+    if (options?.line !== undefined) this.line = options.line;
+  }
+}
+
+/** A `StateStore` operation failed. */
+export class StateStoreError extends WeirError {}
+
+/** A checkpoint could not be written, or could not be restored. */
+export class CheckpointError extends WeirError {}
