@@ -25,7 +25,8 @@
  */
 export interface Combiner<I, A, O> {
   create(): A;
-  add(acc: A, input: I): A;
+  /** Folds one element in; `timestamp` is the element's event time (used by `first`/`last`). */
+  add(acc: A, input: I, timestamp: number): A;
   merge(a: A, b: A): A;
   result(acc: A): O;
 }
