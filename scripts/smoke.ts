@@ -1,0 +1,110 @@
+// Installs the npm package the way a user gets it and checks it: `npm pack` -> install the
+// tarball into a scratch project under the OS temp folder -> import every subpath export
+// ("weir", "weir/testing", "weir/adapters/<name>") from plain Node, compare its runtime exports
+// with the TypeScript source's, and type-check a consumer against the shipped .d.ts files.
+// Needs `npm run build` first. Run: npm run test:smoke
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { expectedEntries, readJson, root } from "./export_map.ts";
+
+type Shape = Record<string, Record<string, string>>;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** `{ name: typeof value }` of a module namespace, sorted, so two builds compare as JSON. */
+function shapeOf(ns: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.keys(ns).sort().map((k) => [k, typeof ns[k]]));
+}
+
+const entries = expectedEntries();
+const specifier = (key: string) => `weir${key.slice(1)}`;
+const scratch = mkdtempSync(join(tmpdir(), "weir-smoke-"));
+const failures: string[] = [];
+
+try {
+  run("npm", ["run", "--silent", "check:exports", "--", "--built"], root);
+
+  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", scratch], root)) as [
+    { filename: string; files: { path: string }[] },
+  ];
+  const shipped = packed.files.map((f) => f.path);
+  const stray = shipped.filter((p) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(p));
+  if (stray.length > 0) failures.push(`the tarball ships files outside dist/: ${stray.join(", ")}`);
+  console.log(`packed ${packed.filename}: ${shipped.length} files`);
+
+  const app = join(scratch, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "weir-smoke", private: true, type: "module" }));
+  // Adapters import their optional peers (hono, idb, ...): install the versions weir is tested with.
+  const dev = readJson("package.json").devDependencies as Record<string, string>;
+  const peers = Object.keys((readJson("package.json").peerDependencies ?? {}) as Record<string, string>);
+  const installs = [join(scratch, packed.filename), ...peers.map((p) => `${p}@${dev[p]}`)];
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...installs], app);
+
+  // What the sources export, loaded through tsx (this process) ...
+  const expected: Shape = {};
+  for (const { key, source } of entries) {
+    expected[key] = shapeOf(await import(pathToFileURL(join(root, source)).href));
+  }
+  // ... and what the installed package exports, loaded by plain Node from node_modules/weir.
+  const probe = `const out = {};\n${
+    entries
+      .map((e, i) =>
+        `import * as m${i} from ${JSON.stringify(specifier(e.key))};\nout[${JSON.stringify(e.key)}] = m${i};`
+      )
+      .join("\n")
+  }\nconst shape = (ns) => Object.fromEntries(Object.keys(ns).sort().map((k) => [k, typeof ns[k]]));\n` +
+    `console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, ns]) => [k, shape(ns)]))));\n`;
+  writeFileSync(join(app, "probe.mjs"), probe);
+  const actual = JSON.parse(run(process.execPath, ["probe.mjs"], app)) as Shape;
+  for (const { key } of entries) {
+    const want = JSON.stringify(expected[key]);
+    const got = JSON.stringify(actual[key]);
+    if (want !== got) failures.push(`${specifier(key)} exports ${got}, the source exports ${want}`);
+    else console.log(`${specifier(key)}: ${Object.keys(expected[key]!).length} exports match the source`);
+  }
+  if (Object.keys(expected["."] ?? {}).length === 0) failures.push(`"weir" exports nothing`);
+
+  // A consumer that type-checks against the shipped declarations (NodeNext resolution, as users have).
+  const consumer = entries
+    .map((e, i) => `import * as m${i} from ${JSON.stringify(specifier(e.key))};\nexport const x${i}: object = m${i};`)
+    .join("\n");
+  writeFileSync(join(app, "consumer.ts"), consumer + "\n");
+  writeFileSync(
+    join(app, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2022", "DOM", "DOM.Iterable"],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+      },
+      files: ["consumer.ts"],
+    }),
+  );
+  try {
+    run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], app);
+    console.log(`consumer type-checks against ${entries.length} shipped .d.ts entry points`);
+  } catch (e) {
+    failures.push(
+      `a consumer does not type-check against the shipped .d.ts: ${(e as { stdout?: string }).stdout ?? e}`,
+    );
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+if (failures.length > 0) {
+  console.error(`smoke test failed:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("smoke test passed");

@@ -1,0 +1,11 @@
+/**
+ * The registry of shared scenarios that every runtime runs (Node, Chromium, workerd, Deno, Bun).
+ *
+ * Each `test/scenarios/<topic>.scenarios.ts` file is imported here and listed in `groups` as
+ * `{ group: "<topic>", scenarios: <import> }`. The runtime entry points
+ * (test/node/scenarios.test.ts, test/runtime/{browser,workerd,deno,bun}/) import only this file,
+ * so a scenario file that is not listed here runs nowhere.
+ */
+import type { ScenarioGroup } from "./_scenario.ts";
+
+export const groups: ScenarioGroup[] = [];
