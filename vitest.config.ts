@@ -20,6 +20,9 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundled up front: a dependency first discovered mid-run makes Vite re-optimize and
+        // reload the page, which fails the test files that were loading at that moment.
+        optimizeDeps: { include: ["fast-check", "idb"] },
         test: {
           name: "browser",
           include: ["test/runtime/browser/**/*.browser.test.ts"],
