@@ -1,0 +1,34 @@
+/**
+ * weir: event-time stream processing (windows, watermarks, triggers, combiners, checkpoints) on
+ * WHATWG streams, for browsers, Deno, Node, Bun and edge workers.
+ *
+ * @example
+ * ```ts
+ * import { stream, tumbling, count } from "weir";
+ * const results = stream([{ user: "a", ts: 1_000 }, { user: "a", ts: 2_500 }])
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
+ *   .keyBy((e) => e.user)
+ *   .window(tumbling(10_000))
+ *   .aggregate(count());
+ * for await (const r of results) console.log(r.key, r.window, r.value, r.pane.timing);
+ * ```
+ *
+ * @module
+ */
+export { stream, Stream, KeyedStream, WindowedStream, type StreamOptions, type AggregateValue } from "./src/pipeline/stream.ts";
+export type { StreamInput } from "./src/pipeline/from_input.ts";
+export type { Source, SourceEvent } from "./src/pipeline/source.ts";
+export type { EventTimeOptions } from "./src/operators/event_time_operator.ts";
+export type { WindowOptions, LateInfo } from "./src/operators/window_config.ts";
+export type { Window, WindowResult, PaneInfo, PaneTiming } from "./src/window/types.ts";
+export type { WindowAssigner, TumblingWindows, SlidingWindows, SessionWindows, GlobalWindows } from "./src/window/assigner.ts";
+export { tumbling } from "./src/window/tumbling.ts";
+export { sliding } from "./src/window/sliding.ts";
+export { session } from "./src/window/session.ts";
+export { global } from "./src/window/global.ts";
+export {
+  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, defaultTrigger, never, orFinally, repeatedly,
+  type Trigger, type TriggerSpec,
+} from "./src/trigger/trigger.ts";
+export * from "./src/aggregate/mod.ts";
+export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";

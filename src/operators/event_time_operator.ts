@@ -1,0 +1,150 @@
+// Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
+import { InvalidElementError } from "../errors.ts";
+import type { Batch, Operator, Output } from "./operator.ts";
+
+/** Options of `.withEventTime(getTimestamp, options)`. */
+export interface EventTimeOptions<T = unknown> {
+  /** The bound on disorder (ms): the watermark trails the largest event time seen by this much. */
+  maxOutOfOrderness: number;
+  /**
+   * After this much processing time (ms) without input, the watermark advances with the clock:
+   * W = max event time + (time idle) - maxOutOfOrderness. Off by default.
+   */
+  idleTimeout?: number;
+  /**
+   * Receives elements whose event time is missing or not a finite number. Without it such an element
+   * errors the stream with an `InvalidElementError` naming the element.
+   */
+  onInvalid?: (element: T, info: { timestamp: unknown; reason: string }) => void;
+}
+
+function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 200 ? s.slice(0, 200) + "…" : s;
+}
+
+export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
+  if (typeof o !== "object" || o === null) {
+    throw new TypeError(`Cannot assign event time as options are missing: pass { maxOutOfOrderness } (ms)`);
+  }
+  const b = o.maxOutOfOrderness;
+  if (typeof b !== "number" || !(b >= 0) || b === Infinity) {
+    throw new RangeError(`Cannot assign event time as maxOutOfOrderness must be a finite number >= 0: current value is ${String(b)}`);
+  }
+  if (o.idleTimeout !== undefined && (typeof o.idleTimeout !== "number" || !(o.idleTimeout > 0))) {
+    throw new RangeError(`Cannot assign event time as idleTimeout must be a number > 0: current value is ${String(o.idleTimeout)}`);
+  }
+}
+
+export class EventTimeOperator implements Operator {
+  readonly id: string;
+  readonly signature: string;
+  readonly #get: (v: unknown) => unknown;
+  readonly #bound: number;
+  readonly #idle: number;
+  readonly #onInvalid: EventTimeOptions["onInvalid"] | undefined;
+  #maxTs = -Infinity;
+  #srcWm = -Infinity;
+  #wm = -Infinity;
+  #lastInput = -Infinity;
+  #seen = 0;
+  #lastTick = -Infinity;
+
+  constructor(id: string, get: (v: unknown) => unknown, options: EventTimeOptions) {
+    this.id = id;
+    this.#get = get;
+    this.#bound = options.maxOutOfOrderness;
+    this.#idle = options.idleTimeout ?? Infinity;
+    this.#onInvalid = options.onInvalid;
+    this.signature = JSON.stringify({ maxOutOfOrderness: this.#bound });
+  }
+
+  data(batch: Batch, out: Output): void {
+    const { values } = batch;
+    const n = values.length;
+    const ts = new Array<number>(n);
+    const wms = new Float64Array(n);
+    const bound = this.#bound;
+    let maxTs = this.#maxTs;
+    const base = this.#wm;
+    let keep: unknown[] | null = null;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      const raw = this.#get(v);
+      const t = typeof raw === "number" ? raw : raw instanceof Date ? raw.getTime() : (raw as number);
+      if (typeof t !== "number" || !Number.isFinite(t)) {
+        this.#invalid(v, t, this.#seen + i);
+        if (keep === null) keep = values.slice(0, i);
+        continue;
+      }
+      if (keep !== null) keep.push(v);
+      const w = maxTs - bound;
+      wms[k] = w > base ? w : base;
+      ts[k++] = t;
+      if (t > maxTs) maxTs = t;
+    }
+    this.#seen += n;
+    this.#maxTs = maxTs;
+    this.#lastInput = batch.pt;
+    if (k > 0) {
+      const vs = keep ?? values;
+      out.data({ values: vs, ts: k === n ? ts : ts.slice(0, k), wm: k === n ? wms : wms.subarray(0, k), pt: batch.pt });
+    }
+    this.#update(out, batch.pt);
+  }
+
+  #invalid(v: unknown, t: unknown, index: number): void {
+    const reason = t === undefined || t === null ? "missing" : `not a finite number (${typeof t === "number" ? String(t) : typeof t})`;
+    if (this.#onInvalid) {
+      this.#onInvalid(v, { timestamp: t, reason: `event time is ${reason}` });
+      return;
+    }
+    throw new InvalidElementError(`Cannot assign event time to element #${index} as its event time is ${reason}: ${preview(v)}`);
+  }
+
+  #update(out: Output, pt: number): void {
+    this.#lastTick = pt;
+    let w = Math.max(this.#srcWm, this.#maxTs - this.#bound);
+    if (pt - this.#lastInput >= this.#idle && this.#maxTs > -Infinity) {
+      w = Math.max(w, this.#maxTs + (pt - this.#lastInput) - this.#bound);
+    }
+    if (w > this.#wm) {
+      this.#wm = w;
+      out.watermark(w, pt);
+    }
+  }
+
+  watermark(wm: number, pt: number, out: Output): void {
+    if (wm > this.#srcWm) this.#srcWm = wm;
+    this.#update(out, pt);
+  }
+
+  tick(pt: number, out: Output): void {
+    this.#update(out, pt);
+  }
+
+  nextDeadline(): number {
+    if (this.#idle === Infinity || this.#lastInput === -Infinity) return Infinity;
+    const first = this.#lastInput + this.#idle;
+    // While idle, re-evaluate the watermark every idleTimeout (at least every second).
+    return this.#lastTick < first ? first : this.#lastTick + Math.min(this.#idle, 1000);
+  }
+
+  snapshot(): unknown {
+    return { maxTs: this.#maxTs, srcWm: this.#srcWm, wm: this.#wm, seen: this.#seen };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { maxTs: number; srcWm: number; wm: number; seen: number };
+    this.#maxTs = s.maxTs;
+    this.#srcWm = s.srcWm;
+    this.#wm = s.wm;
+    this.#seen = s.seen;
+  }
+}

@@ -1,0 +1,34 @@
+// The internal protocol between operators of a job. Operators are synchronous: a job pushes one
+// frame through the whole chain before reading the next input, so a snapshot of every operator taken
+// between two frames is a consistent checkpoint (Flink's aligned barrier, trivially aligned).
+
+/** A micro-batch of elements with their event times and the watermark each was judged against. */
+export interface Batch {
+  values: unknown[];
+  /** Event time per element; null before event time is assigned. */
+  ts: ArrayLike<number> | null;
+  /** Input watermark in force for each element (a number when constant over the batch). */
+  wm: number | ArrayLike<number>;
+  /** Processing time at which the batch arrived. */
+  pt: number;
+}
+
+export interface Output {
+  data(batch: Batch): void;
+  watermark(wm: number, pt: number): void;
+}
+
+export interface Operator {
+  /** Stable id under which checkpoints store this operator's state. */
+  readonly id: string;
+  data(batch: Batch, out: Output): void;
+  watermark(wm: number, pt: number, out: Output): void;
+  /** Processing time has advanced to `pt` (timers may be due). */
+  tick(pt: number, out: Output): void;
+  /** The next processing time at which `tick` has work to do, or Infinity. */
+  nextDeadline(): number;
+  snapshot(): unknown;
+  restore(state: unknown): void;
+  /** A description of the operator's configuration; restoring into a different one fails. */
+  readonly signature: string;
+}

@@ -1,0 +1,127 @@
+import type { Combiner } from "../aggregate/combiner.ts";
+import { defaultTrigger, never, repeatedly, afterCount, type Trigger, type TriggerSpec } from "../trigger/trigger.ts";
+import type { WindowAssigner } from "../window/assigner.ts";
+import type { Window } from "../window/types.ts";
+
+/** What `onLate` learns about an element that no window accepted. */
+export interface LateInfo {
+  /** The element's event time. */
+  timestamp: number;
+  /** The windows the element belonged to. */
+  windows: Window[];
+  /** The watermark the element was judged against. */
+  watermark: number;
+  /** `late`: beyond the allowed lateness; `window-closed`: its window's trigger had finished. */
+  reason: "late" | "window-closed";
+}
+
+/** Options of `.window(assigner, options)`. */
+export interface WindowOptions<T = unknown> {
+  /** How long after the watermark passes a window's end late data is still accepted (ms, default 0, may be Infinity). */
+  allowedLateness?: number;
+  /** When panes fire (default: on time, then once per chunk of late data). */
+  trigger?: Trigger;
+  /** `accumulating`: every pane carries the whole window; `discarding` (default, as in Beam): only what is new. */
+  accumulation?: "accumulating" | "discarding";
+  /** Whether the final pane at window expiry fires when nothing new arrived (default "fire-if-non-empty"). */
+  closing?: "fire-if-non-empty" | "fire-always";
+  /** Whether the on-time pane fires when nothing new arrived since an early pane (default "fire-always", as in Beam). */
+  onTime?: "fire-if-non-empty" | "fire-always";
+  /**
+   * Spark-style presets: `append` = one final pane per window when it expires; `update` = the changed
+   * windows after each chunk (accumulating); `complete` = every window after each chunk, state kept forever.
+   */
+  outputMode?: "append" | "update" | "complete";
+  /** Event time of results: `end-of-window` (end - 1, default), `earliest` or `latest` element of the pane. */
+  timestampCombiner?: "end-of-window" | "earliest" | "latest";
+  /** Receives elements that arrive beyond the allowed lateness (or for a window whose trigger finished). */
+  onLate?: (element: T, info: LateInfo) => void;
+  /** Stable operator id for checkpoints (default: derived from the operator's position in the pipeline). */
+  id?: string;
+}
+
+export interface ResolvedWindowConfig {
+  id: string;
+  assigner: WindowAssigner;
+  trigger: TriggerSpec;
+  allowedLateness: number;
+  accumulating: boolean;
+  closingAlways: boolean;
+  onTimeAlways: boolean;
+  complete: boolean;
+  timestampCombiner: "end-of-window" | "earliest" | "latest";
+  onLate: ((element: unknown, info: LateInfo) => void) | null;
+  keyFn: ((v: unknown) => unknown) | null;
+  combiner: Combiner<unknown, unknown, unknown>;
+}
+
+function oneOf<V extends string>(name: string, value: V | undefined, allowed: readonly V[], dflt: V): V {
+  if (value === undefined) return dflt;
+  if (!allowed.includes(value)) {
+    throw new TypeError(`Cannot create window as ${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}: current value is ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+const ASSIGNERS = ["tumbling", "sliding", "session", "global"];
+
+export function resolveWindowConfig(
+  assigner: WindowAssigner,
+  options: WindowOptions<never>,
+  keyFn: ((v: unknown) => unknown) | null,
+  combiner: Combiner<unknown, unknown, unknown>,
+  defaultId: string,
+): ResolvedWindowConfig {
+  if (typeof assigner !== "object" || assigner === null || !ASSIGNERS.includes((assigner as { kind: string }).kind)) {
+    throw new TypeError(`Cannot create window as the assigner is not one of tumbling(), sliding(), session(), global(): current value is ${JSON.stringify(assigner)}`);
+  }
+  const o = options ?? {};
+  const lateness = o.allowedLateness ?? 0;
+  if (typeof lateness !== "number" || Number.isNaN(lateness) || lateness < 0) {
+    throw new RangeError(`Cannot create window as allowedLateness must be a number >= 0 (Infinity allowed): current value is ${String(lateness)}`);
+  }
+  const mode = o.outputMode;
+  if (mode !== undefined) {
+    oneOf("outputMode", mode, ["append", "update", "complete"], "append");
+    if (o.trigger !== undefined || o.accumulation !== undefined) {
+      throw new TypeError(`Cannot create window with both outputMode "${mode}" and an explicit trigger or accumulation: outputMode is a preset of both`);
+    }
+  }
+  let trigger: TriggerSpec = o.trigger ?? defaultTrigger();
+  let accumulating = oneOf("accumulation", o.accumulation, ["accumulating", "discarding"], "discarding") === "accumulating";
+  let onTime = oneOf("onTime", o.onTime, ["fire-if-non-empty", "fire-always"], "fire-always");
+  let allowedLateness = lateness;
+  if (mode === "append") {
+    trigger = never();
+    accumulating = true;
+  } else if (mode === "update") {
+    trigger = repeatedly(afterCount(1));
+    accumulating = true;
+    if (o.onTime === undefined) onTime = "fire-if-non-empty";
+  } else if (mode === "complete") {
+    trigger = never();
+    accumulating = true;
+    allowedLateness = Infinity;
+    if (o.onTime === undefined) onTime = "fire-if-non-empty";
+  }
+  if (typeof trigger !== "object" || trigger === null || typeof (trigger as { kind?: unknown }).kind !== "string") {
+    throw new TypeError(`Cannot create window as trigger is not a trigger (use afterWatermark(), afterCount(), ...): current value is ${String(trigger)}`);
+  }
+  if (o.onLate !== undefined && typeof o.onLate !== "function") {
+    throw new TypeError(`Cannot create window as onLate must be a function: current value is ${String(o.onLate)}`);
+  }
+  return {
+    id: o.id ?? defaultId,
+    assigner,
+    trigger,
+    allowedLateness,
+    accumulating,
+    closingAlways: oneOf("closing", o.closing, ["fire-if-non-empty", "fire-always"], "fire-if-non-empty") === "fire-always",
+    onTimeAlways: onTime === "fire-always",
+    complete: mode === "complete",
+    timestampCombiner: oneOf("timestampCombiner", o.timestampCombiner, ["end-of-window", "earliest", "latest"], "end-of-window"),
+    onLate: (o.onLate as ResolvedWindowConfig["onLate"]) ?? null,
+    keyFn,
+    combiner,
+  };
+}

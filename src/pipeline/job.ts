@@ -1,0 +1,186 @@
+// Runs a chain of operators over a source: reads events, pushes each through the whole chain
+// synchronously, wakes up for processing-time timers, and yields the outputs of each step.
+import type { Batch, Operator, Output } from "../operators/operator.ts";
+import type { Source, SourceEvent } from "./source.ts";
+
+/** Between two input steps every operator is quiescent: a snapshot taken then is consistent. */
+export interface JobSnapshot {
+  /** Source offset after the last step whose effects the snapshot includes. */
+  offset: unknown;
+  /** Operator states by operator id. */
+  operators: Record<string, unknown>;
+  /** Operator configurations by id, to detect restores into a changed pipeline. */
+  signatures: Record<string, string>;
+  /** Processing time (virtual sources) and source watermark. */
+  clock: { now: number; sourceWatermark: number };
+}
+
+export interface JobHooks {
+  /** Called after each input step once its outputs have been delivered; may await (checkpoint writes). */
+  afterStep?(job: JobRun, outputs: number): Promise<void> | void;
+}
+
+const TIMEOUT = Symbol("timeout");
+
+export class JobRun {
+  readonly ops: Operator[];
+  readonly #source: Source<unknown>;
+  readonly #outs: Output[];
+  #results: unknown[] = [];
+  #offset: unknown = undefined;
+  #vnow = 0;
+  #srcWm = -Infinity;
+  /** Input steps processed (chunks, watermarks, time advances). */
+  steps = 0;
+  /** Elements read from the source. */
+  elementsIn = 0;
+
+  constructor(source: Source<unknown>, ops: Operator[]) {
+    this.#source = source;
+    this.ops = ops;
+    const sink: Output = {
+      data: (b: Batch) => {
+        for (const v of b.values) this.#results.push(v);
+      },
+      watermark: () => {},
+    };
+    const outs: Output[] = new Array(ops.length);
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const next = ops[i + 1];
+      const nextOut = outs[i + 1]!;
+      outs[i] = next === undefined ? sink : {
+        data: (b) => next.data(b, nextOut),
+        watermark: (w, pt) => next.watermark(w, pt, nextOut),
+      };
+    }
+    this.#outs = outs;
+  }
+
+  get offset(): unknown {
+    return this.#offset;
+  }
+
+  now(): number {
+    return this.#source.virtualTime ? this.#vnow : Date.now();
+  }
+
+  snapshot(): JobSnapshot {
+    const operators: Record<string, unknown> = {};
+    const signatures: Record<string, string> = {};
+    for (const op of this.ops) {
+      operators[op.id] = op.snapshot();
+      signatures[op.id] = op.signature;
+    }
+    return { offset: this.#offset, operators, signatures, clock: { now: this.#vnow, sourceWatermark: this.#srcWm } };
+  }
+
+  restore(s: JobSnapshot): void {
+    for (const op of this.ops) {
+      if (op.id in s.operators) op.restore(s.operators[op.id]);
+    }
+    this.#offset = s.offset;
+    this.#vnow = s.clock.now;
+    this.#srcWm = s.clock.sourceWatermark;
+  }
+
+  #data(values: unknown[], ts: readonly number[] | undefined): void {
+    const first = this.ops[0];
+    const batch: Batch = { values, ts: ts === undefined ? null : (ts as number[]), wm: this.#srcWm, pt: this.now() };
+    if (first === undefined) {
+      for (const v of values) this.#results.push(v);
+    } else {
+      first.data(batch, this.#outs[0]!);
+    }
+  }
+
+  #tick(pt: number): void {
+    for (let i = 0; i < this.ops.length; i++) this.ops[i]!.tick(pt, this.#outs[i]!);
+  }
+
+  #step(ev: SourceEvent<unknown>): void {
+    switch (ev.type) {
+      case "elements": {
+        const values = ev.values as unknown[];
+        if (ev.timestamps !== undefined && ev.timestamps.length !== values.length) {
+          throw new TypeError(`Source chunk has ${values.length} elements but ${ev.timestamps.length} timestamps`);
+        }
+        this.elementsIn += values.length;
+        if (values.length > 0) this.#data(values, ev.timestamps);
+        if ("offset" in ev) this.#offset = ev.offset;
+        break;
+      }
+      case "watermark":
+        if (ev.watermark > this.#srcWm) {
+          this.#srcWm = ev.watermark;
+          this.ops[0]?.watermark(ev.watermark, this.now(), this.#outs[0]!);
+        }
+        break;
+      case "processing-time":
+        if (!(ev.advanceBy >= 0)) throw new RangeError(`Cannot advance processing time by ${ev.advanceBy}`);
+        this.#vnow += ev.advanceBy;
+        this.#tick(this.now());
+        break;
+    }
+  }
+
+  #nextDeadline(): number {
+    let d = Infinity;
+    for (const op of this.ops) {
+      const x = op.nextDeadline();
+      if (x < d) d = x;
+    }
+    return d;
+  }
+
+  /** Runs the job, yielding the outputs produced by each input step. */
+  async *run(hooks: JobHooks = {}, signal?: AbortSignal): AsyncGenerator<unknown[], void, undefined> {
+    const src = this.#source;
+    const opened = src.open(this.#offset === undefined ? { signal } : { offset: this.#offset, signal });
+    const it = opened as AsyncIterator<SourceEvent<unknown>>;
+    let pending: Promise<IteratorResult<SourceEvent<unknown>>> | null = null;
+    let finished = false;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        pending ??= Promise.resolve(it.next());
+        let r: IteratorResult<SourceEvent<unknown>> | typeof TIMEOUT;
+        const deadline = src.virtualTime ? Infinity : this.#nextDeadline();
+        if (deadline < Infinity) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const sleep = new Promise<typeof TIMEOUT>((res) => {
+            timer = setTimeout(() => res(TIMEOUT), Math.max(0, deadline - Date.now()));
+          });
+          r = await Promise.race([pending, sleep]);
+          clearTimeout(timer);
+        } else {
+          r = await pending;
+        }
+        if (r === TIMEOUT) {
+          this.#tick(Date.now());
+        } else {
+          pending = null;
+          if (r.done) break;
+          this.#step(r.value);
+        }
+        this.steps++;
+        const n = this.#results.length;
+        if (n > 0) {
+          const out = this.#results;
+          this.#results = [];
+          yield out;
+        }
+        if (hooks.afterStep) await hooks.afterStep(this, n);
+      }
+      finished = true;
+      if (src.flushOnEnd !== false) this.ops[0]?.watermark(Infinity, this.now(), this.#outs[0]!);
+      if (this.#results.length > 0) {
+        const out = this.#results;
+        this.#results = [];
+        yield out;
+      }
+      if (hooks.afterStep) await hooks.afterStep(this, 0);
+    } finally {
+      if (!finished) await it.return?.();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** One step of a weir `Source`: a chunk of elements, a watermark, or a processing-time advance. */
+export type SourceEvent<T> =
+  | {
+    readonly type: "elements";
+    readonly values: readonly T[];
+    /** Event times carried by the source (like Beam's TimestampedValue); otherwise use withEventTime. */
+    readonly timestamps?: readonly number[];
+    /** Where to resume to read what follows this chunk (stored with checkpoints). */
+    readonly offset?: unknown;
+  }
+  | { readonly type: "watermark"; readonly watermark: number }
+  | { readonly type: "processing-time"; readonly advanceBy: number };
+
+/**
+ * A source of elements that knows more than a plain stream: timestamps, watermarks, virtual
+ * processing time, and offsets to replay from after a restart.
+ *
+ * @example
+ * ```ts
+ * import { stream, type Source } from "weir";
+ * const numbers: Source<number> = {
+ *   kind: "source",
+ *   replayable: true,
+ *   async *open({ offset }) {
+ *     for (let i = (offset as number | undefined) ?? 0; i < 3; i++) yield { type: "elements", values: [i], offset: i + 1 };
+ *   },
+ * };
+ * for await (const n of stream(numbers)) console.log(n);
+ * ```
+ */
+export interface Source<T> {
+  readonly kind: "source";
+  /** True when `open({ offset })` replays exactly what followed that offset (needed for exactly-once). */
+  readonly replayable: boolean;
+  /** True when processing time is virtual (advanced only by `processing-time` events), as in TestStream. */
+  readonly virtualTime?: boolean;
+  /**
+   * Whether the end of the source raises the watermark to +Infinity, firing every open window
+   * (default true: a bounded input is complete). TestStream sets false.
+   */
+  readonly flushOnEnd?: boolean;
+  /** Starts reading, after `offset` when given. */
+  open(options: { offset?: unknown; signal?: AbortSignal }): AsyncIterator<SourceEvent<T>> | Iterator<SourceEvent<T>>;
+}
+
+export function isSource(x: unknown): x is Source<unknown> {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "source" &&
+    typeof (x as { open?: unknown }).open === "function";
+}

@@ -1,0 +1,343 @@
+import type { AnyCombiner, CombinerResult } from "../aggregate/combiner.ts";
+import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
+import { EventTimeOperator, checkEventTimeOptions, type EventTimeOptions } from "../operators/event_time_operator.ts";
+import type { Operator } from "../operators/operator.ts";
+import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
+import { resolveWindowConfig, type WindowOptions } from "../operators/window_config.ts";
+import { WindowOperator } from "../operators/window_operator.ts";
+import type { WindowAssigner } from "../window/assigner.ts";
+import type { WindowResult } from "../window/types.ts";
+import { JobRun, type JobHooks } from "./job.ts";
+import { toSource, type StreamInput } from "./from_input.ts";
+import type { Source } from "./source.ts";
+
+type Node =
+  | Step
+  | { kind: "eventTime"; fn: (v: unknown) => unknown; options: EventTimeOptions }
+  | { kind: "window"; assigner: WindowAssigner; options: WindowOptions<never>; keyFn: ((v: unknown) => unknown) | null; combiner: AnyCombiner<unknown> };
+
+/** Options of `stream()`. */
+export interface StreamOptions {
+  /** Elements per micro-batch when reading arrays and iterables (default 4096). */
+  chunkSize?: number;
+}
+
+/** The result value of `.aggregate(...)` for a combiner or an object of combiners. */
+export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C> : { [K in keyof C]: CombinerResult<C[K]> };
+
+/**
+ * A description of a streaming job: a source and the steps applied to it. Nothing runs until the
+ * stream is consumed (`for await`, `toReadableStream()`, `pipeTo()`, `toArray()`); each stream can be
+ * consumed once per call.
+ */
+export class Stream<T> implements AsyncIterable<T> {
+  readonly #source: Source<unknown>;
+  readonly #nodes: readonly Node[];
+
+  /** @internal use `stream()` */
+  constructor(source: Source<unknown>, nodes: readonly Node[]) {
+    this.#source = source;
+    this.#nodes = nodes;
+  }
+
+  #with<U>(node: Node): Stream<U> {
+    return new Stream<U>(this.#source, [...this.#nodes, node]);
+  }
+
+  /**
+   * Transforms each element.
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * console.log(await stream([1, 2]).map((n) => n * 10).toArray()); // [10, 20]
+   * ```
+   */
+  map<U>(fn: (value: T) => U): Stream<U> {
+    checkFn("map", fn);
+    return this.#with({ kind: "map", fn: fn as (v: unknown) => unknown });
+  }
+
+  /**
+   * Keeps the elements for which `fn` returns a truthy value.
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * console.log(await stream([1, 2, 3]).filter((n) => n % 2 === 1).toArray()); // [1, 3]
+   * ```
+   */
+  filter<S extends T>(fn: (value: T) => value is S): Stream<S>;
+  filter(fn: (value: T) => unknown): Stream<T>;
+  filter(fn: (value: T) => unknown): Stream<T> {
+    checkFn("filter", fn);
+    return this.#with({ kind: "filter", fn: fn as (v: unknown) => unknown });
+  }
+
+  /**
+   * Replaces each element by the elements of the iterable `fn` returns (they keep its event time).
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * console.log(await stream(["a b", "c"]).flatMap((s) => s.split(" ")).toArray()); // ["a", "b", "c"]
+   * ```
+   */
+  flatMap<U>(fn: (value: T) => Iterable<U>): Stream<U> {
+    checkFn("flatMap", fn);
+    return this.#with({ kind: "flatMap", fn: fn as (v: unknown) => Iterable<unknown> });
+  }
+
+  /**
+   * Assigns event time to each element and generates the watermark
+   * `W = max event time seen - maxOutOfOrderness`.
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * const s = stream([{ ts: 1_000 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 });
+   * ```
+   */
+  withEventTime(getTimestamp: (value: T) => number | Date, options: EventTimeOptions<T>): Stream<T> {
+    checkFn("withEventTime", getTimestamp);
+    checkEventTimeOptions(options as EventTimeOptions<never>);
+    return this.#with({ kind: "eventTime", fn: getTimestamp as (v: unknown) => unknown, options: options as EventTimeOptions });
+  }
+
+  /**
+   * Groups elements by key for the following window.
+   * @example
+   * ```ts
+   * import { stream, tumbling, count } from "weir";
+   * stream([{ user: "a", ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .keyBy((e) => e.user).window(tumbling(1_000)).aggregate(count());
+   * ```
+   */
+  keyBy<K>(fn: (value: T) => K): KeyedStream<T, K> {
+    checkFn("keyBy", fn);
+    return new KeyedStream<T, K>(this, fn);
+  }
+
+  /**
+   * Windows the whole stream as one key (`null`); see `keyBy` for per-key windows.
+   * @example
+   * ```ts
+   * import { stream, tumbling, count } from "weir";
+   * stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .window(tumbling(1_000)).aggregate(count());
+   * ```
+   */
+  window(assigner: WindowAssigner, options: WindowOptions<T> = {}): WindowedStream<T, null> {
+    return new WindowedStream<T, null>(this, null, assigner, options);
+  }
+
+  /** @internal */
+  _append<U>(node: Node): Stream<U> {
+    return this.#with(node);
+  }
+
+  /** @internal Builds the operators and a runnable job. */
+  _job(): JobRun {
+    return new JobRun(this.#source, compile(this.#nodes));
+  }
+
+  /** @internal */
+  get _source(): Source<unknown> {
+    return this.#source;
+  }
+
+  /** @internal Runs the job, yielding output batches. */
+  async *_batches(hooks?: JobHooks, signal?: AbortSignal): AsyncGenerator<T[]> {
+    yield* this._job().run(hooks, signal) as AsyncGenerator<T[]>;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for await (const batch of this._batches()) yield* batch;
+  }
+
+  /**
+   * Runs the job and collects every output.
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * console.log(await stream([1, 2, 3]).toArray()); // [1, 2, 3]
+   * ```
+   */
+  async toArray(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const batch of this._batches()) for (const v of batch) out.push(v);
+    return out;
+  }
+
+  /**
+   * Runs the job as a `ReadableStream` of outputs (pulled: a slow reader slows the job down).
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * const reader = stream([1, 2]).toReadableStream().getReader();
+   * console.log(await reader.read()); // { value: 1, done: false }
+   * ```
+   */
+  toReadableStream(): ReadableStream<T> {
+    let it: AsyncGenerator<T[]> | null = null;
+    const controllerAbort = new AbortController();
+    return new ReadableStream<T>({
+      pull: async (controller) => {
+        it ??= this._batches(undefined, controllerAbort.signal);
+        for (;;) {
+          const r = await it.next();
+          if (r.done) {
+            controller.close();
+            return;
+          }
+          if (r.value.length === 0) continue;
+          for (const v of r.value) controller.enqueue(v);
+          return;
+        }
+      },
+      cancel: async (reason) => {
+        controllerAbort.abort(reason);
+        await it?.return(undefined);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Runs the job into a `WritableStream` (a sink).
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * await stream([1, 2]).pipeTo(new WritableStream({ write: (v) => console.log(v) }));
+   * ```
+   */
+  pipeTo(destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> {
+    return this.toReadableStream().pipeTo(destination, options);
+  }
+
+  /**
+   * Pipes the outputs through any `TransformStream` and continues with a stream of its outputs
+   * (elements without event time: call `withEventTime` again before windowing).
+   * @example
+   * ```ts
+   * import { stream } from "weir";
+   * const upper = stream(["a"]).pipeThrough(new TransformStream({ transform: (s, c) => c.enqueue(s.toUpperCase()) }));
+   * ```
+   */
+  pipeThrough<U>(transform: ReadableWritablePair<U, T>, options?: StreamPipeOptions): Stream<U> {
+    return stream(this.toReadableStream().pipeThrough(transform, options));
+  }
+}
+
+/** A stream grouped by key: the next `window` computes per-key windows. */
+export class KeyedStream<T, K> {
+  readonly #stream: Stream<T>;
+  readonly #keyFn: (v: T) => K;
+  /** @internal use `.keyBy()` */
+  constructor(s: Stream<T>, keyFn: (v: T) => K) {
+    this.#stream = s;
+    this.#keyFn = keyFn;
+  }
+  /**
+   * Assigns each element to windows of its key.
+   * @example
+   * ```ts
+   * import { stream, sliding, sum } from "weir";
+   * stream([{ k: "a", ts: 5, v: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .keyBy((e) => e.k).window(sliding(10, 5)).aggregate(sum((e) => e.v));
+   * ```
+   */
+  window(assigner: WindowAssigner, options: WindowOptions<T> = {}): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this.#stream, this.#keyFn, assigner, options);
+  }
+}
+
+/** A windowed stream: `aggregate` turns each window's elements into results. */
+export class WindowedStream<T, K> {
+  readonly #stream: Stream<T>;
+  readonly #keyFn: ((v: T) => K) | null;
+  readonly #assigner: WindowAssigner;
+  readonly #options: WindowOptions<T>;
+  /** @internal use `.window()` */
+  constructor(s: Stream<T>, keyFn: ((v: T) => K) | null, assigner: WindowAssigner, options: WindowOptions<T>) {
+    resolveWindowConfig(assigner, options as WindowOptions<never>, null, NOOP, "check");
+    this.#stream = s;
+    this.#keyFn = keyFn;
+    this.#assigner = assigner;
+    this.#options = options;
+  }
+
+  /**
+   * Aggregates each window with a combiner, or with an object of combiners (the value is then an
+   * object with the same keys).
+   * @example
+   * ```ts
+   * import { stream, tumbling, count, sum } from "weir";
+   * const results = stream([{ ts: 1, v: 2 }, { ts: 3, v: 5 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .window(tumbling(10))
+   *   .aggregate({ n: count(), total: sum((e) => e.v) });
+   * for await (const r of results) console.log(r.value); // { n: 2, total: 7 }
+   * ```
+   */
+  aggregate<C extends AnyCombiner<T> | Record<string, AnyCombiner<T>>>(combiner: C): Stream<WindowResult<K, AggregateValue<C>>> {
+    let c: AnyCombiner<unknown>;
+    if (isCombiner(combiner)) c = combiner as AnyCombiner<unknown>;
+    else if (typeof combiner === "object" && combiner !== null) c = composeCombiners(combiner as Record<string, AnyCombiner<unknown>>) as AnyCombiner<unknown>;
+    else throw new TypeError(`Cannot aggregate with ${String(combiner)}: pass a combiner such as count() or an object of combiners`);
+    return this.#stream._append({
+      kind: "window",
+      assigner: this.#assigner,
+      options: this.#options as WindowOptions<never>,
+      keyFn: this.#keyFn as ((v: unknown) => unknown) | null,
+      combiner: c,
+    });
+  }
+}
+
+const NOOP: AnyCombiner<unknown> = { create: () => null, add: (a) => a, merge: (a) => a, result: (a) => a };
+
+function checkFn(name: string, fn: unknown): void {
+  if (typeof fn !== "function") throw new TypeError(`Cannot add ${name} step as its argument must be a function: current value is ${String(fn)}`);
+}
+
+function compile(nodes: readonly Node[]): Operator[] {
+  const ops: Operator[] = [];
+  let steps: Step[] = [];
+  let nStateless = 0, nTime = 0, nWindow = 0;
+  const flush = () => {
+    if (steps.length > 0) ops.push(new StatelessOperator(`stateless-${nStateless++}`, steps));
+    steps = [];
+  };
+  for (const n of nodes) {
+    if (n.kind === "map" || n.kind === "filter" || n.kind === "flatMap") {
+      steps.push(n);
+      continue;
+    }
+    flush();
+    if (n.kind === "eventTime") ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options));
+    else ops.push(new WindowOperator(resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`)));
+  }
+  flush();
+  return ops;
+}
+
+/**
+ * Starts a pipeline over an `Iterable`, `AsyncIterable`, `ReadableStream` or weir `Source`
+ * (such as `TestStream`). A bounded input ends with the watermark at +Infinity, so every window fires:
+ * the same pipeline gives the same final results over an array (batch) as over a live stream.
+ *
+ * @example
+ * ```ts
+ * import { stream, tumbling, count } from "weir";
+ * const clicks = [{ page: "/", ts: 1_000 }, { page: "/", ts: 4_000 }, { page: "/a", ts: 12_000 }];
+ * const results = stream(clicks)
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
+ *   .keyBy((e) => e.page)
+ *   .window(tumbling(10_000))
+ *   .aggregate(count());
+ * for await (const r of results) console.log(r.key, r.window.start, r.value);
+ * ```
+ */
+export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {
+  const chunkSize = options.chunkSize ?? 4096;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new RangeError(`Cannot create stream as chunkSize must be an integer >= 1: current value is ${String(chunkSize)}`);
+  }
+  return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, []);
+}

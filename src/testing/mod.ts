@@ -1,0 +1,8 @@
+/**
+ * Test helpers for weir pipelines: a Beam-style `TestStream` with virtual processing time, and
+ * helpers to collect results.
+ *
+ * @module
+ */
+export { TestStream, type TimestampedValue } from "./test_stream.ts";
+export { collect, collectResults, describeResult } from "./collect.ts";

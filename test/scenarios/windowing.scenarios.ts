@@ -1,0 +1,253 @@
+import { global, session, sliding, stream, tumbling, type WindowResult } from "../../mod.ts";
+import { count } from "../../src/aggregate/count.ts";
+import { sum } from "../../src/aggregate/sum.ts";
+import { InvalidElementError } from "../../src/errors.ts";
+import { collect, collectResults, TestStream } from "../../src/testing/mod.ts";
+import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import type { Scenario } from "./_scenario.ts";
+
+type E = { k?: string; ts: number; v?: number };
+const at = (ts: number, v = 1, k = "a"): E => ({ k, ts, v });
+/** `[start,end)=value` per result, in canonical order. */
+const brief = (rs: WindowResult<unknown, unknown>[]) => rs.map((r) => `${String(r.key)}[${r.window.start},${r.window.end})=${JSON.stringify(r.value)}`);
+
+export default [
+  {
+    name: "tumbling() puts an event at the boundary into the next window",
+    async run() {
+      //   [0 ......... 10)[10 ........ 20)
+      //    t=0  t=9.5      t=10
+      const rs = await collectResults(
+        stream([at(0), at(9.5), at(10)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["null[0,10)=2", "null[10,20)=1"]);
+      assertEquals(rs.map((r) => r.timestamp), [9, 19]);
+    },
+  },
+  {
+    name: "tumbling() honours offset and negative timestamps",
+    async run() {
+      const rs = await collectResults(
+        stream([at(-1), at(2), at(3)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(5, { offset: 3 })).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["null[-2,3)=2", "null[3,8)=1"]);
+    },
+  },
+  {
+    name: "tumbling() rejects a non-positive size with a message naming the value",
+    run() {
+      assertThrows(() => tumbling(0), RangeError, "current value is 0");
+      assertThrows(() => sliding(10, -1), RangeError, "slide");
+      assertThrows(() => session(NaN), RangeError, "gap");
+    },
+  },
+  {
+    name: "sliding() assigns an element to every window that contains it",
+    async run() {
+      //  [0 ............ 20)
+      //           [10 ............ 30)
+      //  t=15 ──────────▲ (both)
+      const rs = await collectResults(
+        stream([at(15, 2)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(20, 10)).aggregate(sum((e: E) => e.v!)),
+      );
+      assertEquals(brief(rs), ["null[0,20)=2", "null[10,30)=2"]);
+    },
+  },
+  {
+    name: "sliding() with a slide that does not divide the size",
+    async run() {
+      // size 10, slide 3: starts ≡ 0 (mod 3) in (7 - 10, 7] → 0, 3, 6
+      const rs = await collectResults(
+        stream([at(7)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(10, 3)).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["null[0,10)=1", "null[3,13)=1", "null[6,16)=1"]);
+    },
+  },
+  {
+    name: "session() merges overlapping windows but not touching ones",
+    async run() {
+      // gap 10:  t=0 → [0,10)  t=5 → [5,15)  merged [0,15);  t=15 → [15,25) only touches: separate
+      const rs = await collectResults(
+        stream([at(0), at(5), at(15), at(0, 1, "b")]).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
+          .keyBy((e) => e.k!).window(session(10)).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["b[0,10)=1", "a[0,15)=2", "a[15,25)=1"]);
+    },
+  },
+  {
+    name: "session() merges a late element that bridges two fired sessions into one late pane",
+    async run() {
+      // gap 10, allowed lateness 100
+      //   [0,10)        [15,25)        fired on time at W=30
+      //        [7,17)   late element bridges both → [0,25) count 3, late pane
+      const events = TestStream.create<E>()
+        .addElements({ value: at(0), timestamp: 0 }, { value: at(15), timestamp: 15 })
+        .advanceWatermarkTo(30)
+        .addElements({ value: at(7), timestamp: 7 })
+        .advanceWatermarkToInfinity();
+      const rs = await collect(
+        stream(events).keyBy((e) => e.k!).window(session(10), { allowedLateness: 100, accumulation: "accumulating" }).aggregate(count()),
+      );
+      assertEquals(rs.map((r) => `${r.window.start}-${r.window.end}:${r.value}:${r.pane.timing}:${r.pane.index}`), [
+        "0-10:1:on-time:0",
+        "15-25:1:on-time:0",
+        "0-25:3:late:1",
+      ]);
+    },
+  },
+  {
+    name: "global() fires once at the end of a bounded input",
+    async run() {
+      const rs = await collect(stream([1, 2, 3]).withEventTime(() => 5, { maxOutOfOrderness: 0 }).window(global()).aggregate(count()));
+      assertEquals(rs.length, 1);
+      assertEquals(rs[0]!.value, 3);
+      assertEquals(rs[0]!.window, { start: -Infinity, end: Infinity });
+      assertEquals(rs[0]!.pane, { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true });
+    },
+  },
+  {
+    name: "end of a bounded input fires every open window as final",
+    async run() {
+      const rs = await collectResults(
+        stream([at(1), at(25), at(13)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 1000 }).window(tumbling(10)).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["null[0,10)=1", "null[10,20)=1", "null[20,30)=1"]);
+      for (const r of rs) assertEquals(r.pane, { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true });
+    },
+  },
+  {
+    name: "a TestStream that ends without advanceWatermarkToInfinity fires nothing still open",
+    async run() {
+      const script = TestStream.create<E>().addElements({ value: at(1), timestamp: 1 }, { value: at(12), timestamp: 12 }).advanceWatermarkTo(10);
+      const rs = await collect(stream(script).window(tumbling(10)).aggregate(count()));
+      assertEquals(brief(rs), ["null[0,10)=1"]);
+    },
+  },
+  {
+    name: "withEventTime: watermark = max event time - maxOutOfOrderness; late elements go to onLate",
+    async run() {
+      const late: Array<[number, string]> = [];
+      // bound 5: after t=20 the watermark is 15 ≥ end of [0,10): t=3 is late (lateness 0)
+      const rs = await collectResults(
+        stream([at(1), at(20), at(3), at(12)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
+          .window(tumbling(10), { onLate: (e, info) => late.push([e.ts, info.reason]) }).aggregate(count()),
+      );
+      assertEquals(brief(rs), ["null[0,10)=1", "null[10,20)=1", "null[20,30)=1"]);
+      assertEquals(late, [[3, "late"]]);
+    },
+  },
+  {
+    name: "withEventTime: results do not depend on chunking",
+    async run() {
+      const data = [at(1), at(20), at(3), at(12), at(14), at(9), at(33), at(21)];
+      const run = (chunkSize: number) =>
+        collectResults(stream(data, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10), { onLate: () => {} }).aggregate(count()));
+      const a = await run(1), b = await run(3), c = await run(100);
+      assertEquals(a, b);
+      assertEquals(a, c);
+    },
+  },
+  {
+    name: "withEventTime: a NaN event time is an error naming the element",
+    async run() {
+      const err = await assertRejects(() =>
+        stream([{ ts: 1 }, { ts: NaN, id: "x7" }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()).toArray(),
+        InvalidElementError);
+      assertEquals(err.message.includes("#1") && err.message.includes("x7"), true, err.message);
+    },
+  },
+  {
+    name: "withEventTime: onInvalid receives elements without a usable event time",
+    async run() {
+      const bad: unknown[] = [];
+      const rs = await collect(
+        stream([{ ts: 1 }, {}, { ts: Infinity }]).withEventTime((e: { ts?: number }) => e.ts as number, { maxOutOfOrderness: 0, onInvalid: (e) => bad.push(e) })
+          .window(tumbling(10)).aggregate(count()),
+      );
+      assertEquals(rs.map((r) => r.value), [1]);
+      assertEquals(bad.length, 2);
+    },
+  },
+  {
+    name: "window() without event time explains what is missing",
+    async run() {
+      await assertRejects(() => stream([1]).window(tumbling(10)).aggregate(count()).toArray(), TypeError, "withEventTime");
+    },
+  },
+  {
+    name: "keyBy() groups structurally equal object keys",
+    async run() {
+      const rs = await collect(
+        stream([{ k: { a: 1, b: 2 }, ts: 1 }, { k: { b: 2, a: 1 }, ts: 2 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+          .keyBy((e) => e.k).window(tumbling(10)).aggregate(count()),
+      );
+      assertEquals(rs.length, 1);
+      assertEquals(rs[0]!.value, 2);
+    },
+  },
+  {
+    name: "aggregate() with an object of combiners",
+    async run() {
+      const rs = await collect(
+        stream([at(1, 2), at(2, 5)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate({ n: count(), total: sum((e: E) => e.v!) }),
+      );
+      assertEquals(rs[0]!.value, { n: 2, total: 7 });
+    },
+  },
+  {
+    name: "results can be windowed again downstream (10 ms windows → 30 ms windows)",
+    async run() {
+      const data = Array.from({ length: 60 }, (_, i) => at(i));
+      const rs = await collectResults(
+        stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+          .window(tumbling(10)).aggregate(count())
+          .window(tumbling(30)).aggregate(sum((r: WindowResult<null, number>) => r.value)),
+      );
+      assertEquals(brief(rs), ["null[0,30)=30", "null[30,60)=30"]);
+    },
+  },
+  {
+    name: "map, filter and flatMap run before windowing and keep event time",
+    async run() {
+      const rs = await collect(
+        stream([at(1, 3), at(2, 4)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+          .flatMap((e) => [e, e]).filter((e) => e.v! > 3).map((e) => e.v! * 10)
+          .window(tumbling(10)).aggregate(sum()),
+      );
+      assertEquals(rs.map((r) => r.value), [80]);
+    },
+  },
+  {
+    name: "toReadableStream() and pipeTo() deliver the same results as for await",
+    async run() {
+      const make = () => stream([at(1), at(11)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count());
+      const viaIter = await collect(make());
+      const viaReadable: unknown[] = [];
+      const reader = make().toReadableStream().getReader();
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        viaReadable.push(r.value);
+      }
+      const viaPipe: unknown[] = [];
+      await make().pipeTo(new WritableStream({ write: (r) => void viaPipe.push(r) }));
+      assertEquals(viaReadable, viaIter);
+      assertEquals(viaPipe, viaIter);
+    },
+  },
+  {
+    name: "a ReadableStream source gives the same results as an array",
+    async run() {
+      const data = [at(1), at(5), at(14), at(3), at(27)];
+      const fromArray = await collectResults(stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
+      const rsrc = new ReadableStream<E>({
+        start(c) {
+          for (const e of data) c.enqueue(e);
+          c.close();
+        },
+      });
+      const fromStream = await collectResults(stream(rsrc).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
+      assertEquals(fromStream, fromArray);
+    },
+  },
+] satisfies Scenario[];
