@@ -21,6 +21,7 @@ export type { Source, SourceEvent } from "./src/pipeline/source.ts";
 export type { EventTimeOptions } from "./src/operators/event_time_operator.ts";
 export type { WindowOptions, LateInfo } from "./src/operators/window_config.ts";
 export type { Window, WindowResult, PaneInfo, PaneTiming } from "./src/window/types.ts";
+export { resultId } from "./src/window/result_id.ts";
 export type { WindowAssigner, TumblingWindows, SlidingWindows, SessionWindows, GlobalWindows } from "./src/window/assigner.ts";
 export { tumbling } from "./src/window/tumbling.ts";
 export { sliding } from "./src/window/sliding.ts";
