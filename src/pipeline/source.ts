@@ -39,6 +39,12 @@ export interface Source<T> {
    * (default true: a bounded input is complete). TestStream sets false.
    */
   readonly flushOnEnd?: boolean;
+  /**
+   * Called once a checkpoint that covers everything up to `offset` is durable (Flink's
+   * notifyCheckpointComplete): the source may now discard or acknowledge what precedes it (truncate a
+   * log, ack messages). Never called for offsets a restore could still need.
+   */
+  commit?(offset: unknown): Promise<void> | void;
   /** Starts reading, after `offset` when given. */
   open(options: { offset?: unknown; signal?: AbortSignal }): AsyncIterator<SourceEvent<T>> | Iterator<SourceEvent<T>>;
 }
