@@ -32,4 +32,10 @@ export {
   type Trigger, type TriggerSpec,
 } from "./src/trigger/trigger.ts";
 export * from "./src/aggregate/mod.ts";
+export * from "./src/io/mod.ts";
 export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";
+export { pipelineTransform } from "./src/streams/pipeline_transform.ts";
+export { MapStream } from "./src/streams/map_stream.ts";
+export { FilterStream } from "./src/streams/filter_stream.ts";
+export { FlatMapStream } from "./src/streams/flat_map_stream.ts";
+export { WindowStream, type WindowStreamOptions } from "./src/streams/window_stream.ts";

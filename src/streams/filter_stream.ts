@@ -1,0 +1,21 @@
+/**
+ * A `TransformStream` that keeps the chunks for which `fn` returns a truthy value (the stand-alone
+ * form of `.filter`).
+ *
+ * @example
+ * ```ts
+ * import { FilterStream } from "weir";
+ * const out = ReadableStream.from([1, 2, 3]).pipeThrough(new FilterStream((n: number) => n !== 2));
+ * for await (const n of out) console.log(n); // 1, 3
+ * ```
+ */
+export class FilterStream<T> extends TransformStream<T, T> {
+  constructor(fn: (value: T) => unknown) {
+    if (typeof fn !== "function") throw new TypeError(`Cannot create FilterStream as fn must be a function: current value is ${String(fn)}`);
+    super({
+      transform: async (chunk, c) => {
+        if (await fn(chunk)) c.enqueue(chunk);
+      },
+    });
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * A `TransformStream` that maps each chunk with `fn` (the stand-alone form of `.map`).
+ *
+ * @example
+ * ```ts
+ * import { MapStream } from "weir";
+ * const out = ReadableStream.from([1, 2]).pipeThrough(new MapStream((n: number) => n * 2));
+ * for await (const n of out) console.log(n); // 2, 4
+ * ```
+ */
+export class MapStream<I, O> extends TransformStream<I, O> {
+  constructor(fn: (value: I) => O | Promise<O>) {
+    if (typeof fn !== "function") throw new TypeError(`Cannot create MapStream as fn must be a function: current value is ${String(fn)}`);
+    super({ transform: async (chunk, c) => c.enqueue(await fn(chunk)) });
+  }
+}

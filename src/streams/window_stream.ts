@@ -1,0 +1,47 @@
+import type { AnyCombiner } from "../aggregate/combiner.ts";
+import type { EventTimeOptions } from "../operators/event_time_operator.ts";
+import type { WindowOptions } from "../operators/window_config.ts";
+import type { AggregateValue } from "../pipeline/stream.ts";
+import type { WindowAssigner } from "../window/assigner.ts";
+import type { WindowResult } from "../window/types.ts";
+import { pipelineTransform } from "./pipeline_transform.ts";
+
+/** Options of `WindowStream`: event time, key, window, aggregation and window options in one object. */
+export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, WindowOptions<T> {
+  eventTime: (value: T) => number | Date;
+  key?: (value: T) => K;
+  window: WindowAssigner;
+  aggregate: C;
+}
+
+/**
+ * The windowing operator as a stand-alone transform for `pipeThrough`: elements in, `WindowResult`s
+ * out. Closing the input fires every open window.
+ *
+ * @example
+ * ```ts
+ * import { WindowStream, tumbling, count } from "weir";
+ * const results = ReadableStream.from([{ user: "a", ts: 1 }, { user: "a", ts: 15 }]).pipeThrough(
+ *   new WindowStream({ eventTime: (e) => e.ts, maxOutOfOrderness: 0, key: (e) => e.user, window: tumbling(10), aggregate: count() }),
+ * );
+ * for await (const r of results) console.log(r.key, r.window, r.value);
+ * ```
+ */
+export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string, AnyCombiner<T>> = AnyCombiner<T>> {
+  readonly writable: WritableStream<T>;
+  readonly readable: ReadableStream<WindowResult<K, AggregateValue<C>>>;
+
+  constructor(options: WindowStreamOptions<T, K, C>) {
+    const { eventTime, key, window, aggregate, maxOutOfOrderness, idleTimeout, onInvalid, ...windowOptions } = options;
+    const timeOptions: EventTimeOptions<T> = { maxOutOfOrderness };
+    if (idleTimeout !== undefined) timeOptions.idleTimeout = idleTimeout;
+    if (onInvalid !== undefined) timeOptions.onInvalid = onInvalid;
+    const pair = pipelineTransform<T, WindowResult<K, AggregateValue<C>>>((s) => {
+      const timed = s.withEventTime(eventTime, timeOptions);
+      const windowed = key ? timed.keyBy(key).window(window, windowOptions) : timed.window(window, windowOptions);
+      return windowed.aggregate(aggregate) as never;
+    });
+    this.writable = pair.writable;
+    this.readable = pair.readable;
+  }
+}
