@@ -1,0 +1,15 @@
+/**
+ * The Cloudflare Durable Object state store (`ctx.storage`).
+ *
+ * @example
+ * ```ts
+ * import { DurableObjectStateStore } from "weir/cloudflare";
+ * declare const ctx: { storage: import("weir/cloudflare").DurableObjectStorageLike };
+ * const store = await DurableObjectStateStore.open(ctx.storage);
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+export { DurableObjectStateStore, type DurableObjectStateStoreOptions } from "./durable_object_state_store.ts";
+export type { DurableObjectListOptionsLike, DurableObjectStorageLike, DurableObjectTransactionLike } from "./durable_object_types.ts";

@@ -1,0 +1,174 @@
+import {
+  type AtomicKvBackend,
+  AtomicKvStateStore,
+  type KvMutation,
+  type StateStore,
+  StateStoreError,
+  type StateStoreLimits,
+  type StateStoreListOptions,
+  type StateStoreOp,
+  utf8ByteLength,
+} from "../../src/state/mod.ts";
+import type { DenoKvKey, DenoKvLike } from "./deno_kv_types.ts";
+
+/** Options of {@linkcode DenoKvStateStore}. */
+export interface DenoKvStateStoreOptions {
+  /**
+   * Key prefix under which the store keeps its entries, so that one database can hold other data and
+   * several stores (one per job). Default `["weir"]`.
+   */
+  prefix?: readonly string[];
+}
+
+// Deno KV's limits (denokv_proto limits.rs; enforced by Deno, checked here for @deno/kv too, so that a
+// store written under Node stays usable from Deno and Deno Deploy).
+const MAX_VALUE_BYTES = 65_536;
+const MAX_MUTATIONS = 1_000;
+const MAX_COMMIT_BYTES = 819_200;
+const MAX_COMMIT_KEY_BYTES = 81_920;
+
+/**
+ * A {@linkcode StateStore} in Deno KV: `Deno.openKv` under Deno, the npm package `@deno/kv` (the same
+ * engine and file format) under Node.
+ *
+ * Deno KV limits a value to 64 KiB and an atomic commit to 1,000 mutations, 800 KiB and 80 KiB of keys.
+ * Values above 8 KiB are therefore kept in 64 KiB chunks, and batches that do not fit one commit are made
+ * atomic by the core's chunk protocol (see {@linkcode AtomicKvStateStore}): value sizes are bounded only by
+ * memory. What one batch can hold is bounded by the last commit, which writes one small entry per key:
+ * `limits.maxBatchOps` is 998 and `limits.maxBatchKeyBytes` 39,444 with the default prefix (it shrinks
+ * with a longer prefix). Beyond that a batch rejects with `StateStoreError` and applies nothing.
+ *
+ * Keys are the tuple `[...prefix, mapped key]`, so entries of one store are contiguous and listing by
+ * prefix is one range read. One store object must be the only writer of its prefix.
+ *
+ * @example Under Deno (`deno run --unstable-kv`)
+ * ```ts
+ * import { DenoKvStateStore } from "weir/deno-kv";
+ * const store = await DenoKvStateStore.open("./state.sqlite");
+ * await store.put("a", new Uint8Array([1]));
+ * await store.close(); // also closes the database it opened
+ * ```
+ *
+ * @example Under Node, with `@deno/kv`
+ * ```ts
+ * import { openKv } from "@deno/kv";
+ * import { DenoKvStateStore } from "weir/deno-kv";
+ * const kv = await openKv("./state.sqlite");
+ * const store = await DenoKvStateStore.wrap(kv, { prefix: ["weir", "job-1"] });
+ * await store.close();
+ * kv.close(); // wrap leaves the database to its owner
+ * ```
+ */
+export class DenoKvStateStore implements StateStore {
+  readonly limits: StateStoreLimits;
+  #inner: AtomicKvStateStore;
+
+  private constructor(inner: AtomicKvStateStore) {
+    this.#inner = inner;
+    this.limits = inner.limits;
+  }
+
+  /**
+   * Opens the database at `path` with `Deno.openKv` (in memory for `":memory:"`, Deno's default database
+   * when omitted) and a store in it; `close` closes the database too. Rejects with `StateStoreError`
+   * where `Deno.openKv` does not exist: under Node use {@linkcode DenoKvStateStore.wrap} with `@deno/kv`.
+   */
+  static async open(path?: string, options?: DenoKvStateStoreOptions): Promise<DenoKvStateStore> {
+    const deno = (globalThis as { Deno?: { openKv?: (path?: string) => Promise<DenoKvLike> } }).Deno;
+    if (typeof deno?.openKv !== "function") {
+      throw new StateStoreError(
+        "Cannot open a Deno KV state store as Deno.openKv is not available (not Deno, or KV not enabled with " +
+          "--unstable-kv): under Node, pass `await openKv(path)` from @deno/kv to DenoKvStateStore.wrap",
+      );
+    }
+    let kv: DenoKvLike;
+    try {
+      kv = await deno.openKv(path);
+    } catch (cause) {
+      throw new StateStoreError(`Cannot open Deno KV database ${path ?? "(default)"}`, { cause });
+    }
+    try {
+      return await DenoKvStateStore.#create(kv, options, true);
+    } catch (e) {
+      kv.close();
+      throw e;
+    }
+  }
+
+  /** A store in an open database; `close` leaves the database open for its owner. */
+  static wrap(kv: DenoKvLike, options?: DenoKvStateStoreOptions): Promise<DenoKvStateStore> {
+    return DenoKvStateStore.#create(kv, options, false);
+  }
+
+  static async #create(kv: DenoKvLike, options: DenoKvStateStoreOptions = {}, owned: boolean): Promise<DenoKvStateStore> {
+    if (typeof kv !== "object" || kv === null || typeof kv.atomic !== "function") {
+      throw new TypeError(`Cannot wrap Deno KV as kv must be a Deno.Kv or @deno/kv database: current type is ${typeof kv}`);
+    }
+    const prefix = options.prefix ?? ["weir"];
+    if (!Array.isArray(prefix) || !prefix.every((p) => typeof p === "string" && utf8ByteLength(p) >= 0)) {
+      throw new TypeError(`Cannot create Deno KV state store as prefix must be an array of well-formed strings: current value is ${String(prefix)}`);
+    }
+    return new DenoKvStateStore(await AtomicKvStateStore.open(kvBackend(kv, prefix, owned), "Deno KV state store"));
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.#inner.get(key);
+  }
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.#inner.put(key, value);
+  }
+  delete(key: string): Promise<void> {
+    return this.#inner.delete(key);
+  }
+  list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
+    return this.#inner.list(prefix, options);
+  }
+  batch(ops: readonly StateStoreOp[]): Promise<void> {
+    return this.#inner.batch(ops);
+  }
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): AtomicKvBackend {
+  const key = (k: string): DenoKvKey => [...prefix, k];
+  // Deno KV encodes a string part as 0x02, its UTF-8 bytes with 0x00 escaped to two bytes, and 0x00.
+  const partBytes = (s: string): number => utf8ByteLength(s) + 2 + (s.match(/\0/g)?.length ?? 0);
+  const prefixBytes = prefix.reduce((n, p) => n + partBytes(p), 0);
+  return {
+    maxValueBytes: MAX_VALUE_BYTES,
+    maxCommitMutations: MAX_MUTATIONS,
+    maxCommitBytes: MAX_COMMIT_BYTES,
+    maxCommitKeyBytes: MAX_COMMIT_KEY_BYTES,
+    keyBytes: (k) => prefixBytes + partBytes(k),
+    get: (keys) => Promise.all(keys.map(async (k) => bytesOf((await kv.get(key(k))).value))),
+    async list(start, end, limit) {
+      const out: Array<[string, Uint8Array]> = [];
+      const options = limit === Infinity ? { batchSize: 500 } : { limit, batchSize: Math.min(500, Math.max(1, limit)) };
+      for await (const entry of kv.list({ start: key(start), end: key(end) }, options)) {
+        out.push([entry.key[prefix.length] as string, bytesOf(entry.value)!]);
+      }
+      return out;
+    },
+    async commit(mutations: readonly KvMutation[]) {
+      const op = kv.atomic();
+      for (const m of mutations) {
+        if (m.value === undefined) op.delete(key(m.key));
+        else op.set(key(m.key), m.value);
+      }
+      const result = await op.commit();
+      if (!result.ok) throw new Error("Deno KV refused the atomic commit");
+    },
+    close: async () => {
+      if (owned) kv.close();
+    },
+  };
+}
+
+/** Entries this store wrote are Uint8Arrays; anything else under its prefix is foreign data. */
+function bytesOf(value: unknown): Uint8Array | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError(`found a ${typeof value} where the state store keeps bytes: is another program writing under its prefix?`);
+}

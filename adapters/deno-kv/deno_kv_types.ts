@@ -1,0 +1,26 @@
+// The part of Deno KV this adapter uses, declared here so that neither the npm build nor Node users need
+// Deno's typings. `Deno.Kv` and the `Kv` of the npm package `@deno/kv` both satisfy it.
+
+/** A part of a Deno KV key. */
+export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean;
+
+/** A Deno KV key: a tuple of parts. */
+export type DenoKvKey = readonly DenoKvKeyPart[];
+
+/** An atomic operation of Deno KV (`kv.atomic()`). */
+export interface DenoKvAtomicOperation {
+  set(key: DenoKvKey, value: unknown): this;
+  delete(key: DenoKvKey): this;
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/** A Deno KV database: `await Deno.openKv(path)`, or `await openKv(path)` from `@deno/kv` under Node. */
+export interface DenoKvLike {
+  get(key: DenoKvKey): Promise<{ value: unknown }>;
+  list(
+    selector: { start: DenoKvKey; end: DenoKvKey },
+    options?: { limit?: number; batchSize?: number },
+  ): AsyncIterable<{ key: DenoKvKey; value: unknown }>;
+  atomic(): DenoKvAtomicOperation;
+  close(): void;
+}

@@ -1,0 +1,269 @@
+/// <reference types="node" />
+import { mkdir, readdir, readFile, rename } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  checkStateKey,
+  copyStateValue,
+  normalizeStateBatch,
+  type StateStore,
+  StateStoreError,
+  type StateStoreLimits,
+  type StateStoreListOptions,
+  type StateStoreOp,
+  stateKeyRange,
+  UNLIMITED_BATCH,
+} from "../../src/state/mod.ts";
+import { errorCode, forEachLimited, randomName, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
+import { applyJournal, commitJournal, journalPath, type JournalOp, replayJournal } from "./_journal.ts";
+import { type DirLock, acquireLock } from "./_lock.ts";
+import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName } from "./_names.ts";
+
+/**
+ * A {@linkcode StateStore} in a directory, on `node:fs/promises` alone, so it runs on Node, Deno and Bun.
+ *
+ * Layout: `data/` holds one file per key (names: see `_names.ts`; safe for any key on case-insensitive
+ * filesystems, no path traversal), `tmp/` files being written, `journal` a committed batch being applied,
+ * `lock` the lock.
+ * - `put` writes a temp file, fsyncs it, renames it over the key's file and fsyncs `data/`: a crash leaves
+ *   the old value or the new one. `delete` unlinks and fsyncs `data/`.
+ * - `batch` commits through a journal (see `_journal.ts`): all values go to fsynced temp files, then one
+ *   rename of the journal file is the commit point, and `open` replays a journal a crash interrupted.
+ * - `open` takes `lock` exclusively (`open(path, "wx")`, holding pid, host and times): a second open, from
+ *   this or any process, fails with `StateStoreError` until `close`. A lock left by a dead process on this
+ *   host is taken over; a process id reused by a live process keeps the lock (remove the file by hand).
+ * - The key index lives in memory (the lock guarantees no one else changes the directory), so `list` costs
+ *   no I/O; `open` reads the directory once, and reads the files of keys over 100 UTF-8 bytes.
+ *
+ * Limits: none of its own (`limits` are `Infinity`); disk space and open-file limits apply, and a write
+ * that fails on them (ENOSPC, EMFILE, ...) rejects with `StateStoreError` and applied nothing. A batch that
+ * fails after its commit point leaves the store unusable until reopened, which completes the batch.
+ *
+ * @example
+ * ```ts
+ * import { FsStateStore } from "weir/fs";
+ *
+ * const store = await FsStateStore.open("./.weir-data/job-1");
+ * await store.put("ckpt/1/manifest", new TextEncoder().encode("{}"));
+ * console.log(await store.list("ckpt/")); // ["ckpt/1/manifest"]
+ * await store.close(); // releases the lock
+ * ```
+ */
+export class FsStateStore implements StateStore {
+  readonly limits: StateStoreLimits = UNLIMITED_BATCH;
+  readonly dir: string;
+  #lock: DirLock;
+  /** key → file name, and the keys sorted: the directory's contents as of the last completed write. */
+  #names: Map<string, string>;
+  #sorted: string[];
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  /** Set when a batch failed after its commit point: only reopening (replay) can complete it. */
+  #broken: unknown;
+
+  private constructor(dir: string, lock: DirLock, names: Map<string, string>) {
+    this.dir = dir;
+    this.#lock = lock;
+    this.#names = names;
+    this.#sorted = [...names.keys()].sort();
+  }
+
+  /** Opens (creating it if needed) the store in directory `dir`, locks it, and recovers from a crash. */
+  static async open(dir: string): Promise<FsStateStore> {
+    if (typeof dir !== "string" || dir === "") {
+      throw new TypeError(`Cannot open filesystem state store as dir must be a non-empty string: current value is ${JSON.stringify(dir)}`);
+    }
+    const root = resolve(dir);
+    try {
+      await mkdir(root, { recursive: true });
+    } catch (cause) {
+      throw new StateStoreError(`Cannot create state store directory ${root}`, { cause });
+    }
+    const lock = await acquireLock(join(root, "lock"));
+    try {
+      await mkdir(join(root, "data"), { recursive: true });
+      await mkdir(join(root, "tmp"), { recursive: true });
+      await replayJournal(root);
+      // Whatever is left in tmp/ belongs to writes that never reached their commit point.
+      await forEachLimited(await readdir(join(root, "tmp")), 16, (f) => unlinkIfPresent(join(root, "tmp", f)));
+      return new FsStateStore(root, lock, await readIndex(root));
+    } catch (cause) {
+      await lock.release();
+      throw cause instanceof StateStoreError ? cause : new StateStoreError(`Cannot open state store in ${root}`, { cause });
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    checkStateKey(key, "get");
+    this.#checkUsable("get");
+    const name = this.#names.get(key);
+    if (name === undefined) return undefined;
+    let file: Uint8Array;
+    try {
+      file = await readFile(join(this.dir, "data", name));
+    } catch (e) {
+      // A delete that completed while we read: the key is gone, as it would be a moment later.
+      if (errorCode(e) === "ENOENT") return undefined;
+      throw new StateStoreError(`Cannot get ${JSON.stringify(key)} from ${this.dir}`, { cause: e });
+    }
+    try {
+      const decoded = decodeDataFile(file);
+      if (decoded.key !== key) throw new TypeError(`file holds key ${JSON.stringify(decoded.key)}`);
+      return decoded.value;
+    } catch (cause) {
+      throw new StateStoreError(`Cannot get ${JSON.stringify(key)} from ${this.dir} as data/${name} is damaged`, { cause });
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    checkStateKey(key, "put");
+    return this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
+  }
+
+  async delete(key: string): Promise<void> {
+    checkStateKey(key, "delete");
+    return this.#write("delete", new Map([[key, undefined]]));
+  }
+
+  async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
+    const range = stateKeyRange(prefix, options);
+    this.#checkUsable("list");
+    if (range.empty) return [];
+    const from = lowerBound(this.#sorted, range.lower);
+    const to = range.upper === undefined ? this.#sorted.length : lowerBound(this.#sorted, range.upper);
+    return this.#sorted.slice(from, Math.min(to, from + range.limit));
+  }
+
+  async batch(ops: readonly StateStoreOp[]): Promise<void> {
+    return this.#write("apply batch", normalizeStateBatch(ops));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    await this.#lock.release();
+  }
+
+  async #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
+    this.#checkUsable(action);
+    const run = this.#tail.then(() => {
+      // A store closed meanwhile still completes the writes issued before; a broken one refuses them.
+      if (this.#broken !== undefined) this.#checkUsable(action);
+      return this.#apply(effect);
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #apply(effect: Map<string, Uint8Array | undefined>): Promise<void> {
+    const data = join(this.dir, "data");
+    const planned: Array<{ key: string; name: string; value: Uint8Array | undefined; tmp?: string }> = [];
+    for (const [key, value] of effect) {
+      // Deleting an absent key changes nothing on disk.
+      if (value === undefined && !this.#names.has(key)) continue;
+      planned.push({ key, name: this.#names.get(key) ?? (await fileNameOf(key)), value });
+    }
+    if (planned.length === 0) return;
+    const batchId = randomName();
+    const discardTmp = () => forEachLimited(planned, 16, (p) => (p.tmp ? unlinkIfPresent(join(this.dir, "tmp", p.tmp)) : Promise.resolve()));
+    try {
+      await forEachLimited(planned, 16, async (p) => {
+        if (p.value === undefined) return;
+        p.tmp = `${batchId}-${p.name}`;
+        await writeDurably(join(this.dir, "tmp", p.tmp), [encodeDataHeader(p.key), p.value]);
+      });
+    } catch (cause) {
+      await discardTmp();
+      throw new StateStoreError(`Cannot write ${planned.length} keys to ${this.dir}: nothing was applied`, { cause });
+    }
+    if (planned.length === 1) {
+      // One file needs no journal: its rename (or unlink) is atomic by itself.
+      const p = planned[0]!;
+      try {
+        if (p.tmp) await rename(join(this.dir, "tmp", p.tmp), join(data, p.name));
+        else await unlinkIfPresent(join(data, p.name));
+      } catch (cause) {
+        await discardTmp();
+        throw new StateStoreError(`Cannot write ${JSON.stringify(p.key)} to ${this.dir}: nothing was applied`, { cause });
+      }
+      this.#index(p.key, p.tmp ? p.name : undefined);
+      await this.#orBreak(() => syncDir(data), `the write of ${JSON.stringify(p.key)} is visible but may not be durable`);
+      return;
+    }
+    const ops: JournalOp[] = planned.map((p) => (p.tmp ? { name: p.name, tmp: p.tmp } : { name: p.name }));
+    try {
+      await commitJournal(this.dir, ops, `${batchId}-journal`);
+    } catch (cause) {
+      // The journal may have got its name before the failure: withdraw it, or it would replay later.
+      await this.#orBreak(async () => {
+        await unlinkIfPresent(journalPath(this.dir));
+        await syncDir(this.dir);
+      }, `a batch of ${planned.length} keys may or may not have been committed`);
+      await discardTmp();
+      throw new StateStoreError(`Cannot commit a batch of ${planned.length} keys to ${this.dir}: nothing was applied`, { cause });
+    }
+    await this.#orBreak(() => applyJournal(this.dir, ops), `a committed batch of ${planned.length} keys is applied only in part`);
+    for (const p of planned) this.#index(p.key, p.value === undefined ? undefined : p.name);
+  }
+
+  /** Runs a step after which the directory may differ from the index: failing, the store must be reopened. */
+  async #orBreak(step: () => Promise<void>, state: string): Promise<void> {
+    try {
+      await step();
+    } catch (cause) {
+      this.#broken = cause;
+      throw new StateStoreError(
+        `Cannot finish a write in ${this.dir}: ${state}. Reopen the store, which completes or discards it; until then it refuses further calls`,
+        { cause },
+      );
+    }
+  }
+
+  #index(key: string, name: string | undefined): void {
+    const had = this.#names.has(key);
+    if (name === undefined) {
+      if (!had) return;
+      this.#names.delete(key);
+      this.#sorted.splice(lowerBound(this.#sorted, key), 1);
+    } else {
+      this.#names.set(key, name);
+      if (!had) this.#sorted.splice(lowerBound(this.#sorted, key), 0, key);
+    }
+  }
+
+  #checkUsable(action: string): void {
+    if (this.#closed) throw new StateStoreError(`Cannot ${action} as the filesystem state store in ${this.dir} is closed`);
+    if (this.#broken !== undefined) {
+      throw new StateStoreError(`Cannot ${action} as an earlier batch failed midway: reopen the store in ${this.dir}`, { cause: this.#broken });
+    }
+  }
+}
+
+/** Reads data/ into key → file name. Files of names this store never writes are ignored. */
+async function readIndex(root: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const name of await readdir(join(root, "data"))) {
+    const key = keyOfName(name);
+    if (key !== undefined) names.set(key, name);
+    else if (isHashedName(name)) {
+      try {
+        names.set(decodeDataFile(await readFile(join(root, "data", name))).key, name);
+      } catch (cause) {
+        throw new StateStoreError(`Cannot open state store in ${root} as data/${name} is damaged`, { cause });
+      }
+    }
+  }
+  return names;
+}
+
+/** Index of the first element of sorted `keys` that is `>= key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
