@@ -5,6 +5,7 @@ import * as tm from "../trigger/_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { mod } from "../window/assigner.ts";
 import type { PaneTiming, Window, WindowResult } from "../window/types.ts";
+import { normalizeKey } from "./_keys.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -34,22 +35,6 @@ class Win {
   minTs = Infinity;
   maxTs = -Infinity;
   constructor(readonly ks: KeyState, readonly start: number, readonly end: number, public createdLate: boolean, public acc: unknown) {}
-}
-
-/** Normalizes a key so that structurally equal object keys group together. */
-function normalizeKey(k: unknown): unknown {
-  if (typeof k === "object" && k !== null) return "\u0000o:" + stableJson(k);
-  return k;
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return "[" + v.map(stableJson).join(",") + "]";
-  if (typeof v === "object" && v !== null) {
-    if (v instanceof Date) return JSON.stringify(v);
-    const o = v as Record<string, unknown>;
-    return "{" + Object.keys(o).sort().map((k) => JSON.stringify(k) + ":" + stableJson(o[k])).join(",") + "}";
-  }
-  return typeof v === "bigint" ? v.toString() + "n" : JSON.stringify(v) ?? "undefined";
 }
 
 /**

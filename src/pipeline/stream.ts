@@ -5,6 +5,7 @@ import type { Operator } from "../operators/operator.ts";
 import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
 import { resolveWindowConfig, type WindowOptions } from "../operators/window_config.ts";
 import { WindowOperator } from "../operators/window_operator.ts";
+import { canSlice, SlicedWindowOperator } from "../operators/sliced_window_operator.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { JobRun, type JobHooks } from "./job.ts";
@@ -311,7 +312,10 @@ function compile(nodes: readonly Node[]): Operator[] {
     }
     flush();
     if (n.kind === "eventTime") ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options));
-    else ops.push(new WindowOperator(resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`)));
+    else {
+      const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`);
+      ops.push(canSlice(config) ? new SlicedWindowOperator(config) : new WindowOperator(config));
+    }
   }
   flush();
   return ops;

@@ -1,0 +1,223 @@
+// Sliding windows that share work: each element is folded once into the slice [s, s + slide) of its
+// key, and a window [e - size, e) is the merge of its size/slide slices when the watermark passes e.
+// Used when the result is fully determined by the watermark: the default trigger (or never()) with no
+// allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
+// WindowOperator, which keeps per-window state.
+import type { Combiner } from "../aggregate/combiner.ts";
+import type { SlidingWindows } from "../window/assigner.ts";
+import { mod } from "../window/assigner.ts";
+import type { WindowResult } from "../window/types.ts";
+import { normalizeKey } from "./_keys.ts";
+import type { Batch, Operator, Output } from "./operator.ts";
+import type { ResolvedWindowConfig } from "./window_config.ts";
+
+class KeySlices {
+  /** slice start → accumulator, in insertion order (mostly ascending) */
+  readonly slices = new Map<number, unknown>();
+  constructor(readonly key: unknown) {}
+}
+
+/** True when `SlicedWindowOperator` computes exactly what `WindowOperator` would. */
+export function canSlice(c: ResolvedWindowConfig): boolean {
+  const a = c.assigner;
+  return a.kind === "sliding" && a.size > a.slide && Number.isInteger(a.size / a.slide) &&
+    (c.trigger.kind === "default" || c.trigger.kind === "never") && c.allowedLateness === 0 && !c.complete &&
+    c.timestampCombiner === "end-of-window";
+}
+
+export class SlicedWindowOperator implements Operator {
+  readonly id: string;
+  readonly signature: string;
+  readonly #c: ResolvedWindowConfig;
+  readonly #a: SlidingWindows;
+  readonly #combiner: Combiner<unknown, unknown, unknown>;
+  #keys = new Map<unknown, KeySlices>();
+  /** Pending window ends, ascending. */
+  #ends: number[] = [];
+  #endSet = new Set<number>();
+  #wm = -Infinity;
+  #emittedWm = -Infinity;
+  #now = 0;
+  #results: WindowResult[] = [];
+  #warned = false;
+  lateCount = 0;
+
+  constructor(config: ResolvedWindowConfig) {
+    this.#c = config;
+    this.#a = config.assigner as SlidingWindows;
+    this.id = config.id;
+    this.#combiner = config.combiner;
+    // Same signature as WindowOperator: the slicing is an implementation detail, but its snapshot
+    // format differs, so it is part of the version stored in the snapshot instead.
+    this.signature = JSON.stringify({
+      assigner: config.assigner, trigger: config.trigger, allowedLateness: String(config.allowedLateness),
+      accumulating: config.accumulating, complete: config.complete, timestampCombiner: config.timestampCombiner,
+    });
+  }
+
+  /** Open (key, slice) pairs. */
+  get openWindows(): number {
+    let n = 0;
+    for (const ks of this.#keys.values()) n += ks.slices.size;
+    return n;
+  }
+
+  data(batch: Batch, out: Output): void {
+    this.#now = batch.pt;
+    const { values, ts, wm } = batch;
+    if (ts === null) {
+      throw new TypeError(`Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`);
+    }
+    const { size, slide, offset } = this.#a;
+    const keyFn = this.#c.keyFn;
+    const combiner = this.#combiner;
+    const constWm = typeof wm === "number" ? wm : 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const t = ts[i]!;
+      const w = typeof wm === "number" ? constWm : wm[i]!;
+      // Windows whose end this element's watermark has passed are complete without it: fire them
+      // first, exactly as the per-window engine judges each element against its own watermark.
+      if (this.#ends.length > 0 && w >= this.#ends[0]!) this.#advance(w);
+      const s = t - mod(t - offset, slide);
+      // The last window containing t ends at s + size: if the watermark passed it, all did.
+      if (w >= s + size) {
+        this.#drop(v, t, w);
+        continue;
+      }
+      const key = keyFn === null ? null : keyFn(v);
+      const nk = normalizeKey(key);
+      let ks = this.#keys.get(nk);
+      if (ks === undefined) {
+        ks = new KeySlices(key);
+        this.#keys.set(nk, ks);
+      }
+      const slices = ks.slices;
+      let acc = slices.get(s);
+      if (acc === undefined) {
+        acc = combiner.create();
+        for (let e = s + slide; e <= s + size; e += slide) this.#addEnd(e);
+      }
+      slices.set(s, combiner.add(acc, v, t));
+    }
+    this.#advance(this.#wm);
+    this.#flush(out);
+  }
+
+  watermark(wm: number, pt: number, out: Output): void {
+    this.#now = pt;
+    if (wm > this.#wm) {
+      this.#wm = wm;
+      this.#advance(wm);
+    }
+    this.#flush(out);
+  }
+
+  tick(pt: number): void {
+    this.#now = pt;
+  }
+
+  nextDeadline(): number {
+    return Infinity;
+  }
+
+  #addEnd(e: number): void {
+    if (this.#endSet.has(e)) return;
+    this.#endSet.add(e);
+    const ends = this.#ends;
+    let i = ends.length;
+    ends.push(e);
+    while (i > 0 && ends[i - 1]! > e) {
+      ends[i] = ends[i - 1]!;
+      i--;
+    }
+    ends[i] = e;
+  }
+
+  #advance(limit: number): void {
+    const ends = this.#ends;
+    let n = 0;
+    while (n < ends.length && ends[n]! <= limit) this.#fire(ends[n++]!);
+    if (n > 0) {
+      for (let i = 0; i < n; i++) this.#endSet.delete(ends[i]!);
+      this.#ends = ends.slice(n);
+    }
+  }
+
+  /** Fires every key's window [end - size, end), then drops slices no later window needs. */
+  #fire(end: number): void {
+    const { size } = this.#a;
+    const start = end - size;
+    const c = this.#combiner;
+    for (const [nk, ks] of this.#keys) {
+      let acc: unknown = undefined;
+      for (const [s, a] of ks.slices) {
+        if (s >= start && s < end) acc = c.merge(acc === undefined ? c.create() : acc, a);
+      }
+      if (acc !== undefined) {
+        this.#results.push({
+          key: ks.key,
+          window: { start, end },
+          value: c.result(acc),
+          timestamp: end - 1 >= start ? end - 1 : start,
+          pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
+        });
+      }
+      for (const s of ks.slices.keys()) if (s + size <= end) ks.slices.delete(s);
+      if (ks.slices.size === 0) this.#keys.delete(nk);
+    }
+  }
+
+  #flush(out: Output): void {
+    const prev = this.#emittedWm;
+    if (this.#results.length > 0) {
+      const rs = this.#results;
+      this.#results = [];
+      out.data({ values: rs, ts: rs.map((r) => r.timestamp), wm: prev, pt: this.#now });
+    }
+    if (this.#wm > prev) {
+      this.#emittedWm = this.#wm;
+      out.watermark(this.#wm, this.#now);
+    }
+  }
+
+  #drop(v: unknown, t: number, w: number): void {
+    this.lateCount++;
+    const { size, slide, offset } = this.#a;
+    const onLate = this.#c.onLate;
+    if (onLate) {
+      const last = t - mod(t - offset, slide);
+      const windows = [];
+      for (let j = 0; last - j * slide > t - size; j++) windows.push({ start: last - j * slide, end: last - j * slide + size });
+      onLate(v, { timestamp: t, windows, watermark: w, reason: "late" });
+    } else if (!this.#warned) {
+      this.#warned = true;
+      console.warn(
+        `weir: window operator "${this.id}" dropped an element (late; event time ${t}, watermark ${w}). ` +
+          `Pass onLate in the window options to receive such elements; further drops are only counted.`,
+      );
+    }
+  }
+
+  snapshot(): unknown {
+    const keys: unknown[] = [];
+    for (const ks of this.#keys.values()) keys.push([ks.key, [...ks.slices]]);
+    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.lateCount, ends: this.#ends, keys };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { v: string; wm: number; emittedWm: number; late: number; ends: number[]; keys: [unknown, [number, unknown][]][] };
+    if (s?.v !== "sliced-1") throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
+    this.#wm = s.wm;
+    this.#emittedWm = s.emittedWm;
+    this.lateCount = s.late;
+    this.#ends = [...s.ends];
+    this.#endSet = new Set(s.ends);
+    this.#keys = new Map();
+    for (const [key, slices] of s.keys) {
+      const ks = new KeySlices(key);
+      for (const [start, acc] of slices) ks.slices.set(start, acc);
+      this.#keys.set(normalizeKey(key), ks);
+    }
+  }
+}
