@@ -250,4 +250,16 @@ export default [
       assertEquals(fromStream, fromArray);
     },
   },
+  {
+    name: "withEventTime idleTimeout advances the watermark with processing time while no input arrives",
+    async run() {
+      const script = () => TestStream.create<E>().addElements({ value: at(5), timestamp: 5 }).advanceProcessingTime(150);
+      const idle = await collect(
+        stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimeout: 100 }).window(tumbling(10)).aggregate(count()),
+      );
+      assertEquals(brief(idle), ["null[0,10)=1"]);
+      const notIdle = await collect(stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()));
+      assertEquals(notIdle, []);
+    },
+  },
 ] satisfies Scenario[];
