@@ -7,8 +7,9 @@
  * so a scenario file that is not listed here runs nowhere.
  */
 import type { ScenarioGroup } from "./_scenario.ts";
+import combiners from "./combiners.scenarios.ts";
 import io from "./io.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
 
-export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "io", scenarios: io }];
+export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }];

@@ -1,0 +1,68 @@
+// A canonical string for a value, so equal values (by content) get equal keys across arrivals,
+// runtimes and checkpoint restores: what distinctCount() hashes and topK() counts by.
+// - Every primitive carries a type prefix, so 1, "1", true and null are all different.
+// - Numbers use their shortest round-trip text; -0 is 0 (as in Set and Map); NaN equals NaN.
+// - Objects and arrays are encoded recursively like JSON with object keys sorted, so
+//   { a: 1, b: 2 } and { b: 2, a: 1 } are the same value; `toJSON` is honoured (Dates become
+//   their ISO text) and undefined members are skipped, so a value and its JSON round-trip agree.
+
+import { describe } from "./_util.ts";
+
+export function canonicalKey(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return "s:" + value;
+    case "number":
+      return "n:" + (value === 0 ? "0" : String(value));
+    case "boolean":
+      return value ? "b:1" : "b:0";
+    case "bigint":
+      return "i:" + value;
+    case "undefined":
+      return "u:";
+    case "object":
+      return value === null ? "z:" : "j:" + encode(value, new Set());
+  }
+  throw new TypeError(`Cannot key a value of type ${typeof value} (${describe(value)}): values must be JSON-like data`);
+}
+
+function encode(value: unknown, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return value === 0 ? "0" : String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value + "n";
+    case "object": {
+      if (value === null) return "null";
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === "function") return encode(withJson.toJSON(), ancestors);
+      if (ancestors.has(value)) {
+        throw new TypeError("Cannot key a value that contains itself: values must be JSON-like data");
+      }
+      ancestors.add(value);
+      let text: string;
+      if (Array.isArray(value)) {
+        // As in JSON, holes and undefined members of arrays read as null.
+        text = "[" + Array.from(value, (item) => (item === undefined ? "null" : encode(item, ancestors))).join(",") +
+          "]";
+      } else {
+        const record = value as Record<string, unknown>;
+        const parts: string[] = [];
+        for (const key of Object.keys(record).sort()) {
+          const member = record[key];
+          if (member !== undefined && typeof member !== "function") {
+            parts.push(JSON.stringify(key) + ":" + encode(member, ancestors));
+          }
+        }
+        text = "{" + parts.join(",") + "}";
+      }
+      ancestors.delete(value);
+      return text;
+    }
+  }
+  throw new TypeError(`Cannot key a value that contains a ${typeof value}: values must be JSON-like data`);
+}

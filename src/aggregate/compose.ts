@@ -1,0 +1,108 @@
+import type { AnyCombiner, Combiner, CombinerResult } from "./combiner.ts";
+import { describe } from "./_util.ts";
+
+/** The input type of a combiner. */
+type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;
+
+/**
+ * The input of a composed combiner: what every part accepts (the intersection of their inputs;
+ * parts that accept `unknown`, like `count()`, do not narrow it).
+ */
+export type ComposedInput<M> = { [K in keyof M]: (input: InputOf<M[K]>) => void }[keyof M] extends
+  (input: infer X) => void ? X : never;
+
+/** The accumulator of a composed combiner: each part's accumulator under its name. */
+export type ComposedAccumulator<M> = { [K in keyof M]: M[K] extends Combiner<infer _I, infer A, infer _O> ? A : never };
+
+/** The result of a composed combiner: each part's result under its name. */
+export type ComposedResult<M> = { [K in keyof M]: CombinerResult<M[K]> };
+
+/**
+ * Whether `value` is a combiner (an object with `create`, `add`, `merge` and `result` functions),
+ * as opposed to an object of named combiners.
+ *
+ * @example Accepting one combiner or several
+ * ```ts
+ * import { composeCombiners, count, isCombiner, sum } from "weir";
+ * const spec = { n: count(), total: sum() };
+ * const combiner = isCombiner(spec) ? spec : composeCombiners(spec);
+ * console.log(isCombiner(count()), isCombiner(spec), isCombiner(combiner)); // true false true
+ * ```
+ */
+export function isCombiner(value: unknown): value is AnyCombiner<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return typeof c.create === "function" && typeof c.add === "function" && typeof c.merge === "function" &&
+    typeof c.result === "function";
+}
+
+/**
+ * Runs several combiners over the same elements as one: `{ name: combiner, ... }` becomes a
+ * combiner whose accumulator is `{ name: accumulator, ... }` (plain data when each part's is) and
+ * whose result is `{ name: result, ... }`. This is what `.aggregate({ ... })` uses. Parts run in
+ * the object's key order; when one throws (an element it cannot take), the parts before it have
+ * already counted the element, so the error is fatal for that accumulator, as it is for the stream.
+ *
+ * @example Count, total and mean in one pass
+ * ```ts
+ * import { composeCombiners, count, mean, sum } from "weir";
+ * const stats = composeCombiners({
+ *   n: count(),
+ *   total: sum((e: { value: number }) => e.value),
+ *   avg: mean((e: { value: number }) => e.value),
+ * });
+ * let acc = stats.create();
+ * for (const value of [1, 2, 6]) acc = stats.add(acc, { value }, 0);
+ * console.log(stats.result(acc)); // { n: 3, total: 9, avg: 3 }
+ * ```
+ */
+export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>(
+  combiners: M,
+): Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>> {
+  if (typeof combiners !== "object" || combiners === null || Array.isArray(combiners) || isCombiner(combiners)) {
+    throw new TypeError(
+      `Cannot compose combiners as the argument must be an object of named combiners: current value is ${
+        describe(combiners)
+      }`,
+    );
+  }
+  // Copied once, so a later change to the caller's object cannot change a running aggregation.
+  const parts = Object.entries(combiners);
+  if (parts.length === 0) {
+    throw new RangeError("Cannot compose combiners as the object has no entries: name at least one combiner");
+  }
+  for (const [name, part] of parts) {
+    if (name === "__proto__") {
+      throw new RangeError('Cannot compose combiners as "__proto__" cannot name a result: choose another name');
+    }
+    if (!isCombiner(part)) {
+      throw new TypeError(
+        `Cannot compose combiners as ${
+          JSON.stringify(name)
+        } is not a combiner (create, add, merge and result functions): current value is ${describe(part)}`,
+      );
+    }
+  }
+  type Accumulators = Record<string, unknown>;
+  const combiner: Combiner<unknown, Accumulators, Accumulators> = {
+    create() {
+      const acc: Accumulators = {};
+      for (const [name, part] of parts) acc[name] = part.create();
+      return acc;
+    },
+    add(acc, input, timestamp) {
+      for (const [name, part] of parts) acc[name] = part.add(acc[name], input as never, timestamp);
+      return acc;
+    },
+    merge(a, b) {
+      for (const [name, part] of parts) a[name] = part.merge(a[name], b[name]);
+      return a;
+    },
+    result(acc) {
+      const out: Accumulators = {};
+      for (const [name, part] of parts) out[name] = part.result(acc[name]);
+      return out;
+    },
+  };
+  return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
+}

@@ -1,0 +1,22 @@
+import type { Combiner } from "./combiner.ts";
+
+/**
+ * Counts the elements of a window. The accumulator is the count itself.
+ *
+ * @example Counting events per window
+ * ```ts
+ * import { count } from "weir";
+ * const c = count();
+ * let acc = c.create();
+ * for (const e of ["a", "b", "c"]) acc = c.add(acc, e, 0);
+ * console.log(c.result(acc)); // 3
+ * ```
+ */
+export function count<I = unknown>(): Combiner<I, number, number> {
+  return {
+    create: () => 0,
+    add: (acc) => acc + 1,
+    merge: (a, b) => a + b,
+    result: (acc) => acc,
+  };
+}

@@ -1,0 +1,44 @@
+import type { Combiner } from "./combiner.ts";
+import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
+import { checkNumber, selectorOrIdentity } from "./_util.ts";
+
+export type { SumAccumulator } from "./_exact_sum.ts";
+
+/**
+ * Sums numbers: the elements themselves, or what `selector` picks from each.
+ *
+ * The sum is exact: partial sums are kept without rounding error (Shewchuk's algorithm, as in
+ * Python's `math.fsum`) and the result is the exact total correctly rounded to a double. So
+ * `0.1 + 0.2 + 0.3` gives `0.6`, and — what matters for a stream processor — the result depends
+ * only on which values were added, never on their order, on how the input was chunked or on how
+ * windows were merged. NaN and ±Infinity behave as with `+`, as does a total beyond
+ * ±`Number.MAX_VALUE` (it overflows to ±Infinity). An empty window sums to 0.
+ *
+ * @example Summing a field
+ * ```ts
+ * import { sum } from "weir";
+ * const total = sum((e: { value: number }) => e.value);
+ * let acc = total.create();
+ * for (const value of [0.1, 0.2, 0.3]) acc = total.add(acc, { value }, 0);
+ * console.log(total.result(acc)); // 0.6 (a plain reduce gives 0.6000000000000001)
+ * ```
+ */
+export function sum(): Combiner<number, SumAccumulator, number>;
+export function sum<I>(selector: (element: I) => number): Combiner<I, SumAccumulator, number>;
+export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumulator, number> {
+  const select = selectorOrIdentity<I, number>("sum()", selector);
+  return {
+    create: createExactSum,
+    add(acc, element) {
+      const value = select(element);
+      checkNumber("sum()", value);
+      addToExactSum(acc, value);
+      return acc;
+    },
+    merge(a, b) {
+      mergeExactSums(a, b);
+      return a;
+    },
+    result: exactSumValue,
+  };
+}
