@@ -21,6 +21,16 @@ export function createExactSum(): SumAccumulator {
 }
 
 export function addToExactSum(acc: SumAccumulator, value: number): void {
+  const p0 = acc.partials;
+  // Fast path: integer totals below 2^53 are exact with plain `+` (one partial, no rounding).
+  if (p0.length <= 1 && Number.isSafeInteger(value)) {
+    const total = p0.length === 0 ? value : p0[0]! + value;
+    if (Number.isSafeInteger(total) && Number.isSafeInteger(p0.length === 0 ? 0 : p0[0]!)) {
+      if (total === 0) p0.length = 0;
+      else p0[0] = total;
+      return;
+    }
+  }
   if (!Number.isFinite(value)) {
     acc.nonFinite = addNonFinite(acc.nonFinite, String(value) as NonFiniteName);
     return;

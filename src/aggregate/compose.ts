@@ -84,23 +84,34 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
     }
   }
   type Accumulators = Record<string, unknown>;
+  // Parallel arrays and indexed loops: this runs once per element per window, so it avoids the
+  // iterator and destructuring of `for (const [name, part] of parts)` on the hot path.
+  const names = parts.map(([name]) => name);
+  const cs = parts.map(([, part]) => part as AnyCombiner<unknown>);
+  const n = names.length;
   const combiner: Combiner<unknown, Accumulators, Accumulators> = {
     create() {
       const acc: Accumulators = {};
-      for (const [name, part] of parts) acc[name] = part.create();
+      for (let i = 0; i < n; i++) acc[names[i]!] = cs[i]!.create();
       return acc;
     },
     add(acc, input, timestamp) {
-      for (const [name, part] of parts) acc[name] = part.add(acc[name], input as never, timestamp);
+      for (let i = 0; i < n; i++) {
+        const name = names[i]!;
+        acc[name] = cs[i]!.add(acc[name], input, timestamp);
+      }
       return acc;
     },
     merge(a, b) {
-      for (const [name, part] of parts) a[name] = part.merge(a[name], b[name]);
+      for (let i = 0; i < n; i++) {
+        const name = names[i]!;
+        a[name] = cs[i]!.merge(a[name], b[name]);
+      }
       return a;
     },
     result(acc) {
       const out: Accumulators = {};
-      for (const [name, part] of parts) out[name] = part.result(acc[name]);
+      for (let i = 0; i < n; i++) out[names[i]!] = cs[i]!.result(acc[names[i]!]);
       return out;
     },
   };
