@@ -12,8 +12,16 @@ import { expectedEntries, readJson, root } from "./export_map.ts";
 
 type Shape = Record<string, Record<string, string>>;
 
+/** Runs a command (its stderr shown as it comes) and returns its stdout; throws a one-line error when it fails. */
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  } catch (e) {
+    const { status, stdout } = e as { status?: number | null; stdout?: string };
+    throw new Error(
+      `\`${[cmd, ...args].join(" ")}\` failed (exit ${status ?? "?"}) in ${cwd}${stdout ? `:\n${stdout}` : ""}`,
+    );
+  }
 }
 
 /** `{ name: typeof value }` of a module namespace, sorted, so two builds compare as JSON. */
@@ -96,9 +104,11 @@ try {
     console.log(`consumer type-checks against ${entries.length} shipped .d.ts entry points`);
   } catch (e) {
     failures.push(
-      `a consumer does not type-check against the shipped .d.ts: ${(e as { stdout?: string }).stdout ?? e}`,
+      `a consumer does not type-check against the shipped .d.ts: ${(e as Error).message}`,
     );
   }
+} catch (e) {
+  failures.push((e as Error).message);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
