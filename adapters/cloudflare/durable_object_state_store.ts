@@ -36,7 +36,7 @@ const KEYS_PER_CALL = 128;
  * @example Inside a Durable Object
  * ```ts
  * import { DurableObject } from "cloudflare:workers";
- * import { DurableObjectStateStore } from "weir/cloudflare";
+ * import { DurableObjectStateStore } from "weir/adapters/cloudflare";
  *
  * export class JobObject extends DurableObject {
  *   async run(): Promise<void> {
@@ -56,15 +56,26 @@ export class DurableObjectStateStore implements StateStore {
   }
 
   /** A store in `storage`; `close` only stops this object using it (the storage belongs to the object). */
-  static async open(storage: DurableObjectStorageLike, options: DurableObjectStateStoreOptions = {}): Promise<DurableObjectStateStore> {
+  static async open(
+    storage: DurableObjectStorageLike,
+    options: DurableObjectStateStoreOptions = {},
+  ): Promise<DurableObjectStateStore> {
     if (typeof storage !== "object" || storage === null || typeof storage.transaction !== "function") {
-      throw new TypeError(`Cannot open Durable Object state store as storage must be ctx.storage: current type is ${typeof storage}`);
+      throw new TypeError(
+        `Cannot open Durable Object state store as storage must be ctx.storage: current type is ${typeof storage}`,
+      );
     }
     const prefix = options.prefix ?? "weir/";
     if (typeof prefix !== "string" || utf8ByteLength(prefix) < 0) {
-      throw new TypeError(`Cannot open Durable Object state store as prefix must be a well-formed string: current value is ${String(prefix)}`);
+      throw new TypeError(
+        `Cannot open Durable Object state store as prefix must be a well-formed string: current value is ${
+          String(prefix)
+        }`,
+      );
     }
-    return new DurableObjectStateStore(await AtomicKvStateStore.open(storageBackend(storage, prefix), "Durable Object state store"));
+    return new DurableObjectStateStore(
+      await AtomicKvStateStore.open(storageBackend(storage, prefix), "Durable Object state store"),
+    );
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -104,7 +115,11 @@ function storageBackend(storage: DurableObjectStorageLike, prefix: string): Atom
       return out;
     },
     async list(start, end, limit) {
-      const found = await storage.list({ start: prefix + start, end: prefix + end, ...(limit === Infinity ? {} : { limit }) });
+      const found = await storage.list({
+        start: prefix + start,
+        end: prefix + end,
+        ...(limit === Infinity ? {} : { limit }),
+      });
       return [...found].map(([k, v]): [string, Uint8Array] => [k.slice(prefix.length), bytesOf(v)!]);
     },
     async commit(mutations: readonly KvMutation[]) {
@@ -125,5 +140,7 @@ function storageBackend(storage: DurableObjectStorageLike, prefix: string): Atom
 function bytesOf(value: unknown): Uint8Array | undefined {
   if (value === undefined) return undefined;
   if (value instanceof Uint8Array) return value;
-  throw new TypeError(`found a ${typeof value} where the state store keeps bytes: is other code writing under its prefix?`);
+  throw new TypeError(
+    `found a ${typeof value} where the state store keeps bytes: is other code writing under its prefix?`,
+  );
 }

@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { DurableObjectStateStore } from "weir/cloudflare";
- * declare const ctx: { storage: import("weir/cloudflare").DurableObjectStorageLike };
+ * import { DurableObjectStateStore } from "weir/adapters/cloudflare";
+ * declare const ctx: { storage: import("weir/adapters/cloudflare").DurableObjectStorageLike };
  * const store = await DurableObjectStateStore.open(ctx.storage);
  * await store.close();
  * ```
@@ -12,4 +12,8 @@
  * @module
  */
 export { DurableObjectStateStore, type DurableObjectStateStoreOptions } from "./durable_object_state_store.ts";
-export type { DurableObjectListOptionsLike, DurableObjectStorageLike, DurableObjectTransactionLike } from "./durable_object_types.ts";
+export type {
+  DurableObjectListOptionsLike,
+  DurableObjectStorageLike,
+  DurableObjectTransactionLike,
+} from "./durable_object_types.ts";

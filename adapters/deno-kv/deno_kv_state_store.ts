@@ -43,7 +43,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  *
  * @example Under Deno (`deno run --unstable-kv`)
  * ```ts
- * import { DenoKvStateStore } from "weir/deno-kv";
+ * import { DenoKvStateStore } from "weir/adapters/deno-kv";
  * const store = await DenoKvStateStore.open("./state.sqlite");
  * await store.put("a", new Uint8Array([1]));
  * await store.close(); // also closes the database it opened
@@ -52,7 +52,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  * @example Under Node, with `@deno/kv`
  * ```ts
  * import { openKv } from "@deno/kv";
- * import { DenoKvStateStore } from "weir/deno-kv";
+ * import { DenoKvStateStore } from "weir/adapters/deno-kv";
  * const kv = await openKv("./state.sqlite");
  * const store = await DenoKvStateStore.wrap(kv, { prefix: ["weir", "job-1"] });
  * await store.close();
@@ -100,13 +100,23 @@ export class DenoKvStateStore implements StateStore {
     return DenoKvStateStore.#create(kv, options, false);
   }
 
-  static async #create(kv: DenoKvLike, options: DenoKvStateStoreOptions = {}, owned: boolean): Promise<DenoKvStateStore> {
+  static async #create(
+    kv: DenoKvLike,
+    options: DenoKvStateStoreOptions = {},
+    owned: boolean,
+  ): Promise<DenoKvStateStore> {
     if (typeof kv !== "object" || kv === null || typeof kv.atomic !== "function") {
-      throw new TypeError(`Cannot wrap Deno KV as kv must be a Deno.Kv or @deno/kv database: current type is ${typeof kv}`);
+      throw new TypeError(
+        `Cannot wrap Deno KV as kv must be a Deno.Kv or @deno/kv database: current type is ${typeof kv}`,
+      );
     }
     const prefix = options.prefix ?? ["weir"];
     if (!Array.isArray(prefix) || !prefix.every((p) => typeof p === "string" && utf8ByteLength(p) >= 0)) {
-      throw new TypeError(`Cannot create Deno KV state store as prefix must be an array of well-formed strings: current value is ${String(prefix)}`);
+      throw new TypeError(
+        `Cannot create Deno KV state store as prefix must be an array of well-formed strings: current value is ${
+          String(prefix)
+        }`,
+      );
     }
     return new DenoKvStateStore(await AtomicKvStateStore.open(kvBackend(kv, prefix, owned), "Deno KV state store"));
   }
@@ -160,8 +170,9 @@ function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): A
       const result = await op.commit();
       if (!result.ok) throw new Error("Deno KV refused the atomic commit");
     },
-    close: async () => {
+    close: () => {
       if (owned) kv.close();
+      return Promise.resolve();
     },
   };
 }
@@ -170,5 +181,7 @@ function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): A
 function bytesOf(value: unknown): Uint8Array | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Uint8Array) return value;
-  throw new TypeError(`found a ${typeof value} where the state store keeps bytes: is another program writing under its prefix?`);
+  throw new TypeError(
+    `found a ${typeof value} where the state store keeps bytes: is another program writing under its prefix?`,
+  );
 }

@@ -59,7 +59,11 @@ export function errorCode(e: unknown): string | undefined {
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight (fsyncs overlap, descriptors stay few). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await fn(items[next++]!);

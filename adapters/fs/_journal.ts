@@ -60,7 +60,9 @@ export async function replayJournal(dir: string): Promise<boolean> {
     const parsed = JSON.parse(text) as { version?: unknown; ops?: JournalOp[] };
     if (parsed.version !== 1 || !Array.isArray(parsed.ops)) throw new TypeError("not a version 1 journal");
     for (const op of parsed.ops) {
-      if (!SAFE_NAME.test(op.name) || (op.tmp !== undefined && !SAFE_NAME.test(op.tmp))) throw new TypeError(`unsafe file name in ${JSON.stringify(op)}`);
+      if (!SAFE_NAME.test(op.name) || (op.tmp !== undefined && !SAFE_NAME.test(op.tmp))) {
+        throw new TypeError(`unsafe file name in ${JSON.stringify(op)}`);
+      }
     }
     ops = parsed.ops;
   } catch (cause) {

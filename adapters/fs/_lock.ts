@@ -28,7 +28,7 @@ export interface DirLock {
  * liveness cannot be checked) or an unreadable lock file fails with a StateStoreError naming the holder.
  */
 export async function acquireLock(path: string): Promise<DirLock> {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0;; attempt++) {
     const info: LockInfo = {
       pid: process.pid,
       host: hostname(),
@@ -82,7 +82,9 @@ async function takeOverStale(path: string, staleText: string, describe: string):
     // We moved a lock taken after our check: link it back (which, unlike rename, never replaces a lock
     // yet another process created meanwhile).
     await link(aside, path).then(() => unlink(aside)).catch(() => undefined);
-    throw new StateStoreError(`Cannot open the state store as another process took over the stale lock of ${describe} at the same time`);
+    throw new StateStoreError(
+      `Cannot open the state store as another process took over the stale lock of ${describe} at the same time`,
+    );
   }
   await unlink(aside);
 }
@@ -96,7 +98,9 @@ function parseLock(text: string | undefined): LockInfo | undefined {
   if (text === undefined) return undefined;
   try {
     const info = JSON.parse(text) as Partial<LockInfo>;
-    return Number.isInteger(info.pid) && typeof info.host === "string" && typeof info.token === "string" ? (info as LockInfo) : undefined;
+    return Number.isInteger(info.pid) && typeof info.host === "string" && typeof info.token === "string"
+      ? (info as LockInfo)
+      : undefined;
   } catch {
     return undefined;
   }

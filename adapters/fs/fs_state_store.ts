@@ -1,21 +1,22 @@
 /// <reference types="node" />
-import { mkdir, readdir, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   checkStateKey,
   copyStateValue,
+  MAX_STATE_KEY_BYTES,
   normalizeStateBatch,
+  stateKeyRange,
   type StateStore,
   StateStoreError,
   type StateStoreLimits,
   type StateStoreListOptions,
   type StateStoreOp,
-  stateKeyRange,
   UNLIMITED_BATCH,
 } from "../../src/state/mod.ts";
 import { errorCode, forEachLimited, randomName, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
-import { applyJournal, commitJournal, journalPath, type JournalOp, replayJournal } from "./_journal.ts";
-import { type DirLock, acquireLock } from "./_lock.ts";
+import { applyJournal, commitJournal, type JournalOp, journalPath, replayJournal } from "./_journal.ts";
+import { acquireLock, type DirLock } from "./_lock.ts";
 import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName } from "./_names.ts";
 
 /**
@@ -40,7 +41,7 @@ import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName }
  *
  * @example
  * ```ts
- * import { FsStateStore } from "weir/fs";
+ * import { FsStateStore } from "weir/adapters/fs";
  *
  * const store = await FsStateStore.open("./.weir-data/job-1");
  * await store.put("ckpt/1/manifest", new TextEncoder().encode("{}"));
@@ -70,7 +71,9 @@ export class FsStateStore implements StateStore {
   /** Opens (creating it if needed) the store in directory `dir`, locks it, and recovers from a crash. */
   static async open(dir: string): Promise<FsStateStore> {
     if (typeof dir !== "string" || dir === "") {
-      throw new TypeError(`Cannot open filesystem state store as dir must be a non-empty string: current value is ${JSON.stringify(dir)}`);
+      throw new TypeError(
+        `Cannot open filesystem state store as dir must be a non-empty string: current value is ${JSON.stringify(dir)}`,
+      );
     }
     const root = resolve(dir);
     try {
@@ -88,7 +91,9 @@ export class FsStateStore implements StateStore {
       return new FsStateStore(root, lock, await readIndex(root));
     } catch (cause) {
       await lock.release();
-      throw cause instanceof StateStoreError ? cause : new StateStoreError(`Cannot open state store in ${root}`, { cause });
+      throw cause instanceof StateStoreError
+        ? cause
+        : new StateStoreError(`Cannot open state store in ${root}`, { cause });
     }
   }
 
@@ -110,20 +115,23 @@ export class FsStateStore implements StateStore {
       if (decoded.key !== key) throw new TypeError(`file holds key ${JSON.stringify(decoded.key)}`);
       return decoded.value;
     } catch (cause) {
-      throw new StateStoreError(`Cannot get ${JSON.stringify(key)} from ${this.dir} as data/${name} is damaged`, { cause });
+      throw new StateStoreError(`Cannot get ${JSON.stringify(key)} from ${this.dir} as data/${name} is damaged`, {
+        cause,
+      });
     }
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
     checkStateKey(key, "put");
-    return this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
+    return await this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
   }
 
   async delete(key: string): Promise<void> {
     checkStateKey(key, "delete");
-    return this.#write("delete", new Map([[key, undefined]]));
+    return await this.#write("delete", new Map([[key, undefined]]));
   }
 
+  // deno-lint-ignore require-await -- async so that argument errors become rejections, as the contract says
   async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
     const range = stateKeyRange(prefix, options);
     this.#checkUsable("list");
@@ -134,7 +142,7 @@ export class FsStateStore implements StateStore {
   }
 
   async batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return this.#write("apply batch", normalizeStateBatch(ops));
+    return await this.#write("apply batch", normalizeStateBatch(ops));
   }
 
   async close(): Promise<void> {
@@ -144,7 +152,8 @@ export class FsStateStore implements StateStore {
     await this.#lock.release();
   }
 
-  async #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
+  /** Queues a write behind the earlier ones; throws at once when the store refuses writes. */
+  #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
     this.#checkUsable(action);
     const run = this.#tail.then(() => {
       // A store closed meanwhile still completes the writes issued before; a broken one refuses them.
@@ -165,7 +174,8 @@ export class FsStateStore implements StateStore {
     }
     if (planned.length === 0) return;
     const batchId = randomName();
-    const discardTmp = () => forEachLimited(planned, 16, (p) => (p.tmp ? unlinkIfPresent(join(this.dir, "tmp", p.tmp)) : Promise.resolve()));
+    const discardTmp = () =>
+      forEachLimited(planned, 16, (p) => (p.tmp ? unlinkIfPresent(join(this.dir, "tmp", p.tmp)) : Promise.resolve()));
     try {
       await forEachLimited(planned, 16, async (p) => {
         if (p.value === undefined) return;
@@ -184,10 +194,15 @@ export class FsStateStore implements StateStore {
         else await unlinkIfPresent(join(data, p.name));
       } catch (cause) {
         await discardTmp();
-        throw new StateStoreError(`Cannot write ${JSON.stringify(p.key)} to ${this.dir}: nothing was applied`, { cause });
+        throw new StateStoreError(`Cannot write ${JSON.stringify(p.key)} to ${this.dir}: nothing was applied`, {
+          cause,
+        });
       }
       this.#index(p.key, p.tmp ? p.name : undefined);
-      await this.#orBreak(() => syncDir(data), `the write of ${JSON.stringify(p.key)} is visible but may not be durable`);
+      await this.#orBreak(
+        () => syncDir(data),
+        `the write of ${JSON.stringify(p.key)} is visible but may not be durable`,
+      );
       return;
     }
     const ops: JournalOp[] = planned.map((p) => (p.tmp ? { name: p.name, tmp: p.tmp } : { name: p.name }));
@@ -200,9 +215,14 @@ export class FsStateStore implements StateStore {
         await syncDir(this.dir);
       }, `a batch of ${planned.length} keys may or may not have been committed`);
       await discardTmp();
-      throw new StateStoreError(`Cannot commit a batch of ${planned.length} keys to ${this.dir}: nothing was applied`, { cause });
+      throw new StateStoreError(`Cannot commit a batch of ${planned.length} keys to ${this.dir}: nothing was applied`, {
+        cause,
+      });
     }
-    await this.#orBreak(() => applyJournal(this.dir, ops), `a committed batch of ${planned.length} keys is applied only in part`);
+    await this.#orBreak(
+      () => applyJournal(this.dir, ops),
+      `a committed batch of ${planned.length} keys is applied only in part`,
+    );
     for (const p of planned) this.#index(p.key, p.value === undefined ? undefined : p.name);
   }
 
@@ -232,9 +252,13 @@ export class FsStateStore implements StateStore {
   }
 
   #checkUsable(action: string): void {
-    if (this.#closed) throw new StateStoreError(`Cannot ${action} as the filesystem state store in ${this.dir} is closed`);
+    if (this.#closed) {
+      throw new StateStoreError(`Cannot ${action} as the filesystem state store in ${this.dir} is closed`);
+    }
     if (this.#broken !== undefined) {
-      throw new StateStoreError(`Cannot ${action} as an earlier batch failed midway: reopen the store in ${this.dir}`, { cause: this.#broken });
+      throw new StateStoreError(`Cannot ${action} as an earlier batch failed midway: reopen the store in ${this.dir}`, {
+        cause: this.#broken,
+      });
     }
   }
 }
@@ -247,7 +271,19 @@ async function readIndex(root: string): Promise<Map<string, string>> {
     if (key !== undefined) names.set(key, name);
     else if (isHashedName(name)) {
       try {
-        names.set(decodeDataFile(await readFile(join(root, "data", name))).key, name);
+        // Only the header: 8 bytes and a key of at most MAX_STATE_KEY_BYTES, never the whole value.
+        const handle = await open(join(root, "data", name), "r");
+        try {
+          const { buffer, bytesRead } = await handle.read(
+            new Uint8Array(8 + MAX_STATE_KEY_BYTES),
+            0,
+            8 + MAX_STATE_KEY_BYTES,
+            0,
+          );
+          names.set(decodeDataFile(buffer.subarray(0, bytesRead)).key, name);
+        } finally {
+          await handle.close();
+        }
       } catch (cause) {
         throw new StateStoreError(`Cannot open state store in ${root} as data/${name} is damaged`, { cause });
       }

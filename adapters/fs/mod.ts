@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { FsStateStore } from "weir/fs";
+ * import { FsStateStore } from "weir/adapters/fs";
  * const store = await FsStateStore.open("./.weir-data/job-1");
  * await store.close();
  * ```
@@ -11,3 +11,4 @@
  * @module
  */
 export { FsStateStore } from "./fs_state_store.ts";
+export { type NdjsonFileOffset, ndjsonFileSource, type NdjsonFileSourceOptions } from "./ndjson_file_source.ts";

@@ -3,12 +3,12 @@ import {
   checkStateKey,
   copyStateValue,
   normalizeStateBatch,
+  stateKeyRange,
   type StateStore,
   StateStoreError,
   type StateStoreLimits,
   type StateStoreListOptions,
   type StateStoreOp,
-  stateKeyRange,
   UNLIMITED_BATCH,
 } from "../../src/state/mod.ts";
 
@@ -39,7 +39,7 @@ const STORE = "entries";
  *
  * @example
  * ```ts
- * import { IdbStateStore } from "weir/idb";
+ * import { IdbStateStore } from "weir/adapters/idb";
  * const store = await IdbStateStore.open("weir-job-1");
  * await store.put("ckpt/1/manifest", new Uint8Array([1]));
  * await store.close();
@@ -64,7 +64,9 @@ export class IdbStateStore implements StateStore {
     }
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (factory === undefined) {
-      throw new StateStoreError("Cannot open IndexedDB state store as there is no indexedDB here: pass options.indexedDB");
+      throw new StateStoreError(
+        "Cannot open IndexedDB state store as there is no indexedDB here: pass options.indexedDB",
+      );
     }
     try {
       const request = factory.open(name, 1);
@@ -81,29 +83,34 @@ export class IdbStateStore implements StateStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     checkStateKey(key, "get");
     this.#checkOpen("get");
-    return this.#io(`get ${JSON.stringify(key)}`, () => this.#db.get(STORE, key));
+    return await this.#io(`get ${JSON.stringify(key)}`, () => this.#db.get(STORE, key));
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
     checkStateKey(key, "put");
-    return this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
+    return await this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
   }
 
   async delete(key: string): Promise<void> {
     checkStateKey(key, "delete");
-    return this.#write("delete", new Map([[key, undefined]]));
+    return await this.#write("delete", new Map([[key, undefined]]));
   }
 
   async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
     const range = stateKeyRange(prefix, options);
     this.#checkOpen("list");
     if (range.empty) return [];
-    const keyRange = range.upper === undefined ? IDBKeyRange.lowerBound(range.lower) : IDBKeyRange.bound(range.lower, range.upper, false, true);
-    return this.#io("list", () => this.#db.getAllKeys(STORE, keyRange, range.limit === Infinity ? undefined : range.limit));
+    const keyRange = range.upper === undefined
+      ? IDBKeyRange.lowerBound(range.lower)
+      : IDBKeyRange.bound(range.lower, range.upper, false, true);
+    return await this.#io(
+      "list",
+      () => this.#db.getAllKeys(STORE, keyRange, range.limit === Infinity ? undefined : range.limit),
+    );
   }
 
   async batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return this.#write("apply batch", normalizeStateBatch(ops));
+    return await this.#write("apply batch", normalizeStateBatch(ops));
   }
 
   async close(): Promise<void> {
@@ -131,7 +138,9 @@ export class IdbStateStore implements StateStore {
   }
 
   #checkOpen(action: string): void {
-    if (this.#closed) throw new StateStoreError(`Cannot ${action} as the IndexedDB state store ${JSON.stringify(this.name)} is closed`);
+    if (this.#closed) {
+      throw new StateStoreError(`Cannot ${action} as the IndexedDB state store ${JSON.stringify(this.name)} is closed`);
+    }
   }
 
   async #io<T>(action: string, fn: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { IdbStateStore } from "weir/idb";
+ * import { IdbStateStore } from "weir/adapters/idb";
  * const store = await IdbStateStore.open("weir-job-1");
  * await store.close();
  * ```

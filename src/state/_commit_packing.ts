@@ -1,7 +1,10 @@
 import type { AtomicKvBackend, KvMutation } from "./atomic_kv_backend.ts";
 
 /** What `mutations` weigh against the commit limits of `backend`. */
-export function commitSize(backend: AtomicKvBackend, mutations: readonly KvMutation[]): { keyBytes: number; bytes: number } {
+export function commitSize(
+  backend: AtomicKvBackend,
+  mutations: readonly KvMutation[],
+): { keyBytes: number; bytes: number } {
   let keyBytes = 0;
   let bytes = 0;
   for (const m of mutations) {
@@ -33,7 +36,8 @@ export function packCommits(backend: AtomicKvBackend, mutations: readonly KvMuta
     const b = k + (m.value?.length ?? 0);
     if (
       pack.length > 0 &&
-      (pack.length + 1 > backend.maxCommitMutations || keyBytes + k > backend.maxCommitKeyBytes || bytes + b > backend.maxCommitBytes)
+      (pack.length + 1 > backend.maxCommitMutations || keyBytes + k > backend.maxCommitKeyBytes ||
+        bytes + b > backend.maxCommitBytes)
     ) {
       packs.push(pack);
       pack = [];

@@ -31,7 +31,10 @@ interface PlannedPut {
   blob: BlobRef | undefined;
 }
 
-export async function applyKvBatch(backend: AtomicKvBackend, effect: Map<string, Uint8Array | undefined>): Promise<void> {
+export async function applyKvBatch(
+  backend: AtomicKvBackend,
+  effect: Map<string, Uint8Array | undefined>,
+): Promise<void> {
   const keys = [...effect.keys()];
   const headers = keys.map(headerKey);
   const replaced: BlobRef[] = [];
@@ -54,7 +57,12 @@ export async function applyKvBatch(backend: AtomicKvBackend, effect: Map<string,
   const inlineLimit = Math.min(INLINE_LIMIT, backend.maxValueBytes - 1);
   for (const p of puts) if (p.value.length > inlineLimit) p.blob = newBlob(backend, p.value);
 
-  const single = [...headerMutations(puts), ...deletes, ...puts.flatMap((p) => chunkMutations(backend, p)), ...replaced.flatMap(chunkDeletes)];
+  const single = [
+    ...headerMutations(puts),
+    ...deletes,
+    ...puts.flatMap((p) => chunkMutations(backend, p)),
+    ...replaced.flatMap(chunkDeletes),
+  ];
   if (fitsOneCommit(backend, single)) {
     if (single.length > 0) await wrap(() => backend.commit(single), keys.length);
     return;
@@ -73,14 +81,18 @@ export async function applyKvBatch(backend: AtomicKvBackend, effect: Map<string,
       `Cannot apply batch of ${keys.length} ops as its keys do not fit one atomic commit of this store ` +
         `(at most ${backend.maxCommitMutations} entries and ${backend.maxCommitKeyBytes} key bytes): nothing was applied`,
     );
-  // The flip commit carries every key whatever happens, plus up to two markers.
-  const pendingKeyBytes = backend.keyBytes(pendingKey(batchId));
+  // The flip commit carries every key whatever happens, plus up to two markers (the pending one as soon
+  // as any value goes to chunks, which the loop below may cause).
+  const pendingLater = puts.some((p) => p.blob) ? 0 : backend.keyBytes(pendingKey(batchId));
   const size = commitSize(backend, flip());
-  if (puts.length + deletes.length + 2 > backend.maxCommitMutations || size.keyBytes + pendingKeyBytes > backend.maxCommitKeyBytes) {
+  if (
+    puts.length + deletes.length + 2 > backend.maxCommitMutations ||
+    size.keyBytes + pendingLater > backend.maxCommitKeyBytes
+  ) {
     throw tooLarge();
   }
   // Inline values make the flip commit heavy: move the largest ones to chunks until its bytes fit.
-  let bytes = size.bytes + pendingKeyBytes;
+  let bytes = size.bytes + pendingLater;
   for (const p of puts.filter((p) => !p.blob).sort((a, b) => b.value.length - a.value.length)) {
     if (bytes <= backend.maxCommitBytes || p.value.length === 0) break;
     p.blob = newBlob(backend, p.value);
@@ -93,7 +105,9 @@ export async function applyKvBatch(backend: AtomicKvBackend, effect: Map<string,
   if (blobs.length > 0) {
     await wrap(() => backend.commit([{ key: pendingKey(batchId), value: encodeBlobList(blobs) }]), keys.length);
     try {
-      for (const pack of packCommits(backend, puts.flatMap((p) => chunkMutations(backend, p)))) await backend.commit(pack);
+      for (const pack of packCommits(backend, puts.flatMap((p) => chunkMutations(backend, p)))) {
+        await backend.commit(pack);
+      }
       await backend.commit(flipMutations);
     } catch (cause) {
       // The flip deletes the pending marker, so the marker tells whether the batch was applied (a remote
@@ -107,7 +121,9 @@ export async function applyKvBatch(backend: AtomicKvBackend, effect: Map<string,
           { cause: new AggregateError([cause, cleanupError]) },
         );
       }
-      if (!applied) throw new StateStoreError(`Cannot apply batch of ${keys.length} ops: nothing was applied`, { cause });
+      if (!applied) {
+        throw new StateStoreError(`Cannot apply batch of ${keys.length} ops: nothing was applied`, { cause });
+      }
     }
   } else {
     await wrap(() => backend.commit(flipMutations), keys.length);
@@ -142,7 +158,10 @@ function chunkMutations(backend: AtomicKvBackend, p: PlannedPut): KvMutation[] {
   if (!blob) return [];
   const out: KvMutation[] = [];
   for (let i = 0; i < blob.n; i++) {
-    out.push({ key: chunkKey(blob.id, i), value: p.value.subarray(i * backend.maxValueBytes, (i + 1) * backend.maxValueBytes) });
+    out.push({
+      key: chunkKey(blob.id, i),
+      value: p.value.subarray(i * backend.maxValueBytes, (i + 1) * backend.maxValueBytes),
+    });
   }
   return out;
 }

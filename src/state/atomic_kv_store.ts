@@ -1,8 +1,22 @@
 import { StateStoreError } from "../errors.ts";
 import type { AtomicKvBackend } from "./atomic_kv_backend.ts";
 import { applyKvBatch, discardMarker } from "./_kv_batch.ts";
-import { chunkPrefix, chunkPrefixEnd, decodeHeader, headerKey, MAX_BLOB_HEADER_BYTES, pendingKey, unmapKey } from "./_kv_layout.ts";
-import { MAX_STATE_KEY_BYTES, type StateStore, type StateStoreLimits, type StateStoreListOptions, type StateStoreOp } from "./state_store.ts";
+import {
+  chunkPrefix,
+  chunkPrefixEnd,
+  decodeHeader,
+  headerKey,
+  MAX_BLOB_HEADER_BYTES,
+  pendingKey,
+  unmapKey,
+} from "./_kv_layout.ts";
+import {
+  MAX_STATE_KEY_BYTES,
+  type StateStore,
+  type StateStoreLimits,
+  type StateStoreListOptions,
+  type StateStoreOp,
+} from "./state_store.ts";
 import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } from "./state_store_args.ts";
 
 /**
@@ -64,7 +78,10 @@ export class AtomicKvStateStore implements StateStore {
       if (header === undefined) return undefined;
       if ("inline" in header) return new Uint8Array(header.inline);
       const { id, n, size } = header.blob;
-      const chunks = await this.#io(`get ${JSON.stringify(key)}`, () => this.#backend.list(chunkPrefix(id), chunkPrefixEnd(id), n));
+      const chunks = await this.#io(
+        `get ${JSON.stringify(key)}`,
+        () => this.#backend.list(chunkPrefix(id), chunkPrefixEnd(id), n),
+      );
       const total = chunks.reduce((sum, [, v]) => sum + v.length, 0);
       if (chunks.length === n && total === size) {
         const out = new Uint8Array(size);
@@ -87,12 +104,12 @@ export class AtomicKvStateStore implements StateStore {
 
   async put(key: string, value: Uint8Array): Promise<void> {
     checkStateKey(key, "put");
-    return this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
+    return await this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
   }
 
   async delete(key: string): Promise<void> {
     checkStateKey(key, "delete");
-    return this.#write("delete", new Map([[key, undefined]]));
+    return await this.#write("delete", new Map([[key, undefined]]));
   }
 
   async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
@@ -105,7 +122,7 @@ export class AtomicKvStateStore implements StateStore {
   }
 
   async batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return this.#write("apply batch", normalizeStateBatch(ops));
+    return await this.#write("apply batch", normalizeStateBatch(ops));
   }
 
   async close(): Promise<void> {
@@ -115,7 +132,8 @@ export class AtomicKvStateStore implements StateStore {
     await this.#io("close", () => this.#backend.close());
   }
 
-  async #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
+  /** Queues a write behind the earlier ones; throws at once when the store refuses writes. */
+  #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
     this.#checkOpen(action);
     const run = this.#tail.then(() => (effect.size === 0 ? undefined : applyKvBatch(this.#backend, effect)));
     this.#tail = run.catch(() => undefined);

@@ -1,5 +1,11 @@
 import { StateStoreError } from "../errors.ts";
-import { type StateStore, type StateStoreLimits, type StateStoreListOptions, type StateStoreOp, UNLIMITED_BATCH } from "./state_store.ts";
+import {
+  type StateStore,
+  type StateStoreLimits,
+  type StateStoreListOptions,
+  type StateStoreOp,
+  UNLIMITED_BATCH,
+} from "./state_store.ts";
 import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } from "./state_store_args.ts";
 
 /**

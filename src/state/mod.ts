@@ -1,7 +1,13 @@
 // The state-store surface of weir. The root mod.ts re-exports it; adapters reach it through the root.
 export type { StateStore, StateStoreLimits, StateStoreListOptions, StateStoreOp } from "./state_store.ts";
 export { MAX_STATE_KEY_BYTES, UNLIMITED_BATCH } from "./state_store.ts";
-export { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange, utf8ByteLength } from "./state_store_args.ts";
+export {
+  checkStateKey,
+  copyStateValue,
+  normalizeStateBatch,
+  stateKeyRange,
+  utf8ByteLength,
+} from "./state_store_args.ts";
 export type { StateKeyRange } from "./state_store_args.ts";
 export { MemoryStateStore } from "./memory_store.ts";
 export type { AtomicKvBackend, KvMutation } from "./atomic_kv_backend.ts";

@@ -45,7 +45,9 @@ export function checkStateKey(key: unknown, action: string): asserts key is stri
   }
   const bytes = utf8ByteLength(key);
   if (bytes < 0) {
-    throw new TypeError(`Cannot ${action} state key ${JSON.stringify(key)} as it holds a lone surrogate (not valid UTF-8)`);
+    throw new TypeError(
+      `Cannot ${action} state key ${JSON.stringify(key)} as it holds a lone surrogate (not valid UTF-8)`,
+    );
   }
   if (bytes > MAX_STATE_KEY_BYTES) {
     throw new RangeError(
@@ -67,7 +69,11 @@ export function checkStateKey(key: unknown, action: string): asserts key is stri
  */
 export function copyStateValue(value: unknown, action: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {
-    const type = value === null ? "null" : typeof value === "object" ? value.constructor?.name ?? "object" : typeof value;
+    const type = value === null
+      ? "null"
+      : typeof value === "object"
+      ? value.constructor?.name ?? "object"
+      : typeof value;
     throw new TypeError(`Cannot ${action} state value as it must be a Uint8Array: current type is ${type}`);
   }
   return new Uint8Array(value);
@@ -95,7 +101,11 @@ export function normalizeStateBatch(ops: readonly StateStoreOp[]): Map<string, U
   ops.forEach((op: unknown, i) => {
     const o = op as Partial<{ type: unknown; key: unknown; value: unknown }> | null;
     if (typeof o !== "object" || o === null || (o.type !== "put" && o.type !== "delete")) {
-      throw new TypeError(`Cannot apply state batch as op ${i} must be { type: "put" | "delete", key }: current value is ${String(o?.type ?? o)}`);
+      throw new TypeError(
+        `Cannot apply state batch as op ${i} must be { type: "put" | "delete", key }: current value is ${
+          String(o?.type ?? o)
+        }`,
+      );
     }
     checkStateKey(o.key, `apply batch op ${i} with`);
     // Re-inserting moves the key to the end, so the map's order is the order of last writes.
@@ -132,7 +142,9 @@ export function stateKeyRange(prefix: string, options: StateStoreListOptions = {
   if (start !== undefined) checkBound(start, "start");
   if (end !== undefined) checkBound(end, "end");
   if (typeof limit !== "number" || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
-    throw new RangeError(`Cannot list state keys as limit must be a non-negative integer or Infinity: current value is ${String(limit)}`);
+    throw new RangeError(
+      `Cannot list state keys as limit must be a non-negative integer or Infinity: current value is ${String(limit)}`,
+    );
   }
   const lower = start !== undefined && start > prefix ? start : prefix;
   const next = prefixSuccessor(prefix);
@@ -155,7 +167,9 @@ function checkBound(bound: unknown, name: string): void {
   // Bounds may split a surrogate pair (a code-unit prefix), so only the length is limited.
   const bytes = utf8Upper(bound);
   if (bytes > MAX_STATE_KEY_BYTES) {
-    throw new RangeError(`Cannot list state keys as ${name} must be at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes: current length is ${bytes}`);
+    throw new RangeError(
+      `Cannot list state keys as ${name} must be at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes: current length is ${bytes}`,
+    );
   }
 }
 

@@ -14,7 +14,9 @@ export interface StateStoreHarness {
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const dec = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
+const dec = (
+  b: Uint8Array | undefined,
+): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
 
 /** Deterministic pseudo-random bytes (xorshift32), so a misplaced chunk cannot go unnoticed. */
 export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
@@ -34,12 +36,30 @@ function assertBytes(actual: Uint8Array | undefined, expected: Uint8Array, what:
   assert(actual instanceof Uint8Array, `${what}: expected a Uint8Array`);
   assertEquals(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) assert(false, `${what}: bytes differ first at index ${i} (${actual[i]} != ${expected[i]})`);
+    if (actual[i] !== expected[i]) {
+      assert(false, `${what}: bytes differ first at index ${i} (${actual[i]} != ${expected[i]})`);
+    }
   }
 }
 
 /** Keys chosen to tell code-unit order from code-point order and prefixes from their extensions. */
-const ORDER_KEYS = ["", "a", "a\u0000", "a/b", "a/b/c", "a/bc", "ab", "é", "\ud7ff", "\u{1f600}", "\u{10000}z", "\ue000", "\uffff", "\uffff\uffff", "z"];
+const ORDER_KEYS = [
+  "",
+  "a",
+  "a\u0000",
+  "a/b",
+  "a/b/c",
+  "a/bc",
+  "ab",
+  "é",
+  "\ud7ff",
+  "\u{1f600}",
+  "\u{10000}z",
+  "\ue000",
+  "\uffff",
+  "\uffff\uffff",
+  "z",
+];
 
 export function stateStoreContract(name: string, makeStore: () => Promise<StateStoreHarness>): Scenario[] {
   const scenario = (title: string, body: (h: StateStoreHarness) => Promise<void>): Scenario => ({
@@ -76,18 +96,27 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       assertBytes(await store.get("empty2"), new Uint8Array(0), "empty value through batch");
     }),
 
-    scenario("list returns prefixed keys in code-unit order, unicode and nested prefixes included", async ({ store }) => {
-      await store.batch(ORDER_KEYS.map((key, i) => ({ type: "put" as const, key, value: enc(String(i)) })));
-      const sorted = [...ORDER_KEYS].sort();
-      assertEquals(await store.list(""), sorted);
-      assertEquals(await store.list("a"), ["a", "a\u0000", "a/b", "a/b/c", "a/bc", "ab"]);
-      assertEquals(await store.list("a/b"), ["a/b", "a/b/c", "a/bc"]);
-      assertEquals(await store.list("a/b/"), ["a/b/c"]);
-      assertEquals(await store.list("\ud83d"), ["\u{1f600}"], "a prefix may end inside a surrogate pair");
-      assertEquals(await store.list("\uffff"), ["\uffff", "\uffff\uffff"]);
-      assertEquals(await store.list("nothing"), []);
-      for (const [i, key] of ORDER_KEYS.entries()) assertEquals(dec(await store.get(key)), String(i), `value of ${JSON.stringify(key)}`);
-    }),
+    scenario(
+      "list returns prefixed keys in code-unit order, unicode and nested prefixes included",
+      async ({ store }) => {
+        await store.batch(ORDER_KEYS.map((key, i) => ({ type: "put" as const, key, value: enc(String(i)) })));
+        const sorted = [...ORDER_KEYS].sort();
+        assertEquals(await store.list(""), sorted);
+        assertEquals(await store.list("a"), ["a", "a\u0000", "a/b", "a/b/c", "a/bc", "ab"]);
+        assertEquals(await store.list("a/b"), ["a/b", "a/b/c", "a/bc"]);
+        assertEquals(await store.list("a/b/"), ["a/b/c"]);
+        assertEquals(await store.list("\ud83d"), ["\u{1f600}"], "a prefix may end inside a surrogate pair");
+        assertEquals(await store.list("\uffff"), ["\uffff", "\uffff\uffff"]);
+        assertEquals(await store.list("nothing"), []);
+        for (const [i, key] of ORDER_KEYS.entries()) {
+          assertEquals(
+            dec(await store.get(key)),
+            String(i),
+            `value of ${JSON.stringify(key)}`,
+          );
+        }
+      },
+    ),
 
     scenario("list honours start (inclusive), end (exclusive) and limit", async ({ store }) => {
       const keys = ["p/0", "p/1", "p/2", "p/3", "p/4", "q/0"];
@@ -100,7 +129,11 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       assertEquals(await store.list("p/", { start: "p/3", limit: 1 }), ["p/3"]);
       assertEquals(await store.list("p/", { limit: 0 }), []);
       assertEquals(await store.list("p/", { limit: Infinity }), ["p/0", "p/1", "p/2", "p/3", "p/4"]);
-      assertEquals(await store.list("p/", { start: "a", end: "z" }), ["p/0", "p/1", "p/2", "p/3", "p/4"], "bounds outside the prefix");
+      assertEquals(
+        await store.list("p/", { start: "a", end: "z" }),
+        ["p/0", "p/1", "p/2", "p/3", "p/4"],
+        "bounds outside the prefix",
+      );
       assertEquals(await store.list("p/", { start: "p/3", end: "p/1" }), []);
       assertEquals(await store.list("", { start: "p/4" }), ["p/4", "q/0"]);
       assertEquals(await store.list("", { end: "p/1" }), ["p/0"]);
@@ -137,8 +170,16 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       ]);
       const before = await store.list("");
       const bad: unknown[][] = [
-        [{ type: "put", key: "new", value: enc("x") }, { type: "delete", key: "gone?" }, { type: "put", key: "keep", value: "not bytes" }],
-        [{ type: "put", key: "keep", value: enc("x") }, { type: "put", key: "x".repeat(MAX_STATE_KEY_BYTES + 1), value: enc("x") }],
+        [{ type: "put", key: "new", value: enc("x") }, { type: "delete", key: "gone?" }, {
+          type: "put",
+          key: "keep",
+          value: "not bytes",
+        }],
+        [{ type: "put", key: "keep", value: enc("x") }, {
+          type: "put",
+          key: "x".repeat(MAX_STATE_KEY_BYTES + 1),
+          value: enc("x"),
+        }],
         [{ type: "delete", key: "keep" }, { type: "put", key: "lone\ud800", value: enc("x") }],
         [{ type: "put", key: "new", value: enc("x") }, { type: "upsert", key: "keep", value: enc("x") }],
         [{ type: "delete", key: "keep" }, null],
@@ -157,7 +198,11 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       await store.put(longest, enc("max"));
       assertEquals(dec(await store.get(longest)), "max");
       assertEquals(await store.list("é"), [longest]);
-      await assertRejects(() => store.put(longest + "x", enc("x")), RangeError, `at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes`);
+      await assertRejects(
+        () => store.put(longest + "x", enc("x")),
+        RangeError,
+        `at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes`,
+      );
       await assertRejects(() => store.get("\udc00"), TypeError, "lone surrogate");
       await assertRejects(() => store.get(undefined as unknown as string), TypeError, "must be a string");
       await assertRejects(() => store.delete(1 as unknown as string), TypeError, "must be a string");
@@ -216,7 +261,7 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       const sorted = [...keys].sort();
       assertEquals(await store.list("many/"), sorted);
       const pages: string[] = [];
-      for (let page = await store.list("many/", { limit: 400 }); page.length > 0; ) {
+      for (let page = await store.list("many/", { limit: 400 }); page.length > 0;) {
         pages.push(...page);
         page = await store.list("many/", { start: page[page.length - 1] + "\u0000", limit: 400 });
       }
@@ -230,30 +275,44 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       assertEquals(dec(await store.get(sorted[1]!)), sorted[1]);
     }),
 
-    scenario("a batch at the store's advertised limits applies atomically; a rejected one applies nothing", async ({ store }) => {
-      const { maxBatchOps, maxBatchKeyBytes } = store.limits;
-      const ops = Number.isFinite(maxBatchOps) ? maxBatchOps : 2000;
-      // Keys padded with NUL, the character that costs backends the most to encode.
-      const keyBytes = Math.min(MAX_STATE_KEY_BYTES, Number.isFinite(maxBatchKeyBytes) ? Math.floor(maxBatchKeyBytes / ops) : 40);
-      assert(keyBytes >= 8, `limits leave ${keyBytes} bytes per key`);
-      const key = (i: number) => String(i).padStart(7, "0").padEnd(keyBytes, "\u0000");
-      await store.put(key(0), enc("before"));
-      await store.batch(Array.from({ length: ops }, (_, i) => ({ type: "put" as const, key: key(i), value: enc(`v${i}`) })));
-      const listed = await store.list("");
-      assertEquals(listed.length, ops);
-      assertEquals([dec(await store.get(key(0))), dec(await store.get(key(ops - 1)))], ["v0", `v${ops - 1}`]);
+    scenario(
+      "a batch at the store's advertised limits applies atomically; a rejected one applies nothing",
+      async ({ store }) => {
+        const { maxBatchOps, maxBatchKeyBytes } = store.limits;
+        const ops = Number.isFinite(maxBatchOps) ? maxBatchOps : 2000;
+        // Keys padded with NUL, the character that costs backends the most to encode.
+        const keyBytes = Math.min(
+          MAX_STATE_KEY_BYTES,
+          Number.isFinite(maxBatchKeyBytes) ? Math.floor(maxBatchKeyBytes / ops) : 40,
+        );
+        assert(keyBytes >= 8, `limits leave ${keyBytes} bytes per key`);
+        const key = (i: number) => String(i).padStart(7, "0").padEnd(keyBytes, "\u0000");
+        await store.put(key(0), enc("before"));
+        await store.batch(
+          Array.from({ length: ops }, (_, i) => ({ type: "put" as const, key: key(i), value: enc(`v${i}`) })),
+        );
+        const listed = await store.list("");
+        assertEquals(listed.length, ops);
+        assertEquals([dec(await store.get(key(0))), dec(await store.get(key(ops - 1)))], ["v0", `v${ops - 1}`]);
 
-      const tooMany = Array.from({ length: 2 * ops + 2 }, (_, i) => ({ type: "put" as const, key: `over/${i}`, value: enc("x") }));
-      try {
-        await store.batch([{ type: "delete", key: key(0) }, ...tooMany]);
-        assertEquals((await store.list("over/")).length, tooMany.length, "an accepted batch applied everything");
-        assertEquals(await store.get(key(0)), undefined);
-      } catch (e) {
-        assert(e instanceof StateStoreError, `a batch beyond the limits must fail with StateStoreError, got ${String(e)}`);
-        assertEquals(await store.list("over/"), [], "a rejected batch applied nothing");
-        assertEquals(dec(await store.get(key(0))), "v0");
-      }
-    }),
+        const tooMany = Array.from(
+          { length: 2 * ops + 2 },
+          (_, i) => ({ type: "put" as const, key: `over/${i}`, value: enc("x") }),
+        );
+        try {
+          await store.batch([{ type: "delete", key: key(0) }, ...tooMany]);
+          assertEquals((await store.list("over/")).length, tooMany.length, "an accepted batch applied everything");
+          assertEquals(await store.get(key(0)), undefined);
+        } catch (e) {
+          assert(
+            e instanceof StateStoreError,
+            `a batch beyond the limits must fail with StateStoreError, got ${String(e)}`,
+          );
+          assertEquals(await store.list("over/"), [], "a rejected batch applied nothing");
+          assertEquals(dec(await store.get(key(0))), "v0");
+        }
+      },
+    ),
 
     scenario("writes take effect in call order without awaiting each", async ({ store }) => {
       const done = [

@@ -66,9 +66,9 @@ async function denoKvHarness(): Promise<StateStoreHarness> {
 }
 
 const suites = {
-  memory: stateStoreContract("memory", async () => {
+  memory: stateStoreContract("memory", () => {
     const store = new MemoryStateStore();
-    return { store, cleanup: () => store.close() };
+    return Promise.resolve({ store, cleanup: () => store.close() });
   }),
   fs: stateStoreContract("fs", fsHarness),
   idb: stateStoreContract("idb (fake-indexeddb)", idbHarness),

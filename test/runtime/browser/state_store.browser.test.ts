@@ -27,9 +27,9 @@ async function idbHarness(): Promise<StateStoreHarness> {
 }
 
 const suites = {
-  memory: stateStoreContract("memory", async () => {
+  memory: stateStoreContract("memory", () => {
     const store = new MemoryStateStore();
-    return { store, cleanup: () => store.close() };
+    return Promise.resolve({ store, cleanup: () => store.close() });
   }),
   indexeddb: stateStoreContract("idb (Chromium IndexedDB)", idbHarness),
 };

@@ -24,9 +24,9 @@ async function fsHarness(): Promise<StateStoreHarness> {
 }
 
 const suites = {
-  memory: stateStoreContract("memory", async () => {
+  memory: stateStoreContract("memory", () => {
     const store = new MemoryStateStore();
-    return { store, cleanup: () => store.close() };
+    return Promise.resolve({ store, cleanup: () => store.close() });
   }),
   fs: stateStoreContract("fs", fsHarness),
 };

@@ -38,9 +38,9 @@ async function denoKvHarness(): Promise<StateStoreHarness> {
 }
 
 const scenarios = [
-  ...stateStoreContract("memory", async () => {
+  ...stateStoreContract("memory", () => {
     const store = new MemoryStateStore();
-    return { store, cleanup: () => store.close() };
+    return Promise.resolve({ store, cleanup: () => store.close() });
   }),
   ...stateStoreContract("fs", fsHarness),
   ...stateStoreContract("deno-kv (Deno.openKv)", denoKvHarness),
@@ -48,7 +48,7 @@ const scenarios = [
 
 for (const s of scenarios) Deno.test(`state store › ${s.name}`, () => s.run());
 
-Deno.test("state store › DenoKvStateStore.open uses Deno.openKv, in memory for \":memory:\"", async () => {
+Deno.test('state store › DenoKvStateStore.open uses Deno.openKv, in memory for ":memory:"', async () => {
   const store = await DenoKvStateStore.open(":memory:");
   await store.put("k", new Uint8Array([7]));
   const got = await store.get("k");

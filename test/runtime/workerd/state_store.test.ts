@@ -27,9 +27,9 @@ const durableObject = stateStoreContract("durable-object", async () => {
   };
 });
 
-const memory = stateStoreContract("memory", async () => {
+const memory = stateStoreContract("memory", () => {
   const store = new MemoryStateStore();
-  return { store, cleanup: () => store.close() };
+  return Promise.resolve({ store, cleanup: () => store.close() });
 });
 
 describe("state store: memory", () => {

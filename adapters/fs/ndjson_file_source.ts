@@ -1,0 +1,141 @@
+/// <reference types="node" />
+import { open } from "node:fs/promises";
+import {
+  NdjsonDecoderStream,
+  type NdjsonDecoderStreamOptions,
+  type NdjsonRecord,
+  type Source,
+  type SourceEvent,
+} from "../../mod.ts";
+
+/** Where an {@linkcode ndjsonFileSource} resumes: just after line `line`, at byte `byte` of the file. */
+export interface NdjsonFileOffset {
+  readonly byte: number;
+  readonly line: number;
+}
+
+/** Options of {@linkcode ndjsonFileSource}. */
+export interface NdjsonFileSourceOptions extends Pick<NdjsonDecoderStreamOptions, "maxLineBytes" | "onError"> {
+  /** Lines per micro-batch (default 4096); each batch carries the offset to resume after it. */
+  chunkSize?: number;
+  /** Bytes per file read (default 64 KiB). */
+  readBytes?: number;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new RangeError(
+      `Cannot create ndjsonFileSource as ${name} must be an integer >= 1: current value is ${String(v)}`,
+    );
+  }
+  return v;
+}
+
+function startOf(path: string, offset: unknown): NdjsonFileOffset {
+  if (offset === undefined) return { byte: 0, line: 0 };
+  const o = offset as NdjsonFileOffset;
+  const ok = typeof o === "object" && o !== null && Number.isSafeInteger(o.byte) && o.byte >= 0 &&
+    Number.isSafeInteger(o.line) && o.line >= 0;
+  if (!ok) {
+    throw new RangeError(
+      `Cannot replay ${path} from offset ${JSON.stringify(offset)}: expected { byte, line } with integers >= 0`,
+    );
+  }
+  return o;
+}
+
+/**
+ * A replayable source that reads a newline-delimited JSON file, one value per line, and reads on from
+ * a byte offset after a restart: checkpointed jobs over it give exactly-once results. Each micro-batch
+ * carries the offset just after its last line (`{ byte, line }`), which checkpoints store. Malformed
+ * lines error the job with a `DecodeError` naming the line (see `onError` to skip them instead).
+ *
+ * Replaying needs the file to stay as it was up to the offset: append to it, never rewrite it.
+ * It uses `node:fs/promises` only, so it runs on Node, Deno and Bun.
+ *
+ * @example Count events per user from a file, exactly once across restarts
+ * ```ts
+ * import { FsStateStore, ndjsonFileSource } from "weir/adapters/fs";
+ * import { count, storeSink, stream, tumbling } from "weir";
+ *
+ * const store = await FsStateStore.open("./.weir-data/clicks");
+ * await stream(ndjsonFileSource<{ user: string; ts: number }>("./clicks.ndjson"))
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 5_000 })
+ *   .keyBy((e) => e.user)
+ *   .window(tumbling(60_000))
+ *   .aggregate(count())
+ *   .checkpoint({ store, id: "clicks", every: { ms: 1_000 } })
+ *   .pipeTo(storeSink({ store, job: "clicks" }));
+ * await store.close();
+ * ```
+ */
+export function ndjsonFileSource<T = unknown>(path: string, options: NdjsonFileSourceOptions = {}): Source<T> {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      `Cannot create ndjsonFileSource as path must be a non-empty string: current value is ${JSON.stringify(path)}`,
+    );
+  }
+  const chunkSize = positiveInt("chunkSize", options.chunkSize ?? 4096);
+  const readBytes = positiveInt("readBytes", options.readBytes ?? 64 * 1024);
+  const decoderOptions = { maxLineBytes: options.maxLineBytes, onError: options.onError };
+  // Validated now rather than at the first read.
+  new NdjsonDecoderStream(decoderOptions);
+  return {
+    kind: "source",
+    replayable: true,
+    async *open({ offset }): AsyncGenerator<SourceEvent<T>> {
+      const start = startOf(path, offset);
+      const file = await open(path, "r");
+      let position = start.byte;
+      const bytes = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const buf = new Uint8Array(readBytes);
+          const { bytesRead } = await file.read(buf, 0, readBytes, position);
+          if (bytesRead === 0) controller.close();
+          else {
+            position += bytesRead;
+            controller.enqueue(buf.subarray(0, bytesRead));
+          }
+        },
+      }, { highWaterMark: 0 });
+      const reader = bytes.pipeThrough(
+        new NdjsonDecoderStream<NdjsonRecord<T>>({
+          ...decoderOptions,
+          offsets: true,
+          startOffset: start.byte,
+          startLine: start.line + 1,
+        }),
+      ).getReader();
+      let done = false;
+      try {
+        let values: T[] = [];
+        let last: NdjsonRecord<T> | null = null;
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) break;
+          values.push(r.value.value);
+          last = r.value;
+          if (values.length >= chunkSize) {
+            yield {
+              type: "elements",
+              values,
+              offset: { byte: last.nextOffset, line: last.line } satisfies NdjsonFileOffset,
+            };
+            values = [];
+          }
+        }
+        done = true;
+        if (last !== null && values.length > 0) {
+          yield {
+            type: "elements",
+            values,
+            offset: { byte: last.nextOffset, line: last.line } satisfies NdjsonFileOffset,
+          };
+        }
+      } finally {
+        if (!done) await reader.cancel().catch(() => {});
+        await file.close();
+      }
+    },
+  };
+}
