@@ -35,7 +35,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  * Values above 8 KiB are therefore kept in 64 KiB chunks, and batches that do not fit one commit are made
  * atomic by the core's chunk protocol (see {@linkcode AtomicKvStateStore}): value sizes are bounded only by
  * memory. What one batch can hold is bounded by the last commit, which writes one small entry per key:
- * `limits.maxBatchOps` is 998 and `limits.maxBatchKeyBytes` 39,444 with the default prefix (it shrinks
+ * `limits.maxBatchOps` is 998 and `limits.maxBatchKeyBytes` 36,444 with the default prefix (it shrinks
  * with a longer prefix). Beyond that a batch rejects with `StateStoreError` and applies nothing.
  *
  * Keys are the tuple `[...prefix, mapped key]`, so entries of one store are contiguous and listing by

@@ -20,7 +20,7 @@
  *   list: async (start, end, limit) =>
  *     [...data.entries()]
  *       .filter(([k]) => k >= start && k < end)
- *       .sort(([a], [b]) => (a < b ? -1 : 1)) // fine for BMP-only keys
+ *       .sort(([a], [b]) => (a < b ? -1 : 1)) // code units order like code points below U+D800
  *       .slice(0, limit),
  *   commit: async (mutations: readonly KvMutation[]) => {
  *     for (const m of mutations) m.value === undefined ? data.delete(m.key) : data.set(m.key, m.value);
