@@ -7,7 +7,7 @@ import {
   type StateStoreListOptions,
   type StateStoreOp,
   utf8ByteLength,
-} from "../../src/state/mod.ts";
+} from "../../mod.ts";
 import type { DurableObjectStorageLike } from "./durable_object_types.ts";
 
 /** Options of {@linkcode DurableObjectStateStore.open}. */

@@ -8,7 +8,7 @@ import {
   type StateStoreListOptions,
   type StateStoreOp,
   utf8ByteLength,
-} from "../../src/state/mod.ts";
+} from "../../mod.ts";
 import type { DenoKvKey, DenoKvLike } from "./deno_kv_types.ts";
 
 /** Options of {@linkcode DenoKvStateStore}. */

@@ -11,7 +11,7 @@
 // gone was already renamed, and unlinking a missing file does nothing.
 import { readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { StateStoreError } from "../../src/state/mod.ts";
+import { StateStoreError } from "../../mod.ts";
 import { errorCode, forEachLimited, renameIfPresent, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
 
 /** One file of a batch: `tmp` is renamed onto data/`name`; without `tmp`, data/`name` is removed. */

@@ -3,7 +3,7 @@
 import { link, open, readFile, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
-import { StateStoreError } from "../../src/state/mod.ts";
+import { StateStoreError } from "../../mod.ts";
 import { errorCode, randomName } from "./_files.ts";
 
 interface LockInfo {

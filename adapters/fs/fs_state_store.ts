@@ -13,7 +13,7 @@ import {
   type StateStoreListOptions,
   type StateStoreOp,
   UNLIMITED_BATCH,
-} from "../../src/state/mod.ts";
+} from "../../mod.ts";
 import { errorCode, forEachLimited, randomName, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
 import { applyJournal, commitJournal, type JournalOp, journalPath, replayJournal } from "./_journal.ts";
 import { acquireLock, type DirLock } from "./_lock.ts";

@@ -10,7 +10,7 @@ import {
   type StateStoreListOptions,
   type StateStoreOp,
   UNLIMITED_BATCH,
-} from "../../src/state/mod.ts";
+} from "../../mod.ts";
 
 /** The database's one object store: out-of-line string keys, `Uint8Array` values. */
 interface StateDb extends DBSchema {
