@@ -4,7 +4,7 @@
 // allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
 // WindowOperator, which keeps per-window state.
 import type { Combiner } from "../aggregate/combiner.ts";
-import type { SlidingWindows } from "../window/assigner.ts";
+import type { SlidingWindows, TumblingWindows } from "../window/assigner.ts";
 import { mod } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { normalizeKey } from "./_keys.ts";
@@ -14,13 +14,15 @@ import type { ResolvedWindowConfig } from "./window_config.ts";
 class KeySlices {
   /** slice start → accumulator, in insertion order (mostly ascending) */
   readonly slices = new Map<number, unknown>();
-  constructor(readonly key: unknown) {}
+  /** the last window end fired for this key (a key is listed once per end it has data for) */
+  firedEnd = -Infinity;
+  constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
 /** True when `SlicedWindowOperator` computes exactly what `WindowOperator` would. */
 export function canSlice(c: ResolvedWindowConfig): boolean {
   const a = c.assigner;
-  return a.kind === "sliding" && a.size > a.slide && Number.isInteger(a.size / a.slide) &&
+  return (a.kind === "tumbling" || (a.kind === "sliding" && Number.isInteger(a.size / a.slide))) &&
     (c.trigger.kind === "default" || c.trigger.kind === "never") && c.allowedLateness === 0 && !c.complete &&
     c.timestampCombiner === "end-of-window";
 }
@@ -29,12 +31,12 @@ export class SlicedWindowOperator implements Operator {
   readonly id: string;
   readonly signature: string;
   readonly #c: ResolvedWindowConfig;
-  readonly #a: SlidingWindows;
+  readonly #a: { size: number; slide: number; offset: number };
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   #keys = new Map<unknown, KeySlices>();
-  /** Pending window ends, ascending. */
+  /** Pending window ends, ascending, and the keys with data for the window ending at each. */
   #ends: number[] = [];
-  #endSet = new Set<number>();
+  #buckets = new Map<number, KeySlices[]>();
   #wm = -Infinity;
   #emittedWm = -Infinity;
   #now = 0;
@@ -44,7 +46,8 @@ export class SlicedWindowOperator implements Operator {
 
   constructor(config: ResolvedWindowConfig) {
     this.#c = config;
-    this.#a = config.assigner as SlidingWindows;
+    const a = config.assigner as SlidingWindows | TumblingWindows;
+    this.#a = { size: a.size, slide: a.kind === "sliding" ? a.slide : a.size, offset: a.offset };
     this.id = config.id;
     this.#combiner = config.combiner;
     // Same signature as WindowOperator: the slicing is an implementation detail, but its snapshot
@@ -89,14 +92,14 @@ export class SlicedWindowOperator implements Operator {
       const nk = normalizeKey(key);
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
-        ks = new KeySlices(key);
+        ks = new KeySlices(key, nk);
         this.#keys.set(nk, ks);
       }
       const slices = ks.slices;
       let acc = slices.get(s);
       if (acc === undefined) {
         acc = combiner.create();
-        for (let e = s + slide; e <= s + size; e += slide) this.#addEnd(e);
+        this.#register(ks, s, w);
       }
       slices.set(s, combiner.add(acc, v, t));
     }
@@ -121,9 +124,26 @@ export class SlicedWindowOperator implements Operator {
     return Infinity;
   }
 
-  #addEnd(e: number): void {
-    if (this.#endSet.has(e)) return;
-    this.#endSet.add(e);
+  /**
+   * Lists `ks` under the end of every window that contains the new slice starting at `s`, except
+   * windows the watermark `w` has already passed: the element is late for those.
+   */
+  #register(ks: KeySlices, s: number, w: number): void {
+    const { size, slide } = this.#a;
+    for (let j = 1; j * slide <= size; j++) {
+      const e = s + j * slide;
+      if (e <= w) continue;
+      let bucket = this.#buckets.get(e);
+      if (bucket === undefined) {
+        bucket = [];
+        this.#buckets.set(e, bucket);
+        this.#insertEnd(e);
+      }
+      bucket.push(ks);
+    }
+  }
+
+  #insertEnd(e: number): void {
     const ends = this.#ends;
     let i = ends.length;
     ends.push(e);
@@ -138,33 +158,40 @@ export class SlicedWindowOperator implements Operator {
     const ends = this.#ends;
     let n = 0;
     while (n < ends.length && ends[n]! <= limit) this.#fire(ends[n++]!);
-    if (n > 0) {
-      for (let i = 0; i < n; i++) this.#endSet.delete(ends[i]!);
-      this.#ends = ends.slice(n);
-    }
+    if (n > 0) this.#ends = ends.slice(n);
   }
 
-  /** Fires every key's window [end - size, end), then drops slices no later window needs. */
+  /** Fires the window [end - size, end) of every key with data in it, then drops slices no later window needs. */
   #fire(end: number): void {
+    const bucket = this.#buckets.get(end)!;
+    this.#buckets.delete(end);
     const { size } = this.#a;
     const start = end - size;
     const c = this.#combiner;
-    for (const [nk, ks] of this.#keys) {
+    for (let b = 0; b < bucket.length; b++) {
+      const ks = bucket[b]!;
+      if (ks.firedEnd === end) continue;
+      ks.firedEnd = end;
       let acc: unknown = undefined;
+      let only = true;
       for (const [s, a] of ks.slices) {
-        if (s >= start && s < end) acc = c.merge(acc === undefined ? c.create() : acc, a);
+        if (s < start || s >= end) continue;
+        if (acc === undefined) acc = a;
+        else {
+          acc = c.merge(only ? c.merge(c.create(), acc) : acc, a);
+          only = false;
+        }
       }
-      if (acc !== undefined) {
-        this.#results.push({
-          key: ks.key,
-          window: { start, end },
-          value: c.result(acc),
-          timestamp: end - 1 >= start ? end - 1 : start,
-          pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
-        });
-      }
+      if (acc === undefined) continue;
+      this.#results.push({
+        key: ks.key,
+        window: { start, end },
+        value: c.result(acc),
+        timestamp: end - 1 >= start ? end - 1 : start,
+        pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
+      });
       for (const s of ks.slices.keys()) if (s + size <= end) ks.slices.delete(s);
-      if (ks.slices.size === 0) this.#keys.delete(nk);
+      if (ks.slices.size === 0) this.#keys.delete(ks.nk);
     }
   }
 
@@ -202,22 +229,26 @@ export class SlicedWindowOperator implements Operator {
   snapshot(): unknown {
     const keys: unknown[] = [];
     for (const ks of this.#keys.values()) keys.push([ks.key, [...ks.slices]]);
-    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.lateCount, ends: this.#ends, keys };
+    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.lateCount, keys };
   }
 
   restore(state: unknown): void {
-    const s = state as { v: string; wm: number; emittedWm: number; late: number; ends: number[]; keys: [unknown, [number, unknown][]][] };
+    const s = state as { v: string; wm: number; emittedWm: number; late: number; keys: [unknown, [number, unknown][]][] };
     if (s?.v !== "sliced-1") throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     this.#wm = s.wm;
     this.#emittedWm = s.emittedWm;
     this.lateCount = s.late;
-    this.#ends = [...s.ends];
-    this.#endSet = new Set(s.ends);
+    this.#ends = [];
+    this.#buckets = new Map();
     this.#keys = new Map();
     for (const [key, slices] of s.keys) {
-      const ks = new KeySlices(key);
-      for (const [start, acc] of slices) ks.slices.set(start, acc);
-      this.#keys.set(normalizeKey(key), ks);
+      const ks = new KeySlices(key, normalizeKey(key));
+      for (const [start, acc] of slices) {
+        ks.slices.set(start, acc);
+        // Windows whose end the watermark already passed were fired before the snapshot.
+        this.#register(ks, start, this.#wm);
+      }
+      this.#keys.set(ks.nk, ks);
     }
   }
 }
