@@ -10,6 +10,7 @@ import type { Observable } from "rxjs";
 import { endWith, filter, from, mergeMap, scan } from "rxjs";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PerformanceObserver } from "node:perf_hooks";
 import { count, session, sliding, stream, sum, tumbling, type Source, type WindowAssigner } from "../mod.ts";
 import { PerWindow, Sessions, SlicedSliding, type Row, type Windower } from "./_baselines.ts";
 import { burstyEvents, intArg, KEYS, materialize, stringArg, T0, uniformEvents, type BenchEvent } from "./_data.ts";
@@ -25,6 +26,17 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
   console.warn("gc() is not exposed: heap figures are skipped. Run with --expose-gc (npx tsx --expose-gc bench/windows.ts).");
 }
+// Main-thread GC pauses, attributed afterwards to the timed run they fall in (entries arrive late).
+const gcPauses: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
+}).observe({ entryTypes: ["gc"] });
+function gcShare(t0: number, t1: number): number {
+  let ms = 0;
+  for (const p of gcPauses) if (p.start >= t0 && p.start < t1) ms += p.duration;
+  return ms / (t1 - t0);
+}
+
 function heapAfterGc(): number {
   gc!();
   gc!();
@@ -282,34 +294,47 @@ for (const wl of wanted) {
   }
 
   // Timed reps, interleaved; the order rotates each rep so no implementation always runs after the same one.
-  const times = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+  // Both wall time and the process's CPU time (user + system, all threads) are recorded: on a shared
+  // machine other processes stretch wall time but not CPU time, while CPU time also counts GC helper threads.
+  const wall = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+  const cpu = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+  const intervals: [string, number, number][] = [];
   for (let rep = 0; rep < REPS; rep++) {
     for (let j = 0; j < impls.length; j++) {
       const [name, run] = impls[(j + rep) % impls.length]!;
       gc?.();
       const tally = new Tally();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await run(events, tally.sink);
-      const s = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      const s = (t1 - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      intervals.push([name, t0, t1]);
       if (reference.results > 0 && !tally.same(reference)) throw new Error(`${wl.name}: ${name} rep ${rep}: ${tally} but the plain loop: ${reference}`);
-      times.get(name)!.push(s);
+      wall.get(name)!.push(s);
+      cpu.get(name)!.push((c.user + c.system) / 1e6);
     }
   }
-  const base = times.get("plain loop");
-  const plainMedian = base ? median(base) : NaN;
+  await new Promise((r) => setTimeout(r, 100));
+  const gcShares = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+  for (const [name, t0, t1] of intervals) gcShares.get(name)!.push(gcShare(t0, t1));
+  console.log(`   ${"".padEnd(40)} ${"wall".padStart(10)} ${"vs plain".padStart(9)}  ${"cpu".padStart(10)} ${"vs plain".padStart(9)}  ${"GC".padStart(4)}   wall per run`);
+  const wallBase = wall.get("plain loop"), cpuBase = cpu.get("plain loop");
   for (const [name] of impls) {
-    const ts = times.get(name)!;
-    const m = median(ts);
+    const w = median(wall.get(name)!), c = median(cpu.get(name)!);
+    const vs = (base: number[] | undefined, m: number) => (base ? `${(median(base) / m).toFixed(2)} x` : "").padStart(9);
     console.log(
-      `   ${name.padEnd(40)} ${fmtRate(events.length / m).padStart(10)}   ${base ? `${(plainMedian / m).toFixed(2)} x plain` : ""}   runs: ${
-        ts.map((t) => fmtRate(events.length / t)).join(" ")
-      }`,
+      `   ${name.padEnd(40)} ${fmtRate(events.length / w).padStart(10)} ${vs(wallBase, w)}  ${fmtRate(events.length / c).padStart(10)} ${
+        vs(cpuBase, c)
+      }  ${(100 * median(gcShares.get(name)!)).toFixed(0).padStart(3)}%   ${wall.get(name)!.map((t) => fmtRate(events.length / t)).join(" ")}`,
     );
   }
-  const weirTimes = times.get("weir");
-  if (base && weirTimes) {
-    const ratios = base.map((p, i) => p / weirTimes[i]!);
-    console.log(`   weir / plain loop within each rep: ${ratios.map((r) => r.toFixed(2)).join(" ")} (median ${median(ratios).toFixed(2)})`);
+  const wallWeir = wall.get("weir"), cpuWeir = cpu.get("weir");
+  if (wallBase && cpuBase && wallWeir && cpuWeir) {
+    const wr = wallBase.map((p, i) => p / wallWeir[i]!), cr = cpuBase.map((p, i) => p / cpuWeir[i]!);
+    console.log(`   weir / plain loop within each rep, wall: ${wr.map((r) => r.toFixed(2)).join(" ")} (median ${median(wr).toFixed(2)})`);
+    console.log(`   weir / plain loop within each rep, cpu:  ${cr.map((r) => r.toFixed(2)).join(" ")} (median ${median(cr).toFixed(2)})`);
   }
 
   if (gc !== undefined) {
