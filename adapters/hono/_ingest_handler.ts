@@ -1,0 +1,172 @@
+// POST /events: authenticate, refuse early what can be refused without reading (415, 429, 413 by
+// Content-Length, a known idempotency key), then stream-read and validate the whole batch, and only
+// then append it to the log in one atomic write. Any refusal leaves the log untouched.
+import type { Context } from "hono";
+import { StateStoreError } from "./_core.ts";
+import type { BearerCheck } from "./_bearer.ts";
+import { type BatchRules, bodyFormat, readBatch } from "./_read_batch.ts";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./_idempotency_keys.ts";
+import { IdempotencyConflictError, type IngestLog } from "./ingest_log.ts";
+
+/** Why batches were refused, as `reason` labels of `weir_batches_rejected_total`. */
+export type RejectReason =
+  | "unauthorized"
+  | "unsupported_media_type"
+  | "malformed"
+  | "invalid"
+  | "too_large"
+  | "overloaded"
+  | "conflict"
+  | "store_failed";
+
+export class IngestCounters {
+  acceptedEvents = 0;
+  acceptedBatches = 0;
+  duplicateBatches = 0;
+  rejectedEvents = 0;
+  readonly rejectedBatches: Record<RejectReason, number> = {
+    unauthorized: 0,
+    unsupported_media_type: 0,
+    malformed: 0,
+    invalid: 0,
+    too_large: 0,
+    overloaded: 0,
+    conflict: 0,
+    store_failed: 0,
+  };
+  inFlight = 0;
+}
+
+export interface IngestConfig {
+  log: IngestLog<unknown>;
+  bearer: BearerCheck | undefined;
+  rules: BatchRules;
+  maxPending: number;
+  maxConcurrent: number;
+  retryAfterSeconds: number;
+  counters: IngestCounters;
+}
+
+function discard(c: Context): void {
+  c.req.raw.body?.cancel().catch(() => {});
+}
+
+export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Response> {
+  const { log, counters } = cfg;
+  const refuse = (
+    c: Context,
+    status: 400 | 401 | 409 | 413 | 415 | 429 | 503,
+    reason: RejectReason,
+    body: object,
+    events = 0,
+  ): Response => {
+    counters.rejectedBatches[reason]++;
+    counters.rejectedEvents += events;
+    if (status === 429) c.header("Retry-After", String(cfg.retryAfterSeconds));
+    if (status === 401) c.header("WWW-Authenticate", 'Bearer realm="weir"');
+    return c.json(body, status);
+  };
+
+  return async (c) => {
+    if (cfg.bearer !== undefined) {
+      const problem = await cfg.bearer.problem(c.req.header("authorization"));
+      if (problem !== undefined) {
+        discard(c);
+        return refuse(c, 401, "unauthorized", { error: problem });
+      }
+    }
+    const format = bodyFormat(c.req.header("content-type"));
+    if (format === undefined) {
+      discard(c);
+      return refuse(c, 415, "unsupported_media_type", {
+        error: `Unsupported Content-Type ${
+          JSON.stringify(c.req.header("content-type") ?? "")
+        }: send application/json (an array of events) or application/x-ndjson (one event per line)`,
+      });
+    }
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined) {
+      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        discard(c);
+        return refuse(c, 400, "malformed", {
+          error: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        });
+      }
+      const known = log.lookup(key);
+      if (known !== undefined) {
+        // A retry of an acknowledged batch: answer as the first time, without reading the body again.
+        discard(c);
+        counters.duplicateBatches++;
+        c.header("Idempotent-Replayed", "true");
+        return c.json({ offsets: [known.first, known.last], count: known.count, duplicate: true }, 202);
+      }
+    }
+    if (log.pending >= cfg.maxPending || counters.inFlight >= cfg.maxConcurrent) {
+      discard(c);
+      const why = log.pending >= cfg.maxPending
+        ? `${log.pending} events are waiting to be processed (limit ${cfg.maxPending})`
+        : `${counters.inFlight} batches are being received (limit ${cfg.maxConcurrent})`;
+      return refuse(c, 429, "overloaded", { error: `Overloaded: ${why}; retry later` });
+    }
+    const length = Number(c.req.header("content-length"));
+    if (length > cfg.rules.maxBodyBytes) {
+      discard(c);
+      return refuse(c, 413, "too_large", {
+        error: `Request body is larger than the limit of ${cfg.rules.maxBodyBytes} bytes`,
+      });
+    }
+    const body = c.req.raw.body;
+    if (body === null) return refuse(c, 400, "malformed", { error: "The request has no body: send a batch of events" });
+
+    counters.inFlight++;
+    let outcome;
+    try {
+      outcome = await readBatch(body, format, cfg.rules);
+    } finally {
+      counters.inFlight--;
+    }
+    if (!outcome.ok) {
+      const reason: RejectReason = outcome.status === 413
+        ? "too_large"
+        : outcome.problems !== undefined
+        ? "invalid"
+        : "malformed";
+      return refuse(
+        c,
+        outcome.status,
+        reason,
+        outcome.problems === undefined
+          ? { error: outcome.error }
+          : { error: outcome.error, problems: outcome.problems },
+        outcome.parsed,
+      );
+    }
+    const n = outcome.events.length;
+    if (log.pending + n > cfg.maxPending) {
+      return refuse(c, 429, "overloaded", {
+        error:
+          `Overloaded: ${log.pending} events are waiting to be processed and this batch has ${n} (limit ${cfg.maxPending}); retry later`,
+      }, n);
+    }
+    try {
+      const r = await log.append(outcome.events, key === undefined ? {} : { idempotencyKey: key });
+      if (r.duplicate) {
+        counters.duplicateBatches++;
+        c.header("Idempotent-Replayed", "true");
+        return c.json({ offsets: [r.first, r.last], count: r.count, duplicate: true }, 202);
+      }
+      counters.acceptedEvents += n;
+      counters.acceptedBatches++;
+      return c.json({ offsets: [r.first, r.last], count: r.count }, 202);
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError) return refuse(c, 409, "conflict", { error: error.message }, n);
+      if (error instanceof RangeError) return refuse(c, 413, "too_large", { error: error.message }, n);
+      if (error instanceof StateStoreError) {
+        return refuse(c, 503, "store_failed", {
+          error: `The batch could not be stored, nothing was appended: ${error.message}`,
+        }, n);
+      }
+      throw error;
+    }
+  };
+}

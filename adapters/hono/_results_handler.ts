@@ -1,0 +1,71 @@
+// GET /results: window results as Server-Sent Events. Each result is `event: result` with `id:` its
+// deterministic result id; a client reconnecting with Last-Event-ID resumes right after it (from the
+// feed's replay buffer). Between results the stream carries `event: stats` (watermark, late events,
+// ...) and comment heartbeats. A disconnect closes the subscription at once.
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ResultFeed } from "./result_feed.ts";
+
+export interface ResultsConfig {
+  feed: ResultFeed;
+  heartbeatMs: number;
+  statsMs: number;
+  retryMs: number;
+  stats: () => unknown;
+}
+
+/** Results written per wake-up before checking for heartbeats and disconnects again. */
+const BURST = 256;
+
+export function resultsHandler(cfg: ResultsConfig): (c: Context) => Response | Promise<Response> {
+  return (c) => {
+    const { feed } = cfg;
+    if (feed.closed) return c.json({ error: "The job has stopped: no more results" }, 503);
+    const lastEventId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
+    return streamSSE(c, async (sse) => {
+      const sub = feed.subscribe(lastEventId);
+      // A client disconnect cancels the response stream (on every runtime), which aborts `sse`.
+      sse.onAbort(() => sub.close());
+      try {
+        let lastWrite = Date.now();
+        let nextStats = cfg.statsMs > 0 ? lastWrite : Infinity;
+        await sse.write(`retry: ${cfg.retryMs}\n\n`);
+        if (sub.gap) {
+          await sse.writeSSE({
+            event: "gap",
+            data: JSON.stringify({
+              lastEventId,
+              reason: "Last-Event-ID is not in the replay buffer: resending all buffered results",
+            }),
+          });
+        }
+        while (!sub.closed && !sse.aborted) {
+          const items = sub.take(BURST);
+          if (sub.missed > 0) {
+            await sse.writeSSE({
+              event: "gap",
+              data: JSON.stringify({ missed: sub.missed, reason: "the client fell behind the replay buffer" }),
+            });
+            sub.missed = 0;
+          }
+          for (const item of items) await sse.writeSSE({ id: item.id, event: "result", data: item.data });
+          let now = Date.now();
+          if (items.length > 0) lastWrite = now;
+          if (now >= nextStats) {
+            await sse.writeSSE({ event: "stats", data: JSON.stringify(cfg.stats()) });
+            nextStats = now + cfg.statsMs;
+            lastWrite = now;
+          } else if (now - lastWrite >= cfg.heartbeatMs) {
+            await sse.write(": heartbeat\n\n");
+            lastWrite = now;
+          }
+          if (items.length === BURST) continue;
+          now = Date.now();
+          await sub.wait(Math.max(1, Math.min(nextStats, lastWrite + cfg.heartbeatMs) - now));
+        }
+      } finally {
+        sub.close();
+      }
+    });
+  };
+}

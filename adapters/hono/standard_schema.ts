@@ -1,0 +1,52 @@
+/**
+ * The Standard Schema interface (https://standardschema.dev, v1), which zod, valibot, ArkType and
+ * others implement: weir validates ingested events with any object that has a `~standard.validate`
+ * function, without depending on a particular library.
+ *
+ * @example A hand-written schema
+ * ```ts
+ * import type { StandardSchemaV1 } from "weir/adapters/hono";
+ *
+ * const view: StandardSchemaV1<unknown, { country: string; ts: number }> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (v) => {
+ *       const e = v as { country?: unknown; ts?: unknown };
+ *       return typeof e?.country === "string"
+ *         ? { value: { country: e.country, ts: e.ts as number } }
+ *         : { issues: [{ message: "country must be a string", path: ["country"] }] };
+ *     },
+ *   },
+ * };
+ * ```
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": StandardSchemaProps<Input, Output>;
+}
+
+/** The properties under `~standard`. */
+export interface StandardSchemaProps<Input = unknown, Output = Input> {
+  readonly version: 1;
+  readonly vendor: string;
+  /** Validates `value`, synchronously or not; the output may differ from the input (defaults, coercions). */
+  readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+  readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+}
+
+/** A successful validation carries the output; a failed one lists issues. */
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<StandardSchemaIssue> };
+
+/** One problem found by a schema. */
+export interface StandardSchemaIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** True for any object with a `~standard.validate` function. */
+export function isStandardSchema(x: unknown): x is StandardSchemaV1 {
+  const props = (x as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof props?.validate === "function";
+}
