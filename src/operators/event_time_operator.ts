@@ -110,6 +110,9 @@ export class EventTimeOperator implements Operator {
 
   #update(out: Output, pt: number): void {
     this.#lastTick = pt;
+    // After a restore the idle clock restarts at the first processing time seen: the time the job
+    // was down is not idleness of the input.
+    if (Number.isNaN(this.#lastInput)) this.#lastInput = pt;
     let w = Math.max(this.#srcWm, this.#maxTs - this.#bound);
     if (pt - this.#lastInput >= this.#idle && this.#maxTs > -Infinity) {
       w = Math.max(w, this.#maxTs + (pt - this.#lastInput) - this.#bound);
@@ -131,6 +134,7 @@ export class EventTimeOperator implements Operator {
 
   nextDeadline(): number {
     if (this.#idle === Infinity || this.#lastInput === -Infinity) return Infinity;
+    if (Number.isNaN(this.#lastInput)) return this.#lastTick;
     const first = this.#lastInput + this.#idle;
     // While idle, re-evaluate the watermark every idleTimeout (at least every second).
     return this.#lastTick < first ? first : this.#lastTick + Math.min(this.#idle, 1000);
@@ -146,5 +150,7 @@ export class EventTimeOperator implements Operator {
     this.#srcWm = s.srcWm;
     this.#wm = s.wm;
     this.#seen = s.seen;
+    this.#lastInput = s.maxTs === -Infinity ? -Infinity : NaN;
+    this.#lastTick = -Infinity;
   }
 }
