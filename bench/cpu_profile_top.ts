@@ -1,7 +1,8 @@
 /// <reference types="node" />
 // Summarizes a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time and
 // the most inclusive time, as percentages of the sampled time, optionally only of the samples whose
-// stack passes through a function matching --within (e.g. the weir run, not the input generation).
+// stack passes through a frame matching --within (substrings separated by |; e.g. the weir run, not the
+// input generation), plus all GC samples.
 //
 // With `--lines`, it also lists the hottest source lines (V8's per-line ticks) with their text; tsx
 // compiles each module onto one line, so profile an unminified bundle for that (see bench/README.md).
@@ -57,7 +58,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const stack: string[] = [];
   for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) stack.push(label(byId.get(id)!));
   if (leaf.callFrame.functionName === "(idle)") continue;
-  if (WITHIN !== "" && !stack.some((s) => s.includes(WITHIN)) && leaf.callFrame.functionName !== "(garbage collector)") continue;
+  if (WITHIN !== "" && !stack.some((s) => WITHIN.split("|").some((w) => s.includes(w))) && leaf.callFrame.functionName !== "(garbage collector)") continue;
   total += dt;
   self.set(stack[0]!, (self.get(stack[0]!) ?? 0) + dt);
   for (const s of new Set(stack)) inclusive.set(s, (inclusive.get(s) ?? 0) + dt);
