@@ -12,7 +12,7 @@ export type ComposedInput<M> = { [K in keyof M]: (input: InputOf<M[K]>) => void 
   (input: infer X) => void ? X : never;
 
 /** The accumulator of a composed combiner: each part's accumulator under its name. */
-export type ComposedAccumulator<M> = { [K in keyof M]: M[K] extends Combiner<infer _I, infer A, infer _O> ? A : never };
+export type ComposedAccumulator<_M> = unknown[];
 
 /** The result of a composed combiner: each part's result under its name. */
 export type ComposedResult<M> = { [K in keyof M]: CombinerResult<M[K]> };
@@ -83,35 +83,29 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
       );
     }
   }
-  type Accumulators = Record<string, unknown>;
-  // Parallel arrays and indexed loops: this runs once per element per window, so it avoids the
-  // iterator and destructuring of `for (const [name, part] of parts)` on the hot path.
+  type Accumulators = unknown[];
+  // The accumulator is an array with one entry per part (in the order of the object's keys): indexed
+  // access keeps the per-element path cheap, and it is plain JSON like every accumulator.
   const names = parts.map(([name]) => name);
   const cs = parts.map(([, part]) => part as AnyCombiner<unknown>);
   const n = names.length;
-  const combiner: Combiner<unknown, Accumulators, Accumulators> = {
+  const combiner: Combiner<unknown, Accumulators, Record<string, unknown>> = {
     create() {
-      const acc: Accumulators = {};
-      for (let i = 0; i < n; i++) acc[names[i]!] = cs[i]!.create();
+      const acc: Accumulators = new Array(n);
+      for (let i = 0; i < n; i++) acc[i] = cs[i]!.create();
       return acc;
     },
     add(acc, input, timestamp) {
-      for (let i = 0; i < n; i++) {
-        const name = names[i]!;
-        acc[name] = cs[i]!.add(acc[name], input, timestamp);
-      }
+      for (let i = 0; i < n; i++) acc[i] = cs[i]!.add(acc[i], input, timestamp);
       return acc;
     },
     merge(a, b) {
-      for (let i = 0; i < n; i++) {
-        const name = names[i]!;
-        a[name] = cs[i]!.merge(a[name], b[name]);
-      }
+      for (let i = 0; i < n; i++) a[i] = cs[i]!.merge(a[i], b[i]);
       return a;
     },
     result(acc) {
-      const out: Accumulators = {};
-      for (let i = 0; i < n; i++) out[names[i]!] = cs[i]!.result(acc[names[i]!]);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) out[names[i]!] = cs[i]!.result(acc[i]);
       return out;
     },
   };

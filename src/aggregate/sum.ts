@@ -23,22 +23,45 @@ export type { SumAccumulator } from "./_exact_sum.ts";
  * console.log(total.result(acc)); // 0.6 (a plain reduce gives 0.6000000000000001)
  * ```
  */
-export function sum(): Combiner<number, SumAccumulator, number>;
-export function sum<I>(selector: (element: I) => number): Combiner<I, SumAccumulator, number>;
-export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumulator, number> {
+export function sum(): Combiner<number, SumAccumulator | number, number>;
+export function sum<I>(selector: (element: I) => number): Combiner<I, SumAccumulator | number, number>;
+export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumulator | number, number> {
   const select = selectorOrIdentity<I, number>("sum()", selector);
+  // The accumulator is a plain number while the total is a safe integer (then `+` is exact and no
+  // object is allocated per window), and the exact partials otherwise.
+  const exact = (acc: SumAccumulator | number): SumAccumulator => {
+    if (typeof acc !== "number") return acc;
+    const x = createExactSum();
+    addToExactSum(x, acc);
+    return x;
+  };
   return {
-    create: createExactSum,
+    create: () => 0,
     add(acc, element) {
       const value = select(element);
+      if (typeof acc === "number" && Number.isSafeInteger(value)) {
+        const total = acc + value;
+        if (Number.isSafeInteger(total)) return total;
+      }
       checkNumber("sum()", value);
-      addToExactSum(acc, value);
-      return acc;
+      const x = exact(acc);
+      addToExactSum(x, value);
+      return x;
     },
     merge(a, b) {
-      mergeExactSums(a, b);
-      return a;
+      if (typeof b === "number") {
+        if (typeof a === "number") {
+          const total = a + b;
+          if (Number.isSafeInteger(total)) return total;
+        }
+        const x = exact(a);
+        addToExactSum(x, b);
+        return x;
+      }
+      const x = exact(a);
+      mergeExactSums(x, b);
+      return x;
     },
-    result: exactSumValue,
+    result: (acc) => (typeof acc === "number" ? acc + 0 : exactSumValue(acc)),
   };
 }

@@ -16,8 +16,14 @@ class KeySlices {
   readonly slices = new Map<number, unknown>();
   /** the last window end fired for this key (a key is listed once per end it has data for) */
   firedEnd = -Infinity;
+  /** the slice the key's last element went to, and its accumulator (NaN when none) */
+  lastS = NaN;
+  lastAcc: unknown = undefined;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
+
+/** Every window here has exactly one pane: on time and final. */
+const ONLY_PANE = Object.freeze({ index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const);
 
 /** True when `SlicedWindowOperator` computes exactly what `WindowOperator` would. */
 export function canSlice(c: ResolvedWindowConfig): boolean {
@@ -75,33 +81,48 @@ export class SlicedWindowOperator implements Operator {
     const keyFn = this.#c.keyFn;
     const combiner = this.#combiner;
     const constWm = typeof wm === "number" ? wm : 0;
+    let nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const t = ts[i]!;
       const w = typeof wm === "number" ? constWm : wm[i]!;
       // Windows whose end this element's watermark has passed are complete without it: fire them
       // first, exactly as the per-window engine judges each element against its own watermark.
-      if (this.#ends.length > 0 && w >= this.#ends[0]!) this.#advance(w);
-      const s = t - mod(t - offset, slide);
-      // The last window containing t ends at s + size: if the watermark passed it, all did.
-      if (w >= s + size) {
-        this.#drop(v, t, w);
-        continue;
+      if (w >= nextEnd) {
+        this.#advance(w);
+        nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
       }
       const key = keyFn === null ? null : keyFn(v);
-      const nk = normalizeKey(key);
+      const nk = typeof key === "object" && key !== null ? normalizeKey(key) : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeySlices(key, nk);
         this.#keys.set(nk, ks);
       }
-      const slices = ks.slices;
-      let acc = slices.get(s);
-      if (acc === undefined) {
-        acc = combiner.create();
-        this.#register(ks, s, w);
+      // Most elements of a key fall into the same slice as the key's previous element.
+      const last = ks.lastS;
+      const s = t >= last && t < last + slide ? last : t - mod(t - offset, slide);
+      // The last window containing t ends at s + size: if the watermark passed it, all did.
+      if (w >= s + size) {
+        if (ks.slices.size === 0) this.#keys.delete(nk);
+        this.#drop(v, t, w);
+        continue;
       }
-      slices.set(s, combiner.add(acc, v, t));
+      let acc: unknown;
+      if (s === last) acc = ks.lastAcc;
+      else {
+        acc = ks.slices.get(s);
+        if (acc === undefined) {
+          acc = combiner.create();
+          ks.slices.set(s, acc);
+          this.#register(ks, s, w);
+          nextEnd = this.#ends[0]!;
+        }
+        ks.lastS = s;
+      }
+      const next = combiner.add(acc, v, t);
+      if (next !== acc) ks.slices.set(s, next);
+      ks.lastAcc = next;
     }
     this.#advance(this.#wm);
     this.#flush(out);
@@ -165,22 +186,33 @@ export class SlicedWindowOperator implements Operator {
   #fire(end: number): void {
     const bucket = this.#buckets.get(end)!;
     this.#buckets.delete(end);
-    const { size } = this.#a;
+    const { size, slide } = this.#a;
     const start = end - size;
     const c = this.#combiner;
+    // With integer times every slice start is exactly start + j * slide: look them up directly.
+    const direct = Number.isInteger(start) && Number.isInteger(slide);
+    const perWindow = Math.round(size / slide);
     for (let b = 0; b < bucket.length; b++) {
       const ks = bucket[b]!;
       if (ks.firedEnd === end) continue;
       ks.firedEnd = end;
       let acc: unknown = undefined;
       let only = true;
-      for (const [s, a] of ks.slices) {
-        if (s < start || s >= end) continue;
+      const take = (a: unknown) => {
         if (acc === undefined) acc = a;
         else {
+          // never merge into a slice's own accumulator: later windows still need it
           acc = c.merge(only ? c.merge(c.create(), acc) : acc, a);
           only = false;
         }
+      };
+      if (direct) {
+        for (let j = 0; j < perWindow; j++) {
+          const a = ks.slices.get(start + j * slide);
+          if (a !== undefined) take(a);
+        }
+      } else {
+        for (const [s, a] of ks.slices) if (s >= start && s < end) take(a);
       }
       if (acc === undefined) continue;
       this.#results.push({
@@ -188,9 +220,14 @@ export class SlicedWindowOperator implements Operator {
         window: { start, end },
         value: c.result(acc),
         timestamp: end - 1 >= start ? end - 1 : start,
-        pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
+        pane: ONLY_PANE,
       });
-      for (const s of ks.slices.keys()) if (s + size <= end) ks.slices.delete(s);
+      for (const s of ks.slices.keys()) {
+        if (s + size <= end) {
+          ks.slices.delete(s);
+          if (s === ks.lastS) ks.lastS = NaN;
+        }
+      }
       if (ks.slices.size === 0) this.#keys.delete(ks.nk);
     }
   }

@@ -148,8 +148,30 @@ export class Stream<T> implements AsyncIterable<T> {
     yield* this._job().run(hooks, signal) as AsyncGenerator<T[]>;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for await (const batch of this._batches()) yield* batch;
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    // A hand-written iterator over the job's output batches: an async generator with `yield*` would
+    // cost several promises per result.
+    let gen: AsyncGenerator<T[]> | null = null;
+    let buf: T[] = [];
+    let i = 0;
+    const refill = async (): Promise<IteratorResult<T>> => {
+      gen ??= this._batches();
+      while (i >= buf.length) {
+        const r = await gen.next();
+        if (r.done) return { done: true, value: undefined };
+        buf = r.value;
+        i = 0;
+      }
+      return { done: false, value: buf[i++]! };
+    };
+    return {
+      next: () => (i < buf.length ? Promise.resolve({ done: false, value: buf[i++]! }) : refill()),
+      return: async (value?: unknown) => {
+        buf = [];
+        await gen?.return(undefined);
+        return { done: true, value: value as T };
+      },
+    };
   }
 
   /**

@@ -660,7 +660,7 @@ describe("composeCombiners() and isCombiner()", () => {
     ]);
     const result: { n: number; total: number; users: number; latest: string | undefined } = c.result(roundTrip(acc));
     expect(result).toEqual({ n: 3, total: 7, users: 2, latest: "a" });
-    expect(Object.keys(acc)).toEqual(["n", "total", "users", "latest"]);
+    expect(Array.isArray(acc) && acc.length === 4).toBe(true);
   });
 
   test("types its input as what every part accepts, and its result per name", () => {
