@@ -34,7 +34,7 @@ class Win {
   epoch = -1;
   minTs = Infinity;
   maxTs = -Infinity;
-  constructor(readonly ks: KeyState, readonly start: number, readonly end: number, public createdLate: boolean, public acc: unknown) {}
+  constructor(readonly ks: KeyState, public start: number, public end: number, public createdLate: boolean, public acc: unknown) {}
 }
 
 /**
@@ -223,12 +223,25 @@ export class WindowOperator implements Operator {
   #addSession(ks: KeyState, v: unknown, t: number, w: number, gap: number): number {
     const pEnd = t + gap;
     if (w >= pEnd + this.#lateness) return DROPPED_LATE;
-    const hits: Win[] = [];
-    for (const x of ks.windows) if (!x.closed && x.start < pEnd && t < x.end) hits.push(x);
+    let first: Win | null = null;
+    let hits: Win[] | null = null;
+    const ws = ks.windows;
+    for (let i = 0; i < ws.length; i++) {
+      const x = ws[i]!;
+      if (x.closed || !(x.start < pEnd && t < x.end)) continue;
+      if (first === null) first = x;
+      else (hits ??= [first]).push(x);
+    }
     let target: Win;
-    if (hits.length === 0) target = this.#open(ks, t, pEnd, w >= pEnd);
-    else if (hits.length === 1 && hits[0]!.start <= t && pEnd <= hits[0]!.end) target = hits[0]!;
-    else target = this.#merge(ks, hits, t, pEnd, w);
+    if (first === null) target = this.#open(ks, t, pEnd, w >= pEnd);
+    else if (hits === null && first.start <= t && pEnd <= first.end) target = first;
+    else if (hits === null && !this.#stateful && !first.eowDone && !first.createdLate) {
+      // Extending one open session: the same result as merging it with [t, t + gap), without a new
+      // window. Its end-of-window timer still sits at the old end and is moved when it comes due.
+      if (t < first.start) first.start = t;
+      if (pEnd > first.end) first.end = pEnd;
+      target = first;
+    } else target = this.#merge(ks, hits ?? [first], t, pEnd, w);
     this.#addTo(target, v, t);
     return ADDED;
   }
@@ -303,6 +316,12 @@ export class WindowOperator implements Operator {
       const due = this.#heap.popDue(W);
       if (due === undefined) break;
       const win = due.target;
+      const expected = win.eowDone ? win.end + L : win.end;
+      if (due.time < expected) {
+        // a session grew after its timer was set
+        this.#heap.schedule(win, expected);
+        continue;
+      }
       if (!win.eowDone) {
         win.eowDone = true;
         if (L > 0 && !win.closed && this.#shouldFire(win)) this.#fire(win);

@@ -121,4 +121,30 @@ describe("windowing invariants", () => {
       expect(got).toEqual(expected);
     }), { numRuns: 80 });
   });
+
+  it("session windows equal a brute-force sessionization for in-bound input", async () => {
+    await fc.assert(fc.asyncProperty(events, fc.array(fc.integer({ min: 0, max: BOUND }), { minLength: 1, maxLength: 20 }), async (evs, jitter) => {
+      const gap = 15;
+      const rs = await run(withinBound(evs, jitter), session(gap));
+      const expected: string[] = [];
+      for (const k of ["a", "b", "c"]) {
+        const ts = evs.filter((e) => e.k === k).map((e) => e.ts).sort((x, y) => x - y);
+        let start = NaN, end = NaN, n = 0;
+        for (const t of ts) {
+          if (n > 0 && t < end) {
+            end = Math.max(end, t + gap);
+            n++;
+            continue;
+          }
+          if (n > 0) expected.push(`${k}[${start},${end})=${n}`);
+          start = t;
+          end = t + gap;
+          n = 1;
+        }
+        if (n > 0) expected.push(`${k}[${start},${end})=${n}`);
+      }
+      const got = rs.map((r) => `${String(r.key)}[${r.window.start},${r.window.end})=${(r.value as { n: number }).n}`);
+      expect(got.sort()).toEqual(expected.sort());
+    }), { numRuns: 100 });
+  });
 });
