@@ -197,22 +197,28 @@ export class SlicedWindowOperator implements Operator {
       if (ks.firedEnd === end) continue;
       ks.firedEnd = end;
       let acc: unknown = undefined;
-      let only = true;
-      const take = (a: unknown) => {
-        if (acc === undefined) acc = a;
-        else {
-          // never merge into a slice's own accumulator: later windows still need it
-          acc = c.merge(only ? c.merge(c.create(), acc) : acc, a);
-          only = false;
-        }
-      };
+      let copied = false;
+      const slices = ks.slices;
       if (direct) {
         for (let j = 0; j < perWindow; j++) {
-          const a = ks.slices.get(start + j * slide);
-          if (a !== undefined) take(a);
+          const a = slices.get(start + j * slide);
+          if (a === undefined) continue;
+          if (acc === undefined) acc = a;
+          else {
+            // never merge into a slice's own accumulator: later windows still need it
+            acc = c.merge(copied ? acc : c.merge(c.create(), acc), a);
+            copied = true;
+          }
         }
       } else {
-        for (const [s, a] of ks.slices) if (s >= start && s < end) take(a);
+        for (const [s, a] of slices) {
+          if (s < start || s >= end) continue;
+          if (acc === undefined) acc = a;
+          else {
+            acc = c.merge(copied ? acc : c.merge(c.create(), acc), a);
+            copied = true;
+          }
+        }
       }
       if (acc === undefined) continue;
       this.#results.push({
@@ -222,10 +228,15 @@ export class SlicedWindowOperator implements Operator {
         timestamp: end - 1 >= start ? end - 1 : start,
         pane: ONLY_PANE,
       });
-      for (const s of ks.slices.keys()) {
-        if (s + size <= end) {
-          ks.slices.delete(s);
-          if (s === ks.lastS) ks.lastS = NaN;
+      // The slice starting at `start` is the only one whose last window this was.
+      if (direct) {
+        if (slices.delete(start) && start === ks.lastS) ks.lastS = NaN;
+      } else {
+        for (const s of slices.keys()) {
+          if (s + size <= end) {
+            slices.delete(s);
+            if (s === ks.lastS) ks.lastS = NaN;
+          }
         }
       }
       if (ks.slices.size === 0) this.#keys.delete(ks.nk);
