@@ -34,6 +34,7 @@ export {
 export * from "./src/aggregate/mod.ts";
 export * from "./src/io/mod.ts";
 export * from "./src/state/mod.ts";
+export * from "./src/checkpoint/mod.ts";
 export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";
 export { pipelineTransform } from "./src/streams/pipeline_transform.ts";
 export { MapStream } from "./src/streams/map_stream.ts";

@@ -1,4 +1,6 @@
 import type { AnyCombiner, CombinerResult } from "../aggregate/combiner.ts";
+import { type CheckpointConfig, type CheckpointOptions, resolveCheckpointOptions } from "../checkpoint/checkpoint_options.ts";
+import { pipeCheckpointed, runCheckpointed } from "../checkpoint/_run.ts";
 import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
 import { EventTimeOperator, checkEventTimeOptions, type EventTimeOptions } from "../operators/event_time_operator.ts";
 import type { Operator } from "../operators/operator.ts";
@@ -34,15 +36,17 @@ export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C>
 export class Stream<T> implements AsyncIterable<T> {
   readonly #source: Source<unknown>;
   readonly #nodes: readonly Node[];
+  readonly #checkpoint: CheckpointConfig | null;
 
   /** @internal use `stream()` */
-  constructor(source: Source<unknown>, nodes: readonly Node[]) {
+  constructor(source: Source<unknown>, nodes: readonly Node[], checkpoint: CheckpointConfig | null = null) {
     this.#source = source;
     this.#nodes = nodes;
+    this.#checkpoint = checkpoint;
   }
 
   #with<U>(node: Node): Stream<U> {
-    return new Stream<U>(this.#source, [...this.#nodes, node]);
+    return new Stream<U>(this.#source, [...this.#nodes, node], this.#checkpoint);
   }
 
   /**
@@ -128,6 +132,54 @@ export class Stream<T> implements AsyncIterable<T> {
     return new WindowedStream<T, null>(this, null, assigner, options);
   }
 
+  /**
+   * Checkpoints the whole job (whatever stage this is called on) into `store` under job `id`: on
+   * start the job restores its newest intact checkpoint and the source replays from the offset stored
+   * with it; while it runs, a checkpoint is taken `every` so many milliseconds and/or input elements,
+   * and when the input ends. Each checkpoint is a consistent snapshot of every operator (open windows,
+   * accumulators, trigger state, watermarks) and the source offset, spread over store entries of at most
+   * 60 KiB with checksums, and complete only once its manifest, written last, is. The newest `keep`
+   * checkpoints are kept; the source's `commit(offset)` is called once a checkpoint is durable.
+   *
+   * - A damaged or incomplete checkpoint (a crash mid-write, missing entries, altered bytes) is skipped
+   *   with a `console.warn` for the previous intact one; it is never half-restored.
+   * - Restoring into a pipeline whose operators differ (an operator added or removed, a window size or
+   *   trigger changed) fails with a `CheckpointError` that lists the differences; `discardState: true`
+   *   starts from scratch instead.
+   * - Results: pipe into `storeSink({ store, job: id })` for exactly-once results in the store. Any
+   *   other consumer gets at-least-once: results emitted after the last checkpoint are emitted again
+   *   after a restart, with the same `resultId`, so consumers can de-duplicate. A checkpoint is taken
+   *   only after the consumer took the preceding results (`pipeTo` waits for the sink to accept them;
+   *   `for await` and `toReadableStream` readers should finish handling a result before reading on).
+   * - A source that cannot replay (`replayable: false`: iterables, async iterables, ReadableStreams)
+   *   is allowed, with a warning: its state is restored, but what it delivered before a crash is not
+   *   read again (at-most-once for that input). Arrays and replayable `Source`s replay.
+   * - Callbacks (`map` functions, `onLate`, `onInvalid`) run again for input replayed after a restart.
+   *
+   * @example Exactly-once windowed counts that survive restarts
+   * ```ts
+   * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weir";
+   *
+   * const store = new MemoryStateStore(); // FsStateStore from "weir/adapters/fs" to survive a process crash
+   * const events = Array.from({ length: 10_000 }, (_, i) => ({ user: `u${i % 10}`, ts: i * 100 }));
+   * const job = () =>
+   *   stream(events)
+   *     .withEventTime((e) => e.ts, { maxOutOfOrderness: 1_000 })
+   *     .keyBy((e) => e.user)
+   *     .window(tumbling(60_000))
+   *     .aggregate(count())
+   *     .checkpoint({ store, id: "user-counts", every: { ms: 1_000, events: 5_000 } });
+   * await job().pipeTo(storeSink({ store, job: "user-counts" }));
+   * console.log((await readResults(store, "user-counts")).length); // 170
+   * ```
+   */
+  checkpoint(options: CheckpointOptions): Stream<T> {
+    if (this.#checkpoint !== null) {
+      throw new TypeError(`Cannot configure checkpoints twice: this job already checkpoints as ${JSON.stringify(this.#checkpoint.id)}`);
+    }
+    return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options));
+  }
+
   /** @internal */
   _append<U>(node: Node): Stream<U> {
     return this.#with(node);
@@ -145,6 +197,10 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /** @internal Runs the job, yielding output batches. */
   async *_batches(hooks?: JobHooks, signal?: AbortSignal): AsyncGenerator<T[]> {
+    if (this.#checkpoint !== null) {
+      yield* runCheckpointed(this._job(), this.#source, this.#checkpoint, { hooks, signal }) as AsyncGenerator<T[]>;
+      return;
+    }
     yield* this._job().run(hooks, signal) as AsyncGenerator<T[]>;
   }
 
@@ -230,6 +286,9 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   pipeTo(destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> {
+    if (this.#checkpoint !== null) {
+      return pipeCheckpointed(this._job(), this.#source, this.#checkpoint, destination as WritableStream<unknown>, options);
+    }
     return this.toReadableStream().pipeTo(destination, options);
   }
 

@@ -8,8 +8,9 @@
  */
 import type { ScenarioGroup } from "./_scenario.ts";
 import combiners from "./combiners.scenarios.ts";
+import checkpoint from "./checkpoint.scenarios.ts";
 import io from "./io.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
 
-export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }];
+export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }];

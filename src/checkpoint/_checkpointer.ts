@@ -1,0 +1,212 @@
+// Drives checkpoints for one run of a job: restore on start, then a checkpoint whenever one is due.
+// A checkpoint has a synchronous phase (snapshot and encode, between two input steps, so it is
+// consistent) and an asynchronous one (store writes, pruning, source commit) that overlaps further
+// processing, as Flink's asynchronous snapshots do. At most one write is in flight.
+import { CheckpointError } from "../errors.ts";
+import type { JobRun } from "../pipeline/job.ts";
+import type { Source } from "../pipeline/source.ts";
+import type { StateStoreOp } from "../state/state_store.ts";
+import type { CheckpointConfig } from "./checkpoint_options.ts";
+import { incompatibilities } from "./_compat.ts";
+import { Layout } from "./_layout.ts";
+import { describe, type LoadedCheckpoint } from "./_load.ts";
+import type { Manifest } from "./_manifest.ts";
+import { discardAll, recover } from "./_recover.ts";
+import { applyInBatches, deleteKeys, listAll } from "./_store_ops.ts";
+import { prepareCheckpoint, StagedResults } from "./_writer.ts";
+
+const warnedSources = new WeakSet<object>();
+
+function showOffset(offset: unknown): string {
+  try {
+    return JSON.stringify(offset) ?? String(offset);
+  } catch {
+    return String(offset);
+  }
+}
+
+export class Checkpointer {
+  readonly #job: JobRun;
+  readonly #source: Source<unknown>;
+  readonly #cfg: CheckpointConfig;
+  readonly #layout: Layout;
+  readonly staged = new StagedResults();
+  #nextSeq = 0;
+  #live: number[] = [];
+  /** The manifest of the last checkpoint written or restored: the next one continues it. */
+  #previous: Manifest | null = null;
+  #lastTime = 0;
+  #lastElements = 0;
+  /** afterStep calls, and their count when the last checkpoint was taken. */
+  #steps = 0;
+  #stepsAtCheckpoint = -1;
+  #inFlight: Promise<void> | null = null;
+  #failure: unknown = undefined;
+
+  constructor(job: JobRun, source: Source<unknown>, cfg: CheckpointConfig) {
+    this.#job = job;
+    this.#source = source;
+    this.#cfg = cfg;
+    this.#layout = new Layout(cfg.id);
+  }
+
+  /** Restores the newest intact checkpoint (or discards state, as configured). */
+  async start(): Promise<void> {
+    const { store, id } = this.#cfg;
+    if (!this.#source.replayable && !warnedSources.has(this.#source)) {
+      warnedSources.add(this.#source);
+      console.warn(
+        `weir: job ${
+          JSON.stringify(id)
+        } checkpoints a source that cannot replay (replayable: false, such as an iterable, async iterable or ReadableStream). ` +
+          `After a restart its operator state is restored, but input it consumed before the crash is not read again: ` +
+          `results are at-most-once for that input. Use an array or a replayable Source for exactly-once results.`,
+      );
+    }
+    if (this.#cfg.discardState) {
+      this.#nextSeq = await discardAll(store, this.#layout);
+    } else {
+      const r = await recover(store, this.#layout, (m) => console.warn(m), (c) => this.#check(c));
+      this.#nextSeq = r.nextSeq;
+      this.#live = r.live;
+      if (r.checkpoint !== null) this.#restore(r.checkpoint);
+    }
+    this.#lastTime = this.#job.now();
+    this.#lastElements = this.#job.elementsIn;
+  }
+
+  #check(c: LoadedCheckpoint): void {
+    const ops = this.#job.ops.map((o) => ({ id: o.id, signature: o.signature }));
+    const diffs = incompatibilities(c.manifest.operators, ops);
+    if (diffs.length > 0) {
+      throw new CheckpointError(
+        `Cannot restore checkpoint ${c.manifest.seq} of job ${JSON.stringify(this.#cfg.id)} into this pipeline: ${
+          diffs.join("; ")
+        }. ` +
+          `Restore it with the pipeline that wrote it, or pass discardState: true to start from scratch (this deletes the job's checkpoints and the results storeSink committed with them).`,
+      );
+    }
+  }
+
+  #restore(c: LoadedCheckpoint): void {
+    const m = c.manifest;
+    const operators: Record<string, unknown> = {};
+    const signatures: Record<string, string> = {};
+    m.operators.forEach((o, i) => {
+      operators[o.id] = c.states[i];
+      signatures[o.id] = o.signature;
+    });
+    try {
+      this.#job.restore({ offset: m.offset, operators, signatures, clock: m.clock });
+    } catch (cause) {
+      throw new CheckpointError(
+        `Cannot restore checkpoint ${m.seq} of job ${JSON.stringify(this.#cfg.id)}: ${describe(cause)}`,
+        { cause },
+      );
+    }
+    this.#previous = m;
+  }
+
+  /**
+   * After each input step: rethrows a failed write, starts a checkpoint when one is due. When the
+   * previous write is still in flight it is awaited first (a job on a source that never yields to the
+   * event loop, such as an array, lets store I/O progress only then).
+   */
+  async afterStep(beforeCheckpoint?: () => Promise<void>): Promise<void> {
+    this.#steps++;
+    if (this.#failure !== undefined) throw this.#failure;
+    const job = this.#job;
+    const due = job.elementsIn - this.#lastElements >= this.#cfg.everyEvents ||
+      job.now() - this.#lastTime >= this.#cfg.everyMs;
+    if (!due) return;
+    await this.settle();
+    await beforeCheckpoint?.();
+    this.#begin();
+  }
+
+  /** At the end of the input: waits for the write in flight, then checkpoints the final state. */
+  async finish(beforeCheckpoint?: () => Promise<void>): Promise<void> {
+    await this.settle();
+    if (this.#stepsAtCheckpoint === this.#steps) return;
+    await beforeCheckpoint?.();
+    this.#begin();
+    await this.settle();
+  }
+
+  /** Waits for the write in flight, and rethrows its failure. */
+  async settle(): Promise<void> {
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #begin(): void {
+    const started = performance.now();
+    const job = this.#job;
+    const snapshot = job.snapshot();
+    const seq = this.#nextSeq++;
+    const results = this.staged.take();
+    const prepared = prepareCheckpoint(this.#layout, seq, snapshot, results, this.#previous);
+    this.#previous = prepared.manifest;
+    this.#lastTime = job.now();
+    this.#lastElements = job.elementsIn;
+    this.#stepsAtCheckpoint = this.#steps;
+    const pauseMs = performance.now() - started;
+    this.#inFlight = this.#write(prepared.seq, prepared.ops, snapshot.offset).then(
+      () => {
+        this.#inFlight = null;
+        try {
+          this.#cfg.onCheckpoint?.({
+            job: this.#cfg.id,
+            seq,
+            offset: snapshot.offset,
+            bytes: prepared.bytes,
+            entries: prepared.ops.length,
+            results: results.records,
+            pauseMs,
+            durationMs: performance.now() - started,
+          });
+        } catch (e) {
+          // The callback's own error, reported like a failed write: at the next step or at the end.
+          this.#failure = e;
+        }
+      },
+      (cause) => {
+        this.#inFlight = null;
+        this.#failure = cause instanceof CheckpointError ? cause : new CheckpointError(
+          `Cannot write checkpoint ${seq} of job ${JSON.stringify(this.#cfg.id)}: ${describe(cause)}`,
+          { cause },
+        );
+      },
+    );
+  }
+
+  async #write(seq: number, ops: readonly StateStoreOp[], offset: unknown): Promise<void> {
+    const store = this.#cfg.store;
+    await applyInBatches(store, ops);
+    this.#live.push(seq);
+    await this.#prune();
+    if (offset === undefined || this.#source.commit === undefined) return;
+    try {
+      await this.#source.commit(offset);
+    } catch (cause) {
+      throw new CheckpointError(
+        `Checkpoint ${seq} of job ${
+          JSON.stringify(this.#cfg.id)
+        } is durable, but the source failed to commit its offset ${showOffset(offset)}: ${describe(cause)}`,
+        { cause },
+      );
+    }
+  }
+
+  /** Deletes checkpoints beyond `keep`, each manifest before its entries. */
+  async #prune(): Promise<void> {
+    const excess = this.#live.length - this.#cfg.keep;
+    if (excess <= 0) return;
+    const old = this.#live.slice(0, excess);
+    const manifests = old.map((s) => this.#layout.manifest(s));
+    const entries: string[] = [];
+    for (const s of old) for (const k of await listAll(this.#cfg.store, this.#layout.stateDir(s))) entries.push(k);
+    await deleteKeys(this.#cfg.store, manifests, entries);
+    this.#live = this.#live.slice(excess);
+  }
+}

@@ -1,0 +1,215 @@
+// Encoding for checkpoints (see _codec_tags.ts for the format).
+import {
+  ARRAY,
+  ASCII,
+  BIGINT,
+  BUFFER,
+  DATE,
+  FALSE,
+  FLOAT,
+  INT,
+  MAP,
+  MAX_DEPTH,
+  NULL,
+  OBJECT,
+  SET,
+  TRUE,
+  TYPED,
+  TYPED_ARRAYS,
+  UNDEFINED,
+  UnencodableError,
+  UTF8,
+} from "./_codec_tags.ts";
+
+const utf8 = new TextEncoder();
+
+class Writer {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  uint(n: number): void {
+    this.ensure(5);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  /** A string's bytes with a length prefix; returns whether it was all ASCII. */
+  text(s: string): boolean {
+    const n = s.length;
+    if (n < 128) {
+      this.ensure(n + 1);
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buf[start + i] = c;
+      }
+      if (i === n) {
+        this.buf[this.pos] = n;
+        this.pos = start + n;
+        return true;
+      }
+    }
+    // Worst case 3 bytes per UTF-16 unit; the length prefix goes in front once the size is known.
+    this.ensure(n * 3 + 5);
+    const start = this.pos + 5;
+    const { written } = utf8.encodeInto(s, this.buf.subarray(start));
+    const prefix = this.pos;
+    this.uint(written);
+    const used = this.pos - prefix;
+    this.buf.copyWithin(prefix + used, start, start + written);
+    this.pos = prefix + used + written;
+    return false;
+  }
+
+  float(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.uint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  value(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case "number":
+        // Small integers as zig-zag varints; everything else (fractions, ±Infinity, NaN, -0) as float64.
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+          this.ensure(1);
+          this.buf[this.pos++] = INT;
+          this.uint(((v << 1) ^ (v >> 31)) >>> 0);
+        } else {
+          this.ensure(1);
+          this.buf[this.pos++] = FLOAT;
+          this.float(v);
+        }
+        return;
+      case "string": {
+        const tagAt = this.pos;
+        this.ensure(1);
+        this.pos++;
+        // Evaluated first: text() may grow (replace) the buffer.
+        const ascii = this.text(v);
+        this.buf[tagAt] = ascii ? ASCII : UTF8;
+        return;
+      }
+      case "boolean":
+        this.ensure(1);
+        this.buf[this.pos++] = v ? TRUE : FALSE;
+        return;
+      case "undefined":
+        this.ensure(1);
+        this.buf[this.pos++] = UNDEFINED;
+        return;
+      case "bigint":
+        this.ensure(1);
+        this.buf[this.pos++] = BIGINT;
+        this.text(v.toString());
+        return;
+      case "object":
+        if (v === null) {
+          this.ensure(1);
+          this.buf[this.pos++] = NULL;
+          return;
+        }
+        if (depth >= MAX_DEPTH) throw new UnencodableError(`it nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
+        this.object(v, depth + 1);
+        return;
+      default:
+        throw new UnencodableError(`it holds a ${typeof v}, which is not data`);
+    }
+  }
+
+  object(v: object, depth: number): void {
+    if (Array.isArray(v)) {
+      this.ensure(1);
+      this.buf[this.pos++] = ARRAY;
+      const n = v.length;
+      this.uint(n);
+      for (let i = 0; i < n; i++) this.value(v[i], depth);
+      return;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      this.ensure(1);
+      this.buf[this.pos++] = OBJECT;
+      const keys = Object.keys(v);
+      this.uint(keys.length);
+      for (const k of keys) {
+        this.value(k, depth);
+        this.value((v as Record<string, unknown>)[k], depth);
+      }
+      return;
+    }
+    if (v instanceof Date) {
+      this.ensure(1);
+      this.buf[this.pos++] = DATE;
+      this.float(v.getTime());
+    } else if (v instanceof Map) {
+      this.ensure(1);
+      this.buf[this.pos++] = MAP;
+      this.uint(v.size);
+      for (const [k, x] of v) {
+        this.value(k, depth);
+        this.value(x, depth);
+      }
+    } else if (v instanceof Set) {
+      this.ensure(1);
+      this.buf[this.pos++] = SET;
+      this.uint(v.size);
+      for (const x of v) this.value(x, depth);
+    } else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const kind = TYPED_ARRAYS.findIndex((C) => v instanceof C);
+      if (kind < 0) throw new UnencodableError(`it holds a ${v.constructor.name}, which has no checkpoint encoding`);
+      this.ensure(2);
+      this.buf[this.pos++] = TYPED;
+      this.buf[this.pos++] = kind;
+      this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    } else if (v instanceof ArrayBuffer) {
+      this.ensure(1);
+      this.buf[this.pos++] = BUFFER;
+      this.bytes(new Uint8Array(v));
+    } else {
+      const name = (proto as { constructor?: { name?: string } } | null)?.constructor?.name ?? "object";
+      throw new UnencodableError(
+        `it holds an instance of ${name}; only plain objects, arrays, Map, Set, Date, bigint and typed arrays are data`,
+      );
+    }
+  }
+}
+
+/**
+ * Encodes `value` exactly; throws `UnencodableError` for what is not data. `sizeHint` (bytes) sizes the
+ * buffer up front, so that a large state (such as the same operator's at the previous checkpoint) is
+ * not copied each time the buffer grows.
+ */
+export function encodeValue(value: unknown, sizeHint = 1024): Uint8Array {
+  const w = new Writer(sizeHint);
+  w.value(value, 0);
+  return w.buf.subarray(0, w.pos);
+}

@@ -1,0 +1,90 @@
+// Running a checkpointed job: as output batches (for await, toReadableStream, toArray), or piped into
+// a WritableStream so that each checkpoint only covers results the sink has accepted.
+import type { JobHooks, JobRun } from "../pipeline/job.ts";
+import type { Source } from "../pipeline/source.ts";
+import type { CheckpointConfig } from "./checkpoint_options.ts";
+import { Checkpointer } from "./_checkpointer.ts";
+import { claimStoreSink, StoreSink } from "./store_sink.ts";
+
+interface RunOptions {
+  hooks?: JobHooks;
+  signal?: AbortSignal;
+  /** Stage every output batch to be committed with the next checkpoint (a storeSink). */
+  stage?: boolean;
+  /** Awaited before each checkpoint: resolves once everything yielded so far is safely delivered. */
+  beforeCheckpoint?: () => Promise<void>;
+}
+
+/**
+ * Runs `job` with checkpoints: restores on start, checkpoints after steps when due and at the end of
+ * the input. A checkpoint is taken when the consumer asks for more output, so a consumer that finishes
+ * handling each batch before asking for the next gets at-least-once delivery.
+ */
+export async function* runCheckpointed(
+  job: JobRun,
+  source: Source<unknown>,
+  cfg: CheckpointConfig,
+  options: RunOptions = {},
+): AsyncGenerator<unknown[]> {
+  const cp = new Checkpointer(job, source, cfg);
+  await cp.start();
+  const { hooks, signal, stage = false, beforeCheckpoint } = options;
+  let completed = false;
+  try {
+    const run = job.run({
+      afterStep: async (j, outputs) => {
+        await cp.afterStep(beforeCheckpoint);
+        await hooks?.afterStep?.(j, outputs);
+      },
+    }, signal);
+    for await (const batch of run) {
+      if (stage) cp.staged.add(batch);
+      yield batch;
+    }
+    await cp.finish(beforeCheckpoint);
+    completed = true;
+  } finally {
+    // Stopped early (consumer break, abort, failure): the write in flight still completes, so that the
+    // store is not closed under it; its own failure must not hide the reason the job stopped.
+    if (!completed) await cp.settle().catch(() => {});
+  }
+}
+
+/** `stream.pipeTo(destination)` for checkpointed streams. */
+export async function pipeCheckpointed(
+  job: JobRun,
+  source: Source<unknown>,
+  cfg: CheckpointConfig,
+  destination: WritableStream<unknown>,
+  options: StreamPipeOptions = {},
+): Promise<void> {
+  if (destination instanceof StoreSink) {
+    claimStoreSink(destination, cfg);
+    const run = runCheckpointed(job, source, cfg, { signal: options.signal, stage: true });
+    // The run stages each batch for its checkpoints itself: nothing to do with them here.
+    for (let r = await run.next(); !r.done; r = await run.next());
+    return;
+  }
+  const writer = destination.getWriter();
+  let last: Promise<void> = Promise.resolve();
+  try {
+    const delivered = () => last;
+    for await (
+      const batch of runCheckpointed(job, source, cfg, { signal: options.signal, beforeCheckpoint: delivered })
+    ) {
+      for (const v of batch) {
+        await writer.ready;
+        last = writer.write(v);
+        // Observed through `ready` or the final await; this only keeps it from being reported as unhandled.
+        last.catch(() => {});
+      }
+    }
+    await last;
+    if (options.preventClose !== true) await writer.close();
+  } catch (e) {
+    if (options.preventAbort !== true) await writer.abort(e).catch(() => {});
+    throw e;
+  } finally {
+    writer.releaseLock();
+  }
+}
