@@ -176,10 +176,14 @@ console.log(
         : "Node " + process.version
     }`,
 );
-console.log("\nPart 1: throughput with a checkpoint every second (configurations interleaved, so load drift hits all alike)");
+console.log(
+  "\nPart 1: throughput with a checkpoint every second (configurations interleaved, so load drift hits all alike)",
+);
 console.log("store      events/s     cost  events/CPU-s     cost   ckpts  pause ms  write ms  MiB/ckpt  entries/ckpt");
 const configs: (string | null)[] = [null, ...STORES];
-const runs = new Map<string | null, { rate: number; cpuRate: number; infos: CheckpointInfo[] }[]>(configs.map((c) => [c, []]));
+const runs = new Map<string | null, { rate: number; cpuRate: number; infos: CheckpointInfo[] }[]>(
+  configs.map((c) => [c, []]),
+);
 for (let r = 0; r < REPS; r++) for (const c of configs) runs.get(c)!.push(await throughput(c));
 const base = median(runs.get(null)!.map((x) => x.rate));
 const cpuBase = median(runs.get(null)!.map((x) => x.cpuRate));
@@ -193,7 +197,9 @@ for (const name of STORES) {
     `${name.padEnd(7)} ${fmt(rate).padStart(11)} ${fmt(((base - rate) / base) * 100, 1).padStart(7)} %` +
       `  ${fmt(cpuRate).padStart(12)} ${fmt(((cpuBase - cpuRate) / cpuBase) * 100, 1).padStart(7)} %` +
       `${fmt(infos.length / REPS, 1).padStart(7)} ${fmt(mean(infos.map((i) => i.pauseMs)), 1).padStart(9)}` +
-      ` ${fmt(mean(infos.map((i) => i.durationMs)), 1).padStart(9)} ${fmt(mean(infos.map((i) => i.bytes)) / 2 ** 20, 2).padStart(9)}` +
+      ` ${fmt(mean(infos.map((i) => i.durationMs)), 1).padStart(9)} ${
+        fmt(mean(infos.map((i) => i.bytes)) / 2 ** 20, 2).padStart(9)
+      }` +
       ` ${fmt(mean(infos.map((i) => i.entries))).padStart(13)}`,
   );
 }

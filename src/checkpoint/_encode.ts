@@ -23,6 +23,9 @@ import {
 
 const utf8 = new TextEncoder();
 
+/** Bytes `value()` reserves before each value: a tag and a float64 or a varint fit. */
+const HEADROOM = 16;
+
 class Writer {
   buf: Uint8Array;
   view: DataView;
@@ -43,8 +46,8 @@ class Writer {
     this.view = new DataView(next.buffer);
   }
 
+  /** A varint; the caller made room for 5 bytes. */
   uint(n: number): void {
-    this.ensure(5);
     while (n >= 0x80) {
       this.buf[this.pos++] = (n & 0x7f) | 0x80;
       n >>>= 7;
@@ -75,43 +78,43 @@ class Writer {
     const start = this.pos + 5;
     const { written } = utf8.encodeInto(s, this.buf.subarray(start));
     const prefix = this.pos;
-    this.uint(written);
+    this.uint(written); // room: the 5 bytes reserved in front
     const used = this.pos - prefix;
     this.buf.copyWithin(prefix + used, start, start + written);
     this.pos = prefix + used + written;
     return false;
   }
 
+  /** A float64; the caller made room for 8 bytes. */
   float(x: number): void {
-    this.ensure(8);
     this.view.setFloat64(this.pos, x, true);
     this.pos += 8;
   }
 
   bytes(b: Uint8Array): void {
+    this.ensure(5 + b.length);
     this.uint(b.length);
-    this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
   value(v: unknown, depth: number): void {
+    // Room for a tag and what follows it except string and byte payloads (at most 10 bytes), so
+    // the writes below need no checks of their own.
+    if (this.pos + HEADROOM > this.buf.length) this.ensure(HEADROOM);
     switch (typeof v) {
       case "number":
         // Small integers as zig-zag varints; everything else (fractions, ±Infinity, NaN, -0) as float64.
         if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-          this.ensure(1);
           this.buf[this.pos++] = INT;
           this.uint(((v << 1) ^ (v >> 31)) >>> 0);
         } else {
-          this.ensure(1);
           this.buf[this.pos++] = FLOAT;
           this.float(v);
         }
         return;
       case "string": {
         const tagAt = this.pos;
-        this.ensure(1);
         this.pos++;
         // Evaluated first: text() may grow (replace) the buffer.
         const ascii = this.text(v);
@@ -119,21 +122,17 @@ class Writer {
         return;
       }
       case "boolean":
-        this.ensure(1);
         this.buf[this.pos++] = v ? TRUE : FALSE;
         return;
       case "undefined":
-        this.ensure(1);
         this.buf[this.pos++] = UNDEFINED;
         return;
       case "bigint":
-        this.ensure(1);
         this.buf[this.pos++] = BIGINT;
         this.text(v.toString());
         return;
       case "object":
         if (v === null) {
-          this.ensure(1);
           this.buf[this.pos++] = NULL;
           return;
         }
@@ -147,7 +146,6 @@ class Writer {
 
   object(v: object, depth: number): void {
     if (Array.isArray(v)) {
-      this.ensure(1);
       this.buf[this.pos++] = ARRAY;
       const n = v.length;
       this.uint(n);
@@ -156,7 +154,6 @@ class Writer {
     }
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
-      this.ensure(1);
       this.buf[this.pos++] = OBJECT;
       const keys = Object.keys(v);
       this.uint(keys.length);
@@ -167,11 +164,9 @@ class Writer {
       return;
     }
     if (v instanceof Date) {
-      this.ensure(1);
       this.buf[this.pos++] = DATE;
       this.float(v.getTime());
     } else if (v instanceof Map) {
-      this.ensure(1);
       this.buf[this.pos++] = MAP;
       this.uint(v.size);
       for (const [k, x] of v) {
@@ -179,19 +174,16 @@ class Writer {
         this.value(x, depth);
       }
     } else if (v instanceof Set) {
-      this.ensure(1);
       this.buf[this.pos++] = SET;
       this.uint(v.size);
       for (const x of v) this.value(x, depth);
     } else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const kind = TYPED_ARRAYS.findIndex((C) => v instanceof C);
       if (kind < 0) throw new UnencodableError(`it holds a ${v.constructor.name}, which has no checkpoint encoding`);
-      this.ensure(2);
       this.buf[this.pos++] = TYPED;
       this.buf[this.pos++] = kind;
       this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
     } else if (v instanceof ArrayBuffer) {
-      this.ensure(1);
       this.buf[this.pos++] = BUFFER;
       this.bytes(new Uint8Array(v));
     } else {
