@@ -8,6 +8,7 @@ import type { SlidingWindows, TumblingWindows } from "../window/assigner.ts";
 import { mod } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { normalizeKey } from "./_keys.ts";
+import { configSignature, LateElements } from "./_late.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
@@ -47,8 +48,7 @@ export class SlicedWindowOperator implements Operator {
   #emittedWm = -Infinity;
   #now = 0;
   #results: WindowResult[] = [];
-  #warned = false;
-  lateCount = 0;
+  readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
     this.#c = config;
@@ -58,10 +58,8 @@ export class SlicedWindowOperator implements Operator {
     this.#combiner = config.combiner;
     // Same signature as WindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
-    this.signature = JSON.stringify({
-      assigner: config.assigner, trigger: config.trigger, allowedLateness: String(config.allowedLateness),
-      accumulating: config.accumulating, complete: config.complete, timestampCombiner: config.timestampCombiner,
-    });
+    this.signature = configSignature(config);
+    this.#late = new LateElements(config);
   }
 
   /** Open (key, slice) pairs. */
@@ -105,7 +103,7 @@ export class SlicedWindowOperator implements Operator {
       // The last window containing t ends at s + size: if the watermark passed it, all did.
       if (w >= s + size) {
         if (ks.slices.size === 0) this.#keys.delete(nk);
-        this.#drop(v, t, w);
+        this.#late.drop(v, t, w, "late");
         continue;
       }
       let acc: unknown;
@@ -256,28 +254,10 @@ export class SlicedWindowOperator implements Operator {
     }
   }
 
-  #drop(v: unknown, t: number, w: number): void {
-    this.lateCount++;
-    const { size, slide, offset } = this.#a;
-    const onLate = this.#c.onLate;
-    if (onLate) {
-      const last = t - mod(t - offset, slide);
-      const windows = [];
-      for (let j = 0; last - j * slide > t - size; j++) windows.push({ start: last - j * slide, end: last - j * slide + size });
-      onLate(v, { timestamp: t, windows, watermark: w, reason: "late" });
-    } else if (!this.#warned) {
-      this.#warned = true;
-      console.warn(
-        `weir: window operator "${this.id}" dropped an element (late; event time ${t}, watermark ${w}). ` +
-          `Pass onLate in the window options to receive such elements; further drops are only counted.`,
-      );
-    }
-  }
-
   snapshot(): unknown {
     const keys: unknown[] = [];
     for (const ks of this.#keys.values()) keys.push([ks.key, [...ks.slices]]);
-    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.lateCount, keys };
+    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.#late.count, keys };
   }
 
   restore(state: unknown): void {
@@ -285,7 +265,7 @@ export class SlicedWindowOperator implements Operator {
     if (s?.v !== "sliced-1") throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     this.#wm = s.wm;
     this.#emittedWm = s.emittedWm;
-    this.lateCount = s.late;
+    this.#late.count = s.late;
     this.#ends = [];
     this.#buckets = new Map();
     this.#keys = new Map();

@@ -4,9 +4,10 @@ import type { Combiner } from "../aggregate/combiner.ts";
 import * as tm from "../trigger/_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { mod } from "../window/assigner.ts";
-import type { PaneTiming, Window, WindowResult } from "../window/types.ts";
+import type { PaneTiming, WindowResult } from "../window/types.ts";
 import { normalizeKey } from "./_keys.ts";
 import { TimerHeap } from "./_timer_heap.ts";
+import { configSignature, LateElements } from "./_late.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
@@ -60,9 +61,7 @@ export class WindowOperator implements Operator {
   #now = 0;
   #results: WindowResult[] = [];
   #ctx: tm.TriggerContext = { wm: -Infinity, pt: 0, end: 0 };
-  #warned = false;
-  /** Elements dropped as late (or for a closed window). */
-  lateCount = 0;
+  readonly #late: LateElements;
   /** Open (key, window) pairs, including closed windows kept until they expire. */
   openWindows = 0;
 
@@ -74,10 +73,8 @@ export class WindowOperator implements Operator {
     this.#stateful = !tm.isStateless(config.trigger);
     this.#hasPt = JSON.stringify(config.trigger).includes('"processing-time"');
     this.#lateness = config.allowedLateness;
-    this.signature = JSON.stringify({
-      assigner: config.assigner, trigger: config.trigger, allowedLateness: String(config.allowedLateness),
-      accumulating: config.accumulating, complete: config.complete, timestampCombiner: config.timestampCombiner,
-    });
+    this.signature = configSignature(config);
+    this.#late = new LateElements(config);
   }
 
   /** The input watermark. */
@@ -132,7 +129,7 @@ export class WindowOperator implements Operator {
           break;
       }
       if (ks.windows.length === 0) this.#keys.delete(nk);
-      if (status === DROPPED_LATE || status === DROPPED_CLOSED) this.#drop(v, t, w, status);
+      if (status === DROPPED_LATE || status === DROPPED_CLOSED) this.#late.drop(v, t, w, status === DROPPED_LATE ? "late" : "window-closed");
     }
     const dirty = this.#dirty;
     for (let i = 0; i < dirty.length; i++) {
@@ -431,41 +428,6 @@ export class WindowOperator implements Operator {
   }
   #lastEmittedWm = -Infinity;
 
-  #drop(v: unknown, t: number, w: number, status: number): void {
-    this.lateCount++;
-    const reason = status === DROPPED_LATE ? "late" : "window-closed";
-    const onLate = this.#c.onLate;
-    if (onLate) {
-      onLate(v, { timestamp: t, windows: this.#windowsOf(t), watermark: w, reason });
-    } else if (!this.#warned) {
-      this.#warned = true;
-      console.warn(
-        `weir: window operator "${this.id}" dropped an element (${reason}; event time ${t}, watermark ${w}). ` +
-          `Pass onLate in the window options to receive such elements; further drops are only counted.`,
-      );
-    }
-  }
-
-  #windowsOf(t: number): Window[] {
-    const a = this.#c.assigner;
-    switch (a.kind) {
-      case "tumbling": {
-        const s = t - mod(t - a.offset, a.size);
-        return [{ start: s, end: s + a.size }];
-      }
-      case "sliding": {
-        const last = t - mod(t - a.offset, a.slide);
-        const out: Window[] = [];
-        for (let j = 0; last - j * a.slide > t - a.size; j++) out.push({ start: last - j * a.slide, end: last - j * a.slide + a.size });
-        return out;
-      }
-      case "session":
-        return [{ start: t, end: t + a.gap }];
-      case "global":
-        return [{ start: -Infinity, end: Infinity }];
-    }
-  }
-
   snapshot(): unknown {
     const keys: unknown[] = [];
     for (const ks of this.#keys.values()) {
@@ -475,7 +437,7 @@ export class WindowOperator implements Operator {
         w.panes, w.nonSpec, w.lastTiming, w.minTs, w.maxTs,
       ])]);
     }
-    return { v: 1, wm: this.#wm, outWm: this.#outWm, emittedWm: this.#lastEmittedWm, late: this.lateCount, keys };
+    return { v: 1, wm: this.#wm, outWm: this.#outWm, emittedWm: this.#lastEmittedWm, late: this.#late.count, keys };
   }
 
   restore(state: unknown): void {
@@ -488,7 +450,7 @@ export class WindowOperator implements Operator {
     this.#wm = s.wm;
     this.#outWm = s.outWm;
     this.#lastEmittedWm = s.emittedWm;
-    this.lateCount = s.late;
+    this.#late.count = s.late;
     for (const [key, wins] of s.keys) {
       const nk = normalizeKey(key);
       const ks = new KeyState(key, nk);
