@@ -256,12 +256,13 @@ export class SlicedWindowOperator implements Operator {
 
   snapshot(): unknown {
     const keys: unknown[] = [];
-    for (const ks of this.#keys.values()) keys.push([ks.key, [...ks.slices]]);
+    // The live Map, not a copy: snapshots are encoded before the next input step (see JobRun.snapshot).
+    for (const ks of this.#keys.values()) keys.push([ks.key, ks.slices]);
     return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.#late.count, keys };
   }
 
   restore(state: unknown): void {
-    const s = state as { v: string; wm: number; emittedWm: number; late: number; keys: [unknown, [number, unknown][]][] };
+    const s = state as { v: string; wm: number; emittedWm: number; late: number; keys: [unknown, Iterable<[number, unknown]>][] };
     if (s?.v !== "sliced-1") throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     this.#wm = s.wm;
     this.#emittedWm = s.emittedWm;

@@ -64,6 +64,7 @@ export class JobRun {
     return this.#source.virtualTime ? this.#vnow : Date.now();
   }
 
+  /** Operator states may share live structures with the operators: encode the snapshot before the next step. */
   snapshot(): JobSnapshot {
     const operators: Record<string, unknown> = {};
     const signatures: Record<string, string> = {};
