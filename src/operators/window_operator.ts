@@ -77,11 +77,6 @@ export class WindowOperator implements Operator {
     this.#late = new LateElements(config);
   }
 
-  /** The input watermark. */
-  get inputWatermark(): number {
-    return this.#wm;
-  }
-
   data(batch: Batch, out: Output): void {
     this.#now = batch.pt;
     this.#epoch++;

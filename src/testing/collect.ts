@@ -16,7 +16,17 @@ export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** A compact, comparable form of a result: `"key [start,end) value timing#index final?"`. */
+/**
+ * A compact, comparable form of a result: `"key [start,end) value timing#index final?"`.
+ *
+ * @example
+ * ```ts
+ * import { stream, tumbling, count } from "weir";
+ * import { collect, describeResult } from "weir/testing";
+ * const rs = await collect(stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()));
+ * console.log(rs.map(describeResult)); // ["null [0,10) 1 on-time#0 final"]
+ * ```
+ */
 export function describeResult(r: WindowResult): string {
   const p = r.pane;
   return `${JSON.stringify(r.key)} [${r.window.start},${r.window.end}) ${JSON.stringify(r.value)} ${p.timing}#${p.index}${p.isFinal ? " final" : ""}`;
