@@ -105,7 +105,9 @@ Deno.test({
         code: 0,
         errors: "",
       });
-      assert(torn > 0, "no restart found a checkpoint torn by a kill");
+      // How many restarts found a checkpoint torn by a kill depends on timing, so it is reported, not
+      // asserted; restoring past torn checkpoints is tested deterministically in checkpoint_corruption.test.ts.
+      console.info(`crash test: ${torn} of ${KILLS} restarts skipped a torn checkpoint`);
 
       const expected = (await crashPipeline(arraySource(events, 40)).toArray()) as WindowResult[];
       assert(expected.length > 500, `the job has only ${expected.length} results`);
