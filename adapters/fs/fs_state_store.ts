@@ -6,6 +6,7 @@ import {
   copyStateValue,
   MAX_STATE_KEY_BYTES,
   normalizeStateBatch,
+  SortedKeys,
   stateKeyRange,
   type StateStore,
   StateStoreError,
@@ -55,7 +56,7 @@ export class FsStateStore implements StateStore {
   #lock: DirLock;
   /** key → file name, and the keys sorted: the directory's contents as of the last completed write. */
   #names: Map<string, string>;
-  #sorted: string[];
+  #sorted: SortedKeys;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** Set when a batch failed after its commit point: only reopening (replay) can complete it. */
@@ -65,7 +66,7 @@ export class FsStateStore implements StateStore {
     this.dir = dir;
     this.#lock = lock;
     this.#names = names;
-    this.#sorted = [...names.keys()].sort();
+    this.#sorted = new SortedKeys(names.keys());
   }
 
   /** Opens (creating it if needed) the store in directory `dir`, locks it, and recovers from a crash. */
@@ -135,10 +136,7 @@ export class FsStateStore implements StateStore {
   async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
     const range = stateKeyRange(prefix, options);
     this.#checkUsable("list");
-    if (range.empty) return [];
-    const from = lowerBound(this.#sorted, range.lower);
-    const to = range.upper === undefined ? this.#sorted.length : lowerBound(this.#sorted, range.upper);
-    return this.#sorted.slice(from, Math.min(to, from + range.limit));
+    return this.#sorted.list(range);
   }
 
   async batch(ops: readonly StateStoreOp[]): Promise<void> {
@@ -244,10 +242,10 @@ export class FsStateStore implements StateStore {
     if (name === undefined) {
       if (!had) return;
       this.#names.delete(key);
-      this.#sorted.splice(lowerBound(this.#sorted, key), 1);
+      this.#sorted.remove(key);
     } else {
       this.#names.set(key, name);
-      if (!had) this.#sorted.splice(lowerBound(this.#sorted, key), 0, key);
+      if (!had) this.#sorted.insert(key);
     }
   }
 
@@ -290,16 +288,4 @@ async function readIndex(root: string): Promise<Map<string, string>> {
     }
   }
   return names;
-}
-
-/** Index of the first element of sorted `keys` that is `>= key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -1,7 +1,8 @@
 // Grouping keys: primitives group by value; objects and arrays by their canonical JSON, so
 // structurally equal keys (`{ a: 1, b: 2 }` and `{ b: 2, a: 1 }`) share one group.
 
-function stableJson(v: unknown): string {
+/** JSON with object keys sorted, so structurally equal values give the same text. */
+export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return "[" + v.map(stableJson).join(",") + "]";
   if (typeof v === "object" && v !== null) {
     if (v instanceof Date) return JSON.stringify(v);

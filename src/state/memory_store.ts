@@ -6,6 +6,7 @@ import {
   type StateStoreOp,
   UNLIMITED_BATCH,
 } from "./state_store.ts";
+import { SortedKeys } from "./sorted_keys.ts";
 import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } from "./state_store_args.ts";
 
 /**
@@ -28,7 +29,7 @@ export class MemoryStateStore implements StateStore {
   readonly limits: StateStoreLimits = UNLIMITED_BATCH;
   #values = new Map<string, Uint8Array>();
   /** The keys of `#values`, kept sorted so that `list` is a binary search and a slice. */
-  #sorted: string[] = [];
+  #sorted = new SortedKeys();
   #closed = false;
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -61,10 +62,7 @@ export class MemoryStateStore implements StateStore {
     return this.#run(() => {
       const range = stateKeyRange(prefix, options);
       this.#checkOpen("list");
-      if (range.empty) return [];
-      const from = lowerBound(this.#sorted, range.lower);
-      const to = range.upper === undefined ? this.#sorted.length : lowerBound(this.#sorted, range.upper);
-      return this.#sorted.slice(from, Math.min(to, from + range.limit));
+      return this.#sorted.list(range);
     });
   }
 
@@ -99,22 +97,10 @@ export class MemoryStateStore implements StateStore {
     if (value === undefined) {
       if (!had) return;
       this.#values.delete(key);
-      this.#sorted.splice(lowerBound(this.#sorted, key), 1);
+      this.#sorted.remove(key);
       return;
     }
     this.#values.set(key, value);
-    if (!had) this.#sorted.splice(lowerBound(this.#sorted, key), 0, key);
+    if (!had) this.#sorted.insert(key);
   }
-}
-
-/** Index of the first element of sorted `keys` that is `>= key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

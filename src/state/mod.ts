@@ -10,6 +10,7 @@ export {
 } from "./state_store_args.ts";
 export type { StateKeyRange } from "./state_store_args.ts";
 export { MemoryStateStore } from "./memory_store.ts";
+export { SortedKeys } from "./sorted_keys.ts";
 export type { AtomicKvBackend, KvMutation } from "./atomic_kv_backend.ts";
 export { AtomicKvStateStore } from "./atomic_kv_store.ts";
 export { StateStoreError } from "../errors.ts";

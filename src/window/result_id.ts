@@ -1,18 +1,10 @@
+import { stableJson } from "../operators/_keys.ts";
 import type { WindowResult } from "./types.ts";
 
 function keyText(k: unknown): string {
   if (typeof k === "string") return "s" + k;
-  if (typeof k === "object" && k !== null) return "o" + stable(k);
+  if (typeof k === "object" && k !== null) return "o" + stableJson(k);
   return (typeof k).charAt(0) + String(k);
-}
-
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return "[" + v.map(stable).join(",") + "]";
-  if (typeof v === "object" && v !== null) {
-    const o = v as Record<string, unknown>;
-    return "{" + Object.keys(o).sort().map((k) => JSON.stringify(k) + ":" + stable(o[k])).join(",") + "}";
-  }
-  return JSON.stringify(v) ?? String(v);
 }
 
 /**
