@@ -28,7 +28,7 @@ export { sliding } from "./src/window/sliding.ts";
 export { session } from "./src/window/session.ts";
 export { global } from "./src/window/global.ts";
 export {
-  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, defaultTrigger, never, orFinally, repeatedly,
+  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, afterWatermarkProgress, defaultTrigger, never, orFinally, repeatedly,
   type Trigger, type TriggerSpec,
 } from "./src/trigger/trigger.ts";
 export * from "./src/aggregate/mod.ts";

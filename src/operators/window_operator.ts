@@ -1,46 +1,94 @@
-// The windowing engine: assigns elements to windows per key, folds them with a combiner, runs the
-// trigger state machine, and emits panes with Beam's PaneInfo. Plain serializable state throughout.
+// The general windowing engine: any assigner, any trigger. It follows Beam Java's ReduceFnRunner
+// (runners/core-java) rule for rule; the comments name the Beam method each rule comes from.
+//
+// Time. Each element is judged against the watermark in force when it arrived (Batch.wm). A run of
+// elements at one watermark is a bundle: when the watermark rises inside a chunk, the bundle so far is
+// finished (its windows' triggers are evaluated, ReduceFnRunner.processElements), then the timers the
+// rise makes due fire (ReduceFnRunner.onTimers), then the next element is processed. So results do not
+// depend on where a chunk is cut, except through triggers that count per bundle, as in Beam.
+//
+// Window boundaries in weir's terms: a window [start, end) has Beam's maxTimestamp end - 1; "the
+// watermark passed the window" is W >= end; garbage collection (Beam's GC time, maxTimestamp +
+// allowedLateness) is W >= end + allowedLateness, which is also when an element becomes droppable.
 import type { Combiner } from "../aggregate/combiner.ts";
 import * as tm from "../trigger/_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { mod } from "../window/assigner.ts";
 import type { PaneTiming, WindowResult } from "../window/types.ts";
+import { HoldHeap } from "./_hold_heap.ts";
 import { normalizeKey } from "./_keys.ts";
-import { TimerHeap } from "./_timer_heap.ts";
 import { configSignature, LateElements } from "./_late.ts";
+import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
 const TIMING: PaneTiming[] = ["early", "early", "on-time", "late"];
+const TIMING_CODE: Record<string, number> = { none: NONE, early: EARLY, "on-time": ON_TIME, late: LATE };
 const ADDED = 0, DROPPED_LATE = 1, DROPPED_CLOSED = 2, NO_WINDOW = 3;
+const EOW = 0, EARLIEST = 1, LATEST = 2;
 
 class KeyState {
+  /** Active windows and closed ones (kept until garbage collection so they stay closed). */
   windows: Win[] = [];
   last: Win | null = null;
+  /** Windows that took an element in the current bundle, to be evaluated when it ends. */
+  touched: Win[] = [];
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
 class Win {
-  timerGen = 0;
   trig: tm.TriggerState | null = null;
-  /** elements arrived since the last pane */
-  nonEmpty = false;
-  panes = 0;
-  nonSpec = -1;
-  lastTiming = NONE;
-  eowDone = false;
+  /** The trigger finished: the window takes no more elements until it is garbage collected. */
   closed = false;
   removed = false;
-  epoch = -1;
-  minTs = Infinity;
-  maxTs = -Infinity;
-  constructor(readonly ks: KeyState, public start: number, public end: number, public createdLate: boolean, public acc: unknown) {}
+  /** Elements arrived since the last pane (Beam's NonEmptyPanes). */
+  nonEmpty = false;
+  /** Panes emitted so far (PaneInfoTracker): the next pane's index. */
+  panes = 0;
+  nonSpeculativeIndex = -1;
+  lastTiming = NONE;
+  /** Output watermark hold (WatermarkHold), NaN when none. */
+  hold = NaN;
+  holdGen = 0;
+  /** The earliest event-time timer the trigger asked for, Infinity when none. */
+  triggerTimer = Infinity;
+  /** Time of this window's entry in the timer heap (NaN when none) and its validity stamp. */
+  timerAt = NaN;
+  timerGen = 0;
+  /** The bundle in which the window last took an element. */
+  bundle = -1;
+  constructor(readonly ks: KeyState, public start: number, public end: number, public acc: unknown) {}
+}
+
+/** A window's state in a snapshot. */
+interface WindowSnapshot {
+  start: number;
+  end: number;
+  acc: unknown;
+  trigger: tm.TriggerState | null;
+  closed: boolean;
+  nonEmpty: boolean;
+  panes: number;
+  nonSpeculativeIndex: number;
+  lastTiming: "none" | PaneTiming;
+  hold: number | null;
+  triggerTimer: number | null;
+}
+
+interface Snapshot {
+  v: 2;
+  watermark: number;
+  outputWatermark: number;
+  emittedWatermark: number;
+  late: number;
+  keys: { key: unknown; windows: WindowSnapshot[] }[];
 }
 
 /**
- * The stateful windowing operator behind `.window(...).aggregate(...)`. Usable directly through
- * `WindowStream`; the fluent `stream()` API builds it for you.
+ * The general windowing engine (per-window state, any trigger, any assigner) behind
+ * `.window(...).aggregate(...)`. `stream()` uses `SlicedWindowOperator` instead where that gives the
+ * same panes faster (tumbling or sliding windows, default or never trigger, no allowed lateness).
  */
 export class WindowOperator implements Operator {
   readonly id: string;
@@ -49,18 +97,23 @@ export class WindowOperator implements Operator {
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   readonly #trig: TriggerSpec;
   readonly #stateful: boolean;
+  readonly #defaultTrigger: boolean;
   readonly #hasPt: boolean;
+  readonly #merging: boolean;
   readonly #lateness: number;
+  readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
-  #heap = new TimerHeap<Win>();
+  #timers = new TimerHeap<Win>();
+  #holds = new HoldHeap<Win>();
   #pt = new Set<Win>();
-  #dirty: Win[] = [];
-  #epoch = 0;
+  #touchedKeys: KeyState[] = [];
+  #bundle = 0;
   #wm = -Infinity;
   #outWm = -Infinity;
+  #emittedWm = -Infinity;
   #now = 0;
   #results: WindowResult[] = [];
-  #ctx: tm.TriggerContext = { wm: -Infinity, pt: 0, end: 0 };
+  #ctx: tm.TriggerContext;
   readonly #late: LateElements;
   /** Open (key, window) pairs, including closed windows kept until they expire. */
   openWindows = 0;
@@ -71,15 +124,23 @@ export class WindowOperator implements Operator {
     this.#combiner = config.combiner;
     this.#trig = config.trigger;
     this.#stateful = !tm.isStateless(config.trigger);
-    this.#hasPt = JSON.stringify(config.trigger).includes('"processing-time"');
+    this.#defaultTrigger = config.trigger.kind === "default";
+    this.#hasPt = tm.usesProcessingTime(config.trigger);
+    this.#merging = config.assigner.kind === "session";
     this.#lateness = config.allowedLateness;
+    this.#tc = config.timestampCombiner === "earliest" ? EARLIEST : config.timestampCombiner === "latest" ? LATEST : EOW;
+    this.#ctx = { wm: -Infinity, pt: 0, end: 0, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config);
   }
 
+  /** Elements dropped as late or for a closed window. */
+  get lateCount(): number {
+    return this.#late.count;
+  }
+
   data(batch: Batch, out: Output): void {
     this.#now = batch.pt;
-    this.#epoch++;
     const { values, ts, wm } = batch;
     if (ts === null) {
       throw new TypeError(`Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`);
@@ -91,6 +152,11 @@ export class WindowOperator implements Operator {
       const v = values[i];
       const t = ts[i]!;
       const w = typeof wm === "number" ? constWm : wm[i]!;
+      if (w > this.#wm) {
+        // The watermark rises: the bundle so far ends, then the timers this makes due fire.
+        this.#endBundle();
+        this.#advance(w);
+      }
       const key = keyFn === null ? null : keyFn(v);
       const nk = normalizeKey(key);
       let ks = this.#keys.get(nk);
@@ -102,48 +168,40 @@ export class WindowOperator implements Operator {
       switch (a.kind) {
         case "tumbling": {
           const start = t - mod(t - a.offset, a.size);
-          status = this.#add(ks, start, start + a.size, v, t, w);
+          status = this.#add(ks, start, start + a.size, v, t);
           break;
         }
         case "sliding": {
+          // ascending window start, so the panes of one firing come out in that order
           const last = t - mod(t - a.offset, a.slide);
-          status = NO_WINDOW;
-          for (let j = 0; ; j++) {
-            const start = last - j * a.slide;
-            if (!(start > t - a.size)) break;
-            const s = this.#add(ks, start, start + a.size, v, t, w);
+          let first = last;
+          while (first - a.slide > t - a.size) first -= a.slide;
+          status = NO_WINDOW; // sliding windows with gaps (slide > size) leave some times in none
+          for (let start = first; start <= last; start += a.slide) {
+            const s = this.#add(ks, start, start + a.size, v, t);
             if (s < status) status = s;
           }
           break;
         }
         case "session":
-          status = this.#addSession(ks, v, t, w, a.gap);
+          status = this.#addSession(ks, v, t, a.gap);
           break;
         case "global":
-          status = this.#add(ks, -Infinity, Infinity, v, t, w);
+          status = this.#add(ks, -Infinity, Infinity, v, t);
           break;
       }
       if (ks.windows.length === 0) this.#keys.delete(nk);
-      if (status === DROPPED_LATE || status === DROPPED_CLOSED) this.#late.drop(v, t, w, status === DROPPED_LATE ? "late" : "window-closed");
+      if (status === DROPPED_LATE || status === DROPPED_CLOSED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
     }
-    const dirty = this.#dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      const win = dirty[i]!;
-      if (!win.closed && !win.removed && this.#shouldFire(win)) this.#fire(win);
-    }
-    dirty.length = 0;
+    this.#endBundle();
     if (this.#c.complete && values.length > 0) this.#emitAll();
     this.#firePt();
-    this.#advance();
     this.#flush(out);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
     this.#now = pt;
-    if (wm > this.#wm) {
-      this.#wm = wm;
-      this.#advance();
-    }
+    if (wm > this.#wm) this.#advance(wm);
     this.#firePt();
     this.#flush(out);
   }
@@ -157,14 +215,18 @@ export class WindowOperator implements Operator {
   nextDeadline(): number {
     let min = Infinity;
     for (const win of this.#pt) {
-      const d = tm.nextDeadline(this.#trig, win.trig!);
+      const d = win.trig === null ? Infinity : tm.nextDeadline(this.#trig, win.trig);
       if (d < min) min = d;
     }
     return min;
   }
 
-  #add(ks: KeyState, start: number, end: number, v: unknown, t: number, w: number): number {
-    if (w >= end + this.#lateness) return DROPPED_LATE;
+  // ---- elements (ReduceFnRunner.processElement) ----
+
+  /** Adds an element to the non-merging window [start, end). */
+  #add(ks: KeyState, start: number, end: number, v: unknown, t: number): number {
+    // LateDataDroppingDoFnRunner: a window past its garbage-collection time takes nothing.
+    if (this.#wm >= end + this.#lateness) return DROPPED_LATE;
     let win = ks.last;
     if (win === null || win.start !== start || win.end !== end) {
       win = null;
@@ -176,100 +238,149 @@ export class WindowOperator implements Operator {
           break;
         }
       }
-      if (win === null) win = this.#open(ks, start, end, w >= end);
+      if (win === null) win = this.#open(ks, start, end, this.#combiner.create());
     }
+    // ReduceFnRunner.processElement: a window whose trigger finished drops the element.
     if (win.closed) return DROPPED_CLOSED;
     ks.last = win;
     this.#addTo(win, v, t);
     return ADDED;
   }
 
-  #open(ks: KeyState, start: number, end: number, createdLate: boolean): Win {
-    const win = new Win(ks, start, end, createdLate, this.#combiner.create());
+  #open(ks: KeyState, start: number, end: number, acc: unknown): Win {
+    const win = new Win(ks, start, end, acc);
     if (this.#stateful) win.trig = tm.initState(this.#trig);
     ks.windows.push(win);
     this.openWindows++;
-    this.#heap.schedule(win, end);
     return win;
   }
 
   #addTo(win: Win, v: unknown, t: number): void {
     win.acc = this.#combiner.add(win.acc, v, t);
     win.nonEmpty = true;
-    if (t < win.minTs) win.minTs = t;
-    if (t > win.maxTs) win.maxTs = t;
-    if (this.#stateful) {
+    const W = this.#wm;
+    // WatermarkHold.addElementHold: hold only while the input watermark has not passed the window
+    // and the hold is not behind the output watermark.
+    if (W < win.end) {
+      const h = this.#tc === EOW ? maxTimestamp(win) : t;
+      if (h >= this.#outWm) {
+        if (Number.isNaN(win.hold)) {
+          win.hold = h;
+          this.#holds.push(win);
+        } else if (this.#tc === EARLIEST ? h < win.hold : h > win.hold) {
+          win.hold = h;
+          if (this.#tc === EARLIEST) this.#holds.push(win);
+        }
+      }
+    }
+    if (this.#defaultTrigger) {
+      // DefaultTriggerStateMachine.onElement: a timer at the end of the window unless already there.
+      if (W < win.end && win.end < win.triggerTimer) win.triggerTimer = win.end;
+    } else if (this.#stateful) {
       const ctx = this.#context(win);
       tm.onElement(this.#trig, win.trig!, ctx);
+      if (ctx.timer < win.triggerTimer) win.triggerTimer = ctx.timer;
       if (this.#hasPt && tm.nextDeadline(this.#trig, win.trig!) < Infinity) this.#pt.add(win);
     }
-    if (win.epoch !== this.#epoch) {
-      win.epoch = this.#epoch;
-      // Triggers are evaluated after the chunk; the default trigger can only fire for a window whose
-      // end the watermark has passed, `never()` not at all.
-      const k = this.#trig.kind;
-      if (k === "default" ? win.end <= this.#wm : k !== "never") this.#dirty.push(win);
+    // ReduceFnRunner.scheduleGarbageCollectionTimer, plus the trigger's timer: the heap holds the earlier.
+    this.#schedule(win);
+    if (win.bundle !== this.#bundle) {
+      win.bundle = this.#bundle;
+      const ks = win.ks;
+      if (ks.touched.length === 0) this.#touchedKeys.push(ks);
+      ks.touched.push(win);
     }
   }
 
-  #addSession(ks: KeyState, v: unknown, t: number, w: number, gap: number): number {
+  /** Session windows (MergingActiveWindowSet): [t, t + gap) merges with every active window it overlaps. */
+  #addSession(ks: KeyState, v: unknown, t: number, gap: number): number {
     const pEnd = t + gap;
-    if (w >= pEnd + this.#lateness) return DROPPED_LATE;
+    if (this.#wm >= pEnd + this.#lateness) return DROPPED_LATE;
     let first: Win | null = null;
     let hits: Win[] | null = null;
+    let start = t, end = pEnd;
     const ws = ks.windows;
     for (let i = 0; i < ws.length; i++) {
       const x = ws[i]!;
       if (x.closed || !(x.start < pEnd && t < x.end)) continue;
       if (first === null) first = x;
       else (hits ??= [first]).push(x);
+      if (x.start < start) start = x.start;
+      if (x.end > end) end = x.end;
     }
     let target: Win;
-    if (first === null) target = this.#open(ks, t, pEnd, w >= pEnd);
-    else if (hits === null && first.start <= t && pEnd <= first.end) target = first;
-    else if (hits === null && !this.#stateful && !first.eowDone && !first.createdLate) {
-      // Extending one open session: the same result as merging it with [t, t + gap), without a new
-      // window. Its end-of-window timer still sits at the old end and is moved when it comes due.
-      if (t < first.start) first.start = t;
-      if (pEnd > first.end) first.end = pEnd;
-      target = first;
-    } else target = this.#merge(ks, hits ?? [first], t, pEnd, w);
+    if (first === null) {
+      // A new window, unless it is exactly a window whose trigger finished (testMergingWithClosedDoesNotPoison:
+      // only an identical window is poisoned).
+      if (this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      target = this.#open(ks, t, pEnd, this.#combiner.create());
+    } else if (hits === null && first.start === start && first.end === end) {
+      target = first; // the element's window lies inside an active one: its pane history continues
+    } else {
+      if (this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      target = this.#merge(ks, hits ?? [first], start, end);
+    }
     this.#addTo(target, v, t);
     return ADDED;
   }
 
-  #merge(ks: KeyState, hits: Win[], t: number, pEnd: number, w: number): Win {
-    let start = t, end = pEnd;
-    for (const h of hits) {
-      if (h.start < start) start = h.start;
-      if (h.end > end) end = h.end;
+  #closedWindow(ks: KeyState, start: number, end: number): boolean {
+    const ws = ks.windows;
+    for (let i = 0; i < ws.length; i++) {
+      const x = ws[i]!;
+      if (x.closed && x.start === start && x.end === end) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Merges active windows into [start, end) (ReduceFnRunner.OnMergeCallback.onMerge): accumulators,
+   * holds and trigger states merge; pane history does not, so the merged window starts at pane 0.
+   */
+  #merge(ks: KeyState, hits: Win[], start: number, end: number): Win {
+    const fresh = hits.length === 1 && hits[0]!.panes === 0 && !this.#stateful;
+    if (fresh) {
+      // One window with no pane history and no trigger state grows in place: the same state a new
+      // merged window would have. Its timer entry is moved lazily when it comes due.
+      const w = hits[0]!;
+      w.start = start;
+      w.end = end;
+      w.triggerTimer = Infinity;
+      if (!Number.isNaN(w.hold) && this.#tc === EOW) w.hold = maxTimestamp(w);
+      return w;
     }
     let acc = hits[0]!.acc;
     for (let i = 1; i < hits.length; i++) acc = this.#combiner.merge(acc, hits[i]!.acc);
-    const m = new Win(ks, start, end, w >= end && hits.every((h) => h.createdLate), acc);
+    const m = new Win(ks, start, end, acc);
+    let hold = NaN;
     for (const h of hits) {
       m.nonEmpty ||= h.nonEmpty;
-      m.panes = Math.max(m.panes, h.panes);
-      m.nonSpec = Math.max(m.nonSpec, h.nonSpec);
-      m.lastTiming = Math.max(m.lastTiming, h.lastTiming);
-      m.minTs = Math.min(m.minTs, h.minTs);
-      m.maxTs = Math.max(m.maxTs, h.maxTs);
-      this.#remove(h);
+      // WatermarkHold.onMerge: END_OF_WINDOW holds move to the merged window's end, EARLIEST/LATEST combine.
+      if (!Number.isNaN(h.hold)) {
+        hold = Number.isNaN(hold) ? h.hold : this.#tc === LATEST ? Math.max(hold, h.hold) : Math.min(hold, h.hold);
+      }
     }
     if (this.#stateful) {
-      m.trig = tm.mergeStates(this.#trig, hits.map((h) => h.trig!), { wm: this.#wm, pt: this.#now, end });
-      if (this.#hasPt && tm.nextDeadline(this.#trig, m.trig) < Infinity) this.#pt.add(m);
+      const ctx = this.#context(m);
+      m.trig = tm.mergeStates(this.#trig, hits.map((h) => h.trig!), ctx);
+      if (ctx.timer < m.triggerTimer) m.triggerTimer = ctx.timer;
     }
-    m.eowDone = end <= this.#wm && hits.every((h) => h.eowDone);
+    for (const h of hits) this.#remove(h);
     ks.windows.push(m);
     this.openWindows++;
-    this.#heap.schedule(m, m.eowDone ? end + this.#lateness : end);
+    if (!Number.isNaN(hold)) {
+      m.hold = this.#tc === EOW ? maxTimestamp(m) : hold;
+      this.#holds.push(m);
+    }
+    if (this.#hasPt && tm.nextDeadline(this.#trig, m.trig!) < Infinity) this.#pt.add(m);
     return m;
   }
 
   #remove(win: Win): void {
     win.removed = true;
-    this.#heap.cancel(win);
+    this.#timers.cancel(win);
+    win.timerAt = NaN;
+    this.#clearHold(win);
     this.#pt.delete(win);
     const ws = win.ks.windows;
     const i = ws.indexOf(win);
@@ -281,72 +392,144 @@ export class WindowOperator implements Operator {
     this.openWindows--;
   }
 
+  #clearHold(win: Win): void {
+    if (!Number.isNaN(win.hold)) {
+      win.hold = NaN;
+      win.holdGen++;
+    }
+  }
+
   #context(win: Win): tm.TriggerContext {
     const ctx = this.#ctx;
     ctx.wm = this.#wm;
     ctx.pt = this.#now;
     ctx.end = win.end;
+    ctx.timer = Infinity;
     return ctx;
   }
 
-  #shouldFire(win: Win): boolean {
-    if (!this.#stateful) return this.#trig.kind === "default" && this.#wm >= win.end;
-    return tm.shouldFire(this.#trig, win.trig!, this.#context(win));
+  // ---- timers (ReduceFnRunner.onTimers) ----
+
+  /** The window's next event-time timer: its trigger's, or garbage collection at end + lateness. */
+  #nextTimer(win: Win): number {
+    const gc = win.end + this.#lateness;
+    return !win.closed && win.triggerTimer < gc ? win.triggerTimer : gc;
   }
 
-  /** A firing requested by the trigger. */
-  #fire(win: Win): void {
-    if (this.#stateful) tm.onFire(this.#trig, win.trig!, this.#context(win));
-    this.#onTrigger(win, this.#stateful && win.trig!.f);
-  }
-
-  /** Event-time timers: end of window, then garbage collection at end + allowed lateness. */
-  #advance(): void {
-    const W = this.#wm;
-    const L = this.#lateness;
-    for (;;) {
-      const due = this.#heap.popDue(W);
-      if (due === undefined) break;
-      const win = due.target;
-      const expected = win.eowDone ? win.end + L : win.end;
-      if (due.time < expected) {
-        // a session grew after its timer was set
-        this.#heap.schedule(win, expected);
-        continue;
-      }
-      if (!win.eowDone) {
-        win.eowDone = true;
-        if (L > 0 && !win.closed && this.#shouldFire(win)) this.#fire(win);
-        if (win.end + L <= W) this.#gc(win);
-        else this.#heap.schedule(win, win.end + L);
-      } else {
-        this.#gc(win);
-      }
+  #schedule(win: Win): void {
+    const t = this.#nextTimer(win);
+    if (!(t >= win.timerAt)) {
+      win.timerAt = t;
+      this.#timers.schedule(win, t);
     }
-    this.#outWm = this.#holdWatermark(W);
   }
 
-  #gc(win: Win): void {
-    if (!win.closed) this.#onTrigger(win, true);
-    this.#remove(win);
-    if (win.ks.windows.length === 0) this.#keys.delete(win.ks.nk);
+  /** The input watermark rises to `W`: every window with a timer now due is activated once. */
+  #advance(W: number): void {
+    this.#wm = W;
+    const due: Win[] = [];
+    for (;;) {
+      const d = this.#timers.popDue(W);
+      if (d === undefined) break;
+      const win = d.target;
+      win.timerAt = NaN;
+      const next = this.#nextTimer(win);
+      if (next > W) this.#schedule(win); // the window grew (or its trigger moved on) since the timer was set
+      else due.push(win);
+    }
+    // Panes of one activation batch see the output watermark from before it (Beam's timers of one
+    // bundle are pending while it runs, holding the output watermark where it was).
+    for (let i = 0; i < due.length; i++) {
+      const win = due[i]!;
+      if (!win.removed) this.#activate(win);
+    }
+    this.#updateOutputWatermark();
+  }
+
+  /**
+   * ReduceFnRunner.onTimers with WindowActivation: what happens depends on the window's state, not on
+   * which timer fired, so an advance past both end and end + lateness collects the window in one
+   * step with a single final pane, without asking the trigger.
+   */
+  #activate(win: Win): void {
+    const W = this.#wm;
+    if (win.triggerTimer <= W) win.triggerTimer = Infinity;
+    if (W >= win.end + this.#lateness) {
+      if (!win.closed) this.#onTrigger(win, true);
+      this.#remove(win);
+      if (win.ks.windows.length === 0) this.#keys.delete(win.ks.nk);
+      return;
+    }
+    if (!win.closed && this.#shouldFire(win)) this.#emit(win);
+    if (!win.removed) this.#schedule(win);
   }
 
   #firePt(): void {
     if (this.#pt.size === 0) return;
+    let fired = false;
     for (const win of this.#pt) {
-      if (win.closed || win.removed) {
+      if (win.closed || win.removed || win.trig === null) {
         this.#pt.delete(win);
         continue;
       }
-      if (tm.nextDeadline(this.#trig, win.trig!) <= this.#now && this.#shouldFire(win)) this.#fire(win);
-      if (!win.closed && tm.nextDeadline(this.#trig, win.trig!) === Infinity) this.#pt.delete(win);
+      if (tm.nextDeadline(this.#trig, win.trig) <= this.#now && this.#shouldFire(win)) {
+        this.#emit(win);
+        this.#schedule(win);
+        fired = true;
+      }
+      if (win.closed || win.trig === null || tm.nextDeadline(this.#trig, win.trig) === Infinity) this.#pt.delete(win);
     }
+    if (fired) this.#updateOutputWatermark();
+  }
+
+  // ---- firing ----
+
+  /** The end of a bundle: every window that took an element and is open may fire (processElements). */
+  #endBundle(): void {
+    const keys = this.#touchedKeys;
+    if (keys.length === 0) return;
+    this.#bundle++;
+    let fired = false;
+    for (let k = 0; k < keys.length; k++) {
+      const ts = keys[k]!.touched;
+      if (ts.length > 1) ts.sort(byStart);
+      for (let i = 0; i < ts.length; i++) {
+        const win = ts[i]!;
+        if (win.closed || win.removed) continue;
+        // The default trigger is ready only past the end of the window; skip the call before that.
+        if (this.#defaultTrigger ? this.#wm >= win.end : this.#stateful && this.#shouldFire(win)) {
+          this.#emit(win);
+          this.#schedule(win);
+          fired = true;
+        }
+      }
+      ts.length = 0;
+    }
+    keys.length = 0;
+    if (fired) this.#updateOutputWatermark();
+  }
+
+  #shouldFire(win: Win): boolean {
+    if (!this.#stateful) return this.#defaultTrigger && this.#wm >= win.end;
+    return tm.shouldFire(this.#trig, win.trig!, this.#context(win));
+  }
+
+  /** ReduceFnRunner.emit: the trigger fired. */
+  #emit(win: Win): void {
+    let finished = false;
+    if (this.#stateful) {
+      const ctx = this.#context(win);
+      tm.onFire(this.#trig, win.trig!, ctx);
+      if (ctx.timer < win.triggerTimer) win.triggerTimer = ctx.timer;
+      finished = win.trig!.finished;
+    }
+    this.#onTrigger(win, finished);
   }
 
   #emitAll(): void {
     for (const ks of this.#keys.values()) {
-      for (const win of ks.windows) {
+      const ws = ks.windows.slice().sort(byStart);
+      for (const win of ws) {
         if (win.closed) continue;
         win.nonEmpty = true;
         this.#onTrigger(win, false);
@@ -354,61 +537,54 @@ export class WindowOperator implements Operator {
     }
   }
 
-  /** Emits a pane (Beam's ReduceFnRunner.onTrigger) and resets or closes the window. */
+  /** Emits a pane (ReduceFnRunner.onTrigger) and resets or closes the window. */
   #onTrigger(win: Win, isFinished: boolean): void {
-    const timing = win.createdLate || win.lastTiming >= ON_TIME ? LATE : this.#wm < win.end ? EARLY : ON_TIME;
+    // WatermarkHold.extractAndRelease: the pane's timestamp is the hold, or the window's max timestamp.
+    const timestamp = Number.isNaN(win.hold) ? maxTimestamp(win) : win.hold;
+    this.#clearHold(win);
     const c = this.#c;
+    // PaneInfoTracker.describePane
+    let timing: number;
+    if (this.#outWm >= win.end || win.lastTiming === ON_TIME || win.lastTiming === LATE) timing = LATE;
+    else if (this.#wm < win.end) timing = EARLY;
+    else timing = ON_TIME;
+    // ReduceFnRunner.needToEmit
     if (win.nonEmpty || (isFinished && c.closingAlways) || (timing === ON_TIME && c.onTimeAlways)) {
-      const nonSpec = timing === EARLY ? -1 : win.nonSpec + 1;
+      const nonSpec = timing === EARLY ? -1 : win.panes === 0 ? 0 : win.nonSpeculativeIndex + 1;
       this.#results.push({
         key: win.ks.key,
         window: { start: win.start, end: win.end },
         value: this.#combiner.result(win.acc),
-        timestamp: this.#timestamp(win),
+        timestamp,
         pane: { index: win.panes, nonSpeculativeIndex: nonSpec, timing: TIMING[timing]!, isFirst: win.panes === 0, isFinal: isFinished },
       });
       win.panes++;
-      win.nonSpec = nonSpec;
+      win.nonSpeculativeIndex = nonSpec;
       win.lastTiming = timing;
     }
     win.nonEmpty = false;
-    win.minTs = Infinity;
-    win.maxTs = -Infinity;
     if (isFinished) {
+      // The window stays, closed, until garbage collection (so later elements for it are dropped).
       win.closed = true;
       win.acc = undefined;
       win.trig = null;
+      win.triggerTimer = Infinity;
       this.#pt.delete(win);
     } else if (!c.accumulating) {
       win.acc = this.#combiner.create();
     }
   }
 
-  #timestamp(win: Win): number {
-    const eow = win.end - 1 >= win.start ? win.end - 1 : win.start;
-    switch (this.#c.timestampCombiner) {
-      case "earliest":
-        return win.minTs === Infinity ? eow : win.minTs;
-      case "latest":
-        return win.maxTs === -Infinity ? eow : win.maxTs;
-      default:
-        return eow;
-    }
-  }
-
-  /** Output watermark: the input watermark, held back by results still to come (Beam's holds). */
-  #holdWatermark(W: number): number {
-    let hold = W;
-    if (this.#c.timestampCombiner !== "end-of-window") {
-      for (const ks of this.#keys.values()) {
-        for (const win of ks.windows) if (!win.eowDone && win.nonEmpty && win.minTs < hold) hold = win.minTs;
-      }
-    }
-    return Math.max(this.#outWm, hold);
+  /** Output watermark: the input watermark held back by the holds of panes still to come. */
+  #updateOutputWatermark(): void {
+    const h = this.#holds.min();
+    const w = h < this.#wm ? h : this.#wm;
+    if (w > this.#outWm) this.#outWm = w;
   }
 
   #flush(out: Output): void {
-    const prevOut = this.#lastEmittedWm;
+    this.#updateOutputWatermark();
+    const prevOut = this.#emittedWm;
     if (this.#results.length > 0) {
       const rs = this.#results;
       this.#results = [];
@@ -417,56 +593,75 @@ export class WindowOperator implements Operator {
       out.data({ values: rs, ts, wm: prevOut, pt: this.#now });
     }
     if (this.#outWm > prevOut) {
-      this.#lastEmittedWm = this.#outWm;
+      this.#emittedWm = this.#outWm;
       out.watermark(this.#outWm, this.#now);
     }
   }
-  #lastEmittedWm = -Infinity;
+
+  // ---- checkpoints ----
 
   snapshot(): unknown {
-    const keys: unknown[] = [];
+    const keys: Snapshot["keys"] = [];
     for (const ks of this.#keys.values()) {
-      keys.push([ks.key, ks.windows.map((w) => [
-        w.start, w.end, w.acc ?? null, w.trig,
-        (w.nonEmpty ? 1 : 0) | (w.eowDone ? 2 : 0) | (w.closed ? 4 : 0) | (w.createdLate ? 8 : 0),
-        w.panes, w.nonSpec, w.lastTiming, w.minTs, w.maxTs,
-      ])]);
+      keys.push({
+        key: ks.key,
+        windows: ks.windows.map((w): WindowSnapshot => ({
+          start: w.start, end: w.end, acc: w.acc ?? null, trigger: w.trig, closed: w.closed, nonEmpty: w.nonEmpty,
+          panes: w.panes, nonSpeculativeIndex: w.nonSpeculativeIndex, lastTiming: w.lastTiming === NONE ? "none" : TIMING[w.lastTiming]!,
+          hold: Number.isNaN(w.hold) ? null : w.hold, triggerTimer: w.triggerTimer === Infinity ? null : w.triggerTimer,
+        })),
+      });
     }
-    return { v: 1, wm: this.#wm, outWm: this.#outWm, emittedWm: this.#lastEmittedWm, late: this.#late.count, keys };
+    const s: Snapshot = { v: 2, watermark: this.#wm, outputWatermark: this.#outWm, emittedWatermark: this.#emittedWm, late: this.#late.count, keys };
+    return s;
   }
 
   restore(state: unknown): void {
-    const s = state as { v: number; wm: number; outWm: number; emittedWm: number; late: number; keys: [unknown, unknown[][]][] };
-    if (s?.v !== 1) throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
+    const s = state as Snapshot;
+    if (s?.v !== 2) {
+      throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)} (this version of weir reads version 2)`);
+    }
     this.#keys = new Map();
-    this.#heap.clear();
+    this.#timers.clear();
+    this.#holds.clear();
     this.#pt.clear();
+    this.#touchedKeys = [];
     this.openWindows = 0;
-    this.#wm = s.wm;
-    this.#outWm = s.outWm;
-    this.#lastEmittedWm = s.emittedWm;
+    this.#wm = s.watermark;
+    this.#outWm = s.outputWatermark;
+    this.#emittedWm = s.emittedWatermark;
     this.#late.count = s.late;
-    for (const [key, wins] of s.keys) {
+    for (const { key, windows } of s.keys) {
       const nk = normalizeKey(key);
       const ks = new KeyState(key, nk);
       this.#keys.set(nk, ks);
-      for (const r of wins) {
-        const flags = r[4] as number;
-        const win = new Win(ks, r[0] as number, r[1] as number, (flags & 8) !== 0, flags & 4 ? undefined : r[2]);
-        win.trig = r[3] as tm.TriggerState | null;
-        win.nonEmpty = (flags & 1) !== 0;
-        win.eowDone = (flags & 2) !== 0;
-        win.closed = (flags & 4) !== 0;
-        win.panes = r[5] as number;
-        win.nonSpec = r[6] as number;
-        win.lastTiming = r[7] as number;
-        win.minTs = r[8] as number;
-        win.maxTs = r[9] as number;
+      for (const r of windows) {
+        const win = new Win(ks, r.start, r.end, r.closed ? undefined : r.acc);
+        win.trig = r.trigger;
+        win.closed = r.closed;
+        win.nonEmpty = r.nonEmpty;
+        win.panes = r.panes;
+        win.nonSpeculativeIndex = r.nonSpeculativeIndex;
+        win.lastTiming = TIMING_CODE[r.lastTiming] ?? NONE;
+        win.triggerTimer = r.triggerTimer ?? Infinity;
         ks.windows.push(win);
         this.openWindows++;
-        this.#heap.schedule(win, win.eowDone ? win.end + this.#lateness : win.end);
-        if (this.#hasPt && win.trig && tm.nextDeadline(this.#trig, win.trig) < Infinity) this.#pt.add(win);
+        if (r.hold !== null) {
+          win.hold = r.hold;
+          this.#holds.push(win);
+        }
+        this.#schedule(win);
+        if (this.#hasPt && win.trig && !win.closed && tm.nextDeadline(this.#trig, win.trig) < Infinity) this.#pt.add(win);
       }
     }
   }
+}
+
+/** Beam's `BoundedWindow.maxTimestamp()`: the last millisecond of the window. */
+function maxTimestamp(win: { start: number; end: number }): number {
+  return win.end - 1 >= win.start ? win.end - 1 : win.start;
+}
+
+function byStart(a: Win, b: Win): number {
+  return a.start - b.start;
 }

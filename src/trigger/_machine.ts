@@ -1,32 +1,42 @@
-// The trigger interpreter: Beam's TriggerStateMachine semantics over plain, serializable state.
+// The trigger interpreter: Beam Java's trigger state machines (runners/core-java, triggers/*StateMachine)
+// over plain, serializable state. The window engine calls onElement for each element a window takes,
+// shouldFire/onFire when it evaluates the window, and mergeStates when session windows merge.
 import type { TriggerSpec } from "./trigger.ts";
 
 /** Per-window trigger state: plain data so checkpoints can store it. */
 export interface TriggerState {
-  /** finished */
-  f: boolean;
-  /** element count (afterCount) */
-  c?: number;
-  /** processing-time deadline (afterProcessingTime) */
-  d?: number;
-  /** afterWatermark phase: 0 = before the on-time pane, 1 = after it */
-  p?: 0 | 1;
-  /** afterEach: index of the current sub-trigger */
-  i?: number;
-  /** sub-trigger states */
-  s?: TriggerState[];
+  /** The trigger has finished (Beam's finished bit): it never fires again. */
+  finished: boolean;
+  /** afterCount: elements seen since the trigger was last reset. */
+  count?: number;
+  /** afterProcessingTime: processing time at which it becomes ready. */
+  deadline?: number;
+  /** afterWatermark: "early" until the on-time firing, then "late". */
+  phase?: "early" | "late";
+  /** afterEach: index of the current sub-trigger. */
+  current?: number;
+  /** afterWatermarkProgress: the event time at which it next becomes ready. */
+  next?: number;
+  /** Sub-trigger states, in the order of `subTriggers(spec)`. */
+  subs?: TriggerState[];
 }
 
+/** What a trigger sees of its window and of time; `timer` collects the event-time timer it asks for. */
 export interface TriggerContext {
-  /** input watermark */
+  /** Input watermark. */
   wm: number;
-  /** processing time */
+  /** Processing time. */
   pt: number;
-  /** window end (exclusive) */
+  /** Window end (exclusive). */
   end: number;
+  /** Whether windows can merge (sessions): composite triggers then run every sub-trigger in parallel. */
+  merging: boolean;
+  /** Output: the earliest event time at which the trigger asked to be woken (Infinity if none). */
+  timer: number;
 }
 
-function subs(spec: TriggerSpec): readonly TriggerSpec[] {
+/** The sub-triggers of `spec` (afterWatermark: early, then late). */
+export function subTriggers(spec: TriggerSpec): readonly TriggerSpec[] {
   switch (spec.kind) {
     case "repeatedly":
       return [spec.trigger];
@@ -52,22 +62,36 @@ export function isStateless(spec: TriggerSpec): boolean {
   return spec.kind === "default" || spec.kind === "never";
 }
 
+/** True when some part of the trigger waits for processing time. */
+export function usesProcessingTime(spec: TriggerSpec): boolean {
+  return spec.kind === "processing-time" || subTriggers(spec).some(usesProcessingTime);
+}
+
 export function initState(spec: TriggerSpec): TriggerState {
-  const st: TriggerState = { f: false };
+  const st: TriggerState = { finished: false };
   switch (spec.kind) {
     case "count":
-      st.c = 0;
+      st.count = 0;
       break;
     case "watermark":
-      st.p = 0;
+      st.phase = "early";
       break;
     case "each":
-      st.i = 0;
+      st.current = 0;
       break;
   }
-  const s = subs(spec);
-  if (s.length > 0) st.s = s.map(initState);
+  const s = subTriggers(spec);
+  if (s.length > 0) st.subs = s.map(initState);
   return st;
+}
+
+/** Beam's `clear`: forgets what the trigger counted or waited for, keeping its finished bit. */
+function cleared(spec: TriggerSpec, st: TriggerState): TriggerState {
+  const fresh = initState(spec);
+  fresh.finished = st.finished;
+  if (spec.kind === "each") fresh.current = st.current;
+  if (spec.kind === "watermark") fresh.phase = st.phase;
+  return fresh;
 }
 
 function earlyIndex(spec: Extract<TriggerSpec, { kind: "watermark" }>): number {
@@ -77,63 +101,97 @@ function lateIndex(spec: Extract<TriggerSpec, { kind: "watermark" }>): number {
   return spec.late ? (spec.early ? 1 : 0) : -1;
 }
 
+/** Beam's `endOfWindowReached`: the input watermark is past the window's max timestamp. */
+function endOfWindowReached(ctx: TriggerContext): boolean {
+  return ctx.wm >= ctx.end;
+}
+
+function askTimer(ctx: TriggerContext, time: number): void {
+  if (time < ctx.timer) ctx.timer = time;
+}
+
 export function onElement(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext): void {
-  if (st.f) return;
+  // ExecutableTriggerStateMachine.invokeOnElement: a finished trigger ignores elements.
+  if (st.finished) return;
   switch (spec.kind) {
+    case "default":
+      // DefaultTriggerStateMachine.onElement: wake up at the end of the window unless already there.
+      if (!endOfWindowReached(ctx)) askTimer(ctx, ctx.end);
+      return;
+    case "never":
+      return;
     case "count":
-      st.c = (st.c ?? 0) + 1;
+      st.count!++;
       return;
     case "processing-time":
-      if (st.d === undefined) st.d = ctx.pt + spec.delay;
+      if (st.deadline === undefined) st.deadline = ctx.pt + spec.delay;
+      return;
+    case "watermark-progress":
+      // Flink's ContinuousEventTimeTrigger: the first element schedules the next multiple of interval.
+      if (st.next === undefined) st.next = Math.floor(ctx.wm / spec.interval) * spec.interval + spec.interval;
+      askTimer(ctx, st.next);
       return;
     case "repeatedly":
-      onElement(spec.trigger, st.s![0]!, ctx);
+      onElement(spec.trigger, st.subs![0]!, ctx);
       return;
     case "any":
     case "all":
-      spec.triggers.forEach((t, i) => onElement(t, st.s![i]!, ctx));
+    case "or-finally": {
+      const ss = subTriggers(spec);
+      for (let i = 0; i < ss.length; i++) onElement(ss[i]!, st.subs![i]!, ctx);
       return;
+    }
     case "each":
-      onElement(spec.triggers[st.i!]!, st.s![st.i!]!, ctx);
-      return;
-    case "or-finally":
-      onElement(spec.trigger, st.s![0]!, ctx);
-      onElement(spec.until, st.s![1]!, ctx);
+      // AfterEachStateMachine.onElement: only the current sub-trigger, unless windows can merge
+      // (then all run in parallel, because a merge may revive a finished one).
+      if (!ctx.merging) onElement(spec.triggers[st.current!]!, st.subs![st.current!]!, ctx);
+      else spec.triggers.forEach((t, i) => onElement(t, st.subs![i]!, ctx));
       return;
     case "watermark": {
-      const i = st.p === 0 ? earlyIndex(spec) : lateIndex(spec);
-      if (i >= 0) onElement(st.p === 0 ? spec.early! : spec.late!, st.s![i]!, ctx);
+      // AfterWatermarkStateMachine: the end-of-window timer, then the sub-trigger of the current phase
+      // (all of them when windows can merge).
+      if (!endOfWindowReached(ctx)) askTimer(ctx, ctx.end);
+      const e = earlyIndex(spec), l = lateIndex(spec);
+      if (ctx.merging) {
+        if (e >= 0) onElement(spec.early!, st.subs![e]!, ctx);
+        if (l >= 0) onElement(spec.late!, st.subs![l]!, ctx);
+      } else {
+        const i = st.phase === "early" ? e : l;
+        if (i >= 0) onElement(st.phase === "early" ? spec.early! : spec.late!, st.subs![i]!, ctx);
+      }
       return;
     }
   }
 }
 
 export function shouldFire(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext): boolean {
-  if (st.f) return false;
+  if (st.finished) return false;
   switch (spec.kind) {
     case "default":
-      return ctx.wm >= ctx.end;
+      return endOfWindowReached(ctx);
     case "never":
       return false;
     case "count":
-      return st.c! >= spec.n;
+      return st.count! >= spec.n;
     case "processing-time":
-      return st.d !== undefined && ctx.pt >= st.d;
+      return st.deadline !== undefined && ctx.pt >= st.deadline;
+    case "watermark-progress":
+      return st.next !== undefined && ctx.wm >= st.next;
     case "repeatedly":
-      return shouldFire(spec.trigger, st.s![0]!, ctx);
+      return shouldFire(spec.trigger, st.subs![0]!, ctx);
     case "any":
-      return spec.triggers.some((t, i) => shouldFire(t, st.s![i]!, ctx));
+      return spec.triggers.some((t, i) => shouldFire(t, st.subs![i]!, ctx));
     case "all":
-      return spec.triggers.every((t, i) => st.s![i]!.f || shouldFire(t, st.s![i]!, ctx));
+      return spec.triggers.every((t, i) => st.subs![i]!.finished || shouldFire(t, st.subs![i]!, ctx));
     case "each":
-      return shouldFire(spec.triggers[st.i!]!, st.s![st.i!]!, ctx);
+      return shouldFire(spec.triggers[st.current!]!, st.subs![st.current!]!, ctx);
     case "or-finally":
-      return shouldFire(spec.trigger, st.s![0]!, ctx) || shouldFire(spec.until, st.s![1]!, ctx);
+      return shouldFire(spec.trigger, st.subs![0]!, ctx) || shouldFire(spec.until, st.subs![1]!, ctx);
     case "watermark":
-      if (st.p === 0) {
-        return ctx.wm >= ctx.end || (spec.early !== undefined && shouldFire(spec.early, st.s![0]!, ctx));
+      if (st.phase === "early") {
+        return endOfWindowReached(ctx) || (spec.early !== undefined && shouldFire(spec.early, st.subs![0]!, ctx));
       }
-      return spec.late !== undefined && shouldFire(spec.late, st.s![lateIndex(spec)]!, ctx);
+      return spec.late !== undefined && shouldFire(spec.late, st.subs![lateIndex(spec)]!, ctx);
   }
 }
 
@@ -145,73 +203,84 @@ export function onFire(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext)
       return;
     case "count":
     case "processing-time":
-      st.f = true;
+      st.finished = true;
       return;
+    case "watermark-progress": {
+      // Repeats: the next multiple of interval beyond the watermark.
+      const iv = spec.interval;
+      st.next = Math.floor(ctx.wm / iv) * iv + iv;
+      askTimer(ctx, st.next);
+      return;
+    }
     case "repeatedly": {
-      const sub = st.s![0]!;
+      const sub = st.subs![0]!;
       onFire(spec.trigger, sub, ctx);
-      if (sub.f) st.s![0] = initState(spec.trigger);
+      // RepeatedlyStateMachine.onFire: a finished repeated trigger is reset.
+      if (sub.finished) st.subs![0] = initState(spec.trigger);
       return;
     }
     case "any":
       spec.triggers.forEach((t, i) => {
-        if (shouldFire(t, st.s![i]!, ctx)) onFire(t, st.s![i]!, ctx);
+        if (shouldFire(t, st.subs![i]!, ctx)) onFire(t, st.subs![i]!, ctx);
       });
-      st.f = true;
+      st.finished = true;
       return;
     case "all":
       spec.triggers.forEach((t, i) => {
-        if (!st.s![i]!.f) onFire(t, st.s![i]!, ctx);
+        if (!st.subs![i]!.finished) onFire(t, st.subs![i]!, ctx);
       });
-      st.f = true;
+      st.finished = true;
       return;
     case "each": {
-      const i = st.i!;
-      onFire(spec.triggers[i]!, st.s![i]!, ctx);
-      if (st.s![i]!.f) {
-        st.i = i + 1;
-        if (st.i >= spec.triggers.length) {
-          st.i = i;
-          st.f = true;
-        }
+      const i = st.current!;
+      onFire(spec.triggers[i]!, st.subs![i]!, ctx);
+      // AfterEachStateMachine.onFire: in a merging context every sub-trigger starts afresh.
+      if (ctx.merging) spec.triggers.forEach((t, j) => (st.subs![j] = cleared(t, st.subs![j]!)));
+      if (st.subs![i]!.finished) {
+        if (i + 1 >= spec.triggers.length) st.finished = true;
+        else st.current = i + 1;
       }
       return;
     }
     case "or-finally":
-      if (shouldFire(spec.until, st.s![1]!, ctx)) {
-        st.f = true;
+      if (shouldFire(spec.until, st.subs![1]!, ctx)) {
+        st.finished = true;
         return;
       }
-      onFire(spec.trigger, st.s![0]!, ctx);
-      if (st.s![0]!.f) st.f = true;
+      onFire(spec.trigger, st.subs![0]!, ctx);
+      if (st.subs![0]!.finished) st.finished = true;
       return;
-    case "watermark":
-      if (st.p === 0) {
-        if (ctx.wm >= ctx.end) {
-          // the on-time firing: from now on only the late trigger counts
-          st.p = 1;
-          if (!spec.late) st.f = true;
+    case "watermark": {
+      const e = earlyIndex(spec), l = lateIndex(spec);
+      if (st.phase === "early") {
+        if (!endOfWindowReached(ctx)) {
+          // An early firing: the early trigger fires, then starts over (it repeats implicitly).
+          onFire(spec.early!, st.subs![e]!, ctx);
+          st.subs![e] = initState(spec.early!);
         } else {
-          // early firings repeat: reset the early sub-trigger once it finishes
-          const e = st.s![0]!;
-          onFire(spec.early!, e, ctx);
-          if (e.f) st.s![0] = initState(spec.early!);
+          // The on-time firing ends the early phase; the late trigger, which may have run in
+          // parallel, starts from nothing.
+          st.phase = "late";
+          if (e >= 0) st.subs![e] = { ...initState(spec.early!), finished: true };
+          if (l >= 0) st.subs![l] = initState(spec.late!);
+          else st.finished = true;
         }
-      } else {
-        const li = lateIndex(spec);
-        const l = st.s![li]!;
-        onFire(spec.late!, l, ctx);
-        if (l.f) st.s![li] = initState(spec.late!);
+      } else if (l >= 0) {
+        // A late firing: the late trigger fires, then starts over.
+        onFire(spec.late!, st.subs![l]!, ctx);
+        st.subs![l] = initState(spec.late!);
       }
       return;
+    }
   }
 }
 
 /**
- * The state of a merged window (session windows), following Beam: a once-trigger finished in any
- * merging window is finished; counts add up; the earliest processing-time deadline wins; an
- * afterWatermark trigger returns to its early phase unless every merging window was past its
- * on-time pane and the watermark is past the merged window's end.
+ * The state of a window that results from merging `states` (session windows), following each
+ * state machine's `onMerge`: a once-trigger finished in any merging window is finished; counts add
+ * up; the earliest processing-time deadline wins; an afterWatermark trigger returns to its early phase
+ * unless every merging window was past its on-time pane and the watermark is past the merged
+ * window's end (AfterWatermarkStateMachine.AfterWatermarkEarlyAndLate.onMerge).
  */
 export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: TriggerContext): TriggerState {
   const merged = initState(spec);
@@ -219,54 +288,57 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
   switch (spec.kind) {
     case "count":
     case "processing-time":
-      if (states.some((s) => s.f)) {
-        merged.f = true;
+    case "watermark-progress":
+      if (states.some((s) => s.finished)) {
+        merged.finished = true;
         return merged;
       }
-      if (spec.kind === "count") merged.c = states.reduce((a, s) => a + (s.c ?? 0), 0);
-      else {
-        const ds = states.map((s) => s.d).filter((d): d is number => d !== undefined);
-        if (ds.length > 0) merged.d = Math.min(...ds);
+      if (spec.kind === "count") merged.count = states.reduce((a, s) => a + (s.count ?? 0), 0);
+      else if (spec.kind === "processing-time") {
+        const ds = states.map((s) => s.deadline).filter((d): d is number => d !== undefined);
+        if (ds.length > 0) merged.deadline = Math.min(...ds);
+      } else {
+        const ns = states.map((s) => s.next).filter((d): d is number => d !== undefined);
+        if (ns.length > 0) merged.next = Math.min(...ns);
       }
       return merged;
     case "default":
     case "never":
       return merged;
     case "repeatedly":
-      merged.s = [mergeStates(spec.trigger, states.map((s) => s.s![0]!), ctx)];
-      if (merged.s[0]!.f) merged.s[0] = initState(spec.trigger);
+      merged.subs = [mergeStates(spec.trigger, states.map((s) => s.subs![0]!), ctx)];
+      if (merged.subs[0]!.finished) merged.subs[0] = initState(spec.trigger);
       return merged;
     case "any":
     case "all":
-    case "or-finally":
-      if (states.some((s) => s.f)) {
-        merged.f = true;
-        return merged;
-      }
-      merged.s = subs(spec).map((t, i) => mergeStates(t, states.map((s) => s.s![i]!), ctx));
+    case "or-finally": {
+      // AfterFirst/AfterAll/OrFinally.onMerge: the sub-triggers merge, then the composite is finished
+      // when any (afterAny, orFinally) or every (afterAll) sub-trigger is.
+      const subs = subTriggers(spec).map((t, i) => mergeStates(t, states.map((s) => s.subs![i]!), ctx));
+      merged.subs = subs;
+      merged.finished = spec.kind === "all" ? subs.every((s) => s.finished) : subs.some((s) => s.finished);
       return merged;
+    }
     case "each": {
-      if (states.some((s) => s.f)) {
-        merged.f = true;
-        return merged;
-      }
-      const i = Math.max(...states.map((s) => s.i!));
-      merged.i = i;
-      merged.s = spec.triggers.map((t, j) =>
-        j < i ? { ...initState(t), f: true } : mergeStates(t, states.filter((s) => s.i === j).map((s) => s.s![j]!), ctx));
+      // AfterEachStateMachine.onMerge: every sub-trigger merges; the first unfinished one is current.
+      merged.subs = spec.triggers.map((t, j) => mergeStates(t, states.map((s) => s.subs![j]!), ctx));
+      const first = merged.subs.findIndex((s) => !s.finished);
+      if (first < 0) {
+        merged.finished = true;
+        merged.current = spec.triggers.length - 1;
+      } else merged.current = first;
       return merged;
     }
     case "watermark": {
-      const allLate = states.every((s) => s.p === 1);
-      if (allLate && ctx.wm >= ctx.end) {
-        merged.p = 1;
-        if (!spec.late) merged.f = true;
-        else {
-          const li = lateIndex(spec);
-          merged.s![li] = mergeStates(spec.late, states.map((s) => s.s![li]!), ctx);
-        }
-      } else if (spec.early) {
-        merged.s![0] = mergeStates(spec.early, states.filter((s) => s.p === 0).map((s) => s.s![0]!), ctx);
+      const e = earlyIndex(spec), l = lateIndex(spec);
+      const allLate = states.every((s) => s.phase === "late");
+      if (allLate && endOfWindowReached(ctx)) {
+        merged.phase = "late";
+        if (e >= 0) merged.subs![e] = { ...initState(spec.early!), finished: true };
+        if (l < 0) merged.finished = true;
+        else merged.subs![l] = mergeStates(spec.late!, states.map((s) => s.subs![l]!), ctx);
+      } else if (e >= 0) {
+        merged.subs![e] = mergeStates(spec.early!, states.filter((s) => s.phase === "early").map((s) => s.subs![e]!), ctx);
       }
       return merged;
     }
@@ -275,14 +347,14 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
 
 /** The earliest processing-time deadline the trigger waits for, or Infinity. */
 export function nextDeadline(spec: TriggerSpec, st: TriggerState): number {
-  if (st.f) return Infinity;
-  if (spec.kind === "processing-time") return st.d ?? Infinity;
-  if (!st.s) return Infinity;
-  const ss = subs(spec);
+  if (st.finished) return Infinity;
+  if (spec.kind === "processing-time") return st.deadline ?? Infinity;
+  if (!st.subs) return Infinity;
+  const ss = subTriggers(spec);
   let min = Infinity;
   for (let i = 0; i < ss.length; i++) {
-    if (spec.kind === "each" && i !== st.i) continue;
-    const d = nextDeadline(ss[i]!, st.s[i]!);
+    if (spec.kind === "each" && i !== st.current) continue;
+    const d = nextDeadline(ss[i]!, st.subs[i]!);
     if (d < min) min = d;
   }
   return min;

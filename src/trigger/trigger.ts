@@ -12,6 +12,7 @@ export type TriggerSpec =
   | { readonly kind: "watermark"; readonly early?: TriggerSpec; readonly late?: TriggerSpec }
   | { readonly kind: "count"; readonly n: number }
   | { readonly kind: "processing-time"; readonly delay: number }
+  | { readonly kind: "watermark-progress"; readonly interval: number }
   | { readonly kind: "repeatedly"; readonly trigger: TriggerSpec }
   | { readonly kind: "any" | "all" | "each"; readonly triggers: readonly TriggerSpec[] }
   | { readonly kind: "or-finally"; readonly trigger: TriggerSpec; readonly until: TriggerSpec }
@@ -176,4 +177,34 @@ export function orFinally(trigger: Trigger, until: Trigger): Trigger {
  */
 export function never(): Trigger {
   return { kind: "never" };
+}
+
+/**
+ * Fires every `interval` ms of watermark progress (Flink's `ContinuousEventTimeTrigger`): once a
+ * window has data, each time the watermark passes the next multiple of `interval`, and again at every
+ * multiple after that. Never finishes, so it suits the global window and long windows, where the final
+ * pane comes when the window expires (or at the end of a bounded input). Combine it with
+ * `afterWatermark` through `afterAny` to also fire at the end of the window.
+ *
+ * @example
+ * ```ts
+ * import { stream, global, count, afterWatermarkProgress } from "weir";
+ * import { TestStream } from "weir/testing";
+ * const events = TestStream.create<string>()
+ *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 5 })
+ *   .advanceWatermarkTo(10)                     // passes 10: a pane with 2
+ *   .addElements({ value: "c", timestamp: 12 })
+ *   .advanceWatermarkTo(25)                     // passes 20: a pane with 1 (discarding)
+ *   .advanceWatermarkToInfinity();
+ * const panes = await stream(events)
+ *   .window(global(), { trigger: afterWatermarkProgress(10) })
+ *   .aggregate(count()).toArray();
+ * console.log(panes.map((p) => p.value)); // [2, 1]
+ * ```
+ */
+export function afterWatermarkProgress(interval: number): Trigger {
+  if (!Number.isFinite(interval) || interval <= 0) {
+    throw new RangeError(`Cannot create afterWatermarkProgress trigger as interval must be a finite number > 0: current value is ${interval}`);
+  }
+  return { kind: "watermark-progress", interval };
 }

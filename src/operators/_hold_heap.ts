@@ -1,0 +1,79 @@
+// The minimum of the windows' output watermark holds (Beam's WatermarkHold), as a lazy binary min-heap.
+// A window's hold only ever rises while it is held (END_OF_WINDOW: a session grows; LATEST: a later
+// element) or is cleared (a pane fired, the window merged away): entries are fixed up or dropped when
+// they reach the top, so a hold that rises costs nothing. A hold that falls (EARLIEST) is pushed again.
+
+export interface HoldTarget {
+  /** The window's hold, NaN when it has none. */
+  hold: number;
+  /** Bumped whenever the hold is cleared, so entries from before are recognised as stale. */
+  holdGen: number;
+}
+
+interface Entry<T extends HoldTarget> {
+  value: number;
+  gen: number;
+  target: T;
+}
+
+export class HoldHeap<T extends HoldTarget> {
+  #items: Entry<T>[] = [];
+
+  /** Records that `target` now holds at `target.hold`. */
+  push(target: T): void {
+    const e: Entry<T> = { value: target.hold, gen: target.holdGen, target };
+    const a = this.#items;
+    a.push(e);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(e.value < a[p]!.value)) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = e;
+  }
+
+  /** The smallest hold of any window, or Infinity when none holds. */
+  min(): number {
+    const a = this.#items;
+    while (a.length > 0) {
+      const top = a[0]!;
+      const t = top.target;
+      if (top.gen !== t.holdGen || Number.isNaN(t.hold)) {
+        this.#pop();
+        continue;
+      }
+      if (t.hold !== top.value) {
+        // the hold rose since this entry was pushed (or fell, and a smaller entry also exists)
+        this.#pop();
+        this.push(t);
+        continue;
+      }
+      return top.value;
+    }
+    return Infinity;
+  }
+
+  clear(): void {
+    this.#items = [];
+  }
+
+  #pop(): void {
+    const a = this.#items;
+    const last = a.pop()!;
+    if (a.length === 0) return;
+    let i = 0;
+    const n = a.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && a[r]!.value < a[l]!.value ? r : l;
+      if (!(a[c]!.value < last.value)) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+  }
+}
