@@ -91,7 +91,7 @@ export class SlicedWindowOperator implements Operator {
         nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
       }
       const key = keyFn === null ? null : keyFn(v);
-      const nk = typeof key === "object" && key !== null ? normalizeKey(key) : key;
+      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeySlices(key, nk);

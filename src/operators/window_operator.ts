@@ -129,7 +129,7 @@ export class WindowOperator implements Operator {
     this.#merging = config.assigner.kind === "session";
     this.#lateness = config.allowedLateness;
     this.#tc = config.timestampCombiner === "earliest" ? EARLIEST : config.timestampCombiner === "latest" ? LATEST : EOW;
-    this.#ctx = { wm: -Infinity, pt: 0, end: 0, merging: this.#merging, timer: Infinity };
+    this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config);
   }
@@ -158,7 +158,7 @@ export class WindowOperator implements Operator {
         this.#advance(w);
       }
       const key = keyFn === null ? null : keyFn(v);
-      const nk = normalizeKey(key);
+      const nk = normalizeKey(key, v);
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeyState(key, nk);
@@ -278,6 +278,7 @@ export class WindowOperator implements Operator {
       if (W < win.end && win.end < win.triggerTimer) win.triggerTimer = win.end;
     } else if (this.#stateful) {
       const ctx = this.#context(win);
+      ctx.ts = t;
       tm.onElement(this.#trig, win.trig!, ctx);
       if (ctx.timer < win.triggerTimer) win.triggerTimer = ctx.timer;
       if (this.#hasPt && tm.nextDeadline(this.#trig, win.trig!) < Infinity) this.#pt.add(win);

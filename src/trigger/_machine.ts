@@ -29,6 +29,8 @@ export interface TriggerContext {
   pt: number;
   /** Window end (exclusive). */
   end: number;
+  /** Event time of the element (onElement only). */
+  ts: number;
   /** Whether windows can merge (sessions): composite triggers then run every sub-trigger in parallel. */
   merging: boolean;
   /** Output: the earliest event time at which the trigger asked to be woken (Infinity if none). */
@@ -110,9 +112,10 @@ function askTimer(ctx: TriggerContext, time: number): void {
   if (time < ctx.timer) ctx.timer = time;
 }
 
+// ExecutableTriggerStateMachine.invokeOnElement delegates without looking at the finished bit: each
+// composite decides which sub-triggers see an element (afterAll and a non-merging afterEach only the
+// unfinished ones).
 export function onElement(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext): void {
-  // ExecutableTriggerStateMachine.invokeOnElement: a finished trigger ignores elements.
-  if (st.finished) return;
   switch (spec.kind) {
     case "default":
       // DefaultTriggerStateMachine.onElement: wake up at the end of the window unless already there.
@@ -127,20 +130,28 @@ export function onElement(spec: TriggerSpec, st: TriggerState, ctx: TriggerConte
       if (st.deadline === undefined) st.deadline = ctx.pt + spec.delay;
       return;
     case "watermark-progress":
-      // Flink's ContinuousEventTimeTrigger: the first element schedules the next multiple of interval.
-      if (st.next === undefined) st.next = Math.floor(ctx.wm / spec.interval) * spec.interval + spec.interval;
+      // Like Flink's ContinuousEventTimeTrigger, the first element schedules the next multiple of
+      // interval after its event time; after the watermark, so that late data waits for the next step.
+      if (st.next === undefined) {
+        const from = ctx.ts > ctx.wm ? ctx.ts : ctx.wm;
+        st.next = Math.floor(from / spec.interval) * spec.interval + spec.interval;
+      }
       askTimer(ctx, st.next);
       return;
     case "repeatedly":
       onElement(spec.trigger, st.subs![0]!, ctx);
       return;
     case "any":
-    case "all":
     case "or-finally": {
       const ss = subTriggers(spec);
       for (let i = 0; i < ss.length; i++) onElement(ss[i]!, st.subs![i]!, ctx);
       return;
     }
+    case "all":
+      spec.triggers.forEach((t, i) => {
+        if (!st.subs![i]!.finished) onElement(t, st.subs![i]!, ctx);
+      });
+      return;
     case "each":
       // AfterEachStateMachine.onElement: only the current sub-trigger, unless windows can merge
       // (then all run in parallel, because a merge may revive a finished one).
@@ -202,7 +213,12 @@ export function onFire(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext)
     case "never":
       return;
     case "count":
+      // AfterPaneStateMachine.onFire: clear, then finished
+      st.count = 0;
+      st.finished = true;
+      return;
     case "processing-time":
+      st.deadline = undefined;
       st.finished = true;
       return;
     case "watermark-progress": {
@@ -287,14 +303,15 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
   if (states.length === 0) return merged;
   switch (spec.kind) {
     case "count":
+      // AfterPaneStateMachine.onMerge: finished in any merging window means finished; else counts add up.
+      if (states.some((s) => s.finished)) merged.finished = true;
+      else merged.count = states.reduce((a, s) => a + (s.count ?? 0), 0);
+      return merged;
     case "processing-time":
     case "watermark-progress":
-      if (states.some((s) => s.finished)) {
-        merged.finished = true;
-        return merged;
-      }
-      if (spec.kind === "count") merged.count = states.reduce((a, s) => a + (s.count ?? 0), 0);
-      else if (spec.kind === "processing-time") {
+      // AfterDelayFromFirstElementStateMachine.onMerge: the earliest deadline of the merging windows
+      // (the merged window is new, so not finished).
+      if (spec.kind === "processing-time") {
         const ds = states.map((s) => s.deadline).filter((d): d is number => d !== undefined);
         if (ds.length > 0) merged.deadline = Math.min(...ds);
       } else {
@@ -320,9 +337,16 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
       return merged;
     }
     case "each": {
-      // AfterEachStateMachine.onMerge: every sub-trigger merges; the first unfinished one is current.
-      merged.subs = spec.triggers.map((t, j) => mergeStates(t, states.map((s) => s.subs![j]!), ctx));
-      const first = merged.subs.findIndex((s) => !s.finished);
+      // AfterEachStateMachine.onMerge: sub-triggers merge in order while every earlier one is finished;
+      // those after the first unfinished one start afresh.
+      const subs: TriggerState[] = [];
+      let earlierFinished = true;
+      spec.triggers.forEach((t, j) => {
+        subs.push(earlierFinished ? mergeStates(t, states.map((s) => s.subs![j]!), ctx) : initState(t));
+        if (!subs[j]!.finished) earlierFinished = false;
+      });
+      merged.subs = subs;
+      const first = subs.findIndex((s) => !s.finished);
       if (first < 0) {
         merged.finished = true;
         merged.current = spec.triggers.length - 1;
@@ -338,7 +362,7 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
         if (l < 0) merged.finished = true;
         else merged.subs![l] = mergeStates(spec.late!, states.map((s) => s.subs![l]!), ctx);
       } else if (e >= 0) {
-        merged.subs![e] = mergeStates(spec.early!, states.filter((s) => s.phase === "early").map((s) => s.subs![e]!), ctx);
+        merged.subs![e] = { ...mergeStates(spec.early!, states.map((s) => s.subs![e]!), ctx), finished: false };
       }
       return merged;
     }

@@ -195,11 +195,11 @@ export function never(): Trigger {
  *   .advanceWatermarkTo(10)                     // passes 10: a pane with 2
  *   .addElements({ value: "c", timestamp: 12 })
  *   .advanceWatermarkTo(25)                     // passes 20: a pane with 1 (discarding)
- *   .advanceWatermarkToInfinity();
+ *   .advanceWatermarkToInfinity();              // the window expires: its final, on-time pane (empty)
  * const panes = await stream(events)
  *   .window(global(), { trigger: afterWatermarkProgress(10) })
  *   .aggregate(count()).toArray();
- * console.log(panes.map((p) => p.value)); // [2, 1]
+ * console.log(panes.map((p) => p.value)); // [2, 1, 0]
  * ```
  */
 export function afterWatermarkProgress(interval: number): Trigger {

@@ -8,10 +8,11 @@
  */
 import type { ScenarioGroup } from "./_scenario.ts";
 import combiners from "./combiners.scenarios.ts";
+import beamRules from "./beam_rules.scenarios.ts";
 import checkpoint from "./checkpoint.scenarios.ts";
 import io from "./io.scenarios.ts";
 import transforms from "./transforms.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
 
-export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }, { group: "transforms", scenarios: transforms }];
+export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "beam-rules", scenarios: beamRules }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }, { group: "transforms", scenarios: transforms }];
