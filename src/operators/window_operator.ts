@@ -107,6 +107,10 @@ export class WindowOperator implements Operator {
   #holds = new HoldHeap<Win>();
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
+  /** Session elements of the current bundle, merged when it ends. */
+  #heldKeys: KeyState[] = [];
+  #heldValues: unknown[] = [];
+  #heldTimes: number[] = [];
   #bundle = 0;
   #wm = -Infinity;
   #outWm = -Infinity;
@@ -184,7 +188,14 @@ export class WindowOperator implements Operator {
           break;
         }
         case "session":
-          status = this.#addSession(ks, v, t, a.gap);
+          // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
+          if (this.#wm >= t + a.gap + this.#lateness) status = DROPPED_LATE;
+          else {
+            this.#heldKeys.push(ks);
+            this.#heldValues.push(v);
+            this.#heldTimes.push(t);
+            continue;
+          }
           break;
         case "global":
           status = this.#add(ks, -Infinity, Infinity, v, t);
@@ -294,9 +305,66 @@ export class WindowOperator implements Operator {
   }
 
   /** Session windows (MergingActiveWindowSet): [t, t + gap) merges with every active window it overlaps. */
-  #addSession(ks: KeyState, v: unknown, t: number, gap: number): number {
+  /**
+   * Adds the bundle's session elements. Beam merges all of a bundle's windows with the active ones
+   * before it processes any element (ReduceFnRunner.processElements → mergeWindows), so an element is
+   * dropped for a closed window only if its window's merge result is that window: with one element
+   * per key that is the element's own merge; with several, the whole bundle's (testMergingWithClosedRepresentative).
+   */
+  #addHeldSessions(gap: number): void {
+    const n = this.#heldKeys.length;
+    if (n === 0) return;
+    const keys = this.#heldKeys, values = this.#heldValues, times = this.#heldTimes;
+    this.#heldKeys = [];
+    this.#heldValues = [];
+    this.#heldTimes = [];
+    let closedStarts: Map<KeyState, Set<number>> | null = null;
+    if (n > 1) {
+      const perKey = new Map<KeyState, number[]>();
+      for (let i = 0; i < n; i++) {
+        const ts = perKey.get(keys[i]!);
+        if (ts === undefined) perKey.set(keys[i]!, [times[i]!]);
+        else ts.push(times[i]!);
+      }
+      for (const [ks, ts] of perKey) {
+        if (ts.length < 2 || !ks.windows.some((w) => w.closed)) continue;
+        const dropped = this.#closedClusters(ks, ts, gap);
+        if (dropped.size > 0) (closedStarts ??= new Map()).set(ks, dropped);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const ks = keys[i]!, v = values[i], t = times[i]!;
+      const status = closedStarts?.get(ks)?.has(t) ? DROPPED_CLOSED : this.#addSession(ks, v, t, gap, closedStarts === null || !closedStarts.has(ks));
+      if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
+      if (ks.windows.length === 0) this.#keys.delete(ks.nk);
+    }
+  }
+
+  /** The event times (of `ts`) whose windows merge, with the key's active windows, into a closed window. */
+  #closedClusters(ks: KeyState, ts: number[], gap: number): Set<number> {
+    const spans: { start: number; end: number; t: number }[] = [];
+    for (const w of ks.windows) if (!w.closed) spans.push({ start: w.start, end: w.end, t: NaN });
+    for (const t of ts) spans.push({ start: t, end: t + gap, t });
+    spans.sort((a, b) => a.start - b.start);
+    const dropped = new Set<number>();
+    let i = 0;
+    while (i < spans.length) {
+      let end = spans[i]!.end;
+      let j = i + 1;
+      while (j < spans.length && spans[j]!.start < end) {
+        if (spans[j]!.end > end) end = spans[j]!.end;
+        j++;
+      }
+      if (this.#closedWindow(ks, spans[i]!.start, end)) {
+        for (let k = i; k < j; k++) if (!Number.isNaN(spans[k]!.t)) dropped.add(spans[k]!.t);
+      }
+      i = j;
+    }
+    return dropped;
+  }
+
+  #addSession(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
     const pEnd = t + gap;
-    if (this.#wm >= pEnd + this.#lateness) return DROPPED_LATE;
     let first: Win | null = null;
     let hits: Win[] | null = null;
     let start = t, end = pEnd;
@@ -313,12 +381,12 @@ export class WindowOperator implements Operator {
     if (first === null) {
       // A new window, unless it is exactly a window whose trigger finished (testMergingWithClosedDoesNotPoison:
       // only an identical window is poisoned).
-      if (this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      if (checkClosed && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
       target = this.#open(ks, t, pEnd, this.#combiner.create());
     } else if (hits === null && first.start === start && first.end === end) {
       target = first; // the element's window lies inside an active one: its pane history continues
     } else {
-      if (this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      if (checkClosed && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
       target = this.#merge(ks, hits ?? [first], start, end);
     }
     this.#addTo(target, v, t);
@@ -487,6 +555,7 @@ export class WindowOperator implements Operator {
 
   /** The end of a bundle: every window that took an element and is open may fire (processElements). */
   #endBundle(): void {
+    if (this.#heldKeys.length > 0) this.#addHeldSessions((this.#c.assigner as { gap: number }).gap);
     const keys = this.#touchedKeys;
     if (keys.length === 0) return;
     this.#bundle++;

@@ -8,6 +8,7 @@
  */
 import type { ScenarioGroup } from "./_scenario.ts";
 import combiners from "./combiners.scenarios.ts";
+import beam from "./beam.scenarios.ts";
 import beamRules from "./beam_rules.scenarios.ts";
 import checkpoint from "./checkpoint.scenarios.ts";
 import io from "./io.scenarios.ts";
@@ -15,4 +16,4 @@ import transforms from "./transforms.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
 
-export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "beam-rules", scenarios: beamRules }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }, { group: "transforms", scenarios: transforms }];
+export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "beam-rules", scenarios: beamRules }, { group: "beam", scenarios: beam }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }, { group: "transforms", scenarios: transforms }];
