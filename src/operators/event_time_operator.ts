@@ -94,7 +94,7 @@ export class EventTimeOperator implements Operator {
     this.#lastInput = batch.pt;
     if (k > 0) {
       const vs = keep ?? values;
-      out.data({ values: vs, ts: k === n ? ts : ts.slice(0, k), wm: k === n ? wms : wms.subarray(0, k), pt: batch.pt });
+      out.data({ values: vs, ts: k === n ? ts : ts.slice(0, k), wm: k === n ? wms : wms.subarray(0, k), pt: batch.pt, bundle: batch.bundle });
     }
     this.#update(out, batch.pt);
   }

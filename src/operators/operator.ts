@@ -11,6 +11,12 @@ export interface Batch {
   wm: number | ArrayLike<number>;
   /** Processing time at which the batch arrived. */
   pt: number;
+  /**
+   * True when the batch is one bundle (Beam's bundle: windows evaluate their triggers once, at its end),
+   * as a TestStream's `addElements` call is. Otherwise every element is a bundle of its own, so results
+   * do not depend on how the input happened to be chunked.
+   */
+  bundle?: boolean;
 }
 
 export interface Output {

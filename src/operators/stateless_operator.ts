@@ -26,7 +26,7 @@ export class StatelessOperator implements Operator {
     if (map !== null) {
       const vs = new Array<unknown>(values.length);
       for (let i = 0; i < values.length; i++) vs[i] = map(values[i]);
-      out.data({ values: vs, ts, wm, pt: batch.pt });
+      out.data({ values: vs, ts, wm, pt: batch.pt, bundle: batch.bundle });
       return;
     }
     const vs: unknown[] = [];
@@ -52,7 +52,7 @@ export class StatelessOperator implements Operator {
       emit(v, i);
     };
     for (let i = 0; i < values.length; i++) run(values[i], 0, i);
-    if (vs.length > 0) out.data({ values: vs, ts: outTs, wm: outWm ?? wm, pt: batch.pt });
+    if (vs.length > 0) out.data({ values: vs, ts: outTs, wm: outWm ?? wm, pt: batch.pt, bundle: batch.bundle });
   }
 
   watermark(wm: number, pt: number, out: Output): void {

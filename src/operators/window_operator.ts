@@ -1,11 +1,12 @@
 // The general windowing engine: any assigner, any trigger. It follows Beam Java's ReduceFnRunner
 // (runners/core-java) rule for rule; the comments name the Beam method each rule comes from.
 //
-// Time. Each element is judged against the watermark in force when it arrived (Batch.wm). A run of
-// elements at one watermark is a bundle: when the watermark rises inside a chunk, the bundle so far is
-// finished (its windows' triggers are evaluated, ReduceFnRunner.processElements), then the timers the
-// rise makes due fire (ReduceFnRunner.onTimers), then the next element is processed. So results do not
-// depend on where a chunk is cut, except through triggers that count per bundle, as in Beam.
+// Time and bundles. Each element is judged against the watermark in force when it arrived (Batch.wm).
+// Beam evaluates triggers once per bundle (ReduceFnRunner.processElements), then fires timers
+// (ReduceFnRunner.onTimers). A bundle here is one element, unless the source marks its chunks as
+// bundles (Batch.bundle: TestStream's addElements); even then a bundle ends where the watermark rises,
+// and the timers the rise makes due fire before the next element. So, outside explicit bundles,
+// results do not depend on how the input is chunked.
 //
 // Window boundaries in weir's terms: a window [start, end) has Beam's maxTimestamp end - 1; "the
 // watermark passed the window" is W >= end; garbage collection (Beam's GC time, maxTimestamp +
@@ -152,6 +153,7 @@ export class WindowOperator implements Operator {
     const keyFn = this.#c.keyFn;
     const a = this.#c.assigner;
     const constWm = typeof wm === "number" ? wm : 0;
+    const eachElement = batch.bundle !== true;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const t = ts[i]!;
@@ -160,7 +162,7 @@ export class WindowOperator implements Operator {
         // The watermark rises: the bundle so far ends, then the timers this makes due fire.
         this.#endBundle();
         this.#advance(w);
-      }
+      } else if (eachElement && i > 0) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
       const nk = normalizeKey(key, v);
       let ks = this.#keys.get(nk);

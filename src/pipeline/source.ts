@@ -40,6 +40,12 @@ export interface Source<T> {
    */
   readonly flushOnEnd?: boolean;
   /**
+   * True when each `elements` event is one bundle, as in Beam: triggers are evaluated once at its end,
+   * so `afterCount(2)` fires one pane for a chunk of five elements. Default false: every element is its
+   * own bundle and results do not depend on how the source chunks its input. TestStream sets true.
+   */
+  readonly bundles?: boolean;
+  /**
    * Called once a checkpoint that covers everything up to `offset` is durable (Flink's
    * notifyCheckpointComplete): the source may now discard or acknowledge what precedes it (truncate a
    * log, ack messages). Never called for offsets a restore could still need.

@@ -32,6 +32,7 @@ export class TestStream<T> implements Source<T> {
   readonly replayable = true;
   readonly virtualTime = true;
   readonly flushOnEnd = false;
+  readonly bundles = true;
   readonly #events: SourceEvent<T>[] = [];
   #watermark = -Infinity;
   #sealed = false;
