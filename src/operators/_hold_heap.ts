@@ -34,6 +34,15 @@ export class HoldHeap<T extends HoldTarget> {
     a[i] = e;
   }
 
+  /** True when some window holds below `limit` (a boolean, so the hot path boxes no number). */
+  below(limit: number): boolean {
+    const a = this.#items;
+    if (a.length === 0) return false;
+    const top = a[0]!;
+    // the top entry is a lower bound of every hold: only when it is below the limit is a closer look needed
+    return top.value < limit && this.min() < limit;
+  }
+
   /** The smallest hold of any window, or Infinity when none holds. */
   min(): number {
     const a = this.#items;
@@ -45,9 +54,10 @@ export class HoldHeap<T extends HoldTarget> {
         continue;
       }
       if (t.hold !== top.value) {
-        // the hold rose since this entry was pushed (or fell, and a smaller entry also exists)
-        this.#pop();
-        this.push(t);
+        // the hold rose since this entry was pushed (or fell, and a smaller entry also exists):
+        // move the entry down to where its current value belongs
+        top.value = t.hold;
+        this.#siftDown(top);
         continue;
       }
       return top.value;
@@ -63,6 +73,12 @@ export class HoldHeap<T extends HoldTarget> {
     const a = this.#items;
     const last = a.pop()!;
     if (a.length === 0) return;
+    this.#siftDown(last);
+  }
+
+  /** Places `last` at the root position and moves it down to restore heap order. */
+  #siftDown(last: Entry<T>): void {
+    const a = this.#items;
     let i = 0;
     const n = a.length;
     for (;;) {

@@ -40,6 +40,17 @@ export class TimerHeap<T extends TimerTarget> {
     target.timerGen++;
   }
 
+  /** True when a valid timer has time ≤ `limit` (a boolean, so the hot path boxes no number). */
+  hasDue(limit: number): boolean {
+    const a = this.#items;
+    while (a.length > 0) {
+      const top = a[0]!;
+      if (top.gen === top.target.timerGen) return top.time <= limit;
+      this.#pop();
+    }
+    return false;
+  }
+
   /** Pops the earliest valid timer with time ≤ `limit`, or returns undefined. */
   popDue(limit: number): { target: T; time: number } | undefined {
     const a = this.#items;

@@ -33,8 +33,10 @@ class KeyState {
   /** Active windows and closed ones (kept until garbage collection so they stay closed). */
   windows: Win[] = [];
   last: Win | null = null;
+  /** How many of `windows` are closed. */
+  closed = 0;
   /** Windows that took an element in the current bundle, to be evaluated when it ends. */
-  touched: Win[] = [];
+  touched: Win[] | null = null;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
@@ -108,7 +110,10 @@ export class WindowOperator implements Operator {
   #holds = new HoldHeap<Win>();
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
-  /** Session elements of the current bundle, merged when it ends. */
+  /** Windows whose timers an advance made due (reused). */
+  #due: Win[] = [];
+  /** Session elements of the current (explicit) bundle, merged when it ends: #held of them. */
+  #held = 0;
   #heldKeys: KeyState[] = [];
   #heldValues: unknown[] = [];
   #heldTimes: number[] = [];
@@ -164,7 +169,7 @@ export class WindowOperator implements Operator {
         this.#advance(w);
       } else if (eachElement && i > 0) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
-      const nk = normalizeKey(key, v);
+      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeyState(key, nk);
@@ -192,10 +197,12 @@ export class WindowOperator implements Operator {
         case "session":
           // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
           if (this.#wm >= t + a.gap + this.#lateness) status = DROPPED_LATE;
+          else if (eachElement) status = this.#addSession(ks, v, t, a.gap, true);
           else {
-            this.#heldKeys.push(ks);
-            this.#heldValues.push(v);
-            this.#heldTimes.push(t);
+            const n = this.#held++;
+            this.#heldKeys[n] = ks;
+            this.#heldValues[n] = v;
+            this.#heldTimes[n] = t;
             continue;
           }
           break;
@@ -265,45 +272,74 @@ export class WindowOperator implements Operator {
     if (this.#stateful) win.trig = tm.initState(this.#trig);
     ks.windows.push(win);
     this.openWindows++;
+    this.#onTimeWindow(win);
     return win;
   }
 
+  /**
+   * What every element of a window that the watermark has not passed does, done once when the window
+   * appears (or grows), since the answer cannot change while its bounds stay: the END_OF_WINDOW hold
+   * (WatermarkHold.addElementHold: the hold is the window's max timestamp, unless behind the output
+   * watermark) and the default trigger's end-of-window timer (DefaultTriggerStateMachine.onElement).
+   */
+  #onTimeWindow(win: Win): void {
+    if (!(this.#wm < win.end)) return;
+    if (this.#tc === EOW && Number.isNaN(win.hold)) {
+      const h = maxTimestamp(win);
+      if (h >= this.#outWm) {
+        win.hold = h;
+        this.#holds.push(win);
+      }
+    }
+    if (this.#defaultTrigger && win.end < win.triggerTimer) win.triggerTimer = win.end;
+  }
+
   #addTo(win: Win, v: unknown, t: number): void {
+    // The hot path: rare work (holds, trigger state, bundle bookkeeping) lives in small methods so
+    // this one stays small enough to be inlined.
     win.acc = this.#combiner.add(win.acc, v, t);
     win.nonEmpty = true;
     const W = this.#wm;
-    // WatermarkHold.addElementHold: hold only while the input watermark has not passed the window
-    // and the hold is not behind the output watermark.
-    if (W < win.end) {
-      const h = this.#tc === EOW ? maxTimestamp(win) : t;
-      if (h >= this.#outWm) {
-        if (Number.isNaN(win.hold)) {
-          win.hold = h;
-          this.#holds.push(win);
-        } else if (this.#tc === EARLIEST ? h < win.hold : h > win.hold) {
-          win.hold = h;
-          if (this.#tc === EARLIEST) this.#holds.push(win);
-        }
-      }
+    // WatermarkHold.addElementHold for EARLIEST/LATEST (END_OF_WINDOW: see #onTimeWindow)
+    if (this.#tc !== EOW && W < win.end) this.#addHold(win, t);
+    if (this.#stateful) this.#triggerOnElement(win, t);
+    // ReduceFnRunner.scheduleGarbageCollectionTimer, plus the trigger's timer: the heap holds the
+    // earlier. Once scheduled, a window's next timer only moves later (a session grows), except when a
+    // trigger asks for an earlier one (#triggerOnElement), so the entry is moved lazily.
+    if (win.timerAt !== win.timerAt) this.#schedule(win);
+    // Windows the end of the bundle may fire: the default trigger only fires past the end of the window.
+    if (win.bundle !== this.#bundle && (this.#stateful || (this.#defaultTrigger && W >= win.end))) this.#touch(win);
+  }
+
+  /** WatermarkHold.addElementHold (EARLIEST/LATEST): no hold behind the output watermark; holds combine. */
+  #addHold(win: Win, h: number): void {
+    if (h < this.#outWm) return;
+    if (Number.isNaN(win.hold)) {
+      win.hold = h;
+      this.#holds.push(win);
+    } else if (this.#tc === EARLIEST ? h < win.hold : h > win.hold) {
+      win.hold = h;
+      if (this.#tc === EARLIEST) this.#holds.push(win);
     }
-    if (this.#defaultTrigger) {
-      // DefaultTriggerStateMachine.onElement: a timer at the end of the window unless already there.
-      if (W < win.end && win.end < win.triggerTimer) win.triggerTimer = win.end;
-    } else if (this.#stateful) {
-      const ctx = this.#context(win);
-      ctx.ts = t;
-      tm.onElement(this.#trig, win.trig!, ctx);
-      if (ctx.timer < win.triggerTimer) win.triggerTimer = ctx.timer;
-      if (this.#hasPt && tm.nextDeadline(this.#trig, win.trig!) < Infinity) this.#pt.add(win);
+  }
+
+  #triggerOnElement(win: Win, t: number): void {
+    const ctx = this.#context(win);
+    ctx.ts = t;
+    tm.onElement(this.#trig, win.trig!, ctx);
+    if (ctx.timer < win.triggerTimer) {
+      win.triggerTimer = ctx.timer;
+      this.#schedule(win);
     }
-    // ReduceFnRunner.scheduleGarbageCollectionTimer, plus the trigger's timer: the heap holds the earlier.
-    this.#schedule(win);
-    if (win.bundle !== this.#bundle) {
-      win.bundle = this.#bundle;
-      const ks = win.ks;
-      if (ks.touched.length === 0) this.#touchedKeys.push(ks);
-      ks.touched.push(win);
-    }
+    if (this.#hasPt && tm.nextDeadline(this.#trig, win.trig!) < Infinity) this.#pt.add(win);
+  }
+
+  #touch(win: Win): void {
+    win.bundle = this.#bundle;
+    const ks = win.ks;
+    if (ks.touched === null) ks.touched = [];
+    if (ks.touched.length === 0) this.#touchedKeys.push(ks);
+    ks.touched.push(win);
   }
 
   /** Session windows (MergingActiveWindowSet): [t, t + gap) merges with every active window it overlaps. */
@@ -314,12 +350,10 @@ export class WindowOperator implements Operator {
    * per key that is the element's own merge; with several, the whole bundle's (testMergingWithClosedRepresentative).
    */
   #addHeldSessions(gap: number): void {
-    const n = this.#heldKeys.length;
+    const n = this.#held;
     if (n === 0) return;
+    this.#held = 0;
     const keys = this.#heldKeys, values = this.#heldValues, times = this.#heldTimes;
-    this.#heldKeys = [];
-    this.#heldValues = [];
-    this.#heldTimes = [];
     let closedStarts: Map<KeyState, Set<number>> | null = null;
     if (n > 1) {
       const perKey = new Map<KeyState, number[]>();
@@ -329,7 +363,7 @@ export class WindowOperator implements Operator {
         else ts.push(times[i]!);
       }
       for (const [ks, ts] of perKey) {
-        if (ts.length < 2 || !ks.windows.some((w) => w.closed)) continue;
+        if (ts.length < 2 || ks.closed === 0) continue;
         const dropped = this.#closedClusters(ks, ts, gap);
         if (dropped.size > 0) (closedStarts ??= new Map()).set(ks, dropped);
       }
@@ -340,6 +374,7 @@ export class WindowOperator implements Operator {
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
       if (ks.windows.length === 0) this.#keys.delete(ks.nk);
     }
+    values.fill(undefined, 0, n);
   }
 
   /** The event times (of `ts`) whose windows merge, with the key's active windows, into a closed window. */
@@ -383,12 +418,22 @@ export class WindowOperator implements Operator {
     if (first === null) {
       // A new window, unless it is exactly a window whose trigger finished (testMergingWithClosedDoesNotPoison:
       // only an identical window is poisoned).
-      if (checkClosed && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
       target = this.#open(ks, t, pEnd, this.#combiner.create());
     } else if (hits === null && first.start === start && first.end === end) {
       target = first; // the element's window lies inside an active one: its pane history continues
+    } else if (hits === null && first.panes === 0 && !this.#stateful) {
+      // One window with no pane history and no trigger state grows in place: the same state a new
+      // merged window would have (its holds move with its end; its timer entry moves lazily).
+      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      first.start = start;
+      first.end = end;
+      first.triggerTimer = Infinity;
+      if (this.#tc === EOW && first.hold === first.hold) first.hold = end - 1 >= start ? end - 1 : start; // maxTimestamp
+      this.#onTimeWindow(first);
+      target = first;
     } else {
-      if (checkClosed && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
+      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
       target = this.#merge(ks, hits ?? [first], start, end);
     }
     this.#addTo(target, v, t);
@@ -409,17 +454,6 @@ export class WindowOperator implements Operator {
    * holds and trigger states merge; pane history does not, so the merged window starts at pane 0.
    */
   #merge(ks: KeyState, hits: Win[], start: number, end: number): Win {
-    const fresh = hits.length === 1 && hits[0]!.panes === 0 && !this.#stateful;
-    if (fresh) {
-      // One window with no pane history and no trigger state grows in place: the same state a new
-      // merged window would have. Its timer entry is moved lazily when it comes due.
-      const w = hits[0]!;
-      w.start = start;
-      w.end = end;
-      w.triggerTimer = Infinity;
-      if (!Number.isNaN(w.hold) && this.#tc === EOW) w.hold = maxTimestamp(w);
-      return w;
-    }
     let acc = hits[0]!.acc;
     for (let i = 1; i < hits.length; i++) acc = this.#combiner.merge(acc, hits[i]!.acc);
     const m = new Win(ks, start, end, acc);
@@ -439,10 +473,13 @@ export class WindowOperator implements Operator {
     for (const h of hits) this.#remove(h);
     ks.windows.push(m);
     this.openWindows++;
-    if (!Number.isNaN(hold)) {
-      m.hold = this.#tc === EOW ? maxTimestamp(m) : hold;
+    // WatermarkHold.onMerge: EARLIEST/LATEST holds combine; an END_OF_WINDOW hold is placed afresh at
+    // the merged window's max timestamp, subject to the same checks as an element's.
+    if (this.#tc !== EOW && !Number.isNaN(hold)) {
+      m.hold = hold;
       this.#holds.push(m);
     }
+    this.#onTimeWindow(m);
     if (this.#hasPt && tm.nextDeadline(this.#trig, m.trig!) < Infinity) this.#pt.add(m);
     return m;
   }
@@ -460,6 +497,7 @@ export class WindowOperator implements Operator {
       ws.pop();
     }
     if (win.ks.last === win) win.ks.last = null;
+    if (win.closed) win.ks.closed--;
     this.openWindows--;
   }
 
@@ -489,16 +527,22 @@ export class WindowOperator implements Operator {
 
   #schedule(win: Win): void {
     const t = this.#nextTimer(win);
-    if (!(t >= win.timerAt)) {
-      win.timerAt = t;
-      this.#timers.schedule(win, t);
-    }
+    if (!(t >= win.timerAt)) this.#scheduleAt(win, t);
+  }
+
+  #scheduleAt(win: Win, t: number): void {
+    win.timerAt = t;
+    this.#timers.schedule(win, t);
   }
 
   /** The input watermark rises to `W`: every window with a timer now due is activated once. */
   #advance(W: number): void {
     this.#wm = W;
-    const due: Win[] = [];
+    if (!this.#timers.hasDue(W)) {
+      this.#updateOutputWatermark();
+      return;
+    }
+    const due = this.#due;
     for (;;) {
       const d = this.#timers.popDue(W);
       if (d === undefined) break;
@@ -514,6 +558,7 @@ export class WindowOperator implements Operator {
       const win = due[i]!;
       if (!win.removed) this.#activate(win);
     }
+    due.length = 0;
     this.#updateOutputWatermark();
   }
 
@@ -557,19 +602,18 @@ export class WindowOperator implements Operator {
 
   /** The end of a bundle: every window that took an element and is open may fire (processElements). */
   #endBundle(): void {
-    if (this.#heldKeys.length > 0) this.#addHeldSessions((this.#c.assigner as { gap: number }).gap);
+    if (this.#held > 0) this.#addHeldSessions((this.#c.assigner as { gap: number }).gap);
     const keys = this.#touchedKeys;
     if (keys.length === 0) return;
     this.#bundle++;
     let fired = false;
     for (let k = 0; k < keys.length; k++) {
-      const ts = keys[k]!.touched;
+      const ts = keys[k]!.touched!;
       if (ts.length > 1) ts.sort(byStart);
       for (let i = 0; i < ts.length; i++) {
         const win = ts[i]!;
         if (win.closed || win.removed) continue;
-        // The default trigger is ready only past the end of the window; skip the call before that.
-        if (this.#defaultTrigger ? this.#wm >= win.end : this.#stateful && this.#shouldFire(win)) {
+        if (this.#shouldFire(win)) {
           this.#emit(win);
           this.#schedule(win);
           fired = true;
@@ -638,6 +682,7 @@ export class WindowOperator implements Operator {
     if (isFinished) {
       // The window stays, closed, until garbage collection (so later elements for it are dropped).
       win.closed = true;
+      win.ks.closed++;
       win.acc = undefined;
       win.trig = null;
       win.triggerTimer = Infinity;
@@ -649,8 +694,7 @@ export class WindowOperator implements Operator {
 
   /** Output watermark: the input watermark held back by the holds of panes still to come. */
   #updateOutputWatermark(): void {
-    const h = this.#holds.min();
-    const w = h < this.#wm ? h : this.#wm;
+    const w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
     if (w > this.#outWm) this.#outWm = w;
   }
 
@@ -711,6 +755,7 @@ export class WindowOperator implements Operator {
         const win = new Win(ks, r.start, r.end, r.closed ? undefined : r.acc);
         win.trig = r.trigger;
         win.closed = r.closed;
+        if (r.closed) ks.closed++;
         win.nonEmpty = r.nonEmpty;
         win.panes = r.panes;
         win.nonSpeculativeIndex = r.nonSpeculativeIndex;
