@@ -14,7 +14,7 @@ export function windowsOf(a: WindowAssigner, t: number): Window[] {
       const last = t - mod(t - a.offset, a.slide);
       const out: Window[] = [];
       for (let j = 0; last - j * a.slide > t - a.size; j++) out.push({ start: last - j * a.slide, end: last - j * a.slide + a.size });
-      return out;
+      return out.reverse(); // ascending window start
     }
     case "session":
       return [{ start: t, end: t + a.gap }];

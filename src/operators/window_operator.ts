@@ -401,6 +401,54 @@ export class WindowOperator implements Operator {
   }
 
   #addSession(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
+    // The common case first, kept small so V8 inlines it: the key's one window overlaps the element's.
+    const ws = ks.windows;
+    if (ws.length === 1) {
+      const x = ws[0]!;
+      const pEnd = t + gap;
+      if (!x.closed && x.start < pEnd && t < x.end) {
+        const inside = !(t < x.start) && !(pEnd > x.end);
+        if (!this.#stateful && (inside || x.panes === 0)) {
+          // The element's window lies inside the key's one (its pane history continues), or, with no
+          // pane history and no trigger state (so no closed windows either), the window grows in place:
+          // the same state a new merged window would have. #addTo inlined for a stateless trigger.
+          if (!inside) {
+            if (t < x.start) x.start = t;
+            if (pEnd > x.end) x.end = pEnd;
+            this.#grown(x);
+          }
+          x.acc = this.#combiner.add(x.acc, v, t);
+          x.nonEmpty = true;
+          if (this.#tc !== EOW && this.#wm < x.end) this.#addHold(x, t);
+          if (x.timerAt !== x.timerAt) this.#schedule(x);
+          if (this.#defaultTrigger && !(this.#wm < x.end) && x.bundle !== this.#bundle) this.#touch(x);
+          return ADDED;
+        }
+        if (inside) {
+          this.#addTo(x, v, t);
+          return ADDED;
+        }
+      }
+    }
+    return this.#addSessionMerging(ks, v, t, gap, checkClosed);
+  }
+
+  /**
+   * A window grew in place (a merge that kept its state): its END_OF_WINDOW hold moves to the new max
+   * timestamp, or goes if the watermark passed it (WatermarkHold.onMerge); the timers of the old window
+   * are cancelled (ReduceFnRunner.OnMergeCallback) and the default trigger's one is set afresh.
+   */
+  #grown(x: Win): void {
+    const onTime = this.#wm < x.end;
+    if (this.#tc === EOW && x.hold === x.hold) {
+      if (onTime) x.hold = x.end - 1 >= x.start ? x.end - 1 : x.start;
+      else this.#clearHold(x);
+    }
+    x.triggerTimer = Infinity;
+    if (onTime) this.#onTimeWindow(x);
+  }
+
+  #addSessionMerging(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
     const pEnd = t + gap;
     let first: Win | null = null;
     let hits: Win[] | null = null;
@@ -423,14 +471,9 @@ export class WindowOperator implements Operator {
     } else if (hits === null && first.start === start && first.end === end) {
       target = first; // the element's window lies inside an active one: its pane history continues
     } else if (hits === null && first.panes === 0 && !this.#stateful) {
-      // One window with no pane history and no trigger state grows in place: the same state a new
-      // merged window would have (its holds move with its end; its timer entry moves lazily).
-      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
       first.start = start;
       first.end = end;
-      first.triggerTimer = Infinity;
-      if (this.#tc === EOW && first.hold === first.hold) first.hold = end - 1 >= start ? end - 1 : start; // maxTimestamp
-      this.#onTimeWindow(first);
+      this.#grown(first);
       target = first;
     } else {
       if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
@@ -588,7 +631,7 @@ export class WindowOperator implements Operator {
         this.#pt.delete(win);
         continue;
       }
-      if (tm.nextDeadline(this.#trig, win.trig) <= this.#now && this.#shouldFire(win)) {
+      if (this.#shouldFire(win)) {
         this.#emit(win);
         this.#schedule(win);
         fired = true;

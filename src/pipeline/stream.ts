@@ -106,7 +106,10 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Groups elements by key for the following window.
+   * Groups elements by key for the following window. Keys group by value: strings, numbers, booleans,
+   * bigints, null, undefined, Dates, and plain objects and arrays of these (`{ a: 1, b: 2 }` and
+   * `{ b: 2, a: 1 }` are one key). A key that has no such canonical form (a Map, Set, function, symbol
+   * or class instance) fails the stream with an `InvalidElementError` naming the element.
    * @example
    * ```ts
    * import { stream, tumbling, count } from "weir";

@@ -185,7 +185,8 @@ export function shouldFire(spec: TriggerSpec, st: TriggerState, ctx: TriggerCont
     case "count":
       return st.count! >= spec.n;
     case "processing-time":
-      return st.deadline !== undefined && ctx.pt >= st.deadline;
+      // AfterDelayFromFirstElementStateMachine.shouldFire: strictly after the deadline
+      return st.deadline !== undefined && ctx.pt > st.deadline;
     case "watermark-progress":
       return st.next !== undefined && ctx.wm >= st.next;
     case "repeatedly":
@@ -369,10 +370,13 @@ export function mergeStates(spec: TriggerSpec, states: TriggerState[], ctx: Trig
   }
 }
 
-/** The earliest processing-time deadline the trigger waits for, or Infinity. */
+/**
+ * When to look again for a processing-time firing, or Infinity: a trigger fires strictly after its
+ * deadline, so on a millisecond clock at deadline + 1.
+ */
 export function nextDeadline(spec: TriggerSpec, st: TriggerState): number {
   if (st.finished) return Infinity;
-  if (spec.kind === "processing-time") return st.deadline ?? Infinity;
+  if (spec.kind === "processing-time") return st.deadline === undefined ? Infinity : st.deadline + 1;
   if (!st.subs) return Infinity;
   const ss = subTriggers(spec);
   let min = Infinity;

@@ -79,7 +79,9 @@ export function afterCount(n: number): Trigger {
 }
 
 /**
- * Fires once `delay` ms of processing time have passed since the first element of the pane, then finishes.
+ * Fires once more than `delay` ms of processing time have passed since the first element of the pane
+ * (strictly after, as Beam's `AfterProcessingTime.pastFirstElementInPane().plusDelayOf(delay)`), then
+ * finishes.
  *
  * @example
  * ```ts

@@ -22,8 +22,7 @@
  *   numbers carry over unchanged.
  * - Processing time: Beam's `AfterProcessingTime.pastFirstElementInPane().plusDelayOf(d)` fires when
  *   processing time is strictly after first + d (`isAfter`, and InMemoryTimerInternals fires timers
- *   only when the time is strictly after them); weir's `afterProcessingTime(delay)` fires at
- *   pt >= first + delay. For integer ms they are the same trigger when delay = d + 1: see `beamDelay`.
+ *   only when the time is strictly after them); so does weir's `afterProcessingTime(d)`.
  * - `ReduceFnTester.nonCombining(windowFn, trigger, mode, lateness, closing)` uses
  *   TimestampCombiner.EARLIEST; the strategy-based testers use the strategy's combiner.
  * - Beam's `PaneInfo.createPane(isFirst = true, ...)` ignores its index arguments: a first pane has
@@ -69,8 +68,8 @@ const wm = (t: number): Step => ({ wm: t });
 /** Advances processing time by `ms` (a delta). */
 const pt = (ms: number): Step => ({ pt: ms });
 
-/** Beam's `AfterProcessingTime.pastFirstElementInPane().plusDelayOf(d)` (fires when pt > first + d) in weir's terms. */
-const beamDelay = (d: number): Trigger => afterProcessingTime(d + 1);
+/** Beam's `AfterProcessingTime.pastFirstElementInPane().plusDelayOf(d)` (fires when pt > first + d). */
+const beamDelay = (d: number): Trigger => afterProcessingTime(d);
 
 /** allowedLateness for ports of trigger state machine tests, whose tester never garbage-collects. */
 const NO_GC = 1_000_000;

@@ -143,7 +143,7 @@ export default [
   {
     name: "afterAll waits for every trigger; afterAny for the first",
     async run() {
-      const all = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceProcessingTime(5).advanceWatermarkToInfinity();
+      const all = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceProcessingTime(6).advanceWatermarkToInfinity();
       assertEquals(panes(await run(all, global(), { trigger: afterAll(afterCount(2), afterProcessingTime(5)) })), ["2 early#0(-1) first final"]);
       const any = TestStream.create<string>().addElements(el(1)).advanceProcessingTime(6).advanceWatermarkToInfinity();
       assertEquals(panes(await run(any, global(), { trigger: afterAny(afterCount(3), afterProcessingTime(5)) })), ["1 early#0(-1) first final"]);
