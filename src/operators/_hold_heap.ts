@@ -4,8 +4,6 @@
 // they reach the top, so a hold that rises costs nothing. A hold that falls (EARLIEST) is pushed again.
 
 export interface HoldTarget {
-  /** The window's hold, NaN when it has none. */
-  hold: number;
   /** Bumped whenever the hold is cleared, so entries from before are recognised as stale. */
   holdGen: number;
 }
@@ -18,10 +16,16 @@ interface Entry<T extends HoldTarget> {
 
 export class HoldHeap<T extends HoldTarget> {
   #items: Entry<T>[] = [];
+  /** A target's current hold, NaN when it has none. */
+  readonly #hold: (target: T) => number;
 
-  /** Records that `target` now holds at `target.hold`. */
+  constructor(hold: (target: T) => number) {
+    this.#hold = hold;
+  }
+
+  /** Records that `target` now holds (at its current hold). */
   push(target: T): void {
-    const e: Entry<T> = { value: target.hold, gen: target.holdGen, target };
+    const e: Entry<T> = { value: this.#hold(target), gen: target.holdGen, target };
     const a = this.#items;
     a.push(e);
     let i = a.length - 1;
@@ -49,14 +53,15 @@ export class HoldHeap<T extends HoldTarget> {
     while (a.length > 0) {
       const top = a[0]!;
       const t = top.target;
-      if (top.gen !== t.holdGen || Number.isNaN(t.hold)) {
+      const hold = this.#hold(t);
+      if (top.gen !== t.holdGen || Number.isNaN(hold)) {
         this.#pop();
         continue;
       }
-      if (t.hold !== top.value) {
+      if (hold !== top.value) {
         // the hold rose since this entry was pushed (or fell, and a smaller entry also exists):
         // move the entry down to where its current value belongs
-        top.value = t.hold;
+        top.value = hold;
         this.#siftDown(top);
         continue;
       }

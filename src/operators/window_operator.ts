@@ -51,8 +51,15 @@ class Win {
   panes = 0;
   nonSpeculativeIndex = -1;
   lastTiming = NONE;
-  /** Output watermark hold (WatermarkHold), NaN when none. */
+  /** Output watermark hold (WatermarkHold) under EARLIEST/LATEST, NaN when none. */
   hold = NaN;
+  /**
+   * An END_OF_WINDOW hold is present: its value is the window's max timestamp, so it follows a growing
+   * session without a store (a boolean field stays cheap where a number field would box).
+   */
+  held = false;
+  /** The default trigger's end-of-window timer is set (other triggers: `triggerTimer`). */
+  eowTimer = false;
   holdGen = 0;
   /** The earliest event-time timer the trigger asked for, Infinity when none. */
   triggerTimer = Infinity;
@@ -107,7 +114,7 @@ export class WindowOperator implements Operator {
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
   #timers = new TimerHeap<Win>();
-  #holds = new HoldHeap<Win>();
+  #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold));
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
   /** Windows whose timers an advance made due (reused). */
@@ -284,14 +291,11 @@ export class WindowOperator implements Operator {
    */
   #onTimeWindow(win: Win): void {
     if (!(this.#wm < win.end)) return;
-    if (this.#tc === EOW && Number.isNaN(win.hold)) {
-      const h = maxTimestamp(win);
-      if (h >= this.#outWm) {
-        win.hold = h;
-        this.#holds.push(win);
-      }
+    if (this.#tc === EOW && !win.held && maxTimestamp(win) >= this.#outWm) {
+      win.held = true;
+      this.#holds.push(win);
     }
-    if (this.#defaultTrigger && win.end < win.triggerTimer) win.triggerTimer = win.end;
+    if (this.#defaultTrigger) win.eowTimer = true;
   }
 
   #addTo(win: Win, v: unknown, t: number): void {
@@ -440,11 +444,8 @@ export class WindowOperator implements Operator {
    */
   #grown(x: Win): void {
     const onTime = this.#wm < x.end;
-    if (this.#tc === EOW && x.hold === x.hold) {
-      if (onTime) x.hold = x.end - 1 >= x.start ? x.end - 1 : x.start;
-      else this.#clearHold(x);
-    }
-    x.triggerTimer = Infinity;
+    if (x.held && !onTime) this.#clearHold(x);
+    x.eowTimer = false;
     if (onTime) this.#onTimeWindow(x);
   }
 
@@ -545,7 +546,10 @@ export class WindowOperator implements Operator {
   }
 
   #clearHold(win: Win): void {
-    if (!Number.isNaN(win.hold)) {
+    if (win.held) {
+      win.held = false;
+      win.holdGen++;
+    } else if (win.hold === win.hold) {
       win.hold = NaN;
       win.holdGen++;
     }
@@ -565,7 +569,9 @@ export class WindowOperator implements Operator {
   /** The window's next event-time timer: its trigger's, or garbage collection at end + lateness. */
   #nextTimer(win: Win): number {
     const gc = win.end + this.#lateness;
-    return !win.closed && win.triggerTimer < gc ? win.triggerTimer : gc;
+    if (win.closed) return gc;
+    const tt = this.#defaultTrigger ? (win.eowTimer ? win.end : Infinity) : win.triggerTimer;
+    return tt < gc ? tt : gc;
   }
 
   #schedule(win: Win): void {
@@ -612,7 +618,9 @@ export class WindowOperator implements Operator {
    */
   #activate(win: Win): void {
     const W = this.#wm;
-    if (win.triggerTimer <= W) win.triggerTimer = Infinity;
+    if (this.#defaultTrigger) {
+      if (win.eowTimer && win.end <= W) win.eowTimer = false;
+    } else if (win.triggerTimer <= W) win.triggerTimer = Infinity;
     if (W >= win.end + this.#lateness) {
       if (!win.closed) this.#onTrigger(win, true);
       this.#remove(win);
@@ -699,7 +707,7 @@ export class WindowOperator implements Operator {
   /** Emits a pane (ReduceFnRunner.onTrigger) and resets or closes the window. */
   #onTrigger(win: Win, isFinished: boolean): void {
     // WatermarkHold.extractAndRelease: the pane's timestamp is the hold, or the window's max timestamp.
-    const timestamp = Number.isNaN(win.hold) ? maxTimestamp(win) : win.hold;
+    const timestamp = win.held || Number.isNaN(win.hold) ? maxTimestamp(win) : win.hold;
     this.#clearHold(win);
     const c = this.#c;
     // PaneInfoTracker.describePane
@@ -729,6 +737,7 @@ export class WindowOperator implements Operator {
       win.acc = undefined;
       win.trig = null;
       win.triggerTimer = Infinity;
+      win.eowTimer = false;
       this.#pt.delete(win);
     } else if (!c.accumulating) {
       win.acc = this.#combiner.create();
@@ -767,7 +776,8 @@ export class WindowOperator implements Operator {
         windows: ks.windows.map((w): WindowSnapshot => ({
           start: w.start, end: w.end, acc: w.acc ?? null, trigger: w.trig, closed: w.closed, nonEmpty: w.nonEmpty,
           panes: w.panes, nonSpeculativeIndex: w.nonSpeculativeIndex, lastTiming: w.lastTiming === NONE ? "none" : TIMING[w.lastTiming]!,
-          hold: Number.isNaN(w.hold) ? null : w.hold, triggerTimer: w.triggerTimer === Infinity ? null : w.triggerTimer,
+          hold: w.held ? maxTimestamp(w) : Number.isNaN(w.hold) ? null : w.hold,
+          triggerTimer: w.eowTimer ? w.end : w.triggerTimer === Infinity ? null : w.triggerTimer,
         })),
       });
     }
@@ -803,11 +813,13 @@ export class WindowOperator implements Operator {
         win.panes = r.panes;
         win.nonSpeculativeIndex = r.nonSpeculativeIndex;
         win.lastTiming = TIMING_CODE[r.lastTiming] ?? NONE;
-        win.triggerTimer = r.triggerTimer ?? Infinity;
+        if (this.#defaultTrigger) win.eowTimer = r.triggerTimer !== null;
+        else win.triggerTimer = r.triggerTimer ?? Infinity;
         ks.windows.push(win);
         this.openWindows++;
         if (r.hold !== null) {
-          win.hold = r.hold;
+          if (this.#tc === EOW) win.held = true;
+          else win.hold = r.hold;
           this.#holds.push(win);
         }
         this.#schedule(win);
