@@ -174,7 +174,7 @@ export class WindowOperator implements Operator {
         // The watermark rises: the bundle so far ends, then the timers this makes due fire.
         this.#endBundle();
         this.#advance(w);
-      } else if (eachElement && i > 0) this.#endBundle();
+      } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
       const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
       let ks = this.#keys.get(nk);
@@ -419,7 +419,8 @@ export class WindowOperator implements Operator {
           if (!inside) {
             if (t < x.start) x.start = t;
             if (pEnd > x.end) x.end = pEnd;
-            this.#grown(x);
+            // nothing to move while the grown window keeps its hold and end-of-window timer
+            if (!(this.#wm < x.end && (x.held || this.#tc !== EOW) && (x.eowTimer || !this.#defaultTrigger))) this.#grown(x);
           }
           x.acc = this.#combiner.add(x.acc, v, t);
           x.nonEmpty = true;
