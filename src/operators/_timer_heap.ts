@@ -40,15 +40,15 @@ export class TimerHeap<T extends TimerTarget> {
     target.timerGen++;
   }
 
-  /** True when a valid timer has time ≤ `limit` (a boolean, so the hot path boxes no number). */
-  hasDue(limit: number): boolean {
+  /** The time of the earliest valid timer, or Infinity when there is none. */
+  nextTime(): number {
     const a = this.#items;
     while (a.length > 0) {
       const top = a[0]!;
-      if (top.gen === top.target.timerGen) return top.time <= limit;
+      if (top.gen === top.target.timerGen) return top.time;
       this.#pop();
     }
-    return false;
+    return Infinity;
   }
 
   /** Pops the earliest valid timer with time ≤ `limit`, or returns undefined. */

@@ -117,6 +117,8 @@ export class WindowOperator implements Operator {
   #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold));
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
+  /** A lower bound of the earliest timer in #timers (exact after each advance). */
+  #nextDue = Infinity;
   /** Windows whose timers an advance made due (reused). */
   #due: Win[] = [];
   /** Session elements of the current (explicit) bundle, merged when it ends: #held of them. */
@@ -172,8 +174,9 @@ export class WindowOperator implements Operator {
       const w = typeof wm === "number" ? constWm : wm[i]!;
       if (w > this.#wm) {
         // The watermark rises: the bundle so far ends, then the timers this makes due fire.
-        this.#endBundle();
-        this.#advance(w);
+        if (this.#touchedKeys.length > 0 || this.#held > 0) this.#endBundle();
+        if (w >= this.#nextDue) this.#advance(w);
+        else this.#wm = w; // nothing due; the output watermark follows when next needed
       } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
       const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
@@ -201,10 +204,38 @@ export class WindowOperator implements Operator {
           }
           break;
         }
-        case "session":
+        case "session": {
+          const pEnd = t + a.gap;
+          if (this.#wm >= pEnd + this.#lateness) {
+            status = DROPPED_LATE;
+            break;
+          }
+          const ws = ks.windows;
+          if (eachElement && ws.length === 1 && !this.#stateful) {
+            // The common case, written out here so that it does not depend on V8 inlining: the key's
+            // one window overlaps the element's. With a stateless trigger no window is ever closed,
+            // and a window without pane history grows in place: the state a new merged window would
+            // have (ReduceFnRunner.onMerge). #addTo for a stateless trigger follows.
+            const x = ws[0]!;
+            if (x.start < pEnd && t < x.end) {
+              const inside = !(t < x.start) && !(pEnd > x.end);
+              if (inside || x.panes === 0) {
+                if (!inside) {
+                  if (t < x.start) x.start = t;
+                  if (pEnd > x.end) x.end = pEnd;
+                  if (!(this.#wm < x.end && (x.held || this.#tc !== EOW) && (x.eowTimer || !this.#defaultTrigger))) this.#grown(x);
+                }
+                x.acc = this.#combiner.add(x.acc, v, t);
+                x.nonEmpty = true;
+                if (this.#tc !== EOW && this.#wm < x.end) this.#addHold(x, t);
+                if (x.timerAt !== x.timerAt) this.#schedule(x);
+                if (this.#defaultTrigger && !(this.#wm < x.end) && x.bundle !== this.#bundle) this.#touch(x);
+                continue;
+              }
+            }
+          }
           // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
-          if (this.#wm >= t + a.gap + this.#lateness) status = DROPPED_LATE;
-          else if (eachElement) status = this.#addSession(ks, v, t, a.gap, true);
+          if (eachElement) status = this.#addSession(ks, v, t, a.gap, true);
           else {
             const n = this.#held++;
             this.#heldKeys[n] = ks;
@@ -213,6 +244,7 @@ export class WindowOperator implements Operator {
             continue;
           }
           break;
+        }
         case "global":
           status = this.#add(ks, -Infinity, Infinity, v, t);
           break;
@@ -291,7 +323,7 @@ export class WindowOperator implements Operator {
    */
   #onTimeWindow(win: Win): void {
     if (!(this.#wm < win.end)) return;
-    if (this.#tc === EOW && !win.held && maxTimestamp(win) >= this.#outWm) {
+    if (this.#tc === EOW && !win.held && maxTimestamp(win) >= this.#currentOutputWatermark()) {
       win.held = true;
       this.#holds.push(win);
     }
@@ -317,7 +349,7 @@ export class WindowOperator implements Operator {
 
   /** WatermarkHold.addElementHold (EARLIEST/LATEST): no hold behind the output watermark; holds combine. */
   #addHold(win: Win, h: number): void {
-    if (h < this.#outWm) return;
+    if (h < this.#currentOutputWatermark()) return;
     if (Number.isNaN(win.hold)) {
       win.hold = h;
       this.#holds.push(win);
@@ -581,17 +613,17 @@ export class WindowOperator implements Operator {
   }
 
   #scheduleAt(win: Win, t: number): void {
+    if (t < this.#nextDue) this.#nextDue = t;
     win.timerAt = t;
     this.#timers.schedule(win, t);
   }
 
   /** The input watermark rises to `W`: every window with a timer now due is activated once. */
   #advance(W: number): void {
+    // the output watermark as of the old input watermark: what this batch's panes see
+    this.#updateOutputWatermark();
     this.#wm = W;
-    if (!this.#timers.hasDue(W)) {
-      this.#updateOutputWatermark();
-      return;
-    }
+    if (!(W >= this.#nextDue)) return;
     const due = this.#due;
     for (;;) {
       const d = this.#timers.popDue(W);
@@ -609,6 +641,7 @@ export class WindowOperator implements Operator {
       if (!win.removed) this.#activate(win);
     }
     due.length = 0;
+    this.#nextDue = this.#timers.nextTime();
     this.#updateOutputWatermark();
   }
 
@@ -634,6 +667,7 @@ export class WindowOperator implements Operator {
 
   #firePt(): void {
     if (this.#pt.size === 0) return;
+    this.#updateOutputWatermark();
     let fired = false;
     for (const win of this.#pt) {
       if (win.closed || win.removed || win.trig === null) {
@@ -657,6 +691,7 @@ export class WindowOperator implements Operator {
     if (this.#held > 0) this.#addHeldSessions((this.#c.assigner as { gap: number }).gap);
     const keys = this.#touchedKeys;
     if (keys.length === 0) return;
+    this.#updateOutputWatermark();
     this.#bundle++;
     let fired = false;
     for (let k = 0; k < keys.length; k++) {
@@ -745,7 +780,16 @@ export class WindowOperator implements Operator {
     }
   }
 
-  /** Output watermark: the input watermark held back by the holds of panes still to come. */
+  #currentOutputWatermark(): number {
+    this.#updateOutputWatermark();
+    return this.#outWm;
+  }
+
+  /**
+   * Output watermark: the input watermark held back by the holds of panes still to come. It is
+   * brought up to date where it is read (pane timing, hold checks, flush), not at every rise of the
+   * input watermark: holds only appear at or above it and only go at firings, so the value is the same.
+   */
   #updateOutputWatermark(): void {
     const w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
     if (w > this.#outWm) this.#outWm = w;
@@ -793,6 +837,7 @@ export class WindowOperator implements Operator {
     }
     this.#keys = new Map();
     this.#timers.clear();
+    this.#nextDue = Infinity;
     this.#holds.clear();
     this.#pt.clear();
     this.#touchedKeys = [];
