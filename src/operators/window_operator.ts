@@ -41,18 +41,17 @@ class KeyState {
 }
 
 class Win {
-  trig: tm.TriggerState | null = null;
+  // The fields the per-element path reads come first.
+  readonly ks: KeyState;
+  start: number;
+  end: number;
+  acc: unknown;
   /** The trigger finished: the window takes no more elements until it is garbage collected. */
   closed = false;
-  removed = false;
   /** Elements arrived since the last pane (Beam's NonEmptyPanes). */
   nonEmpty = false;
   /** Panes emitted so far (PaneInfoTracker): the next pane's index. */
   panes = 0;
-  nonSpeculativeIndex = -1;
-  lastTiming = NONE;
-  /** Output watermark hold (WatermarkHold) under EARLIEST/LATEST, NaN when none. */
-  hold = NaN;
   /**
    * An END_OF_WINDOW hold is present: its value is the window's max timestamp, so it follows a growing
    * session without a store (a boolean field stays cheap where a number field would box).
@@ -60,15 +59,26 @@ class Win {
   held = false;
   /** The default trigger's end-of-window timer is set (other triggers: `triggerTimer`). */
   eowTimer = false;
+  /** Time of this window's entry in the timer heap (NaN when none) and its validity stamp. */
+  timerAt = NaN;
+  /** The bundle in which the window last took an element. */
+  bundle = -1;
+  trig: tm.TriggerState | null = null;
+  removed = false;
+  nonSpeculativeIndex = -1;
+  lastTiming = NONE;
+  /** Output watermark hold (WatermarkHold) under EARLIEST/LATEST, NaN when none. */
+  hold = NaN;
   holdGen = 0;
   /** The earliest event-time timer the trigger asked for, Infinity when none. */
   triggerTimer = Infinity;
-  /** Time of this window's entry in the timer heap (NaN when none) and its validity stamp. */
-  timerAt = NaN;
   timerGen = 0;
-  /** The bundle in which the window last took an element. */
-  bundle = -1;
-  constructor(readonly ks: KeyState, public start: number, public end: number, public acc: unknown) {}
+  constructor(ks: KeyState, start: number, end: number, acc: unknown) {
+    this.ks = ks;
+    this.start = start;
+    this.end = end;
+    this.acc = acc;
+  }
 }
 
 /** A window's state in a snapshot. */
