@@ -19,7 +19,7 @@ export interface LateInfo {
 export interface WindowOptions<T = unknown> {
   /** How long after the watermark passes a window's end late data is still accepted (ms, default 0, may be Infinity). */
   allowedLateness?: number;
-  /** When panes fire (default: on time, then once per chunk of late data). */
+  /** When panes fire (default: on time, then once per bundle of late data). */
   trigger?: Trigger;
   /** `accumulating`: every pane carries the whole window; `discarding` (default, as in Beam): only what is new. */
   accumulation?: "accumulating" | "discarding";
@@ -28,8 +28,9 @@ export interface WindowOptions<T = unknown> {
   /** Whether the on-time pane fires when nothing new arrived since an early pane (default "fire-always", as in Beam). */
   onTime?: "fire-if-non-empty" | "fire-always";
   /**
-   * Spark-style presets: `append` = one final pane per window when it expires; `update` = the changed
-   * windows after each chunk (accumulating); `complete` = every window after each chunk, state kept forever.
+   * Spark-style presets: `append` = one final pane per window when it expires; `update` = each changed
+   * window after each bundle (every element, or every chunk of a source whose chunks are bundles, such as
+   * TestStream), accumulating; `complete` = every window after each chunk of input, state kept forever.
    */
   outputMode?: "append" | "update" | "complete";
   /** Event time of results: `end-of-window` (end - 1, default), `earliest` or `latest` element of the pane. */

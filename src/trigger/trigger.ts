@@ -1,6 +1,7 @@
 /**
  * Triggers decide when a window emits a pane. They compose as in Apache Beam; every trigger is
- * plain data (a `TriggerSpec`), evaluated by weir after each chunk of input, after each watermark
+ * plain data (a `TriggerSpec`), evaluated by weir after each bundle of input (each element, or each
+ * chunk of a source whose chunks are bundles, such as TestStream's `addElements`), after each watermark
  * advance and when processing-time timers are due.
  *
  * @module
@@ -30,7 +31,7 @@ function checkTrigger(t: unknown, what: string): TriggerSpec {
 
 /**
  * Beam's default trigger: fires once when the watermark passes the end of the window, then once for
- * every chunk that brings late data within the allowed lateness. Never finishes.
+ * every bundle that brings late data within the allowed lateness. Never finishes.
  *
  * @example
  * ```ts
