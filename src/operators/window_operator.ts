@@ -127,6 +127,12 @@ export class WindowOperator implements Operator {
   #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold));
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
+  /**
+   * Default trigger with END_OF_WINDOW holds: a window holds (at end - 1) exactly while its end-of-window
+   * timer (at end) is pending, so these holds are not kept in #holds: none is below the earliest timer
+   * minus one, which #nextDue bounds from below.
+   */
+  readonly #holdsByTimer: boolean;
   /** A lower bound of the earliest timer in #timers (exact after each advance). */
   #nextDue = Infinity;
   /** Windows whose timers an advance made due (reused). */
@@ -158,6 +164,7 @@ export class WindowOperator implements Operator {
     this.#merging = config.assigner.kind === "session";
     this.#lateness = config.allowedLateness;
     this.#tc = config.timestampCombiner === "earliest" ? EARLIEST : config.timestampCombiner === "latest" ? LATEST : EOW;
+    this.#holdsByTimer = this.#defaultTrigger && this.#tc === EOW;
     this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config);
@@ -215,34 +222,9 @@ export class WindowOperator implements Operator {
           break;
         }
         case "session": {
-          const pEnd = t + a.gap;
-          if (this.#wm >= pEnd + this.#lateness) {
+          if (this.#wm >= t + a.gap + this.#lateness) {
             status = DROPPED_LATE;
             break;
-          }
-          const ws = ks.windows;
-          if (eachElement && ws.length === 1 && !this.#stateful) {
-            // The common case, written out here so that it does not depend on V8 inlining: the key's
-            // one window overlaps the element's. With a stateless trigger no window is ever closed,
-            // and a window without pane history grows in place: the state a new merged window would
-            // have (ReduceFnRunner.onMerge). #addTo for a stateless trigger follows.
-            const x = ws[0]!;
-            if (x.start < pEnd && t < x.end) {
-              const inside = !(t < x.start) && !(pEnd > x.end);
-              if (inside || x.panes === 0) {
-                if (!inside) {
-                  if (t < x.start) x.start = t;
-                  if (pEnd > x.end) x.end = pEnd;
-                  if (!(this.#wm < x.end && (x.held || this.#tc !== EOW) && (x.eowTimer || !this.#defaultTrigger))) this.#grown(x);
-                }
-                x.acc = this.#combiner.add(x.acc, v, t);
-                x.nonEmpty = true;
-                if (this.#tc !== EOW && this.#wm < x.end) this.#addHold(x, t);
-                if (x.timerAt !== x.timerAt) this.#schedule(x);
-                if (this.#defaultTrigger && !(this.#wm < x.end) && x.bundle !== this.#bundle) this.#touch(x);
-                continue;
-              }
-            }
           }
           // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
           if (eachElement) status = this.#addSession(ks, v, t, a.gap, true);
@@ -335,7 +317,7 @@ export class WindowOperator implements Operator {
     if (!(this.#wm < win.end)) return;
     if (this.#tc === EOW && !win.held && maxTimestamp(win) >= this.#currentOutputWatermark()) {
       win.held = true;
-      this.#holds.push(win);
+      if (!this.#holdsByTimer) this.#holds.push(win);
     }
     if (this.#defaultTrigger) win.eowTimer = true;
   }
@@ -447,37 +429,47 @@ export class WindowOperator implements Operator {
   }
 
   #addSession(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
-    // The common case first, kept small so V8 inlines it: the key's one window overlaps the element's.
+    const pEnd = t + gap;
+    let first: Win | null = null;
+    let hits: Win[] | null = null;
     const ws = ks.windows;
-    if (ws.length === 1) {
-      const x = ws[0]!;
-      const pEnd = t + gap;
-      if (!x.closed && x.start < pEnd && t < x.end) {
-        const inside = !(t < x.start) && !(pEnd > x.end);
-        if (!this.#stateful && (inside || x.panes === 0)) {
-          // The element's window lies inside the key's one (its pane history continues), or, with no
-          // pane history and no trigger state (so no closed windows either), the window grows in place:
-          // the same state a new merged window would have. #addTo inlined for a stateless trigger.
-          if (!inside) {
-            if (t < x.start) x.start = t;
-            if (pEnd > x.end) x.end = pEnd;
-            // nothing to move while the grown window keeps its hold and end-of-window timer
-            if (!(this.#wm < x.end && (x.held || this.#tc !== EOW) && (x.eowTimer || !this.#defaultTrigger))) this.#grown(x);
-          }
-          x.acc = this.#combiner.add(x.acc, v, t);
-          x.nonEmpty = true;
-          if (this.#tc !== EOW && this.#wm < x.end) this.#addHold(x, t);
-          if (x.timerAt !== x.timerAt) this.#schedule(x);
-          if (this.#defaultTrigger && !(this.#wm < x.end) && x.bundle !== this.#bundle) this.#touch(x);
-          return ADDED;
-        }
-        if (inside) {
-          this.#addTo(x, v, t);
-          return ADDED;
-        }
-      }
+    for (let i = 0; i < ws.length; i++) {
+      const x = ws[i]!;
+      if (x.closed || !(x.start < pEnd && t < x.end)) continue;
+      if (first === null) first = x;
+      else (hits ??= [first]).push(x);
     }
-    return this.#addSessionMerging(ks, v, t, gap, checkClosed);
+    let target: Win | null;
+    if (first === null) target = this.#newSession(ks, t, pEnd, checkClosed);
+    else if (hits === null && first.start <= t && pEnd <= first.end) target = first; // inside: history continues
+    else if (hits === null && first.panes === 0 && !this.#stateful) {
+      // With no pane history and no trigger state (so no closed windows either), the window grows in
+      // place: the state a new merged window would have (ReduceFnRunner.onMerge).
+      if (t < first.start) first.start = t;
+      if (pEnd > first.end) first.end = pEnd;
+      if (!(this.#wm < first.end && (first.held || this.#tc !== EOW) && (first.eowTimer || !this.#defaultTrigger))) this.#grown(first);
+      target = first;
+    } else target = this.#mergeSessions(ks, first, hits, t, pEnd, checkClosed);
+    if (target === null) return DROPPED_CLOSED;
+    this.#addTo(target, v, t);
+    return ADDED;
+  }
+
+  /** A new session [t, pEnd), or null if it is exactly a closed window (testMergingWithClosedDoesNotPoison). */
+  #newSession(ks: KeyState, t: number, pEnd: number, checkClosed: boolean): Win | null {
+    if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, t, pEnd)) return null;
+    return this.#open(ks, t, pEnd, this.#combiner.create());
+  }
+
+  /** Merges [t, pEnd) with the active windows it overlaps, or null if the result is a closed window. */
+  #mergeSessions(ks: KeyState, first: Win, hits: Win[] | null, t: number, pEnd: number, checkClosed: boolean): Win | null {
+    let start = t, end = pEnd;
+    for (const h of hits ?? [first]) {
+      if (h.start < start) start = h.start;
+      if (h.end > end) end = h.end;
+    }
+    if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return null;
+    return this.#merge(ks, hits ?? [first], start, end);
   }
 
   /**
@@ -490,41 +482,6 @@ export class WindowOperator implements Operator {
     if (x.held && !onTime) this.#clearHold(x);
     x.eowTimer = false;
     if (onTime) this.#onTimeWindow(x);
-  }
-
-  #addSessionMerging(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
-    const pEnd = t + gap;
-    let first: Win | null = null;
-    let hits: Win[] | null = null;
-    let start = t, end = pEnd;
-    const ws = ks.windows;
-    for (let i = 0; i < ws.length; i++) {
-      const x = ws[i]!;
-      if (x.closed || !(x.start < pEnd && t < x.end)) continue;
-      if (first === null) first = x;
-      else (hits ??= [first]).push(x);
-      if (x.start < start) start = x.start;
-      if (x.end > end) end = x.end;
-    }
-    let target: Win;
-    if (first === null) {
-      // A new window, unless it is exactly a window whose trigger finished (testMergingWithClosedDoesNotPoison:
-      // only an identical window is poisoned).
-      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
-      target = this.#open(ks, t, pEnd, this.#combiner.create());
-    } else if (hits === null && first.start === start && first.end === end) {
-      target = first; // the element's window lies inside an active one: its pane history continues
-    } else if (hits === null && first.panes === 0 && !this.#stateful) {
-      first.start = start;
-      first.end = end;
-      this.#grown(first);
-      target = first;
-    } else {
-      if (checkClosed && ks.closed > 0 && this.#closedWindow(ks, start, end)) return DROPPED_CLOSED;
-      target = this.#merge(ks, hits ?? [first], start, end);
-    }
-    this.#addTo(target, v, t);
-    return ADDED;
   }
 
   #closedWindow(ks: KeyState, start: number, end: number): boolean {
@@ -801,8 +758,22 @@ export class WindowOperator implements Operator {
    * input watermark: holds only appear at or above it and only go at firings, so the value is the same.
    */
   #updateOutputWatermark(): void {
-    const w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
+    let w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
+    // Holds kept by their end-of-window timers (see #holdsByTimer) are at or above the earliest timer
+    // minus one: only a watermark within that last unit needs a look at them.
+    if (this.#holdsByTimer && this.#nextDue - 1 < w) {
+      const h = this.#minTimerHeldHold();
+      if (h < w) w = h;
+    }
     if (w > this.#outWm) this.#outWm = w;
+  }
+
+  #minTimerHeldHold(): number {
+    let min = Infinity;
+    for (const ks of this.#keys.values()) {
+      for (const win of ks.windows) if (win.held && maxTimestamp(win) < min) min = maxTimestamp(win);
+    }
+    return min;
   }
 
   #flush(out: Output): void {
@@ -876,7 +847,7 @@ export class WindowOperator implements Operator {
         if (r.hold !== null) {
           if (this.#tc === EOW) win.held = true;
           else win.hold = r.hold;
-          this.#holds.push(win);
+          if (!(this.#holdsByTimer && win.held)) this.#holds.push(win);
         }
         this.#schedule(win);
         if (this.#hasPt && win.trig && !win.closed && tm.nextDeadline(this.#trig, win.trig) < Infinity) this.#pt.add(win);

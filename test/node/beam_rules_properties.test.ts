@@ -214,3 +214,24 @@ describe("pane metadata and counting under random triggers", () => {
     }), { numRuns: 300 });
   });
 });
+
+describe("the default trigger's implicit holds", () => {
+  it("default trigger and repeatedly(afterWatermark()) agree, fractional times and downstream windowing included", async () => {
+    const fracEvents = fc.array(
+      fc.record({ k: fc.constantFrom("a", "b"), ts: fc.integer({ min: 0, max: 1200 }).map((x) => x / 4), v: fc.integer({ min: -5, max: 5 }) }),
+      { maxLength: 60 },
+    );
+    await fc.assert(fc.asyncProperty(fracEvents, fc.constantFrom(...Object.keys(assigners)), fc.constantFrom(0, 7.5), async (evs, name, lateness) => {
+      const go = async (trigger?: Trigger) => {
+        const late: number[] = [];
+        const rs = await collectResults(
+          stream(chunked(evs.map((e) => [e]))).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).keyBy((e) => e.k)
+            .window(assigners[name]!, { trigger, allowedLateness: lateness, onLate: () => {} }).aggregate(count())
+            .window(tumbling(3.5), { onLate: (r) => late.push(r.timestamp) }).aggregate(count()),
+        );
+        return { panes: brief(rs), late };
+      };
+      expect(await go(repeatedly(afterWatermark()))).toEqual(await go());
+    }), { numRuns: 150 });
+  });
+});
