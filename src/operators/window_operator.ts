@@ -59,19 +59,19 @@ class Win {
   held = false;
   /** The default trigger's end-of-window timer is set (other triggers: `triggerTimer`). */
   eowTimer = false;
-  /** Time of this window's entry in the timer heap (NaN when none) and its validity stamp. */
-  timerAt = NaN;
+  /** Time of this window's entry in the timer heap (null when none) and its validity stamp. */
+  timerAt: number | null = null;
   /** The bundle in which the window last took an element. */
   bundle = -1;
   trig: tm.TriggerState | null = null;
   removed = false;
   nonSpeculativeIndex = -1;
   lastTiming = NONE;
-  /** Output watermark hold (WatermarkHold) under EARLIEST/LATEST, NaN when none. */
-  hold = NaN;
+  /** Output watermark hold (WatermarkHold) under EARLIEST/LATEST, null when none. */
+  hold: number | null = null;
   holdGen = 0;
   /** The earliest event-time timer the trigger asked for, Infinity when none. */
-  triggerTimer = Infinity;
+  triggerTimer: number | null = null;
   timerGen = 0;
   constructor(ks: KeyState, start: number, end: number, acc: unknown) {
     this.ks = ks;
@@ -124,7 +124,7 @@ export class WindowOperator implements Operator {
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
   #timers = new TimerHeap<Win>();
-  #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold));
+  #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold ?? NaN));
   #pt = new Set<Win>();
   #touchedKeys: KeyState[] = [];
   /**
@@ -334,7 +334,7 @@ export class WindowOperator implements Operator {
     // ReduceFnRunner.scheduleGarbageCollectionTimer, plus the trigger's timer: the heap holds the
     // earlier. Once scheduled, a window's next timer only moves later (a session grows), except when a
     // trigger asks for an earlier one (#triggerOnElement), so the entry is moved lazily.
-    if (win.timerAt !== win.timerAt) this.#schedule(win);
+    if (win.timerAt === null) this.#schedule(win);
     // Windows the end of the bundle may fire: the default trigger only fires past the end of the window.
     if (win.bundle !== this.#bundle && (this.#stateful || (this.#defaultTrigger && W >= win.end))) this.#touch(win);
   }
@@ -342,7 +342,7 @@ export class WindowOperator implements Operator {
   /** WatermarkHold.addElementHold (EARLIEST/LATEST): no hold behind the output watermark; holds combine. */
   #addHold(win: Win, h: number): void {
     if (h < this.#currentOutputWatermark()) return;
-    if (Number.isNaN(win.hold)) {
+    if (win.hold === null) {
       win.hold = h;
       this.#holds.push(win);
     } else if (this.#tc === EARLIEST ? h < win.hold : h > win.hold) {
@@ -355,7 +355,7 @@ export class WindowOperator implements Operator {
     const ctx = this.#context(win);
     ctx.ts = t;
     tm.onElement(this.#trig, win.trig!, ctx);
-    if (ctx.timer < win.triggerTimer) {
+    if (ctx.timer < (win.triggerTimer ?? Infinity)) {
       win.triggerTimer = ctx.timer;
       this.#schedule(win);
     }
@@ -505,14 +505,14 @@ export class WindowOperator implements Operator {
     for (const h of hits) {
       m.nonEmpty ||= h.nonEmpty;
       // WatermarkHold.onMerge: END_OF_WINDOW holds move to the merged window's end, EARLIEST/LATEST combine.
-      if (!Number.isNaN(h.hold)) {
+      if (h.hold !== null) {
         hold = Number.isNaN(hold) ? h.hold : this.#tc === LATEST ? Math.max(hold, h.hold) : Math.min(hold, h.hold);
       }
     }
     if (this.#stateful) {
       const ctx = this.#context(m);
       m.trig = tm.mergeStates(this.#trig, hits.map((h) => h.trig!), ctx);
-      if (ctx.timer < m.triggerTimer) m.triggerTimer = ctx.timer;
+      if (ctx.timer < Infinity) m.triggerTimer = ctx.timer;
     }
     for (const h of hits) this.#remove(h);
     ks.windows.push(m);
@@ -531,7 +531,7 @@ export class WindowOperator implements Operator {
   #remove(win: Win): void {
     win.removed = true;
     this.#timers.cancel(win);
-    win.timerAt = NaN;
+    win.timerAt = null;
     this.#clearHold(win);
     this.#pt.delete(win);
     const ws = win.ks.windows;
@@ -549,8 +549,8 @@ export class WindowOperator implements Operator {
     if (win.held) {
       win.held = false;
       win.holdGen++;
-    } else if (win.hold === win.hold) {
-      win.hold = NaN;
+    } else if (win.hold !== null) {
+      win.hold = null;
       win.holdGen++;
     }
   }
@@ -570,13 +570,13 @@ export class WindowOperator implements Operator {
   #nextTimer(win: Win): number {
     const gc = win.end + this.#lateness;
     if (win.closed) return gc;
-    const tt = this.#defaultTrigger ? (win.eowTimer ? win.end : Infinity) : win.triggerTimer;
+    const tt = this.#defaultTrigger ? (win.eowTimer ? win.end : Infinity) : win.triggerTimer ?? Infinity;
     return tt < gc ? tt : gc;
   }
 
   #schedule(win: Win): void {
     const t = this.#nextTimer(win);
-    if (!(t >= win.timerAt)) this.#scheduleAt(win, t);
+    if (win.timerAt === null || t < win.timerAt) this.#scheduleAt(win, t);
   }
 
   #scheduleAt(win: Win, t: number): void {
@@ -596,7 +596,7 @@ export class WindowOperator implements Operator {
       const d = this.#timers.popDue(W);
       if (d === undefined) break;
       const win = d.target;
-      win.timerAt = NaN;
+      win.timerAt = null;
       const next = this.#nextTimer(win);
       if (next > W) this.#schedule(win); // the window grew (or its trigger moved on) since the timer was set
       else due.push(win);
@@ -621,7 +621,7 @@ export class WindowOperator implements Operator {
     const W = this.#wm;
     if (this.#defaultTrigger) {
       if (win.eowTimer && win.end <= W) win.eowTimer = false;
-    } else if (win.triggerTimer <= W) win.triggerTimer = Infinity;
+    } else if (win.triggerTimer !== null && win.triggerTimer <= W) win.triggerTimer = null;
     if (W >= win.end + this.#lateness) {
       if (!win.closed) this.#onTrigger(win, true);
       this.#remove(win);
@@ -690,7 +690,7 @@ export class WindowOperator implements Operator {
     if (this.#stateful) {
       const ctx = this.#context(win);
       tm.onFire(this.#trig, win.trig!, ctx);
-      if (ctx.timer < win.triggerTimer) win.triggerTimer = ctx.timer;
+      if (ctx.timer < (win.triggerTimer ?? Infinity)) win.triggerTimer = ctx.timer;
       finished = win.trig!.finished;
     }
     this.#onTrigger(win, finished);
@@ -710,7 +710,7 @@ export class WindowOperator implements Operator {
   /** Emits a pane (ReduceFnRunner.onTrigger) and resets or closes the window. */
   #onTrigger(win: Win, isFinished: boolean): void {
     // WatermarkHold.extractAndRelease: the pane's timestamp is the hold, or the window's max timestamp.
-    const timestamp = win.held || Number.isNaN(win.hold) ? maxTimestamp(win) : win.hold;
+    const timestamp = win.held || win.hold === null ? maxTimestamp(win) : win.hold;
     this.#clearHold(win);
     const c = this.#c;
     // PaneInfoTracker.describePane
@@ -739,7 +739,7 @@ export class WindowOperator implements Operator {
       win.ks.closed++;
       win.acc = undefined;
       win.trig = null;
-      win.triggerTimer = Infinity;
+      win.triggerTimer = null;
       win.eowTimer = false;
       this.#pt.delete(win);
     } else if (!c.accumulating) {
@@ -802,8 +802,8 @@ export class WindowOperator implements Operator {
         windows: ks.windows.map((w): WindowSnapshot => ({
           start: w.start, end: w.end, acc: w.acc ?? null, trigger: w.trig, closed: w.closed, nonEmpty: w.nonEmpty,
           panes: w.panes, nonSpeculativeIndex: w.nonSpeculativeIndex, lastTiming: w.lastTiming === NONE ? "none" : TIMING[w.lastTiming]!,
-          hold: w.held ? maxTimestamp(w) : Number.isNaN(w.hold) ? null : w.hold,
-          triggerTimer: w.eowTimer ? w.end : w.triggerTimer === Infinity ? null : w.triggerTimer,
+          hold: w.held ? maxTimestamp(w) : w.hold,
+          triggerTimer: w.eowTimer ? w.end : w.triggerTimer,
         })),
       });
     }
@@ -841,7 +841,7 @@ export class WindowOperator implements Operator {
         win.nonSpeculativeIndex = r.nonSpeculativeIndex;
         win.lastTiming = TIMING_CODE[r.lastTiming] ?? NONE;
         if (this.#defaultTrigger) win.eowTimer = r.triggerTimer !== null;
-        else win.triggerTimer = r.triggerTimer ?? Infinity;
+        else win.triggerTimer = r.triggerTimer;
         ks.windows.push(win);
         this.openWindows++;
         if (r.hold !== null) {
