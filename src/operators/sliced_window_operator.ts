@@ -46,6 +46,13 @@ export class SlicedWindowOperator implements Operator {
   #buckets = new Map<number, KeySlices[]>();
   #wm = -Infinity;
   #emittedWm = -Infinity;
+  /**
+   * Output watermark (Beam's WatermarkHold with END_OF_WINDOW): a window holds it at end - 1 if that
+   * was not behind it when the window got its first element. For one end every key's window gets its
+   * first element no earlier than the first key's, so the first decides whether the end holds.
+   */
+  #outWm = -Infinity;
+  #heldEnds = new Set<number>();
   #now = 0;
   #results: WindowResult[] = [];
   readonly #late: LateElements;
@@ -157,6 +164,8 @@ export class SlicedWindowOperator implements Operator {
         bucket = [];
         this.#buckets.set(e, bucket);
         this.#insertEnd(e);
+        this.#refreshOutputWatermark(w);
+        if (this.#maxTimestamp(e) >= this.#outWm) this.#heldEnds.add(e);
       }
       bucket.push(ks);
     }
@@ -184,6 +193,7 @@ export class SlicedWindowOperator implements Operator {
   #fire(end: number): void {
     const bucket = this.#buckets.get(end)!;
     this.#buckets.delete(end);
+    this.#heldEnds.delete(end);
     const { size, slide } = this.#a;
     const start = end - size;
     const c = this.#combiner;
@@ -241,6 +251,25 @@ export class SlicedWindowOperator implements Operator {
     }
   }
 
+  /** The last millisecond of the window ending at `end` (Beam's maxTimestamp), as WindowOperator has it. */
+  #maxTimestamp(end: number): number {
+    return end - 1 >= end - this.#a.size ? end - 1 : end - this.#a.size;
+  }
+
+  #refreshOutputWatermark(W: number): void {
+    let hold = Infinity;
+    if (this.#heldEnds.size > 0) {
+      for (const e of this.#ends) {
+        if (this.#heldEnds.has(e)) {
+          hold = this.#maxTimestamp(e);
+          break;
+        }
+      }
+    }
+    const w = hold < W ? hold : W;
+    if (w > this.#outWm) this.#outWm = w;
+  }
+
   #flush(out: Output): void {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
@@ -248,9 +277,10 @@ export class SlicedWindowOperator implements Operator {
       this.#results = [];
       out.data({ values: rs, ts: rs.map((r) => r.timestamp), wm: prev, pt: this.#now });
     }
-    if (this.#wm > prev) {
-      this.#emittedWm = this.#wm;
-      out.watermark(this.#wm, this.#now);
+    this.#refreshOutputWatermark(this.#wm);
+    if (this.#outWm > prev) {
+      this.#emittedWm = this.#outWm;
+      out.watermark(this.#outWm, this.#now);
     }
   }
 
@@ -258,14 +288,23 @@ export class SlicedWindowOperator implements Operator {
     const keys: unknown[] = [];
     // The live Map, not a copy: snapshots are encoded before the next input step (see JobRun.snapshot).
     for (const ks of this.#keys.values()) keys.push([ks.key, ks.slices]);
-    return { v: "sliced-1", wm: this.#wm, emittedWm: this.#emittedWm, late: this.#late.count, keys };
+    return {
+      v: "sliced-2", wm: this.#wm, outputWatermark: this.#outWm, emittedWm: this.#emittedWm, heldEnds: [...this.#heldEnds],
+      late: this.#late.count, keys,
+    };
   }
 
   restore(state: unknown): void {
-    const s = state as { v: string; wm: number; emittedWm: number; late: number; keys: [unknown, Iterable<[number, unknown]>][] };
-    if (s?.v !== "sliced-1") throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
+    const s = state as {
+      v: string; wm: number; outputWatermark?: number; emittedWm: number; heldEnds?: number[]; late: number;
+      keys: [unknown, Iterable<[number, unknown]>][];
+    };
+    if (s?.v !== "sliced-1" && s?.v !== "sliced-2") {
+      throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
+    }
     this.#wm = s.wm;
     this.#emittedWm = s.emittedWm;
+    this.#heldEnds = new Set();
     this.#late.count = s.late;
     this.#ends = [];
     this.#buckets = new Map();
@@ -279,5 +318,9 @@ export class SlicedWindowOperator implements Operator {
       }
       this.#keys.set(ks.nk, ks);
     }
+    // #register decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
+    // output watermark was the input watermark)
+    this.#outWm = s.outputWatermark ?? s.emittedWm;
+    if (s.heldEnds !== undefined) this.#heldEnds = new Set(s.heldEnds.filter((e) => this.#buckets.has(e)));
   }
 }

@@ -242,6 +242,6 @@ describe("the default trigger's implicit holds", () => {
         return { panes: brief(rs), late };
       };
       expect(await go(repeatedly(afterWatermark()))).toEqual(await go());
-    }), { numRuns: 150 });
+    }), { numRuns: 300 });
   });
 });
