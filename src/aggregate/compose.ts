@@ -95,10 +95,7 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
       for (let i = 0; i < n; i++) acc[i] = cs[i]!.create();
       return acc;
     },
-    add(acc, input, timestamp) {
-      for (let i = 0; i < n; i++) acc[i] = cs[i]!.add(acc[i], input, timestamp);
-      return acc;
-    },
+    add: composedAdd(cs),
     merge(a, b) {
       for (let i = 0; i < n; i++) a[i] = cs[i]!.merge(a[i], b[i]);
       return a;
@@ -110,4 +107,47 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
     },
   };
   return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
+}
+
+/**
+ * The composite `add`, written out for up to four parts: each part gets its own call site, which stays
+ * monomorphic, so V8 can inline the part's `add` (a loop would make one polymorphic call site).
+ */
+function composedAdd(cs: AnyCombiner<unknown>[]): (acc: unknown[], input: unknown, timestamp: number) => unknown[] {
+  const [c0, c1, c2, c3] = cs;
+  switch (cs.length) {
+    case 1:
+      return (acc, input, timestamp) => {
+        acc[0] = c0!.add(acc[0], input, timestamp);
+        return acc;
+      };
+    case 2:
+      return (acc, input, timestamp) => {
+        acc[0] = c0!.add(acc[0], input, timestamp);
+        acc[1] = c1!.add(acc[1], input, timestamp);
+        return acc;
+      };
+    case 3:
+      return (acc, input, timestamp) => {
+        acc[0] = c0!.add(acc[0], input, timestamp);
+        acc[1] = c1!.add(acc[1], input, timestamp);
+        acc[2] = c2!.add(acc[2], input, timestamp);
+        return acc;
+      };
+    case 4:
+      return (acc, input, timestamp) => {
+        acc[0] = c0!.add(acc[0], input, timestamp);
+        acc[1] = c1!.add(acc[1], input, timestamp);
+        acc[2] = c2!.add(acc[2], input, timestamp);
+        acc[3] = c3!.add(acc[3], input, timestamp);
+        return acc;
+      };
+    default: {
+      const n = cs.length;
+      return (acc, input, timestamp) => {
+        for (let i = 0; i < n; i++) acc[i] = cs[i]!.add(acc[i], input, timestamp);
+        return acc;
+      };
+    }
+  }
 }
