@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
+ * import { stream, tumbling, count } from "weirjs";
  * const results = stream([{ user: "a", ts: 1_000 }, { user: "a", ts: 2_500 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
  *   .keyBy((e) => e.user)

@@ -11,7 +11,7 @@ export default defineConfig({
   format: ["esm"],
   dts: true,
   // Entries share one copy of the core (split chunks), so classes such as WeirError keep one
-  // identity whether they are imported from "weir" or reach the user through an adapter.
+  // identity whether they are imported from "weirjs" or reach the user through an adapter.
   splitting: true,
   platform: "neutral",
   target: "es2022",

@@ -1,6 +1,6 @@
 // Installs the npm package the way a user gets it and checks it: `npm pack` -> install the
 // tarball into a scratch project under the OS temp folder -> import every subpath export
-// ("weir", "weir/testing", "weir/adapters/<name>") from plain Node, compare its runtime exports
+// ("weirjs", "weirjs/testing", "weirjs/adapters/<name>") from plain Node, compare its runtime exports
 // with the TypeScript source's, and type-check a consumer against the shipped .d.ts files.
 // Needs `npm run build` first. Run: npm run test:smoke
 import { execFileSync } from "node:child_process";
@@ -30,7 +30,7 @@ function shapeOf(ns: Record<string, unknown>): Record<string, string> {
 }
 
 const entries = expectedEntries();
-const specifier = (key: string) => `weir${key.slice(1)}`;
+const specifier = (key: string) => `weirjs${key.slice(1)}`;
 const scratch = mkdtempSync(join(tmpdir(), "weir-smoke-"));
 const failures: string[] = [];
 
@@ -59,7 +59,7 @@ try {
   for (const { key, source } of entries) {
     expected[key] = shapeOf(await import(pathToFileURL(join(root, source)).href));
   }
-  // ... and what the installed package exports, loaded by plain Node from node_modules/weir.
+  // ... and what the installed package exports, loaded by plain Node from node_modules/weirjs.
   const probe = `const out = {};\n${
     entries
       .map((e, i) =>
@@ -76,7 +76,7 @@ try {
     if (want !== got) failures.push(`${specifier(key)} exports ${got}, the source exports ${want}`);
     else console.log(`${specifier(key)}: ${Object.keys(expected[key]!).length} exports match the source`);
   }
-  if (Object.keys(expected["."] ?? {}).length === 0) failures.push(`"weir" exports nothing`);
+  if (Object.keys(expected["."] ?? {}).length === 0) failures.push(`"weirjs" exports nothing`);
 
   // A consumer that type-checks against the shipped declarations (NodeNext resolution, as users have).
   const consumer = entries

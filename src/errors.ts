@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { WeirError } from "weir";
+ * import { WeirError } from "weirjs";
  * try { throw new WeirError("boom") } catch (e) { console.log(e instanceof WeirError); }
  * ```
  */

@@ -36,7 +36,7 @@ const KEYS_PER_CALL = 128;
  * @example Inside a Durable Object
  * ```ts
  * import { DurableObject } from "cloudflare:workers";
- * import { DurableObjectStateStore } from "weir/adapters/cloudflare";
+ * import { DurableObjectStateStore } from "weirjs/adapters/cloudflare";
  *
  * export class JobObject extends DurableObject {
  *   async run(): Promise<void> {

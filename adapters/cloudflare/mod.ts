@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { DurableObjectStateStore } from "weir/adapters/cloudflare";
- * declare const ctx: { storage: import("weir/adapters/cloudflare").DurableObjectStorageLike };
+ * import { DurableObjectStateStore } from "weirjs/adapters/cloudflare";
+ * declare const ctx: { storage: import("weirjs/adapters/cloudflare").DurableObjectStorageLike };
  * const store = await DurableObjectStateStore.open(ctx.storage);
  * await store.close();
  * ```

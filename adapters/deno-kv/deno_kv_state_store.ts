@@ -43,7 +43,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  *
  * @example Under Deno (`deno run --unstable-kv`)
  * ```ts
- * import { DenoKvStateStore } from "weir/adapters/deno-kv";
+ * import { DenoKvStateStore } from "weirjs/adapters/deno-kv";
  * const store = await DenoKvStateStore.open("./state.sqlite");
  * await store.put("a", new Uint8Array([1]));
  * await store.close(); // also closes the database it opened
@@ -52,7 +52,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  * @example Under Node, with `@deno/kv`
  * ```ts
  * import { openKv } from "@deno/kv";
- * import { DenoKvStateStore } from "weir/adapters/deno-kv";
+ * import { DenoKvStateStore } from "weirjs/adapters/deno-kv";
  * const kv = await openKv("./state.sqlite");
  * const store = await DenoKvStateStore.wrap(kv, { prefix: ["weir", "job-1"] });
  * await store.close();

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { DenoKvStateStore } from "weir/adapters/deno-kv";
+ * import { DenoKvStateStore } from "weirjs/adapters/deno-kv";
  * const store = await DenoKvStateStore.open(":memory:");
  * await store.close();
  * ```

@@ -42,7 +42,7 @@ import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName }
  *
  * @example
  * ```ts
- * import { FsStateStore } from "weir/adapters/fs";
+ * import { FsStateStore } from "weirjs/adapters/fs";
  *
  * const store = await FsStateStore.open("./.weir-data/job-1");
  * await store.put("ckpt/1/manifest", new TextEncoder().encode("{}"));

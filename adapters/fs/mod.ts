@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { FsStateStore } from "weir/adapters/fs";
+ * import { FsStateStore } from "weirjs/adapters/fs";
  * const store = await FsStateStore.open("./.weir-data/job-1");
  * await store.close();
  * ```

@@ -55,8 +55,8 @@ function startOf(path: string, offset: unknown): NdjsonFileOffset {
  *
  * @example Count events per user from a file, exactly once across restarts
  * ```ts
- * import { FsStateStore, ndjsonFileSource } from "weir/adapters/fs";
- * import { count, storeSink, stream, tumbling } from "weir";
+ * import { FsStateStore, ndjsonFileSource } from "weirjs/adapters/fs";
+ * import { count, storeSink, stream, tumbling } from "weirjs";
  *
  * const store = await FsStateStore.open("./.weir-data/clicks");
  * await stream(ndjsonFileSource<{ user: string; ts: number }>("./clicks.ndjson"))

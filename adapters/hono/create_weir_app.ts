@@ -74,8 +74,8 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  *
  * @example
  * ```ts
- * import { MemoryStateStore, count, tumbling } from "weir";
- * import { IngestLog, LiveJob, createWeirApp } from "weir/adapters/hono";
+ * import { MemoryStateStore, count, tumbling } from "weirjs";
+ * import { IngestLog, LiveJob, createWeirApp } from "weirjs/adapters/hono";
  *
  * const log = await IngestLog.open(new MemoryStateStore());
  * const job = new LiveJob({

@@ -68,8 +68,8 @@ export class IdempotencyConflictError extends WeirError {}
  *
  * @example
  * ```ts
- * import { MemoryStateStore, stream, tumbling, count } from "weir";
- * import { IngestLog } from "weir/adapters/hono";
+ * import { MemoryStateStore, stream, tumbling, count } from "weirjs";
+ * import { IngestLog } from "weirjs/adapters/hono";
  *
  * const log = await IngestLog.open(new MemoryStateStore(), { name: "clicks" });
  * console.log(await log.append([{ page: "/", ts: 1_000 }, { page: "/a", ts: 1_500 }]));

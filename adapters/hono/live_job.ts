@@ -86,8 +86,8 @@ export interface LiveJobStats {
  *
  * @example
  * ```ts
- * import { MemoryStateStore, count, tumbling } from "weir";
- * import { IngestLog, LiveJob } from "weir/adapters/hono";
+ * import { MemoryStateStore, count, tumbling } from "weirjs";
+ * import { IngestLog, LiveJob } from "weirjs/adapters/hono";
  *
  * const log = await IngestLog.open(new MemoryStateStore());
  * const job = new LiveJob({

@@ -7,9 +7,9 @@
  * @example Serve a job on Node
  * ```ts
  * import { serve } from "@hono/node-server";
- * import { count, tumbling } from "weir";
- * import { FsStateStore } from "weir/adapters/fs";
- * import { IngestLog, LiveJob, createWeirApp } from "weir/adapters/hono";
+ * import { count, tumbling } from "weirjs";
+ * import { FsStateStore } from "weirjs/adapters/fs";
+ * import { IngestLog, LiveJob, createWeirApp } from "weirjs/adapters/hono";
  *
  * const store = await FsStateStore.open("./.weir-data");
  * const log = await IngestLog.open(store, { name: "views" });

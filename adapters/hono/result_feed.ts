@@ -34,7 +34,7 @@ function toJson(result: WindowResult): string {
  *
  * @example
  * ```ts
- * import { ResultFeed } from "weir/adapters/hono";
+ * import { ResultFeed } from "weirjs/adapters/hono";
  *
  * const feed = new ResultFeed({ job: "clicks", capacity: 1_000 });
  * feed.publish([{ key: "fr", window: { start: 0, end: 10 }, value: 3, timestamp: 9,

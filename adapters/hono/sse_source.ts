@@ -54,8 +54,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *
  * @example Ingest another weir server's results
  * ```ts
- * import { stream, tumbling, sum } from "weir";
- * import { sseSource } from "weir/adapters/hono";
+ * import { stream, tumbling, sum } from "weirjs";
+ * import { sseSource } from "weirjs/adapters/hono";
  *
  * type Result = { key: string; timestamp: number; value: number };
  * const upstream = sseSource<Result>("http://127.0.0.1:8787/results", { events: ["result"], replayable: true });

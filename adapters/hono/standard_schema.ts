@@ -5,7 +5,7 @@
  *
  * @example A hand-written schema
  * ```ts
- * import type { StandardSchemaV1 } from "weir/adapters/hono";
+ * import type { StandardSchemaV1 } from "weirjs/adapters/hono";
  *
  * const view: StandardSchemaV1<unknown, { country: string; ts: number }> = {
  *   "~standard": {

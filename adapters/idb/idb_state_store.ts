@@ -39,7 +39,7 @@ const STORE = "entries";
  *
  * @example
  * ```ts
- * import { IdbStateStore } from "weir/adapters/idb";
+ * import { IdbStateStore } from "weirjs/adapters/idb";
  * const store = await IdbStateStore.open("weir-job-1");
  * await store.put("ckpt/1/manifest", new Uint8Array([1]));
  * await store.close();

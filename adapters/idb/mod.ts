@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { IdbStateStore } from "weir/adapters/idb";
+ * import { IdbStateStore } from "weirjs/adapters/idb";
  * const store = await IdbStateStore.open("weir-job-1");
  * await store.close();
  * ```

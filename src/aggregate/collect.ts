@@ -28,7 +28,7 @@ function upperBound<T>(pairs: CollectAccumulator<T>, time: number): number {
  *
  * @example Values in event-time order
  * ```ts
- * import { collect } from "weir";
+ * import { collect } from "weirjs";
  * const ids = collect((e: { id: string }) => e.id);
  * let acc = ids.create();
  * acc = ids.add(acc, { id: "b" }, 20);

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { Combiner } from "weir";
+ * import type { Combiner } from "weirjs";
  * const longest: Combiner<string, number, number> = {
  *   create: () => 0,
  *   add: (acc, s) => Math.max(acc, s.length),

@@ -23,7 +23,7 @@ export type ComposedResult<M> = { [K in keyof M]: CombinerResult<M[K]> };
  *
  * @example Accepting one combiner or several
  * ```ts
- * import { composeCombiners, count, isCombiner, sum } from "weir";
+ * import { composeCombiners, count, isCombiner, sum } from "weirjs";
  * const spec = { n: count(), total: sum() };
  * const combiner = isCombiner(spec) ? spec : composeCombiners(spec);
  * console.log(isCombiner(count()), isCombiner(spec), isCombiner(combiner)); // true false true
@@ -45,7 +45,7 @@ export function isCombiner(value: unknown): value is AnyCombiner<unknown> {
  *
  * @example Count, total and mean in one pass
  * ```ts
- * import { composeCombiners, count, mean, sum } from "weir";
+ * import { composeCombiners, count, mean, sum } from "weirjs";
  * const stats = composeCombiners({
  *   n: count(),
  *   total: sum((e: { value: number }) => e.value),

@@ -5,7 +5,7 @@ import type { Combiner } from "./combiner.ts";
  *
  * @example Counting events per window
  * ```ts
- * import { count } from "weir";
+ * import { count } from "weirjs";
  * const c = count();
  * let acc = c.create();
  * for (const e of ["a", "b", "c"]) acc = c.add(acc, e, 0);

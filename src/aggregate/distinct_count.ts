@@ -38,7 +38,7 @@ export interface DistinctCountOptions {
  *
  * @example Distinct users per window
  * ```ts
- * import { distinctCount } from "weir";
+ * import { distinctCount } from "weirjs";
  * const users = distinctCount((e: { user: string }) => e.user);
  * let acc = users.create();
  * for (const user of ["ann", "bob", "ann", "cy"]) acc = users.add(acc, { user }, 0);

@@ -11,7 +11,7 @@ export type { EventTimeAccumulator } from "./_by_event_time.ts";
  *
  * @example Opening price per window
  * ```ts
- * import { first } from "weir";
+ * import { first } from "weirjs";
  * const open = first((e: { price: number }) => e.price);
  * let acc = open.create();
  * acc = open.add(acc, { price: 11 }, 2_000); // arrives first, but happened later

@@ -9,7 +9,7 @@ import { byEventTime, type EventTimeAccumulator } from "./_by_event_time.ts";
  *
  * @example Closing price per window
  * ```ts
- * import { last } from "weir";
+ * import { last } from "weirjs";
  * const close = last((e: { price: number }) => e.price);
  * let acc = close.create();
  * acc = close.add(acc, { price: 12 }, 3_000);

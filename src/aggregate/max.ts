@@ -8,7 +8,7 @@ import { extremum, type ExtremumAccumulator } from "./_extremum.ts";
  *
  * @example Highest temperature per window
  * ```ts
- * import { max } from "weir";
+ * import { max } from "weirjs";
  * const highest = max((e: { celsius: number }) => e.celsius);
  * let acc = highest.create();
  * for (const celsius of [21.5, 23, 22]) acc = highest.add(acc, { celsius }, 0);

@@ -18,7 +18,7 @@ export interface MeanAccumulator {
  *
  * @example Mean latency per window
  * ```ts
- * import { mean } from "weir";
+ * import { mean } from "weirjs";
  * const avg = mean((e: { ms: number }) => e.ms);
  * let acc = avg.create();
  * for (const ms of [10, 20, 60]) acc = avg.add(acc, { ms }, 0);

@@ -10,7 +10,7 @@ export type { ExtremumAccumulator } from "./_extremum.ts";
  *
  * @example Lowest price per window
  * ```ts
- * import { min } from "weir";
+ * import { min } from "weirjs";
  * const lowest = min((e: { price: number }) => e.price);
  * let acc = lowest.create();
  * for (const price of [3, 1, 2]) acc = lowest.add(acc, { price }, 0);

@@ -41,7 +41,7 @@ function checkQuantile(q: unknown): number {
  *
  * @example Median and p99 latency per window
  * ```ts
- * import { quantiles } from "weir";
+ * import { quantiles } from "weirjs";
  * const latency = quantiles([0.5, 0.99], (e: { ms: number }) => e.ms);
  * let acc = latency.create();
  * for (let ms = 1; ms <= 100; ms++) acc = latency.add(acc, { ms }, 0);

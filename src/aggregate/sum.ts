@@ -16,7 +16,7 @@ export type { SumAccumulator } from "./_exact_sum.ts";
  *
  * @example Summing a field
  * ```ts
- * import { sum } from "weir";
+ * import { sum } from "weirjs";
  * const total = sum((e: { value: number }) => e.value);
  * let acc = total.create();
  * for (const value of [0.1, 0.2, 0.3]) acc = total.add(acc, { value }, 0);

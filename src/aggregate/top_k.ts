@@ -72,7 +72,7 @@ function purge<T>(acc: TopKAccumulator<T>, keep: number): void {
  *
  * @example Most active users per window
  * ```ts
- * import { topK } from "weir";
+ * import { topK } from "weirjs";
  * const active = topK(2, (e: { user: string }) => e.user);
  * let acc = active.create();
  * for (const user of ["ann", "bob", "ann", "cy", "bob", "ann"]) acc = active.add(acc, { user }, 0);

@@ -40,7 +40,7 @@ async function newestManifest(store: StateStore, layout: Layout): Promise<Manife
  *
  * @example
  * ```ts
- * import { MemoryStateStore, readResults, resultId, storeSink, stream, sum, global } from "weir";
+ * import { MemoryStateStore, readResults, resultId, storeSink, stream, sum, global } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * await stream([{ v: 1, ts: 0 }, { v: 2, ts: 1 }])

@@ -76,7 +76,7 @@ export function claimStoreSink(sink: StoreSink<unknown>, cfg: CheckpointConfig):
  *
  * @example Exactly-once results in the store
  * ```ts
- * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weir";
+ * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * const clicks = [{ page: "/", ts: 1_000 }, { page: "/a", ts: 2_000 }, { page: "/", ts: 12_000 }];

@@ -41,7 +41,7 @@ const IDLE_TURNS = 32;
  *
  * @example Print the results of a pipeline
  * ```ts
- * import { consoleSink, type WindowResult } from "weir";
+ * import { consoleSink, type WindowResult } from "weirjs";
  *
  * const results = new ReadableStream<WindowResult<string, number>>({
  *   start(controller) {

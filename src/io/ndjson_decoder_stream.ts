@@ -61,7 +61,7 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  *
  * @example Decode a response body
  * ```ts
- * import { NdjsonDecoderStream } from "weir";
+ * import { NdjsonDecoderStream } from "weirjs";
  *
  * const body = new Blob(['{"user":"a","ts":1}\n{"user":"b","ts":2}\n']).stream();
  * const events = body.pipeThrough(new NdjsonDecoderStream<{ user: string; ts: number }>());
@@ -70,7 +70,7 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  *
  * @example Resume from a byte offset
  * ```ts
- * import { NdjsonDecoderStream, type NdjsonRecord } from "weir";
+ * import { NdjsonDecoderStream, type NdjsonRecord } from "weirjs";
  *
  * const file = new TextEncoder().encode('{"n":1}\r\n{"n":2}\n{"n":3}\n');
  * const checkpoint = { nextOffset: 9, line: 1 }; // saved after the first record

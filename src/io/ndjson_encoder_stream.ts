@@ -19,7 +19,7 @@ export interface NdjsonEncoderStreamOptions {
  *
  * @example Write results as NDJSON
  * ```ts
- * import { NdjsonEncoderStream } from "weir";
+ * import { NdjsonEncoderStream } from "weirjs";
  *
  * const encoder = new NdjsonEncoderStream();
  * const text = new Response(encoder.readable).text();
@@ -32,7 +32,7 @@ export interface NdjsonEncoderStreamOptions {
  *
  * @example BigInt through a replacer
  * ```ts
- * import { NdjsonEncoderStream } from "weir";
+ * import { NdjsonEncoderStream } from "weirjs";
  *
  * const encoder = new NdjsonEncoderStream({
  *   replacer: (_key, v) => (typeof v === "bigint" ? v.toString() : v),

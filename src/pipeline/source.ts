@@ -17,7 +17,7 @@ export type SourceEvent<T> =
  *
  * @example
  * ```ts
- * import { stream, type Source } from "weir";
+ * import { stream, type Source } from "weirjs";
  * const numbers: Source<number> = {
  *   kind: "source",
  *   replayable: true,

@@ -53,7 +53,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Transforms each element.
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * console.log(await stream([1, 2]).map((n) => n * 10).toArray()); // [10, 20]
    * ```
    */
@@ -66,7 +66,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Keeps the elements for which `fn` returns a truthy value.
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * console.log(await stream([1, 2, 3]).filter((n) => n % 2 === 1).toArray()); // [1, 3]
    * ```
    */
@@ -81,7 +81,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Replaces each element by the elements of the iterable `fn` returns (they keep its event time).
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * console.log(await stream(["a b", "c"]).flatMap((s) => s.split(" ")).toArray()); // ["a", "b", "c"]
    * ```
    */
@@ -95,7 +95,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * `W = max event time seen - maxOutOfOrderness`.
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * const s = stream([{ ts: 1_000 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 });
    * ```
    */
@@ -112,7 +112,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * or class instance) fails the stream with an `InvalidElementError` naming the element.
    * @example
    * ```ts
-   * import { stream, tumbling, count } from "weir";
+   * import { stream, tumbling, count } from "weirjs";
    * stream([{ user: "a", ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .keyBy((e) => e.user).window(tumbling(1_000)).aggregate(count());
    * ```
@@ -126,7 +126,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Windows the whole stream as one key (`null`); see `keyBy` for per-key windows.
    * @example
    * ```ts
-   * import { stream, tumbling, count } from "weir";
+   * import { stream, tumbling, count } from "weirjs";
    * stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .window(tumbling(1_000)).aggregate(count());
    * ```
@@ -161,9 +161,9 @@ export class Stream<T> implements AsyncIterable<T> {
    *
    * @example Exactly-once windowed counts that survive restarts
    * ```ts
-   * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weir";
+   * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weirjs";
    *
-   * const store = new MemoryStateStore(); // FsStateStore from "weir/adapters/fs" to survive a process crash
+   * const store = new MemoryStateStore(); // FsStateStore from "weirjs/adapters/fs" to survive a process crash
    * const events = Array.from({ length: 10_000 }, (_, i) => ({ user: `u${i % 10}`, ts: i * 100 }));
    * const job = () =>
    *   stream(events)
@@ -237,7 +237,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Runs the job and collects every output.
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * console.log(await stream([1, 2, 3]).toArray()); // [1, 2, 3]
    * ```
    */
@@ -251,7 +251,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Runs the job as a `ReadableStream` of outputs (pulled: a slow reader slows the job down).
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * const reader = stream([1, 2]).toReadableStream().getReader();
    * console.log(await reader.read()); // { value: 1, done: false }
    * ```
@@ -284,7 +284,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * Runs the job into a `WritableStream` (a sink).
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * await stream([1, 2]).pipeTo(new WritableStream({ write: (v) => console.log(v) }));
    * ```
    */
@@ -300,7 +300,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * (elements without event time: call `withEventTime` again before windowing).
    * @example
    * ```ts
-   * import { stream } from "weir";
+   * import { stream } from "weirjs";
    * const upper = stream(["a"]).pipeThrough(new TransformStream({ transform: (s, c) => c.enqueue(s.toUpperCase()) }));
    * ```
    */
@@ -322,7 +322,7 @@ export class KeyedStream<T, K> {
    * Assigns each element to windows of its key.
    * @example
    * ```ts
-   * import { stream, sliding, sum } from "weir";
+   * import { stream, sliding, sum } from "weirjs";
    * stream([{ k: "a", ts: 5, v: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .keyBy((e) => e.k).window(sliding(10, 5)).aggregate(sum((e) => e.v));
    * ```
@@ -352,7 +352,7 @@ export class WindowedStream<T, K> {
    * object with the same keys).
    * @example
    * ```ts
-   * import { stream, tumbling, count, sum } from "weir";
+   * import { stream, tumbling, count, sum } from "weirjs";
    * const results = stream([{ ts: 1, v: 2 }, { ts: 3, v: 5 }])
    *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .window(tumbling(10))
@@ -412,7 +412,7 @@ function compile(nodes: readonly Node[]): Operator[] {
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
+ * import { stream, tumbling, count } from "weirjs";
  * const clicks = [{ page: "/", ts: 1_000 }, { page: "/", ts: 4_000 }, { page: "/a", ts: 12_000 }];
  * const results = stream(clicks)
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })

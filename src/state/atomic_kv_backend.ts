@@ -10,7 +10,7 @@
  *
  * @example A backend over a `Map` (memory only, for illustration)
  * ```ts
- * import { AtomicKvStateStore, type AtomicKvBackend, type KvMutation } from "weir";
+ * import { AtomicKvStateStore, type AtomicKvBackend, type KvMutation } from "weirjs";
  *
  * const data = new Map<string, Uint8Array>();
  * const backend: AtomicKvBackend = {

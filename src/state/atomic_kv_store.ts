@@ -34,7 +34,7 @@ import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } fro
  *
  * @example
  * ```ts
- * import { AtomicKvStateStore, type AtomicKvBackend } from "weir";
+ * import { AtomicKvStateStore, type AtomicKvBackend } from "weirjs";
  * declare const backend: AtomicKvBackend; // supplied by an adapter
  * const store = await AtomicKvStateStore.open(backend);
  * await store.batch([{ type: "put", key: "k", value: new Uint8Array(1_000_000) }]);

@@ -16,7 +16,7 @@ import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } fro
  *
  * @example
  * ```ts
- * import { MemoryStateStore } from "weir";
+ * import { MemoryStateStore } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * await store.put("a/1", new Uint8Array([1, 2]));

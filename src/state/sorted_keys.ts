@@ -7,7 +7,7 @@ import type { StateKeyRange } from "./state_store_args.ts";
  *
  * @example
  * ```ts
- * import { SortedKeys, stateKeyRange } from "weir";
+ * import { SortedKeys, stateKeyRange } from "weirjs";
  * const keys = new SortedKeys(["b/2", "a/1"]);
  * keys.insert("b/1");
  * console.log(keys.list(stateKeyRange("b/"))); // ["b/1", "b/2"]

@@ -40,7 +40,7 @@
  *
  * @example Using any store
  * ```ts
- * import { MemoryStateStore, type StateStore } from "weir";
+ * import { MemoryStateStore, type StateStore } from "weirjs";
  *
  * async function saveAll(store: StateStore) {
  *   const bytes = new TextEncoder().encode("hello");

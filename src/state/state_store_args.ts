@@ -7,7 +7,7 @@ import { MAX_STATE_KEY_BYTES, type StateStoreListOptions, type StateStoreOp } fr
  *
  * @example
  * ```ts
- * import { utf8ByteLength } from "weir";
+ * import { utf8ByteLength } from "weirjs";
  * console.log(utf8ByteLength("é/😀")); // 7
  * ```
  */
@@ -34,7 +34,7 @@ export function utf8ByteLength(s: string): number {
  *
  * @example
  * ```ts
- * import { checkStateKey } from "weir";
+ * import { checkStateKey } from "weirjs";
  * checkStateKey("ckpt/1/manifest", "get"); // ok
  * try { checkStateKey(42, "get"); } catch (e) { console.log((e as Error).message); }
  * ```
@@ -62,7 +62,7 @@ export function checkStateKey(key: unknown, action: string): asserts key is stri
  *
  * @example
  * ```ts
- * import { copyStateValue } from "weir";
+ * import { copyStateValue } from "weirjs";
  * const buf = new Uint8Array([1, 2, 3, 4]);
  * console.log(copyStateValue(buf.subarray(1, 3), "put")); // Uint8Array [2, 3]
  * ```
@@ -85,7 +85,7 @@ export function copyStateValue(value: unknown, action: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { normalizeStateBatch } from "weir";
+ * import { normalizeStateBatch } from "weirjs";
  * const effect = normalizeStateBatch([
  *   { type: "put", key: "a", value: new Uint8Array([1]) },
  *   { type: "delete", key: "a" },
@@ -129,7 +129,7 @@ export interface StateKeyRange {
  *
  * @example
  * ```ts
- * import { stateKeyRange } from "weir";
+ * import { stateKeyRange } from "weirjs";
  * console.log(stateKeyRange("ckpt/", { start: "ckpt/5" })); // { lower: "ckpt/5", upper: "ckpt0", ... }
  * ```
  */

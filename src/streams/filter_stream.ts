@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { FilterStream } from "weir";
+ * import { FilterStream } from "weirjs";
  * const out = ReadableStream.from([1, 2, 3]).pipeThrough(new FilterStream((n: number) => n !== 2));
  * for await (const n of out) console.log(n); // 1, 3
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { FlatMapStream } from "weir";
+ * import { FlatMapStream } from "weirjs";
  * const out = ReadableStream.from(["a b", "c"]).pipeThrough(new FlatMapStream((s: string) => s.split(" ")));
  * for await (const w of out) console.log(w); // a, b, c
  * ```

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { MapStream } from "weir";
+ * import { MapStream } from "weirjs";
  * const out = ReadableStream.from([1, 2]).pipeThrough(new MapStream((n: number) => n * 2));
  * for await (const n of out) console.log(n); // 2, 4
  * ```

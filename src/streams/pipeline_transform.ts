@@ -7,7 +7,7 @@ import { stream, type Stream } from "../pipeline/stream.ts";
  *
  * @example
  * ```ts
- * import { pipelineTransform, tumbling, count } from "weir";
+ * import { pipelineTransform, tumbling, count } from "weirjs";
  * const events = ReadableStream.from([{ ts: 1 }, { ts: 12 }]);
  * const results = events.pipeThrough(pipelineTransform((s) =>
  *   s.withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count())));

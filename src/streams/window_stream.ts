@@ -20,7 +20,7 @@ export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, Windo
  *
  * @example
  * ```ts
- * import { WindowStream, tumbling, count } from "weir";
+ * import { WindowStream, tumbling, count } from "weirjs";
  * const results = ReadableStream.from([{ user: "a", ts: 1 }, { user: "a", ts: 15 }]).pipeThrough(
  *   new WindowStream({ eventTime: (e) => e.ts, maxOutOfOrderness: 0, key: (e) => e.user, window: tumbling(10), aggregate: count() }),
  * );

@@ -5,8 +5,8 @@ import type { WindowResult } from "../window/types.ts";
  *
  * @example
  * ```ts
- * import { stream } from "weir";
- * import { collect } from "weir/testing";
+ * import { stream } from "weirjs";
+ * import { collect } from "weirjs/testing";
  * console.log(await collect(stream([1, 2]))); // [1, 2]
  * ```
  */
@@ -21,8 +21,8 @@ export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
- * import { collect, describeResult } from "weir/testing";
+ * import { stream, tumbling, count } from "weirjs";
+ * import { collect, describeResult } from "weirjs/testing";
  * const rs = await collect(stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()));
  * console.log(rs.map(describeResult)); // ["null [0,10) 1 on-time#0 final"]
  * ```
@@ -38,8 +38,8 @@ export function describeResult(r: WindowResult): string {
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
- * import { collectResults } from "weir/testing";
+ * import { stream, tumbling, count } from "weirjs";
+ * import { collectResults } from "weirjs/testing";
  * const rs = await collectResults(stream([{ ts: 12 }, { ts: 1 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
  * console.log(rs.map((r) => r.window.start)); // [0, 10]

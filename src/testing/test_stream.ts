@@ -16,8 +16,8 @@ export interface TimestampedValue<T> {
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
- * import { TestStream } from "weir/testing";
+ * import { stream, tumbling, count } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
  * const events = TestStream.create<string>()
  *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 2 })
  *   .advanceWatermarkTo(10)              // on-time pane for [0, 10): 2

@@ -35,7 +35,7 @@ function checkTrigger(t: unknown, what: string): TriggerSpec {
  *
  * @example
  * ```ts
- * import { stream, tumbling, count, defaultTrigger } from "weir";
+ * import { stream, tumbling, count, defaultTrigger } from "weirjs";
  * stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(tumbling(10), { trigger: defaultTrigger() }).aggregate(count());
  * ```
@@ -52,7 +52,7 @@ export function defaultTrigger(): Trigger {
  *
  * @example
  * ```ts
- * import { afterWatermark, afterCount, afterProcessingTime } from "weir";
+ * import { afterWatermark, afterCount, afterProcessingTime } from "weirjs";
  * const t = afterWatermark({ early: afterProcessingTime(60_000), late: afterCount(1) });
  * ```
  */
@@ -68,7 +68,7 @@ export function afterWatermark(options: { early?: Trigger; late?: Trigger } = {}
  *
  * @example
  * ```ts
- * import { repeatedly, afterCount } from "weir";
+ * import { repeatedly, afterCount } from "weirjs";
  * const everyHundred = repeatedly(afterCount(100));
  * ```
  */
@@ -86,7 +86,7 @@ export function afterCount(n: number): Trigger {
  *
  * @example
  * ```ts
- * import { afterWatermark, afterProcessingTime } from "weir";
+ * import { afterWatermark, afterProcessingTime } from "weirjs";
  * const t = afterWatermark({ early: afterProcessingTime(1_000) });
  * ```
  */
@@ -102,7 +102,7 @@ export function afterProcessingTime(delay: number): Trigger {
  *
  * @example
  * ```ts
- * import { repeatedly, afterCount } from "weir";
+ * import { repeatedly, afterCount } from "weirjs";
  * const t = repeatedly(afterCount(2));
  * ```
  */
@@ -120,7 +120,7 @@ function composite(kind: "any" | "all" | "each", name: string, triggers: Trigger
  *
  * @example
  * ```ts
- * import { afterAny, afterCount, afterProcessingTime } from "weir";
+ * import { afterAny, afterCount, afterProcessingTime } from "weirjs";
  * const t = afterAny(afterCount(100), afterProcessingTime(5_000));
  * ```
  */
@@ -133,7 +133,7 @@ export function afterAny(...triggers: Trigger[]): Trigger {
  *
  * @example
  * ```ts
- * import { afterAll, afterCount, afterProcessingTime } from "weir";
+ * import { afterAll, afterCount, afterProcessingTime } from "weirjs";
  * const t = afterAll(afterCount(10), afterProcessingTime(1_000));
  * ```
  */
@@ -147,7 +147,7 @@ export function afterAll(...triggers: Trigger[]): Trigger {
  *
  * @example
  * ```ts
- * import { afterEach, afterCount } from "weir";
+ * import { afterEach, afterCount } from "weirjs";
  * const t = afterEach(afterCount(1), afterCount(10));
  * ```
  */
@@ -160,7 +160,7 @@ export function afterEach(...triggers: Trigger[]): Trigger {
  *
  * @example
  * ```ts
- * import { orFinally, repeatedly, afterCount } from "weir";
+ * import { orFinally, repeatedly, afterCount } from "weirjs";
  * const t = orFinally(repeatedly(afterCount(1)), afterCount(5));
  * ```
  */
@@ -174,7 +174,7 @@ export function orFinally(trigger: Trigger, until: Trigger): Trigger {
  *
  * @example
  * ```ts
- * import { never } from "weir";
+ * import { never } from "weirjs";
  * const onlyAtExpiry = never();
  * ```
  */
@@ -191,8 +191,8 @@ export function never(): Trigger {
  *
  * @example
  * ```ts
- * import { stream, global, count, afterWatermarkProgress } from "weir";
- * import { TestStream } from "weir/testing";
+ * import { stream, global, count, afterWatermarkProgress } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
  * const events = TestStream.create<string>()
  *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 5 })
  *   .advanceWatermarkTo(10)                     // passes 10: a pane with 2

@@ -7,7 +7,7 @@ import type { GlobalWindows } from "./assigner.ts";
  *
  * @example
  * ```ts
- * import { stream, global, count, repeatedly, afterCount } from "weir";
+ * import { stream, global, count, repeatedly, afterCount } from "weirjs";
  * const results = stream([1, 2, 3, 4]).withEventTime(() => 0, { maxOutOfOrderness: 0 })
  *   .window(global(), { trigger: repeatedly(afterCount(2)) })
  *   .aggregate(count());

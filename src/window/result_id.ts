@@ -15,7 +15,7 @@ function keyText(k: unknown): string {
  *
  * @example
  * ```ts
- * import { resultId } from "weir";
+ * import { resultId } from "weirjs";
  * const id = resultId("clicks", { key: "fr", window: { start: 0, end: 60_000 }, pane: { index: 0 } });
  * console.log(id); // "clicks/sfr/0/60000/0"
  * ```

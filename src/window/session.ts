@@ -12,7 +12,7 @@ import { checkSize, type SessionWindows } from "./assigner.ts";
  *
  * @example
  * ```ts
- * import { stream, session, count } from "weir";
+ * import { stream, session, count } from "weirjs";
  * const results = stream([{ u: "a", ts: 0 }, { u: "a", ts: 5 }, { u: "a", ts: 30 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .keyBy((e) => e.u)

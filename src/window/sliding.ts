@@ -14,7 +14,7 @@ import { checkOffset, checkSize, mod, type SlidingWindows } from "./assigner.ts"
  *
  * @example
  * ```ts
- * import { stream, sliding, sum } from "weir";
+ * import { stream, sliding, sum } from "weirjs";
  * const results = stream([{ ts: 15, v: 2 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(sliding(20, 10))

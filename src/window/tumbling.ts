@@ -11,7 +11,7 @@ import { checkOffset, checkSize, mod, type TumblingWindows } from "./assigner.ts
  *
  * @example
  * ```ts
- * import { stream, tumbling, count } from "weir";
+ * import { stream, tumbling, count } from "weirjs";
  * const results = stream([{ ts: 3 }, { ts: 12 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(tumbling(10))
