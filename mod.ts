@@ -15,21 +15,45 @@
  *
  * @module
  */
-export { stream, Stream, KeyedStream, WindowedStream, type StreamOptions, type AggregateValue } from "./src/pipeline/stream.ts";
+export {
+  type AggregateValue,
+  KeyedStream,
+  Stream,
+  stream,
+  type StreamOptions,
+  WindowedStream,
+} from "./src/pipeline/stream.ts";
 export type { StreamInput } from "./src/pipeline/from_input.ts";
 export type { Source, SourceEvent } from "./src/pipeline/source.ts";
 export type { EventTimeOptions } from "./src/operators/event_time_operator.ts";
-export type { WindowOptions, LateInfo } from "./src/operators/window_config.ts";
-export type { Window, WindowResult, PaneInfo, PaneTiming } from "./src/window/types.ts";
+export type { LateInfo, WindowOptions } from "./src/operators/window_config.ts";
+export type { PaneInfo, PaneTiming, Window, WindowResult } from "./src/window/types.ts";
 export { resultId } from "./src/window/result_id.ts";
-export type { WindowAssigner, TumblingWindows, SlidingWindows, SessionWindows, GlobalWindows } from "./src/window/assigner.ts";
+export type {
+  GlobalWindows,
+  SessionWindows,
+  SlidingWindows,
+  TumblingWindows,
+  WindowAssigner,
+} from "./src/window/assigner.ts";
 export { tumbling } from "./src/window/tumbling.ts";
 export { sliding } from "./src/window/sliding.ts";
 export { session } from "./src/window/session.ts";
 export { global } from "./src/window/global.ts";
 export {
-  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, afterWatermarkProgress, defaultTrigger, never, orFinally, repeatedly,
-  type Trigger, type TriggerSpec,
+  afterAll,
+  afterAny,
+  afterCount,
+  afterEach,
+  afterProcessingTime,
+  afterWatermark,
+  afterWatermarkProgress,
+  defaultTrigger,
+  never,
+  orFinally,
+  repeatedly,
+  type Trigger,
+  type TriggerSpec,
 } from "./src/trigger/trigger.ts";
 export * from "./src/aggregate/mod.ts";
 export * from "./src/io/mod.ts";

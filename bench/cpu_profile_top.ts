@@ -58,7 +58,10 @@ for (let i = 0; i < profile.samples.length; i++) {
   const stack: string[] = [];
   for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) stack.push(label(byId.get(id)!));
   if (leaf.callFrame.functionName === "(idle)") continue;
-  if (WITHIN !== "" && !stack.some((s) => WITHIN.split("|").some((w) => s.includes(w))) && leaf.callFrame.functionName !== "(garbage collector)") continue;
+  if (
+    WITHIN !== "" && !stack.some((s) => WITHIN.split("|").some((w) => s.includes(w))) &&
+    leaf.callFrame.functionName !== "(garbage collector)"
+  ) continue;
   total += dt;
   self.set(stack[0]!, (self.get(stack[0]!) ?? 0) + dt);
   for (const s of new Set(stack)) inclusive.set(s, (inclusive.get(s) ?? 0) + dt);
@@ -75,11 +78,15 @@ for (const n of profile.nodes) {
 function print(title: string, m: Map<string, number>): void {
   console.log(title);
   const rows = [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP);
-  for (const [name, t] of rows) console.log(`${((100 * t) / total).toFixed(1).padStart(6)} %  ${(t / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+  for (const [name, t] of rows) {
+    console.log(`${((100 * t) / total).toFixed(1).padStart(6)} %  ${(t / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+  }
   console.log();
 }
 
-console.log(`${(total / 1e6).toFixed(2)} s sampled${WITHIN ? ` within stacks through "${WITHIN}" (plus all GC)` : ""}\n`);
+console.log(
+  `${(total / 1e6).toFixed(2)} s sampled${WITHIN ? ` within stacks through "${WITHIN}" (plus all GC)` : ""}\n`,
+);
 print("self time", self);
 print("inclusive time", inclusive);
 
@@ -102,6 +109,10 @@ if (LINES) {
   for (const [where, ticks] of [...lineTicks].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
     const i = where.lastIndexOf(":");
     const url = where.slice(0, i), line = Number(where.slice(i + 1));
-    console.log(`${((100 * ticks) / totalTicks).toFixed(1).padStart(6)} %  ${url.replace(/^.*\//, "")}:${line}  ${text(url, line)}`);
+    console.log(
+      `${((100 * ticks) / totalTicks).toFixed(1).padStart(6)} %  ${url.replace(/^.*\//, "")}:${line}  ${
+        text(url, line)
+      }`,
+    );
   }
 }

@@ -6,7 +6,7 @@
 // Run: npx tsx --expose-gc bench/memory_flat.ts [--events 20000000] [--sample 1000000]
 //        [--assigner tumbling|sliding|session]
 import { count, session, sliding, stream, sum, tumbling, type WindowAssigner } from "../mod.ts";
-import { burstyEvents, intArg, stringArg, uniformEvents, type BenchEvent } from "./_data.ts";
+import { type BenchEvent, burstyEvents, intArg, stringArg, uniformEvents } from "./_data.ts";
 
 const N = intArg("events", 20_000_000);
 const SAMPLE = intArg("sample", 1_000_000);
@@ -26,7 +26,9 @@ const assigners: Record<string, [WindowAssigner, (n: number) => Generator<BenchE
   session: [session(30_000), (n) => burstyEvents(n), "30 s sessions over bursty keys"],
 };
 const chosen = assigners[KIND];
-if (chosen === undefined) throw new RangeError(`--assigner must be one of ${Object.keys(assigners).join(", ")}: current value is ${KIND}`);
+if (chosen === undefined) {
+  throw new RangeError(`--assigner must be one of ${Object.keys(assigners).join(", ")}: current value is ${KIND}`);
+}
 const [assigner, generate, label] = chosen;
 
 interface Sample {
@@ -53,7 +55,9 @@ function* sampled(events: Iterable<BenchEvent>): Generator<BenchEvent> {
   samples.push({ events: i, heap: heapAfterGc(), fired });
 }
 
-console.log(`weir memory over a long run: ${N.toLocaleString("en")} events from a generator, ${label}, count + sum, 1000 keys`);
+console.log(
+  `weir memory over a long run: ${N.toLocaleString("en")} events from a generator, ${label}, count + sum, 1000 keys`,
+);
 const started = performance.now();
 let total = 0;
 const results = stream(sampled(generate(N)))
@@ -70,9 +74,17 @@ const expected = KIND === "sliding" ? 6 * N : N;
 if (total !== expected) throw new Error(`the windows counted ${total} events, expected ${expected}`);
 
 const mb = (b: number) => (b / 1048576).toFixed(2);
-console.log(`${fired.toLocaleString("en")} windows fired in ${seconds.toFixed(1)} s (including ${samples.length} forced GCs)\n`);
+console.log(
+  `${fired.toLocaleString("en")} windows fired in ${seconds.toFixed(1)} s (including ${samples.length} forced GCs)\n`,
+);
 console.log("      events   heapUsed (MB)   windows fired");
-for (const s of samples) console.log(`${s.events.toLocaleString("en").padStart(12)}   ${mb(s.heap).padStart(13)}   ${s.fired.toLocaleString("en").padStart(13)}`);
+for (const s of samples) {
+  console.log(
+    `${s.events.toLocaleString("en").padStart(12)}   ${mb(s.heap).padStart(13)}   ${
+      s.fired.toLocaleString("en").padStart(13)
+    }`,
+  );
+}
 // The first sample is taken before any state exists; the steady state starts once windows fire.
 const steady = samples.filter((s) => s.fired > 0);
 if (steady.length < 2) {
@@ -90,7 +102,11 @@ if (steady.length < 2) {
     sxy += (xs[i]! - mx) * (heaps[i]! - my);
     sxx += (xs[i]! - mx) ** 2;
   }
-  console.log(`\nsteady state (${steady.length} samples after the first firing): min ${mb(min)} MB, max ${mb(max)} MB, max/min = ${ratio.toFixed(3)} -> ${verdict} (limit ${FLAT})`);
+  console.log(
+    `\nsteady state (${steady.length} samples after the first firing): min ${mb(min)} MB, max ${
+      mb(max)
+    } MB, max/min = ${ratio.toFixed(3)} -> ${verdict} (limit ${FLAT})`,
+  );
   console.log(`trend: ${(sxy / sxx / 1024).toFixed(1)} KB per million events (least-squares slope)`);
   if (ratio > FLAT) process.exitCode = 1;
 }

@@ -11,9 +11,9 @@ import { endWith, filter, from, mergeMap, scan } from "rxjs";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PerformanceObserver } from "node:perf_hooks";
-import { count, session, sliding, stream, sum, tumbling, type Source, type WindowAssigner } from "../mod.ts";
-import { PerWindow, Sessions, SlicedSliding, type Row, type Windower } from "./_baselines.ts";
-import { burstyEvents, intArg, KEYS, materialize, stringArg, T0, uniformEvents, type BenchEvent } from "./_data.ts";
+import { count, session, sliding, type Source, stream, sum, tumbling, type WindowAssigner } from "../mod.ts";
+import { PerWindow, type Row, Sessions, SlicedSliding, type Windower } from "./_baselines.ts";
+import { type BenchEvent, burstyEvents, intArg, KEYS, materialize, stringArg, T0, uniformEvents } from "./_data.ts";
 
 const N = intArg("events", 5_000_000);
 const REPS = intArg("reps", 5);
@@ -24,7 +24,9 @@ const BOUND = 2_000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
-  console.warn("gc() is not exposed: heap figures are skipped. Run with --expose-gc (npx tsx --expose-gc bench/windows.ts).");
+  console.warn(
+    "gc() is not exposed: heap figures are skipped. Run with --expose-gc (npx tsx --expose-gc bench/windows.ts).",
+  );
 }
 // Main-thread GC pauses, attributed afterwards to the timed run they fall in (entries arrive late).
 const gcPauses: { start: number; duration: number }[] = [];
@@ -201,7 +203,11 @@ function verify(workload: string, name: string, rows: Row[], reference: Row[]): 
   for (let i = 0; i < x.length; i++) {
     const p = x[i]!, q = y[i]!;
     if (p.key !== q.key || p.start !== q.start || p.end !== q.end || p.count !== q.count || p.sum !== q.sum) {
-      throw new Error(`${workload}: ${name} disagrees with the plain loop at sorted row ${i}: ${JSON.stringify(p)} vs ${JSON.stringify(q)}`);
+      throw new Error(
+        `${workload}: ${name} disagrees with the plain loop at sorted row ${i}: ${JSON.stringify(p)} vs ${
+          JSON.stringify(q)
+        }`,
+      );
     }
   }
 }
@@ -256,7 +262,11 @@ const workloads: Workload[] = [
 ];
 
 const wanted = workloads.filter((w) => WORKLOADS.includes(w.name.toLowerCase()));
-console.log(`weir window benchmarks: ${N.toLocaleString("en")} events per workload, ${KEYS} keys, ${REPS} timed reps (median reported)`);
+console.log(
+  `weir window benchmarks: ${
+    N.toLocaleString("en")
+  } events per workload, ${KEYS} keys, ${REPS} timed reps (median reported)`,
+);
 console.log(`node ${process.version}; inputs are generated before timing; results go to a tallying sink\n`);
 
 // Inputs are generated when first needed and dropped when no longer needed, so the live heap (which
@@ -283,9 +293,15 @@ for (const wl of wanted) {
   if (impls[0]![0] === "plain loop") {
     const rows = await collect(impls[0]![1], events);
     for (const r of rows) reference.sink(r.key, r.start, r.end, r.count, r.sum);
-    console.log(`   reference: ${reference.results.toLocaleString("en")} windows, total count ${reference.count.toLocaleString("en")}, total sum ${reference.sum.toLocaleString("en")}`);
+    console.log(
+      `   reference: ${reference.results.toLocaleString("en")} windows, total count ${
+        reference.count.toLocaleString("en")
+      }, total sum ${reference.sum.toLocaleString("en")}`,
+    );
     const expected = wl.name === "W2" ? 6 * events.length : events.length;
-    if (reference.count !== expected) throw new Error(`${wl.name}: the plain loop counted ${reference.count} events, expected ${expected}`);
+    if (reference.count !== expected) {
+      throw new Error(`${wl.name}: the plain loop counted ${reference.count} events, expected ${expected}`);
+    }
     for (const [name, run] of impls.slice(1)) verify(wl.name, name, await collect(run, events), rows);
     console.log(`   all ${impls.length} implementations produce identical (key, window, count, sum) multisets`);
   } else {
@@ -311,7 +327,9 @@ for (const wl of wanted) {
       const s = (t1 - t0) / 1000;
       const c = process.cpuUsage(c0);
       intervals.push([name, t0, t1]);
-      if (reference.results > 0 && !tally.same(reference)) throw new Error(`${wl.name}: ${name} rep ${rep}: ${tally} but the plain loop: ${reference}`);
+      if (reference.results > 0 && !tally.same(reference)) {
+        throw new Error(`${wl.name}: ${name} rep ${rep}: ${tally} but the plain loop: ${reference}`);
+      }
       wall.get(name)!.push(s);
       cpu.get(name)!.push((c.user + c.system) / 1e6);
     }
@@ -319,22 +337,37 @@ for (const wl of wanted) {
   await new Promise((r) => setTimeout(r, 100));
   const gcShares = new Map<string, number[]>(impls.map(([n]) => [n, []]));
   for (const [name, t0, t1] of intervals) gcShares.get(name)!.push(gcShare(t0, t1));
-  console.log(`   ${"".padEnd(40)} ${"wall".padStart(10)} ${"vs plain".padStart(9)}  ${"cpu".padStart(10)} ${"vs plain".padStart(9)}  ${"GC".padStart(4)}   wall per run`);
+  console.log(
+    `   ${"".padEnd(40)} ${"wall".padStart(10)} ${"vs plain".padStart(9)}  ${"cpu".padStart(10)} ${
+      "vs plain".padStart(9)
+    }  ${"GC".padStart(4)}   wall per run`,
+  );
   const wallBase = wall.get("plain loop"), cpuBase = cpu.get("plain loop");
   for (const [name] of impls) {
     const w = median(wall.get(name)!), c = median(cpu.get(name)!);
-    const vs = (base: number[] | undefined, m: number) => (base ? `${(median(base) / m).toFixed(2)} x` : "").padStart(9);
+    const vs = (base: number[] | undefined, m: number) =>
+      (base ? `${(median(base) / m).toFixed(2)} x` : "").padStart(9);
     console.log(
-      `   ${name.padEnd(40)} ${fmtRate(events.length / w).padStart(10)} ${vs(wallBase, w)}  ${fmtRate(events.length / c).padStart(10)} ${
-        vs(cpuBase, c)
-      }  ${(100 * median(gcShares.get(name)!)).toFixed(0).padStart(3)}%   ${wall.get(name)!.map((t) => fmtRate(events.length / t)).join(" ")}`,
+      `   ${name.padEnd(40)} ${fmtRate(events.length / w).padStart(10)} ${vs(wallBase, w)}  ${
+        fmtRate(events.length / c).padStart(10)
+      } ${vs(cpuBase, c)}  ${(100 * median(gcShares.get(name)!)).toFixed(0).padStart(3)}%   ${
+        wall.get(name)!.map((t) => fmtRate(events.length / t)).join(" ")
+      }`,
     );
   }
   const wallWeir = wall.get("weir"), cpuWeir = cpu.get("weir");
   if (wallBase && cpuBase && wallWeir && cpuWeir) {
     const wr = wallBase.map((p, i) => p / wallWeir[i]!), cr = cpuBase.map((p, i) => p / cpuWeir[i]!);
-    console.log(`   weir / plain loop within each rep, wall: ${wr.map((r) => r.toFixed(2)).join(" ")} (median ${median(wr).toFixed(2)})`);
-    console.log(`   weir / plain loop within each rep, cpu:  ${cr.map((r) => r.toFixed(2)).join(" ")} (median ${median(cr).toFixed(2)})`);
+    console.log(
+      `   weir / plain loop within each rep, wall: ${wr.map((r) => r.toFixed(2)).join(" ")} (median ${
+        median(wr).toFixed(2)
+      })`,
+    );
+    console.log(
+      `   weir / plain loop within each rep, cpu:  ${cr.map((r) => r.toFixed(2)).join(" ")} (median ${
+        median(cr).toFixed(2)
+      })`,
+    );
   }
 
   if (gc !== undefined) {
@@ -347,7 +380,11 @@ for (const wl of wanted) {
       await run(probed(events, () => (during = heapAfterGc())), new Tally().sink);
       parts.push(`${name} ${fmtKB(during - before)}`);
     }
-    console.log(`   heap after GC at mid-run minus before (whole heap ${fmtMB(heapAfterGc())}, mostly the input): ${parts.join(", ")}`);
+    console.log(
+      `   heap after GC at mid-run minus before (whole heap ${fmtMB(heapAfterGc())}, mostly the input): ${
+        parts.join(", ")
+      }`,
+    );
   }
   console.log();
 }
@@ -369,7 +406,9 @@ if (gc !== undefined) {
   const plainBytes = (heapAfterGc() - before) / open;
   // Keeps the windower alive across the measurement above and checks it held every window.
   plainW.flush();
-  if (plainW.out.length !== open) throw new Error(`open-window probe (plain): expected ${open} windows, got ${plainW.out.length}`);
+  if (plainW.out.length !== open) {
+    throw new Error(`open-window probe (plain): expected ${open} windows, got ${plainW.out.length}`);
+  }
 
   const perWindow: Record<string, number> = {};
   for (const [label, assigner] of [["tumbling", tumbling(SIZE)], ["session", session(SIZE / 2)]] as const) {
@@ -395,9 +434,19 @@ if (gc !== undefined) {
       .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) });
     let fired = 0;
     for await (const _ of results) fired++;
-    if (fired !== open) throw new Error(`open-window probe (${label}): expected ${open} windows at end of input, got ${fired}`);
+    if (fired !== open) {
+      throw new Error(`open-window probe (${label}): expected ${open} windows at end of input, got ${fired}`);
+    }
     perWindow[label] = (weirAfter - weirBefore) / open;
   }
-  console.log(`== Memory per open (key, window), ${KEYS} keys x ${WINDOWS} windows = ${open.toLocaleString("en")} open windows, count + sum`);
-  console.log(`   weir tumbling: ${perWindow.tumbling!.toFixed(0)} B   weir session: ${perWindow.session!.toFixed(0)} B   plain loop (Map entry + {count, sum}): ${plainBytes.toFixed(0)} B`);
+  console.log(
+    `== Memory per open (key, window), ${KEYS} keys x ${WINDOWS} windows = ${
+      open.toLocaleString("en")
+    } open windows, count + sum`,
+  );
+  console.log(
+    `   weir tumbling: ${perWindow.tumbling!.toFixed(0)} B   weir session: ${
+      perWindow.session!.toFixed(0)
+    } B   plain loop (Map entry + {count, sum}): ${plainBytes.toFixed(0)} B`,
+  );
 }

@@ -9,6 +9,7 @@ interface Counts {
   failed: number;
 }
 
+// deno-lint-ignore no-control-regex -- ANSI colour codes start with ESC
 const ansi = /\u001b\[[0-9;]*m/g;
 
 /** Test counts from one stage's output; stages that are not test runners count nothing. */

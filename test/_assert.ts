@@ -2,8 +2,17 @@
 
 function show(v: unknown): string {
   try {
-    return JSON.stringify(v, (_k, x) =>
-      typeof x === "number" && !Number.isFinite(x) ? String(x) : x instanceof Map ? [...x] : x instanceof Set ? [...x] : x);
+    return JSON.stringify(
+      v,
+      (_k, x) =>
+        typeof x === "number" && !Number.isFinite(x)
+          ? String(x)
+          : x instanceof Map
+          ? [...x]
+          : x instanceof Set
+          ? [...x]
+          : x,
+    );
   } catch {
     return String(v);
   }
@@ -28,7 +37,9 @@ export class AssertionError extends Error {
 /** Deep equality (plain objects, arrays, Map, Set; `undefined` properties ignored). */
 export function assertEquals(actual: unknown, expected: unknown, message?: string): void {
   if (!equal(actual, expected)) {
-    throw new AssertionError(`${message ? message + ": " : ""}values differ\n  actual:   ${show(actual)}\n  expected: ${show(expected)}`);
+    throw new AssertionError(
+      `${message ? message + ": " : ""}values differ\n  actual:   ${show(actual)}\n  expected: ${show(expected)}`,
+    );
   }
 }
 
@@ -47,7 +58,11 @@ export function assertThrows(fn: () => unknown, type?: new (...a: never[]) => Er
   return check(err, type, includes);
 }
 
-export async function assertRejects(fn: () => Promise<unknown>, type?: new (...a: never[]) => Error, includes?: string): Promise<Error> {
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  type?: new (...a: never[]) => Error,
+  includes?: string,
+): Promise<Error> {
   let err: unknown;
   try {
     await fn();

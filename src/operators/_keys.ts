@@ -72,7 +72,9 @@ export function normalizeKey(k: unknown, element?: unknown): unknown {
   if (problem !== null) {
     throw new InvalidElementError(
       `Cannot group element as its key is or contains ${problem}, which has no canonical form ` +
-        `(keys group by value: strings, numbers, booleans, bigints, null, Dates, plain objects and arrays of these): ${preview(element)}`,
+        `(keys group by value: strings, numbers, booleans, bigints, null, Dates, plain objects and arrays of these): ${
+          preview(element)
+        }`,
     );
   }
   return "\u0000o:" + stableJson(k);

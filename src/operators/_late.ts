@@ -13,7 +13,9 @@ export function windowsOf(a: WindowAssigner, t: number): Window[] {
     case "sliding": {
       const last = t - mod(t - a.offset, a.slide);
       const out: Window[] = [];
-      for (let j = 0; last - j * a.slide > t - a.size; j++) out.push({ start: last - j * a.slide, end: last - j * a.slide + a.size });
+      for (let j = 0; last - j * a.slide > t - a.size; j++) {
+        out.push({ start: last - j * a.slide, end: last - j * a.slide + a.size });
+      }
       return out.reverse(); // ascending window start
     }
     case "session":
@@ -51,7 +53,11 @@ export class LateElements {
 /** The configuration a snapshot of a window operator depends on: restoring into another one fails. */
 export function configSignature(c: ResolvedWindowConfig): string {
   return JSON.stringify({
-    assigner: c.assigner, trigger: c.trigger, allowedLateness: String(c.allowedLateness),
-    accumulating: c.accumulating, complete: c.complete, timestampCombiner: c.timestampCombiner,
+    assigner: c.assigner,
+    trigger: c.trigger,
+    allowedLateness: String(c.allowedLateness),
+    accumulating: c.accumulating,
+    complete: c.complete,
+    timestampCombiner: c.timestampCombiner,
   });
 }

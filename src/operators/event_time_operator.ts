@@ -34,10 +34,14 @@ export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
   }
   const b = o.maxOutOfOrderness;
   if (typeof b !== "number" || !(b >= 0) || b === Infinity) {
-    throw new RangeError(`Cannot assign event time as maxOutOfOrderness must be a finite number >= 0: current value is ${String(b)}`);
+    throw new RangeError(
+      `Cannot assign event time as maxOutOfOrderness must be a finite number >= 0: current value is ${String(b)}`,
+    );
   }
   if (o.idleTimeout !== undefined && (typeof o.idleTimeout !== "number" || !(o.idleTimeout > 0))) {
-    throw new RangeError(`Cannot assign event time as idleTimeout must be a number > 0: current value is ${String(o.idleTimeout)}`);
+    throw new RangeError(
+      `Cannot assign event time as idleTimeout must be a number > 0: current value is ${String(o.idleTimeout)}`,
+    );
   }
 }
 
@@ -94,18 +98,28 @@ export class EventTimeOperator implements Operator {
     this.#lastInput = batch.pt;
     if (k > 0) {
       const vs = keep ?? values;
-      out.data({ values: vs, ts: k === n ? ts : ts.slice(0, k), wm: k === n ? wms : wms.subarray(0, k), pt: batch.pt, bundle: batch.bundle });
+      out.data({
+        values: vs,
+        ts: k === n ? ts : ts.slice(0, k),
+        wm: k === n ? wms : wms.subarray(0, k),
+        pt: batch.pt,
+        bundle: batch.bundle,
+      });
     }
     this.#update(out, batch.pt);
   }
 
   #invalid(v: unknown, t: unknown, index: number): void {
-    const reason = t === undefined || t === null ? "missing" : `not a finite number (${typeof t === "number" ? String(t) : typeof t})`;
+    const reason = t === undefined || t === null
+      ? "missing"
+      : `not a finite number (${typeof t === "number" ? String(t) : typeof t})`;
     if (this.#onInvalid) {
       this.#onInvalid(v, { timestamp: t, reason: `event time is ${reason}` });
       return;
     }
-    throw new InvalidElementError(`Cannot assign event time to element #${index} as its event time is ${reason}: ${preview(v)}`);
+    throw new InvalidElementError(
+      `Cannot assign event time to element #${index} as its event time is ${reason}: ${preview(v)}`,
+    );
   }
 
   #update(out: Output, pt: number): void {

@@ -24,7 +24,9 @@ class KeySlices {
 }
 
 /** Every window here has exactly one pane: on time and final. */
-const ONLY_PANE = Object.freeze({ index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const);
+const ONLY_PANE = Object.freeze(
+  { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const,
+);
 
 /** True when `SlicedWindowOperator` computes exactly what `WindowOperator` would. */
 export function canSlice(c: ResolvedWindowConfig): boolean {
@@ -80,7 +82,9 @@ export class SlicedWindowOperator implements Operator {
     this.#now = batch.pt;
     const { values, ts, wm } = batch;
     if (ts === null) {
-      throw new TypeError(`Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`);
+      throw new TypeError(
+        `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
+      );
     }
     const { size, slide, offset } = this.#a;
     const keyFn = this.#c.keyFn;
@@ -98,7 +102,9 @@ export class SlicedWindowOperator implements Operator {
         nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
       }
       const key = keyFn === null ? null : keyFn(v);
-      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
+      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+        ? normalizeKey(key, v)
+        : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeySlices(key, nk);
@@ -289,14 +295,24 @@ export class SlicedWindowOperator implements Operator {
     // The live Map, not a copy: snapshots are encoded before the next input step (see JobRun.snapshot).
     for (const ks of this.#keys.values()) keys.push([ks.key, ks.slices]);
     return {
-      v: "sliced-2", wm: this.#wm, outputWatermark: this.#outWm, emittedWm: this.#emittedWm, heldEnds: [...this.#heldEnds],
-      late: this.#late.count, keys,
+      v: "sliced-2",
+      wm: this.#wm,
+      outputWatermark: this.#outWm,
+      emittedWm: this.#emittedWm,
+      heldEnds: [...this.#heldEnds],
+      late: this.#late.count,
+      keys,
     };
   }
 
   restore(state: unknown): void {
     const s = state as {
-      v: string; wm: number; outputWatermark?: number; emittedWm: number; heldEnds?: number[]; late: number;
+      v: string;
+      wm: number;
+      outputWatermark?: number;
+      emittedWm: number;
+      heldEnds?: number[];
+      late: number;
       keys: [unknown, Iterable<[number, unknown]>][];
     };
     if (s?.v !== "sliced-1" && s?.v !== "sliced-2") {

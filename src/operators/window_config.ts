@@ -1,5 +1,5 @@
 import type { Combiner } from "../aggregate/combiner.ts";
-import { defaultTrigger, never, repeatedly, afterCount, type Trigger, type TriggerSpec } from "../trigger/trigger.ts";
+import { afterCount, defaultTrigger, never, repeatedly, type Trigger, type TriggerSpec } from "../trigger/trigger.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { Window } from "../window/types.ts";
 
@@ -59,7 +59,11 @@ export interface ResolvedWindowConfig {
 function oneOf<V extends string>(name: string, value: V | undefined, allowed: readonly V[], dflt: V): V {
   if (value === undefined) return dflt;
   if (!allowed.includes(value)) {
-    throw new TypeError(`Cannot create window as ${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}: current value is ${JSON.stringify(value)}`);
+    throw new TypeError(
+      `Cannot create window as ${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
   }
   return value;
 }
@@ -74,22 +78,33 @@ export function resolveWindowConfig(
   defaultId: string,
 ): ResolvedWindowConfig {
   if (typeof assigner !== "object" || assigner === null || !ASSIGNERS.includes((assigner as { kind: string }).kind)) {
-    throw new TypeError(`Cannot create window as the assigner is not one of tumbling(), sliding(), session(), global(): current value is ${JSON.stringify(assigner)}`);
+    throw new TypeError(
+      `Cannot create window as the assigner is not one of tumbling(), sliding(), session(), global(): current value is ${
+        JSON.stringify(assigner)
+      }`,
+    );
   }
   const o = options ?? {};
   const lateness = o.allowedLateness ?? 0;
   if (typeof lateness !== "number" || Number.isNaN(lateness) || lateness < 0) {
-    throw new RangeError(`Cannot create window as allowedLateness must be a number >= 0 (Infinity allowed): current value is ${String(lateness)}`);
+    throw new RangeError(
+      `Cannot create window as allowedLateness must be a number >= 0 (Infinity allowed): current value is ${
+        String(lateness)
+      }`,
+    );
   }
   const mode = o.outputMode;
   if (mode !== undefined) {
     oneOf("outputMode", mode, ["append", "update", "complete"], "append");
     if (o.trigger !== undefined || o.accumulation !== undefined) {
-      throw new TypeError(`Cannot create window with both outputMode "${mode}" and an explicit trigger or accumulation: outputMode is a preset of both`);
+      throw new TypeError(
+        `Cannot create window with both outputMode "${mode}" and an explicit trigger or accumulation: outputMode is a preset of both`,
+      );
     }
   }
   let trigger: TriggerSpec = o.trigger ?? defaultTrigger();
-  let accumulating = oneOf("accumulation", o.accumulation, ["accumulating", "discarding"], "discarding") === "accumulating";
+  let accumulating =
+    oneOf("accumulation", o.accumulation, ["accumulating", "discarding"], "discarding") === "accumulating";
   let onTime = oneOf("onTime", o.onTime, ["fire-if-non-empty", "fire-always"], "fire-always");
   let allowedLateness = lateness;
   if (mode === "append") {
@@ -106,7 +121,11 @@ export function resolveWindowConfig(
     if (o.onTime === undefined) onTime = "fire-if-non-empty";
   }
   if (typeof trigger !== "object" || trigger === null || typeof (trigger as { kind?: unknown }).kind !== "string") {
-    throw new TypeError(`Cannot create window as trigger is not a trigger (use afterWatermark(), afterCount(), ...): current value is ${String(trigger)}`);
+    throw new TypeError(
+      `Cannot create window as trigger is not a trigger (use afterWatermark(), afterCount(), ...): current value is ${
+        String(trigger)
+      }`,
+    );
   }
   if (o.onLate !== undefined && typeof o.onLate !== "function") {
     throw new TypeError(`Cannot create window as onLate must be a function: current value is ${String(o.onLate)}`);
@@ -117,10 +136,16 @@ export function resolveWindowConfig(
     trigger,
     allowedLateness,
     accumulating,
-    closingAlways: oneOf("closing", o.closing, ["fire-if-non-empty", "fire-always"], "fire-if-non-empty") === "fire-always",
+    closingAlways:
+      oneOf("closing", o.closing, ["fire-if-non-empty", "fire-always"], "fire-if-non-empty") === "fire-always",
     onTimeAlways: onTime === "fire-always",
     complete: mode === "complete",
-    timestampCombiner: oneOf("timestampCombiner", o.timestampCombiner, ["end-of-window", "earliest", "latest"], "end-of-window"),
+    timestampCombiner: oneOf(
+      "timestampCombiner",
+      o.timestampCombiner,
+      ["end-of-window", "earliest", "latest"],
+      "end-of-window",
+    ),
     onLate: (o.onLate as ResolvedWindowConfig["onLate"]) ?? null,
     keyFn,
     combiner,

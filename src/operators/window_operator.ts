@@ -163,7 +163,11 @@ export class WindowOperator implements Operator {
     this.#hasPt = tm.usesProcessingTime(config.trigger);
     this.#merging = config.assigner.kind === "session";
     this.#lateness = config.allowedLateness;
-    this.#tc = config.timestampCombiner === "earliest" ? EARLIEST : config.timestampCombiner === "latest" ? LATEST : EOW;
+    this.#tc = config.timestampCombiner === "earliest"
+      ? EARLIEST
+      : config.timestampCombiner === "latest"
+      ? LATEST
+      : EOW;
     this.#holdsByTimer = this.#defaultTrigger && this.#tc === EOW;
     this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
@@ -179,7 +183,9 @@ export class WindowOperator implements Operator {
     this.#now = batch.pt;
     const { values, ts, wm } = batch;
     if (ts === null) {
-      throw new TypeError(`Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`);
+      throw new TypeError(
+        `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
+      );
     }
     const keyFn = this.#c.keyFn;
     const a = this.#c.assigner;
@@ -196,7 +202,9 @@ export class WindowOperator implements Operator {
         else this.#wm = w; // nothing due; the output watermark follows when next needed
       } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
-      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? normalizeKey(key, v) : key;
+      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+        ? normalizeKey(key, v)
+        : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
         ks = new KeyState(key, nk);
@@ -242,7 +250,9 @@ export class WindowOperator implements Operator {
           break;
       }
       if (ks.windows.length === 0) this.#keys.delete(nk);
-      if (status === DROPPED_LATE || status === DROPPED_CLOSED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
+      if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
+        this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
+      }
     }
     this.#endBundle();
     if (this.#c.complete && values.length > 0) this.#emitAll();
@@ -398,7 +408,9 @@ export class WindowOperator implements Operator {
     }
     for (let i = 0; i < n; i++) {
       const ks = keys[i]!, v = values[i], t = times[i]!;
-      const status = closedStarts?.get(ks)?.has(t) ? DROPPED_CLOSED : this.#addSession(ks, v, t, gap, closedStarts === null || !closedStarts.has(ks));
+      const status = closedStarts?.get(ks)?.has(t)
+        ? DROPPED_CLOSED
+        : this.#addSession(ks, v, t, gap, closedStarts === null || !closedStarts.has(ks));
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
       if (ks.windows.length === 0) this.#keys.delete(ks.nk);
     }
@@ -447,7 +459,9 @@ export class WindowOperator implements Operator {
       // place: the state a new merged window would have (ReduceFnRunner.onMerge).
       if (t < first.start) first.start = t;
       if (pEnd > first.end) first.end = pEnd;
-      if (!(this.#wm < first.end && (first.held || this.#tc !== EOW) && (first.eowTimer || !this.#defaultTrigger))) this.#grown(first);
+      if (!(this.#wm < first.end && (first.held || this.#tc !== EOW) && (first.eowTimer || !this.#defaultTrigger))) {
+        this.#grown(first);
+      }
       target = first;
     } else target = this.#mergeSessions(ks, first, hits, t, pEnd, checkClosed);
     if (target === null) return DROPPED_CLOSED;
@@ -462,7 +476,14 @@ export class WindowOperator implements Operator {
   }
 
   /** Merges [t, pEnd) with the active windows it overlaps, or null if the result is a closed window. */
-  #mergeSessions(ks: KeyState, first: Win, hits: Win[] | null, t: number, pEnd: number, checkClosed: boolean): Win | null {
+  #mergeSessions(
+    ks: KeyState,
+    first: Win,
+    hits: Win[] | null,
+    t: number,
+    pEnd: number,
+    checkClosed: boolean,
+  ): Win | null {
     let start = t, end = pEnd;
     for (const h of hits ?? [first]) {
       if (h.start < start) start = h.start;
@@ -726,7 +747,13 @@ export class WindowOperator implements Operator {
         window: { start: win.start, end: win.end },
         value: this.#combiner.result(win.acc),
         timestamp,
-        pane: { index: win.panes, nonSpeculativeIndex: nonSpec, timing: TIMING[timing]!, isFirst: win.panes === 0, isFinal: isFinished },
+        pane: {
+          index: win.panes,
+          nonSpeculativeIndex: nonSpec,
+          timing: TIMING[timing]!,
+          isFirst: win.panes === 0,
+          isFinal: isFinished,
+        },
       });
       win.panes++;
       win.nonSpeculativeIndex = nonSpec;
@@ -800,21 +827,39 @@ export class WindowOperator implements Operator {
       keys.push({
         key: ks.key,
         windows: ks.windows.map((w): WindowSnapshot => ({
-          start: w.start, end: w.end, acc: w.acc ?? null, trigger: w.trig, closed: w.closed, nonEmpty: w.nonEmpty,
-          panes: w.panes, nonSpeculativeIndex: w.nonSpeculativeIndex, lastTiming: w.lastTiming === NONE ? "none" : TIMING[w.lastTiming]!,
+          start: w.start,
+          end: w.end,
+          acc: w.acc ?? null,
+          trigger: w.trig,
+          closed: w.closed,
+          nonEmpty: w.nonEmpty,
+          panes: w.panes,
+          nonSpeculativeIndex: w.nonSpeculativeIndex,
+          lastTiming: w.lastTiming === NONE ? "none" : TIMING[w.lastTiming]!,
           hold: w.held ? maxTimestamp(w) : w.hold,
           triggerTimer: w.eowTimer ? w.end : w.triggerTimer,
         })),
       });
     }
-    const s: Snapshot = { v: 2, watermark: this.#wm, outputWatermark: this.#outWm, emittedWatermark: this.#emittedWm, late: this.#late.count, keys };
+    const s: Snapshot = {
+      v: 2,
+      watermark: this.#wm,
+      outputWatermark: this.#outWm,
+      emittedWatermark: this.#emittedWm,
+      late: this.#late.count,
+      keys,
+    };
     return s;
   }
 
   restore(state: unknown): void {
     const s = state as Snapshot;
     if (s?.v !== 2) {
-      throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)} (this version of weir reads version 2)`);
+      throw new TypeError(
+        `Cannot restore window operator "${this.id}": unknown snapshot version ${
+          String(s?.v)
+        } (this version of weir reads version 2)`,
+      );
     }
     this.#keys = new Map();
     this.#timers.clear();
@@ -850,7 +895,9 @@ export class WindowOperator implements Operator {
           if (!(this.#holdsByTimer && win.held)) this.#holds.push(win);
         }
         this.#schedule(win);
-        if (this.#hasPt && win.trig && !win.closed && tm.nextDeadline(this.#trig, win.trig) < Infinity) this.#pt.add(win);
+        if (this.#hasPt && win.trig && !win.closed && tm.nextDeadline(this.#trig, win.trig) < Infinity) {
+          this.#pt.add(win);
+        }
       }
     }
   }

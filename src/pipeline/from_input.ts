@@ -10,7 +10,11 @@ const MARK = Symbol("pending");
  * Reads `next()` until a result is not immediately available, so elements that are already
  * buffered form one micro-batch, while a slow producer still sees each element promptly.
  */
-async function* microBatches<T>(next: () => Promise<IteratorResult<T>>, max: number, onDone: () => void): AsyncGenerator<SourceEvent<T>> {
+async function* microBatches<T>(
+  next: () => Promise<IteratorResult<T>>,
+  max: number,
+  onDone: () => void,
+): AsyncGenerator<SourceEvent<T>> {
   let pending: Promise<IteratorResult<T>> | null = null;
   try {
     for (;;) {
@@ -47,7 +51,9 @@ function fromArray<T>(items: readonly T[], chunkSize: number): Source<T> {
     *open({ offset }) {
       const from = offset === undefined ? 0 : Number(offset);
       if (!Number.isInteger(from) || from < 0 || from > items.length) {
-        throw new RangeError(`Cannot replay array source from offset ${String(offset)}: it has ${items.length} elements`);
+        throw new RangeError(
+          `Cannot replay array source from offset ${String(offset)}: it has ${items.length} elements`,
+        );
       }
       for (let i = from; i < items.length; i += chunkSize) {
         const end = Math.min(items.length, i + chunkSize);
@@ -63,7 +69,9 @@ function fromIterable<T>(items: Iterable<T>, chunkSize: number): Source<T> {
     kind: "source",
     replayable: false,
     *open({ offset }) {
-      if (opened || offset !== undefined) throw new TypeError("Cannot replay an iterable source: only arrays and weir Sources are replayable");
+      if (opened || offset !== undefined) {
+        throw new TypeError("Cannot replay an iterable source: only arrays and weir Sources are replayable");
+      }
       opened = true;
       let values: T[] = [];
       for (const v of items) {
@@ -83,7 +91,9 @@ function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Sourc
     kind: "source",
     replayable: false,
     open({ offset }) {
-      if (offset !== undefined) throw new TypeError("Cannot replay an async iterable source: use a replayable weir Source");
+      if (offset !== undefined) {
+        throw new TypeError("Cannot replay an async iterable source: use a replayable weir Source");
+      }
       const it = items[Symbol.asyncIterator]();
       return microBatches(() => it.next(), chunkSize, () => void it.return?.());
     },
@@ -95,7 +105,9 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
     kind: "source",
     replayable: false,
     open({ offset }) {
-      if (offset !== undefined) throw new TypeError("Cannot replay a ReadableStream source: use a replayable weir Source");
+      if (offset !== undefined) {
+        throw new TypeError("Cannot replay a ReadableStream source: use a replayable weir Source");
+      }
       const reader = readable.getReader();
       let done = false;
       const next = async (): Promise<IteratorResult<T>> => {
@@ -118,6 +130,12 @@ export function toSource<T>(input: StreamInput<T>, chunkSize: number): Source<T>
   if (input != null && typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === "function") {
     return fromAsyncIterable(input as AsyncIterable<T>, chunkSize);
   }
-  if (input != null && typeof (input as Iterable<T>)[Symbol.iterator] === "function") return fromIterable(input as Iterable<T>, chunkSize);
-  throw new TypeError(`Cannot create a stream from ${input === null ? "null" : typeof input}: pass an Iterable, AsyncIterable, ReadableStream or weir Source`);
+  if (input != null && typeof (input as Iterable<T>)[Symbol.iterator] === "function") {
+    return fromIterable(input as Iterable<T>, chunkSize);
+  }
+  throw new TypeError(
+    `Cannot create a stream from ${
+      input === null ? "null" : typeof input
+    }: pass an Iterable, AsyncIterable, ReadableStream or weir Source`,
+  );
 }

@@ -86,7 +86,13 @@ export class JobRun {
 
   #data(values: unknown[], ts: readonly number[] | undefined): void {
     const first = this.ops[0];
-    const batch: Batch = { values, ts: ts === undefined ? null : (ts as number[]), wm: this.#srcWm, pt: this.now(), bundle: this.#source.bundles === true };
+    const batch: Batch = {
+      values,
+      ts: ts === undefined ? null : (ts as number[]),
+      wm: this.#srcWm,
+      pt: this.now(),
+      bundle: this.#source.bundles === true,
+    };
     if (first === undefined) {
       for (const v of values) this.#results.push(v);
     } else {

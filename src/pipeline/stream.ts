@@ -1,8 +1,12 @@
 import type { AnyCombiner, CombinerResult } from "../aggregate/combiner.ts";
-import { type CheckpointConfig, type CheckpointOptions, resolveCheckpointOptions } from "../checkpoint/checkpoint_options.ts";
+import {
+  type CheckpointConfig,
+  type CheckpointOptions,
+  resolveCheckpointOptions,
+} from "../checkpoint/checkpoint_options.ts";
 import { pipeCheckpointed, runCheckpointed } from "../checkpoint/_run.ts";
 import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
-import { EventTimeOperator, checkEventTimeOptions, type EventTimeOptions } from "../operators/event_time_operator.ts";
+import { checkEventTimeOptions, EventTimeOperator, type EventTimeOptions } from "../operators/event_time_operator.ts";
 import type { Operator } from "../operators/operator.ts";
 import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
 import { resolveWindowConfig, type WindowOptions } from "../operators/window_config.ts";
@@ -10,14 +14,20 @@ import { WindowOperator } from "../operators/window_operator.ts";
 import { canSlice, SlicedWindowOperator } from "../operators/sliced_window_operator.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
-import { JobRun, type JobHooks } from "./job.ts";
-import { toSource, type StreamInput } from "./from_input.ts";
+import { type JobHooks, JobRun } from "./job.ts";
+import { type StreamInput, toSource } from "./from_input.ts";
 import type { Source } from "./source.ts";
 
 type Node =
   | Step
   | { kind: "eventTime"; fn: (v: unknown) => unknown; options: EventTimeOptions }
-  | { kind: "window"; assigner: WindowAssigner; options: WindowOptions<never>; keyFn: ((v: unknown) => unknown) | null; combiner: AnyCombiner<unknown> };
+  | {
+    kind: "window";
+    assigner: WindowAssigner;
+    options: WindowOptions<never>;
+    keyFn: ((v: unknown) => unknown) | null;
+    combiner: AnyCombiner<unknown>;
+  };
 
 /** Options of `stream()`. */
 export interface StreamOptions {
@@ -26,7 +36,8 @@ export interface StreamOptions {
 }
 
 /** The result value of `.aggregate(...)` for a combiner or an object of combiners. */
-export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C> : { [K in keyof C]: CombinerResult<C[K]> };
+export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C>
+  : { [K in keyof C]: CombinerResult<C[K]> };
 
 /**
  * A description of a streaming job: a source and the steps applied to it. Nothing runs until the
@@ -102,7 +113,11 @@ export class Stream<T> implements AsyncIterable<T> {
   withEventTime(getTimestamp: (value: T) => number | Date, options: EventTimeOptions<T>): Stream<T> {
     checkFn("withEventTime", getTimestamp);
     checkEventTimeOptions(options as EventTimeOptions<never>);
-    return this.#with({ kind: "eventTime", fn: getTimestamp as (v: unknown) => unknown, options: options as EventTimeOptions });
+    return this.#with({
+      kind: "eventTime",
+      fn: getTimestamp as (v: unknown) => unknown,
+      options: options as EventTimeOptions,
+    });
   }
 
   /**
@@ -178,7 +193,9 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   checkpoint(options: CheckpointOptions): Stream<T> {
     if (this.#checkpoint !== null) {
-      throw new TypeError(`Cannot configure checkpoints twice: this job already checkpoints as ${JSON.stringify(this.#checkpoint.id)}`);
+      throw new TypeError(
+        `Cannot configure checkpoints twice: this job already checkpoints as ${JSON.stringify(this.#checkpoint.id)}`,
+      );
     }
     return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options));
   }
@@ -290,7 +307,13 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   pipeTo(destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> {
     if (this.#checkpoint !== null) {
-      return pipeCheckpointed(this._job(), this.#source, this.#checkpoint, destination as WritableStream<unknown>, options);
+      return pipeCheckpointed(
+        this._job(),
+        this.#source,
+        this.#checkpoint,
+        destination as WritableStream<unknown>,
+        options,
+      );
     }
     return this.toReadableStream().pipeTo(destination, options);
   }
@@ -360,11 +383,16 @@ export class WindowedStream<T, K> {
    * for await (const r of results) console.log(r.value); // { n: 2, total: 7 }
    * ```
    */
-  aggregate<C extends AnyCombiner<T> | Record<string, AnyCombiner<T>>>(combiner: C): Stream<WindowResult<K, AggregateValue<C>>> {
+  aggregate<C extends AnyCombiner<T> | Record<string, AnyCombiner<T>>>(
+    combiner: C,
+  ): Stream<WindowResult<K, AggregateValue<C>>> {
     let c: AnyCombiner<unknown>;
     if (isCombiner(combiner)) c = combiner as AnyCombiner<unknown>;
-    else if (typeof combiner === "object" && combiner !== null) c = composeCombiners(combiner as Record<string, AnyCombiner<unknown>>) as AnyCombiner<unknown>;
-    else throw new TypeError(`Cannot aggregate with ${String(combiner)}: pass a combiner such as count() or an object of combiners`);
+    else if (typeof combiner === "object" && combiner !== null) {
+      c = composeCombiners(combiner as Record<string, AnyCombiner<unknown>>) as AnyCombiner<unknown>;
+    } else {throw new TypeError(
+        `Cannot aggregate with ${String(combiner)}: pass a combiner such as count() or an object of combiners`,
+      );}
     return this.#stream._append({
       kind: "window",
       assigner: this.#assigner,
@@ -378,7 +406,9 @@ export class WindowedStream<T, K> {
 const NOOP: AnyCombiner<unknown> = { create: () => null, add: (a) => a, merge: (a) => a, result: (a) => a };
 
 function checkFn(name: string, fn: unknown): void {
-  if (typeof fn !== "function") throw new TypeError(`Cannot add ${name} step as its argument must be a function: current value is ${String(fn)}`);
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot add ${name} step as its argument must be a function: current value is ${String(fn)}`);
+  }
 }
 
 function compile(nodes: readonly Node[]): Operator[] {
@@ -425,7 +455,9 @@ function compile(nodes: readonly Node[]): Operator[] {
 export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {
   const chunkSize = options.chunkSize ?? 4096;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new RangeError(`Cannot create stream as chunkSize must be an integer >= 1: current value is ${String(chunkSize)}`);
+    throw new RangeError(
+      `Cannot create stream as chunkSize must be an integer >= 1: current value is ${String(chunkSize)}`,
+    );
   }
   return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, []);
 }

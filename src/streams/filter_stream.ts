@@ -11,7 +11,9 @@
  */
 export class FilterStream<T> extends TransformStream<T, T> {
   constructor(fn: (value: T) => unknown) {
-    if (typeof fn !== "function") throw new TypeError(`Cannot create FilterStream as fn must be a function: current value is ${String(fn)}`);
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot create FilterStream as fn must be a function: current value is ${String(fn)}`);
+    }
     super({
       transform: async (chunk, c) => {
         if (await fn(chunk)) c.enqueue(chunk);

@@ -11,7 +11,9 @@
  */
 export class FlatMapStream<I, O> extends TransformStream<I, O> {
   constructor(fn: (value: I) => Iterable<O>) {
-    if (typeof fn !== "function") throw new TypeError(`Cannot create FlatMapStream as fn must be a function: current value is ${String(fn)}`);
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot create FlatMapStream as fn must be a function: current value is ${String(fn)}`);
+    }
     super({
       transform: (chunk, c) => {
         for (const x of fn(chunk)) c.enqueue(x);

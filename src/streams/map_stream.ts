@@ -10,7 +10,9 @@
  */
 export class MapStream<I, O> extends TransformStream<I, O> {
   constructor(fn: (value: I) => O | Promise<O>) {
-    if (typeof fn !== "function") throw new TypeError(`Cannot create MapStream as fn must be a function: current value is ${String(fn)}`);
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot create MapStream as fn must be a function: current value is ${String(fn)}`);
+    }
     super({ transform: async (chunk, c) => c.enqueue(await fn(chunk)) });
   }
 }

@@ -1,4 +1,4 @@
-import { stream, type Stream } from "../pipeline/stream.ts";
+import { type Stream, stream } from "../pipeline/stream.ts";
 
 /**
  * Turns a weir pipeline into a `{ writable, readable }` pair for `pipeThrough`: whatever is written is
@@ -14,7 +14,9 @@ import { stream, type Stream } from "../pipeline/stream.ts";
  * for await (const r of results) console.log(r.window, r.value);
  * ```
  */
-export function pipelineTransform<I, O>(build: (input: Stream<I>) => Stream<O>): { writable: WritableStream<I>; readable: ReadableStream<O> } {
+export function pipelineTransform<I, O>(
+  build: (input: Stream<I>) => Stream<O>,
+): { writable: WritableStream<I>; readable: ReadableStream<O> } {
   const { readable, writable } = new TransformStream<I, I>();
   return { writable, readable: build(stream(readable)).toReadableStream() };
 }

@@ -29,7 +29,9 @@ export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
  */
 export function describeResult(r: WindowResult): string {
   const p = r.pane;
-  return `${JSON.stringify(r.key)} [${r.window.start},${r.window.end}) ${JSON.stringify(r.value)} ${p.timing}#${p.index}${p.isFinal ? " final" : ""}`;
+  return `${JSON.stringify(r.key)} [${r.window.start},${r.window.end}) ${
+    JSON.stringify(r.value)
+  } ${p.timing}#${p.index}${p.isFinal ? " final" : ""}`;
 }
 
 /**
@@ -50,5 +52,6 @@ export async function collectResults<K, V>(source: AsyncIterable<WindowResult<K,
   return out.sort((a, b) =>
     a.window.end - b.window.end || a.window.start - b.window.start ||
     (JSON.stringify(a.key) < JSON.stringify(b.key) ? -1 : JSON.stringify(a.key) > JSON.stringify(b.key) ? 1 : 0) ||
-    a.pane.index - b.pane.index);
+    a.pane.index - b.pane.index
+  );
 }

@@ -43,23 +43,31 @@ export class TestStream<T> implements Source<T> {
   }
 
   #push(e: SourceEvent<T>, what: string): this {
-    if (this.#sealed) throw new TypeError(`Cannot ${what} after advanceWatermarkToInfinity(): the TestStream is complete`);
+    if (this.#sealed) {
+      throw new TypeError(`Cannot ${what} after advanceWatermarkToInfinity(): the TestStream is complete`);
+    }
     this.#events.push(e);
     return this;
   }
 
   /** Adds one chunk of elements, each with its event time. */
   addElements(...items: TimestampedValue<T>[]): this {
-    if (items.length === 0) throw new RangeError("Cannot add elements as none were given: pass at least one { value, timestamp }");
+    if (items.length === 0) {
+      throw new RangeError("Cannot add elements as none were given: pass at least one { value, timestamp }");
+    }
     const values: T[] = [];
     const timestamps: number[] = [];
     items.forEach((it, i) => {
       if (typeof it !== "object" || it === null || !("value" in it) || !("timestamp" in it)) {
-        throw new TypeError(`Cannot add element #${i} as it is not a { value, timestamp } object: current value is ${JSON.stringify(it)}`);
+        throw new TypeError(
+          `Cannot add element #${i} as it is not a { value, timestamp } object: current value is ${JSON.stringify(it)}`,
+        );
       }
       const t = it.timestamp;
       if (typeof t !== "number" || !Number.isFinite(t)) {
-        throw new RangeError(`Cannot add element #${i} as its timestamp must be a finite number: current value is ${String(t)}`);
+        throw new RangeError(
+          `Cannot add element #${i} as its timestamp must be a finite number: current value is ${String(t)}`,
+        );
       }
       values.push(it.value);
       timestamps.push(t);
@@ -73,7 +81,9 @@ export class TestStream<T> implements Source<T> {
       throw new RangeError(`Cannot advance the watermark to ${String(timestamp)}: it must be a number`);
     }
     if (timestamp < this.#watermark) {
-      throw new RangeError(`Cannot advance the watermark to ${timestamp} as it is already at ${this.#watermark}: watermarks never go back`);
+      throw new RangeError(
+        `Cannot advance the watermark to ${timestamp} as it is already at ${this.#watermark}: watermarks never go back`,
+      );
     }
     this.#watermark = timestamp;
     return this.#push({ type: "watermark", watermark: timestamp }, "advance the watermark");

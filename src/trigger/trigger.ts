@@ -92,7 +92,9 @@ export function afterCount(n: number): Trigger {
  */
 export function afterProcessingTime(delay: number): Trigger {
   if (!Number.isFinite(delay) || delay < 0) {
-    throw new RangeError(`Cannot create afterProcessingTime trigger as delay must be a finite number >= 0: current value is ${delay}`);
+    throw new RangeError(
+      `Cannot create afterProcessingTime trigger as delay must be a finite number >= 0: current value is ${delay}`,
+    );
   }
   return { kind: "processing-time", delay };
 }
@@ -111,7 +113,9 @@ export function repeatedly(trigger: Trigger): Trigger {
 }
 
 function composite(kind: "any" | "all" | "each", name: string, triggers: Trigger[]): Trigger {
-  if (triggers.length === 0) throw new RangeError(`Cannot create ${name} trigger as it needs at least one trigger: current count is 0`);
+  if (triggers.length === 0) {
+    throw new RangeError(`Cannot create ${name} trigger as it needs at least one trigger: current count is 0`);
+  }
   return { kind, triggers: triggers.map((t) => checkTrigger(t, `${name} trigger`)) };
 }
 
@@ -165,7 +169,11 @@ export function afterEach(...triggers: Trigger[]): Trigger {
  * ```
  */
 export function orFinally(trigger: Trigger, until: Trigger): Trigger {
-  return { kind: "or-finally", trigger: checkTrigger(trigger, "orFinally trigger"), until: checkTrigger(until, "orFinally until trigger") };
+  return {
+    kind: "or-finally",
+    trigger: checkTrigger(trigger, "orFinally trigger"),
+    until: checkTrigger(until, "orFinally until trigger"),
+  };
 }
 
 /**
@@ -207,7 +215,9 @@ export function never(): Trigger {
  */
 export function afterWatermarkProgress(interval: number): Trigger {
   if (!Number.isFinite(interval) || interval <= 0) {
-    throw new RangeError(`Cannot create afterWatermarkProgress trigger as interval must be a finite number > 0: current value is ${interval}`);
+    throw new RangeError(
+      `Cannot create afterWatermarkProgress trigger as interval must be a finite number > 0: current value is ${interval}`,
+    );
   }
   return { kind: "watermark-progress", interval };
 }

@@ -35,7 +35,9 @@ export function mod(x: number, m: number): number {
 
 export function checkSize(what: string, name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Cannot create ${what} as ${name} must be a finite number > 0: current value is ${String(value)}`);
+    throw new RangeError(
+      `Cannot create ${what} as ${name} must be a finite number > 0: current value is ${String(value)}`,
+    );
   }
 }
 

@@ -20,7 +20,10 @@ function keyText(k: unknown): string {
  * console.log(id); // "clicks/sfr/0/60000/0"
  * ```
  */
-export function resultId(job: string, result: Pick<WindowResult, "key" | "window"> & { pane: { index: number } }): string {
+export function resultId(
+  job: string,
+  result: Pick<WindowResult, "key" | "window"> & { pane: { index: number } },
+): string {
   return [
     encodeURIComponent(job),
     encodeURIComponent(keyText(result.key)),

@@ -9,12 +9,20 @@ function* rolling(n: number, keys: number) {
 }
 
 describe("window state lifecycle", () => {
-  const cases: Record<string, WindowAssigner> = { tumbling: tumbling(1_000), sliding: sliding(3_000, 1_000), session: session(50) };
+  const cases: Record<string, WindowAssigner> = {
+    tumbling: tumbling(1_000),
+    sliding: sliding(3_000, 1_000),
+    session: session(50),
+  };
   for (const [name, a] of Object.entries(cases)) {
     it(`${name}: open state stays bounded during a long run and is empty at the end`, async () => {
-      const job = stream(rolling(200_000, 100), { chunkSize: 512 }).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
+      const job = stream(rolling(200_000, 100), { chunkSize: 512 }).withEventTime((e) => e.ts, {
+        maxOutOfOrderness: 100,
+      })
         .keyBy((e) => e.k).window(a).aggregate(count())._job();
-      const op = job.ops.find((o) => o instanceof WindowOperator || o instanceof SlicedWindowOperator) as WindowOperator | SlicedWindowOperator;
+      const op = job.ops.find((o) => o instanceof WindowOperator || o instanceof SlicedWindowOperator) as
+        | WindowOperator
+        | SlicedWindowOperator;
       let maxOpen = 0;
       let results = 0;
       for await (const batch of job.run()) {

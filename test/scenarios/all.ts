@@ -16,4 +16,13 @@ import transforms from "./transforms.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
 
-export const groups: ScenarioGroup[] = [{ group: "windowing", scenarios: windowing }, { group: "triggers", scenarios: triggers }, { group: "beam-rules", scenarios: beamRules }, { group: "beam", scenarios: beam }, { group: "io", scenarios: io }, { group: "combiners", scenarios: combiners }, { group: "checkpoint", scenarios: checkpoint }, { group: "transforms", scenarios: transforms }];
+export const groups: ScenarioGroup[] = [
+  { group: "windowing", scenarios: windowing },
+  { group: "triggers", scenarios: triggers },
+  { group: "beam-rules", scenarios: beamRules },
+  { group: "beam", scenarios: beam },
+  { group: "io", scenarios: io },
+  { group: "combiners", scenarios: combiners },
+  { group: "checkpoint", scenarios: checkpoint },
+  { group: "transforms", scenarios: transforms },
+];

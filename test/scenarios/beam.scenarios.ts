@@ -46,9 +46,29 @@
  * - The panes that one firing produces for several windows come out by ascending window start.
  */
 import {
-  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, collect as gather, count, defaultTrigger, global, never, orFinally,
-  repeatedly, session, sliding, stream, sum, tumbling,
-  type LateInfo, type Trigger, type WindowAssigner, type WindowOptions, type WindowResult,
+  afterAll,
+  afterAny,
+  afterCount,
+  afterEach,
+  afterProcessingTime,
+  afterWatermark,
+  collect as gather,
+  count,
+  defaultTrigger,
+  global,
+  type LateInfo,
+  never,
+  orFinally,
+  repeatedly,
+  session,
+  sliding,
+  stream,
+  sum,
+  type Trigger,
+  tumbling,
+  type WindowAssigner,
+  type WindowOptions,
+  type WindowResult,
 } from "../../mod.ts";
 import { collect, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals } from "../_assert.ts";
@@ -80,7 +100,9 @@ function script(steps: readonly Step[]): TestStream<number> {
   const s = TestStream.create<number>();
   for (const st of steps) {
     if ("add" in st) {
-      s.addElements(...st.add.map((x) => (typeof x === "number" ? { value: x, timestamp: x } : { value: x[1], timestamp: x[0] })));
+      s.addElements(
+        ...st.add.map((x) => (typeof x === "number" ? { value: x, timestamp: x } : { value: x[1], timestamp: x[0] })),
+      );
     } else if ("wm" in st) {
       if (st.wm === Infinity) s.advanceWatermarkToInfinity();
       else s.advanceWatermarkTo(st.wm);
@@ -95,7 +117,12 @@ function script(steps: readonly Step[]): TestStream<number> {
 type Agg = "values" | "sum" | "count";
 type R = WindowResult<null, unknown>;
 
-async function run(steps: readonly Step[], assigner: WindowAssigner, options: WindowOptions<number>, agg: Agg): Promise<R[]> {
+async function run(
+  steps: readonly Step[],
+  assigner: WindowAssigner,
+  options: WindowOptions<number>,
+  agg: Agg,
+): Promise<R[]> {
   const w = stream(script(steps)).window(assigner, options);
   if (agg === "sum") return await collect(w.aggregate(sum()));
   if (agg === "count") return await collect(w.aggregate(count()));
@@ -107,13 +134,21 @@ async function run(steps: readonly Step[], assigner: WindowAssigner, options: Wi
  * `advanceWatermarkToInfinity()` fires nothing more at its end) and keeps the new results.
  */
 async function stepwise(
-  steps: readonly Step[], assigner: WindowAssigner, options: WindowOptions<number>, agg: Agg, show: (r: R) => string,
+  steps: readonly Step[],
+  assigner: WindowAssigner,
+  options: WindowOptions<number>,
+  agg: Agg,
+  show: (r: R) => string,
 ): Promise<string[][]> {
   const out: string[][] = [];
   let before: string[] = [];
   for (let k = 1; k <= steps.length; k++) {
     const all = (await run(steps.slice(0, k), assigner, options, agg)).map(show);
-    assertEquals(all.slice(0, before.length), before, `the run of steps 1..${k} should start with what steps 1..${k - 1} emitted`);
+    assertEquals(
+      all.slice(0, before.length),
+      before,
+      `the run of steps 1..${k} should start with what steps 1..${k - 1} emitted`,
+    );
     out.push(all.slice(before.length));
     before = all;
   }
@@ -126,17 +161,30 @@ interface Drop {
 }
 
 /** Runs the whole script once and returns what went to `onLate`. */
-async function drops(steps: readonly Step[], assigner: WindowAssigner, options: WindowOptions<number>): Promise<Drop[]> {
+async function drops(
+  steps: readonly Step[],
+  assigner: WindowAssigner,
+  options: WindowOptions<number>,
+): Promise<Drop[]> {
   const out: Drop[] = [];
-  await run(steps, assigner, { ...options, onLate: (value, info) => out.push({ value, reason: info.reason }) }, "count");
+  await run(
+    steps,
+    assigner,
+    { ...options, onLate: (value, info) => out.push({ value, reason: info.reason }) },
+    "count",
+  );
   return out;
 }
 
 // Result descriptions (only the parts a Beam test asserts)
-const vals = (v: unknown): string => (Array.isArray(v) ? `[${[...(v as number[])].sort((a, b) => a - b).join(",")}]` : JSON.stringify(v));
+const vals = (
+  v: unknown,
+): string => (Array.isArray(v) ? `[${[...(v as number[])].sort((a, b) => a - b).join(",")}]` : JSON.stringify(v));
 const win = (r: R): string => `[${r.window.start},${r.window.end})`;
 const info = (r: R): string =>
-  `${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${r.pane.isFirst ? " first" : ""}${r.pane.isFinal ? " final" : ""}`;
+  `${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${r.pane.isFirst ? " first" : ""}${
+    r.pane.isFinal ? " final" : ""
+  }`;
 /** value, pane info, timestamp, window */
 const full = (r: R): string => `${vals(r.value)} ${info(r)} @${r.timestamp} ${win(r)}`;
 /** value, timestamp, window (`isSingleWindowedValue(value, timestamp, start, end)`) */
@@ -156,52 +204,78 @@ const fourOnes = add([1, 1], [3, 1], [7, 1], [5, 1]);
 
 const reduceFnRunner: Scenario[] = [
   {
-    name: "ReduceFnRunnerTest.testProcessingTimeTimerDoesNotGc: a processing-time firing is an early pane, not the end of the window",
+    name:
+      "ReduceFnRunnerTest.testProcessingTimeTimerDoesNotGc: a processing-time firing is an early pane, not the end of the window",
     async run() {
       const rs = await run([pt(5000), add(2), add(5), pt(5000)], tumbling(100), {
-        timestampCombiner: "earliest", accumulation: "accumulating", allowedLateness: 0, trigger: repeatedly(beamDelay(10)),
+        timestampCombiner: "earliest",
+        accumulation: "accumulating",
+        allowedLateness: 0,
+        trigger: repeatedly(beamDelay(10)),
       }, "sum");
       assertEquals(rs.map(full), ["7 early#0(-1) first @2 [0,100)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testOnElementBufferingDiscarding: discarding panes, then elements for the finished window are dropped",
+    name:
+      "ReduceFnRunnerTest.testOnElementBufferingDiscarding: discarding panes, then elements for the finished window are dropped",
     async run() {
       // mock: fires after the 2nd bundle, fires and finishes after the 3rd = afterEach(afterCount(2), afterCount(1))
       const steps = [add(1), add(2), add(3), add(4)];
       const options: WindowOptions<number> = {
-        trigger: afterEach(afterCount(2), afterCount(1)), accumulation: "discarding", allowedLateness: 100, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterEach(afterCount(2), afterCount(1)),
+        accumulation: "discarding",
+        allowedLateness: 100,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       };
-      assertEquals(await stepwise(steps, tumbling(10), options, "values", valTsWin), [[], ["[1,2] @1 [0,10)"], ["[3] @3 [0,10)"], []]);
+      assertEquals(await stepwise(steps, tumbling(10), options, "values", valTsWin), [[], ["[1,2] @1 [0,10)"], [
+        "[3] @3 [0,10)",
+      ], []]);
       // DROPPED_DUE_TO_CLOSED_WINDOW == 1
       assertEquals(await drops(steps, tumbling(10), options), [{ value: 4, reason: "window-closed" }]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testOnElementBufferingAccumulating: accumulating panes; the later pane's timestamp comes from the new element only",
+    name:
+      "ReduceFnRunnerTest.testOnElementBufferingAccumulating: accumulating panes; the later pane's timestamp comes from the new element only",
     async run() {
       // mock: fires after the 2nd bundle, fires and finishes after the 3rd = afterEach(afterCount(2), afterCount(1))
       const rs = await run([add(1), add(2), add(3), add(4)], tumbling(10), {
-        trigger: afterEach(afterCount(2), afterCount(1)), accumulation: "accumulating", allowedLateness: 100, closing: "fire-if-non-empty",
-        timestampCombiner: "earliest", onLate: () => {},
+        trigger: afterEach(afterCount(2), afterCount(1)),
+        accumulation: "accumulating",
+        allowedLateness: 100,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
+        onLate: () => {},
       }, "values");
       assertEquals(rs.map(valTsWin), ["[1,2] @1 [0,10)", "[1,2,3] @3 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testSessionEowAndGcTogether: passing end of window and expiry at once gives one final on-time pane",
+    name:
+      "ReduceFnRunnerTest.testSessionEowAndGcTogether: passing end of window and expiry at once gives one final on-time pane",
     async run() {
       const rs = await run([wm(0), add(1), wm(100)], session(10), {
-        trigger: defaultTrigger(), accumulation: "accumulating", allowedLateness: 50, closing: "fire-always", timestampCombiner: "earliest",
+        trigger: defaultTrigger(),
+        accumulation: "accumulating",
+        allowedLateness: 50,
+        closing: "fire-always",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(full), ["[1] on-time#0(0) first final @1 [1,11)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testFixedWindowsEowAndGcTogether: passing end of window and expiry at once gives one final on-time pane",
+    name:
+      "ReduceFnRunnerTest.testFixedWindowsEowAndGcTogether: passing end of window and expiry at once gives one final on-time pane",
     async run() {
       const rs = await run([wm(0), add(1), wm(100)], tumbling(10), {
-        trigger: defaultTrigger(), accumulation: "accumulating", allowedLateness: 50, closing: "fire-always", timestampCombiner: "earliest",
+        trigger: defaultTrigger(),
+        accumulation: "accumulating",
+        allowedLateness: 50,
+        closing: "fire-always",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(full), ["[1] on-time#0(0) first final @1 [0,10)"]);
     },
@@ -210,65 +284,100 @@ const reduceFnRunner: Scenario[] = [
     name: "ReduceFnRunnerTest.testFixedWindowsEowAndGcTogetherFireIfNonEmpty: same with closing fire-if-non-empty",
     async run() {
       const rs = await run([wm(0), add(1), wm(100)], tumbling(10), {
-        trigger: defaultTrigger(), accumulation: "accumulating", allowedLateness: 50, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: defaultTrigger(),
+        accumulation: "accumulating",
+        allowedLateness: 50,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(full), ["[1] on-time#0(0) first final @1 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testOnlyOneOnTimePane: the default trigger labels the pane for later data late, not on-time",
+    name:
+      "ReduceFnRunnerTest.testOnlyOneOnTimePane: the default trigger labels the pane for later data late, not on-time",
     async run() {
       const rs = await run([wm(0), add([1, 1]), wm(10), add([3, 3])], tumbling(10), {
-        trigger: defaultTrigger(), accumulation: "accumulating", allowedLateness: 100,
+        trigger: defaultTrigger(),
+        accumulation: "accumulating",
+        allowedLateness: 100,
       }, "sum");
       assertEquals(rs.map(valInfo), ["1 on-time#0(0) first", "4 late#1(1)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testOnElementCombiningDiscarding: discarding sums with earliest timestamps; the finished window drops later data",
+    name:
+      "ReduceFnRunnerTest.testOnElementCombiningDiscarding: discarding sums with earliest timestamps; the finished window drops later data",
     async run() {
       // mock: fires after the 2nd bundle, fires and finishes after the 3rd = afterEach(afterCount(2), afterCount(1))
       const rs = await run([add(2), add(3), add(4), add(6)], tumbling(10), {
-        trigger: afterEach(afterCount(2), afterCount(1)), accumulation: "discarding", allowedLateness: 100, timestampCombiner: "earliest", onLate: () => {},
+        trigger: afterEach(afterCount(2), afterCount(1)),
+        accumulation: "discarding",
+        allowedLateness: 100,
+        timestampCombiner: "earliest",
+        onLate: () => {},
       }, "sum");
       assertEquals(rs.map(valTsWin), ["5 @2 [0,10)", "4 @4 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testCombiningAccumulatingProcessingTimeSeparateBundles: a processing-time timer after expiry emits nothing",
+    name:
+      "ReduceFnRunnerTest.testCombiningAccumulatingProcessingTimeSeparateBundles: a processing-time timer after expiry emits nothing",
     async run() {
       const rs = await run([pt(5000), add(2), add(5), wm(100), pt(11)], tumbling(100), {
-        timestampCombiner: "earliest", accumulation: "accumulating", allowedLateness: 0, trigger: repeatedly(beamDelay(10)),
+        timestampCombiner: "earliest",
+        accumulation: "accumulating",
+        allowedLateness: 0,
+        trigger: repeatedly(beamDelay(10)),
       }, "sum");
       assertEquals(rs.map(full), ["7 on-time#0(0) first final @2 [0,100)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testCombiningAccumulatingEventTime: end-of-window and expiry together make the on-time pane final",
+    name:
+      "ReduceFnRunnerTest.testCombiningAccumulatingEventTime: end-of-window and expiry together make the on-time pane final",
     async run() {
       const rs = await run([add(2), add(5), wm(1000)], tumbling(100), {
-        timestampCombiner: "earliest", accumulation: "accumulating", allowedLateness: 1, trigger: repeatedly(afterWatermark()),
+        timestampCombiner: "earliest",
+        accumulation: "accumulating",
+        allowedLateness: 1,
+        trigger: repeatedly(afterWatermark()),
       }, "sum");
       assertEquals(rs.map(full), ["7 on-time#0(0) first final @2 [0,100)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testOnElementCombiningAccumulating: accumulating sums; the finished window drops later data",
+    name:
+      "ReduceFnRunnerTest.testOnElementCombiningAccumulating: accumulating sums; the finished window drops later data",
     async run() {
       // mock: fires after the 2nd bundle, fires and finishes after the 3rd = afterEach(afterCount(2), afterCount(1))
       const rs = await run([add(1), add(2), add(3), add(4)], tumbling(10), {
-        trigger: afterEach(afterCount(2), afterCount(1)), accumulation: "accumulating", allowedLateness: 100, timestampCombiner: "earliest", onLate: () => {},
+        trigger: afterEach(afterCount(2), afterCount(1)),
+        accumulation: "accumulating",
+        allowedLateness: 100,
+        timestampCombiner: "earliest",
+        onLate: () => {},
       }, "sum");
       assertEquals(rs.map(valTsWin), ["3 @1 [0,10)", "6 @3 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testPaneInfoAllStatesAfterWatermark: early, empty on-time and empty final late pane (discarding)",
+    name:
+      "ReduceFnRunnerTest.testPaneInfoAllStatesAfterWatermark: early, empty on-time and empty final late pane (discarding)",
     async run() {
-      const out = await stepwise([wm(0), add(1, 2), wm(50), wm(150)], tumbling(10), {
-        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())), accumulation: "discarding", allowedLateness: 100,
-        timestampCombiner: "earliest", closing: "fire-always",
-      }, "values", full);
+      const out = await stepwise(
+        [wm(0), add(1, 2), wm(50), wm(150)],
+        tumbling(10),
+        {
+          trigger: repeatedly(afterAny(afterCount(2), afterWatermark())),
+          accumulation: "discarding",
+          allowedLateness: 100,
+          timestampCombiner: "earliest",
+          closing: "fire-always",
+        },
+        "values",
+        full,
+      );
       assertEquals(out, [
         [],
         ["[1,2] early#0(-1) first @1 [0,10)"],
@@ -278,12 +387,22 @@ const reduceFnRunner: Scenario[] = [
     },
   },
   {
-    name: "ReduceFnRunnerTest.testPaneInfoAllStatesAfterWatermarkAccumulating: early, on-time and final late pane (accumulating)",
+    name:
+      "ReduceFnRunnerTest.testPaneInfoAllStatesAfterWatermarkAccumulating: early, on-time and final late pane (accumulating)",
     async run() {
-      const out = await stepwise([wm(0), add(1, 2), wm(50), wm(150)], tumbling(10), {
-        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())), accumulation: "accumulating", allowedLateness: 100,
-        timestampCombiner: "earliest", closing: "fire-always",
-      }, "values", full);
+      const out = await stepwise(
+        [wm(0), add(1, 2), wm(50), wm(150)],
+        tumbling(10),
+        {
+          trigger: repeatedly(afterAny(afterCount(2), afterWatermark())),
+          accumulation: "accumulating",
+          allowedLateness: 100,
+          timestampCombiner: "earliest",
+          closing: "fire-always",
+        },
+        "values",
+        full,
+      );
       assertEquals(out, [
         [],
         ["[1,2] early#0(-1) first @1 [0,10)"],
@@ -296,8 +415,11 @@ const reduceFnRunner: Scenario[] = [
     name: "ReduceFnRunnerTest.noEmptyPanesFinalIfNonEmpty: no final pane at expiry when nothing new arrived",
     async run() {
       const rs = await run([wm(0), add(1, 2), wm(20), wm(250)], tumbling(10), {
-        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())), accumulation: "accumulating", allowedLateness: 100,
-        timestampCombiner: "earliest", closing: "fire-if-non-empty",
+        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())),
+        accumulation: "accumulating",
+        allowedLateness: 100,
+        timestampCombiner: "earliest",
+        closing: "fire-if-non-empty",
       }, "values");
       assertEquals(rs.map(valTsWin), ["[1,2] @1 [0,10)", "[1,2] @9 [0,10)"]);
     },
@@ -306,8 +428,11 @@ const reduceFnRunner: Scenario[] = [
     name: "ReduceFnRunnerTest.noEmptyPanesFinalAlways: closing fire-always adds the final pane at expiry",
     async run() {
       const rs = await run([wm(0), add(1, 2), wm(20), wm(250)], tumbling(10), {
-        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())), accumulation: "accumulating", allowedLateness: 100,
-        timestampCombiner: "earliest", closing: "fire-always",
+        trigger: repeatedly(afterAny(afterCount(2), afterWatermark())),
+        accumulation: "accumulating",
+        allowedLateness: 100,
+        timestampCombiner: "earliest",
+        closing: "fire-always",
       }, "values");
       assertEquals(rs.map(valTsWin), ["[1,2] @1 [0,10)", "[1,2] @9 [0,10)", "[1,2] @9 [0,10)"]);
     },
@@ -317,7 +442,8 @@ const reduceFnRunner: Scenario[] = [
     async run() {
       // the test's watermark-hold assertions are internal; it checks getOutputSize() == 1 after 6 s
       const rs = await run([wm(0), add(1), pt(6000)], tumbling(10), {
-        trigger: repeatedly(beamDelay(5000)), allowedLateness: 24 * 60 * MINUTE,
+        trigger: repeatedly(beamDelay(5000)),
+        allowedLateness: 24 * 60 * MINUTE,
       }, "values");
       assertEquals(rs.length, 1);
     },
@@ -325,28 +451,47 @@ const reduceFnRunner: Scenario[] = [
   {
     name: "ReduceFnRunnerTest.testPaneInfoFinalAndOnTime: orFinally(afterWatermark) makes the on-time pane final",
     async run() {
-      const out = await stepwise([wm(0), add(1, 2), wm(150)], tumbling(10), {
-        trigger: orFinally(repeatedly(afterCount(2)), afterWatermark()), accumulation: "discarding", allowedLateness: 100, closing: "fire-always",
-      }, "values", info);
+      const out = await stepwise(
+        [wm(0), add(1, 2), wm(150)],
+        tumbling(10),
+        {
+          trigger: orFinally(repeatedly(afterCount(2)), afterWatermark()),
+          accumulation: "discarding",
+          allowedLateness: 100,
+          closing: "fire-always",
+        },
+        "values",
+        info,
+      );
       assertEquals(out, [[], ["early#0(-1) first"], ["on-time#1(0) final"]]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testPaneInfoSkipToFinish: a trigger that fires and finishes at once gives an early, first and final pane",
+    name:
+      "ReduceFnRunnerTest.testPaneInfoSkipToFinish: a trigger that fires and finishes at once gives an early, first and final pane",
     async run() {
       // mock: fires and finishes on the first bundle = afterCount(1)
       const rs = await run([wm(0), add(1)], tumbling(10), {
-        trigger: afterCount(1), accumulation: "discarding", allowedLateness: 100, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterCount(1),
+        accumulation: "discarding",
+        allowedLateness: 100,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(info), ["early#0(-1) first final"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testPaneInfoSkipToNonSpeculativeAndFinish: the same past the end of the window gives a late, first and final pane",
+    name:
+      "ReduceFnRunnerTest.testPaneInfoSkipToNonSpeculativeAndFinish: the same past the end of the window gives a late, first and final pane",
     async run() {
       // mock: fires and finishes on the first bundle = afterCount(1)
       const rs = await run([wm(15), add(1)], tumbling(10), {
-        trigger: afterCount(1), accumulation: "discarding", allowedLateness: 100, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterCount(1),
+        accumulation: "discarding",
+        allowedLateness: 100,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(info), ["late#0(0) first final"]);
     },
@@ -356,30 +501,46 @@ const reduceFnRunner: Scenario[] = [
     async run() {
       // mock never fires = never()
       const rs = await run([add(1, 10), wm(100)], session(10), {
-        trigger: never(), accumulation: "discarding", allowedLateness: 0, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: never(),
+        accumulation: "discarding",
+        allowedLateness: 0,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(full), ["[1,10] on-time#0(0) first final @1 [1,20)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testMergingWithCloseBeforeGC: a session closed by its trigger emits nothing more at expiry",
+    name:
+      "ReduceFnRunnerTest.testMergingWithCloseBeforeGC: a session closed by its trigger emits nothing more at expiry",
     async run() {
       // mock: silent after the bundle, fires and finishes at the end-of-window timer = afterWatermark()
       const rs = await run([add(1, 10), wm(30), wm(100)], session(10), {
-        trigger: afterWatermark(), accumulation: "discarding", allowedLateness: 50, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterWatermark(),
+        accumulation: "discarding",
+        allowedLateness: 50,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       }, "values");
       assertEquals(rs.map(full), ["[1,10] on-time#0(0) first final @1 [1,20)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testMergingWithReusedWindow: an element whose session equals a closed session is dropped as window-closed",
+    name:
+      "ReduceFnRunnerTest.testMergingWithReusedWindow: an element whose session equals a closed session is dropped as window-closed",
     async run() {
       // mock: fires and finishes at the end-of-window timer = afterWatermark()
       const steps = [add(1), wm(15), add(1), wm(100)];
       const options: WindowOptions<number> = {
-        trigger: afterWatermark(), accumulation: "discarding", allowedLateness: 50, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterWatermark(),
+        accumulation: "discarding",
+        allowedLateness: 50,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       };
-      assertEquals((await run(steps, session(10), { ...options, onLate: () => {} }, "values")).map(full), ["[1] on-time#0(0) first final @1 [1,11)"]);
+      assertEquals((await run(steps, session(10), { ...options, onLate: () => {} }, "values")).map(full), [
+        "[1] on-time#0(0) first final @1 [1,11)",
+      ]);
       // "Should be discarded with 'window closed'" (the test's comment; its assertion is the single pane above)
       assertEquals(await drops(steps, session(10), options), [{ value: 1, reason: "window-closed" }]);
     },
@@ -390,23 +551,33 @@ const reduceFnRunner: Scenario[] = [
       // mock: fires and finishes on the first bundle = afterCount(1)
       const steps = [add(1, 8), add(1, 2, 8), wm(100)];
       const options: WindowOptions<number> = {
-        trigger: afterCount(1), accumulation: "discarding", allowedLateness: 50, closing: "fire-if-non-empty", timestampCombiner: "earliest",
+        trigger: afterCount(1),
+        accumulation: "discarding",
+        allowedLateness: 50,
+        closing: "fire-if-non-empty",
+        timestampCombiner: "earliest",
       };
-      assertEquals((await run(steps, session(10), { ...options, onLate: () => {} }, "values")).map(full), ["[1,8] early#0(-1) first final @1 [1,18)"]);
+      assertEquals((await run(steps, session(10), { ...options, onLate: () => {} }, "values")).map(full), [
+        "[1,8] early#0(-1) first final @1 [1,18)",
+      ]);
       // "Should be discarded with 'window closed'" (the test's comment; its assertion is the single pane above)
       assertEquals(await drops(steps, session(10), options), [
-        { value: 1, reason: "window-closed" }, { value: 2, reason: "window-closed" }, { value: 8, reason: "window-closed" },
+        { value: 1, reason: "window-closed" },
+        { value: 2, reason: "window-closed" },
+        { value: 8, reason: "window-closed" },
       ]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testDropDataMultipleWindowsFinishedTrigger (whole-element part): data for sliding windows that all closed is dropped",
+    name:
+      "ReduceFnRunnerTest.testDropDataMultipleWindowsFinishedTrigger (whole-element part): data for sliding windows that all closed is dropped",
     async run() {
       // Beam counts drops per (element, window): 0, then 1 (14@60 misses only the closed [-30,70)), then 4
       // (16@40 misses its 3 closed windows). weir reports whole elements to onLate, so only 16 maps.
       const late = await drops(
         [add([23, 10], [40, 12]), wm(70), add([60, 14]), wm(130), add([40, 16])],
-        sliding(100, 30), { trigger: afterWatermark(), allowedLateness: 1000 },
+        sliding(100, 30),
+        { trigger: afterWatermark(), allowedLateness: 1000 },
       );
       const reasons = (v: number) => late.filter((d) => d.value === v).map((d) => d.reason);
       assertEquals(reasons(10), []);
@@ -415,51 +586,90 @@ const reduceFnRunner: Scenario[] = [
     },
   },
   {
-    name: "ReduceFnRunnerTest.testEmptyOnTimeFromOrFinally: an on-time pane fires even with nothing new since the early pane",
+    name:
+      "ReduceFnRunnerTest.testEmptyOnTimeFromOrFinally: an on-time pane fires even with nothing new since the early pane",
     async run() {
       const rs = await run([wm(0), fourOnes, pt(6), wm(11)], tumbling(10), {
-        timestampCombiner: "earliest", trigger: speculativeOnTimeLate(), accumulation: "accumulating", allowedLateness: 100,
+        timestampCombiner: "earliest",
+        trigger: speculativeOnTimeLate(),
+        accumulation: "accumulating",
+        allowedLateness: 100,
       }, "sum");
       assertEquals(rs.map(full), ["4 early#0(-1) first @1 [0,10)", "4 on-time#1(0) @9 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorFireIfNonEmpty: no empty on-time pane; the final pane is late with nonSpeculativeIndex 0",
+    name:
+      "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorFireIfNonEmpty: no empty on-time pane; the final pane is late with nonSpeculativeIndex 0",
     async run() {
       const rs = await run([wm(0), fourOnes, pt(6), wm(11), wm(110)], tumbling(10), {
-        timestampCombiner: "earliest", trigger: speculativeOnTimeLate(), accumulation: "accumulating", allowedLateness: 100,
-        closing: "fire-always", onTime: "fire-if-non-empty",
+        timestampCombiner: "earliest",
+        trigger: speculativeOnTimeLate(),
+        accumulation: "accumulating",
+        allowedLateness: 100,
+        closing: "fire-always",
+        onTime: "fire-if-non-empty",
       }, "sum");
       assertEquals(rs.map(full), ["4 early#0(-1) first @1 [0,10)", "4 late#1(0) final @9 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorBackwardCompatibility: empty on-time pane, final, with onTime fire-always",
+    name:
+      "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorBackwardCompatibility: empty on-time pane, final, with onTime fire-always",
     async run() {
       const rs = await run([wm(0), add(1), wm(11)], tumbling(10), {
-        timestampCombiner: "earliest", trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating", allowedLateness: 0,
+        timestampCombiner: "earliest",
+        trigger: afterWatermark({ early: afterCount(1) }),
+        accumulation: "accumulating",
+        allowedLateness: 0,
         closing: "fire-if-non-empty",
       }, "sum");
       assertEquals(rs.map(info), ["early#0(-1) first", "on-time#1(0) final"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorFireIfNonEmptyAndLateData: the skipped on-time pane takes no index; late data fires late#1(0)",
+    name:
+      "ReduceFnRunnerTest.testEmptyOnTimeWithOnTimeBehaviorFireIfNonEmptyAndLateData: the skipped on-time pane takes no index; late data fires late#1(0)",
     async run() {
       const rs = await run([wm(0), fourOnes, pt(6), wm(11), add([9, 1]), pt(26)], tumbling(10), {
-        timestampCombiner: "earliest", trigger: speculativeOnTimeLate(), accumulation: "accumulating", allowedLateness: 100,
+        timestampCombiner: "earliest",
+        trigger: speculativeOnTimeLate(),
+        accumulation: "accumulating",
+        allowedLateness: 100,
         onTime: "fire-if-non-empty",
       }, "sum");
       assertEquals(rs.map(full), ["4 early#0(-1) first @1 [0,10)", "5 late#1(0) @9 [0,10)"]);
     },
   },
   {
-    name: "ReduceFnRunnerTest.testProcessingTime: speculative, on-time, late and final panes of a processing-time schedule",
+    name:
+      "ReduceFnRunnerTest.testProcessingTime: speculative, on-time, late and final panes of a processing-time schedule",
     async run() {
-      const rs = await run([
-        wm(0), fourOnes, pt(6), add([8, 1], [4, 1]), wm(11), add([8, 1], [4, 1], [5, 1]), wm(12), add([3, 1]),
-        pt(9), add([5, 1]), pt(17), add([3, 1]), wm(125),
-      ], tumbling(10), { timestampCombiner: "earliest", trigger: speculativeOnTimeLate(), accumulation: "accumulating", allowedLateness: 100 }, "sum");
+      const rs = await run(
+        [
+          wm(0),
+          fourOnes,
+          pt(6),
+          add([8, 1], [4, 1]),
+          wm(11),
+          add([8, 1], [4, 1], [5, 1]),
+          wm(12),
+          add([3, 1]),
+          pt(9),
+          add([5, 1]),
+          pt(17),
+          add([3, 1]),
+          wm(125),
+        ],
+        tumbling(10),
+        {
+          timestampCombiner: "earliest",
+          trigger: speculativeOnTimeLate(),
+          accumulation: "accumulating",
+          allowedLateness: 100,
+        },
+        "sum",
+      );
       assertEquals(rs.map(full), [
         "4 early#0(-1) first @1 [0,10)",
         "6 on-time#1(0) @4 [0,10)",
@@ -469,7 +679,8 @@ const reduceFnRunner: Scenario[] = [
     },
   },
   {
-    name: "ReduceFnRunnerTest.fireNonEmptyOnDrainInGlobalWindow: count panes, then the remainder on time at end of input",
+    name:
+      "ReduceFnRunnerTest.fireNonEmptyOnDrainInGlobalWindow: count panes, then the remainder on time at end of input",
     async run() {
       const steps = [wm(0), ...Array.from({ length: 20 }, (_, i) => add(i))];
       const show = (r: R) => `${r.pane.timing}#${r.pane.index} n=${(r.value as number[]).length}`;
@@ -481,7 +692,8 @@ const reduceFnRunner: Scenario[] = [
     },
   },
   {
-    name: "ReduceFnRunnerTest.fireEmptyOnDrainInGlobalWindowIfRequested: processing-time panes, then an empty on-time pane at end of input",
+    name:
+      "ReduceFnRunnerTest.fireEmptyOnDrainInGlobalWindowIfRequested: processing-time panes, then an empty on-time pane at end of input",
     async run() {
       const steps: Step[] = [];
       for (let i = 0; i < 20; i++) {
@@ -498,11 +710,15 @@ const reduceFnRunner: Scenario[] = [
     },
   },
   {
-    name: "ReduceFnRunnerTest.setGarbageCollectionHoldOnLateElements: a late element below the late trigger's count still makes the final pane",
+    name:
+      "ReduceFnRunnerTest.setGarbageCollectionHoldOnLateElements: a late element below the late trigger's count still makes the final pane",
     async run() {
       // the test asserts the output size; its comments: "ON_TIME pane @ 9 with 1", "final LATE pane @ 9 with 2"
       const rs = await run([wm(0), add(1), wm(109), add(2), wm(110)], tumbling(10), {
-        trigger: afterWatermark({ late: afterCount(2) }), accumulation: "discarding", allowedLateness: 100, closing: "fire-if-non-empty",
+        trigger: afterWatermark({ late: afterCount(2) }),
+        accumulation: "discarding",
+        allowedLateness: 100,
+        closing: "fire-if-non-empty",
       }, "values");
       assertEquals(rs.length, 2);
     },
@@ -513,203 +729,373 @@ const reduceFnRunner: Scenario[] = [
 
 const triggerStateMachines: Scenario[] = [
   {
-    name: "AfterWatermarkStateMachineTest.testEarlyAndAtWatermark: early firings keep the window open; the watermark firing finishes it",
+    name:
+      "AfterWatermarkStateMachineTest.testEarlyAndAtWatermark: early firings keep the window open; the watermark firing finishes it",
     async run() {
       // mockEarly (fires when asked after the element) = afterCount(1)
-      const out = await stepwise([add(1), wm(100)], tumbling(100), {
-        trigger: afterWatermark({ early: afterCount(1) }), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), wm(100)],
+        tumbling(100),
+        {
+          trigger: afterWatermark({ early: afterCount(1) }),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [["[0,100)"], ["[0,100) final"]]);
     },
   },
   {
     name: "AfterEachStateMachineTest.testAfterEachInSequence: each sub-trigger runs until it finishes, then the next",
     async run() {
-      const out = await stepwise([add(1), add(2), add(1, 2, 3), add(1, 2, 3, 4), add(5), wm(10)], tumbling(10), {
-        trigger: afterEach(orFinally(repeatedly(afterCount(2)), afterCount(3)), orFinally(repeatedly(afterCount(5)), afterWatermark())),
-        allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2), add(1, 2, 3), add(1, 2, 3, 4), add(5), wm(10)],
+        tumbling(10),
+        {
+          trigger: afterEach(
+            orFinally(repeatedly(afterCount(2)), afterCount(3)),
+            orFinally(repeatedly(afterCount(5)), afterWatermark()),
+          ),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,10)"], ["[0,10)"], [], ["[0,10)"], ["[0,10) final"]]);
     },
   },
   {
     name: "AfterAllStateMachineTest.testT1FiresFirst: afterAll fires and finishes once every sub-trigger has fired",
     async run() {
-      const out = await stepwise([add(1), add(2)], tumbling(100), {
-        trigger: afterAll(afterCount(1), afterCount(2)), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2)],
+        tumbling(100),
+        {
+          trigger: afterAll(afterCount(1), afterCount(2)),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,100) final"]]);
     },
   },
   {
     name: "AfterAllStateMachineTest.testT2FiresFirst: the same with the sub-triggers in the other order",
     async run() {
-      const out = await stepwise([add(1), add(2)], tumbling(100), {
-        trigger: afterAll(afterCount(2), afterCount(1)), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2)],
+        tumbling(100),
+        {
+          trigger: afterAll(afterCount(2), afterCount(1)),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,100) final"]]);
     },
   },
   {
-    name: "AfterFirstStateMachineTest.testShouldFireAfterMerge: merging with an unfinished session rewinds afterEach to afterAny",
+    name:
+      "AfterFirstStateMachineTest.testShouldFireAfterMerge: merging with an unfinished session rewinds afterEach to afterAny",
     async run() {
-      const out = await stepwise([add(1), wm(11), add(5), add(1, 2, 3, 4, 5)], session(10), {
-        trigger: afterEach(afterAny(afterCount(5), afterWatermark()), repeatedly(afterCount(1))),
-        accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", win);
+      const out = await stepwise(
+        [add(1), wm(11), add(5), add(1, 2, 3, 4, 5)],
+        session(10),
+        {
+          trigger: afterEach(afterAny(afterCount(5), afterWatermark()), repeatedly(afterCount(1))),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        win,
+      );
       assertEquals(out, [[], ["[1,11)"], [], ["[1,15)"]]);
     },
   },
   {
-    name: "AfterPaneStateMachineTest.testAfterPaneElementCountFixedWindows: afterCount fires and finishes only its own window",
+    name:
+      "AfterPaneStateMachineTest.testAfterPaneElementCountFixedWindows: afterCount fires and finishes only its own window",
     async run() {
-      const out = await stepwise([add(1), add(2), add(11)], tumbling(10), {
-        trigger: afterCount(2), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2), add(11)],
+        tumbling(10),
+        {
+          trigger: afterCount(2),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,10) final"], []]);
     },
   },
   {
-    name: "AfterPaneStateMachineTest.testAfterPaneElementCountSessions: counts add up across merged sessions; a closed session is not merged into",
+    name:
+      "AfterPaneStateMachineTest.testAfterPaneElementCountSessions: counts add up across merged sessions; a closed session is not merged into",
     async run() {
-      const out = await stepwise([add(1, 2), add(7, 9)], session(10), {
-        trigger: afterCount(2), accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1, 2), add(7, 9)],
+        session(10),
+        {
+          trigger: afterCount(2),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [["[1,12) final"], ["[7,19) final"]]);
     },
   },
   {
-    name: "RepeatedlyStateMachineTest.testShouldFireAfterMerge: a merged session is ready when the summed count is reached",
+    name:
+      "RepeatedlyStateMachineTest.testShouldFireAfterMerge: a merged session is ready when the summed count is reached",
     async run() {
-      const out = await stepwise([add(1), add(5)], session(10), {
-        trigger: repeatedly(afterCount(2)), accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(5)],
+        session(10),
+        {
+          trigger: repeatedly(afterCount(2)),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[1,15)"]]);
     },
   },
   {
-    name: "RepeatedlyStateMachineTest.testRepeatedlyAfterFirstElementCount: repeatedly(afterAny(processing time, count)) fires on the count",
+    name:
+      "RepeatedlyStateMachineTest.testRepeatedlyAfterFirstElementCount: repeatedly(afterAny(processing time, count)) fires on the count",
     async run() {
-      const out = await stepwise([add(1), add(2, 3, 4, 5)], global(), {
-        trigger: repeatedly(afterAny(beamDelay(15 * MINUTE), afterCount(5))),
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2, 3, 4, 5)],
+        global(),
+        {
+          trigger: repeatedly(afterAny(beamDelay(15 * MINUTE), afterCount(5))),
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[-Infinity,Infinity)"]]);
     },
   },
   {
-    name: "RepeatedlyStateMachineTest.testRepeatedlyAfterFirstProcessingTime: repeatedly(afterAny(processing time, count)) fires on the delay",
+    name:
+      "RepeatedlyStateMachineTest.testRepeatedlyAfterFirstProcessingTime: repeatedly(afterAny(processing time, count)) fires on the delay",
     async run() {
       // Beam's tester injects at processing time TIMESTAMP_MIN_VALUE and then moves to 15 min: far past the delay
-      const out = await stepwise([add(1), pt(16 * MINUTE)], global(), {
-        trigger: repeatedly(afterAny(beamDelay(15 * MINUTE), afterCount(5))),
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), pt(16 * MINUTE)],
+        global(),
+        {
+          trigger: repeatedly(afterAny(beamDelay(15 * MINUTE), afterCount(5))),
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[-Infinity,Infinity)"]]);
     },
   },
   {
     name: "RepeatedlyStateMachineTest.testRepeatedlyElementCount: repeatedly(afterCount(5)) fires at the fifth element",
     async run() {
-      const out = await stepwise([add(1), add(2, 3, 4, 5)], global(), { trigger: repeatedly(afterCount(5)) }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2, 3, 4, 5)],
+        global(),
+        { trigger: repeatedly(afterCount(5)) },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[-Infinity,Infinity)"]]);
     },
   },
   {
-    name: "RepeatedlyStateMachineTest.testRepeatedlyProcessingTime: repeatedly(afterProcessingTime) fires after the delay",
+    name:
+      "RepeatedlyStateMachineTest.testRepeatedlyProcessingTime: repeatedly(afterProcessingTime) fires after the delay",
     async run() {
       // Beam's tester injects at processing time TIMESTAMP_MIN_VALUE and then moves to 15 min: far past the delay
-      const out = await stepwise([add(1), pt(16 * MINUTE)], global(), { trigger: repeatedly(beamDelay(15 * MINUTE)) }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), pt(16 * MINUTE)],
+        global(),
+        { trigger: repeatedly(beamDelay(15 * MINUTE)) },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[-Infinity,Infinity)"]]);
     },
   },
   {
     name: "OrFinallyStateMachineTest.testActualFiresAndFinishes: when the main trigger finishes, orFinally finishes",
     async run() {
-      const out = await stepwise([add(1), add(2)], tumbling(100), {
-        trigger: orFinally(afterCount(2), afterCount(100)), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2)],
+        tumbling(100),
+        {
+          trigger: orFinally(afterCount(2), afterCount(100)),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,100) final"]]);
     },
   },
   {
     name: "OrFinallyStateMachineTest.testActualFiresOnly: a repeated main trigger keeps orFinally open",
     async run() {
-      const out = await stepwise([add(1), add(2), add(3, 4)], tumbling(100), {
-        trigger: orFinally(repeatedly(afterCount(2)), afterCount(100)), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2), add(3, 4)],
+        tumbling(100),
+        {
+          trigger: orFinally(repeatedly(afterCount(2)), afterCount(100)),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,100)"], ["[0,100)"]]);
     },
   },
   {
-    name: "OrFinallyStateMachineTest.testShouldFireAfterMerge: merging with an unfinished session rewinds afterEach to orFinally",
+    name:
+      "OrFinallyStateMachineTest.testShouldFireAfterMerge: merging with an unfinished session rewinds afterEach to orFinally",
     async run() {
-      const out = await stepwise([add(1), wm(11), add(5), add(1, 2, 3, 4, 5)], session(10), {
-        trigger: afterEach(orFinally(afterCount(5), afterWatermark()), repeatedly(afterCount(1))),
-        accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", win);
+      const out = await stepwise(
+        [add(1), wm(11), add(5), add(1, 2, 3, 4, 5)],
+        session(10),
+        {
+          trigger: afterEach(orFinally(afterCount(5), afterWatermark()), repeatedly(afterCount(1))),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        win,
+      );
       assertEquals(out, [[], ["[1,11)"], [], ["[1,15)"]]);
     },
   },
   {
-    name: "OrFinallyStateMachineTest.testActualFiresButUntilFinishes: the until trigger finishes orFinally with a final pane",
+    name:
+      "OrFinallyStateMachineTest.testActualFiresButUntilFinishes: the until trigger finishes orFinally with a final pane",
     async run() {
-      const out = await stepwise([add(1), add(2), add(3)], tumbling(10), {
-        trigger: orFinally(repeatedly(afterCount(2)), afterCount(3)), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), add(2), add(3)],
+        tumbling(10),
+        {
+          trigger: orFinally(repeatedly(afterCount(2)), afterCount(3)),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[0,10)"], ["[0,10) final"]]);
     },
   },
   {
-    name: "AfterProcessingTimeStateMachineTest.testAfterProcessingTimeFixedWindows: the delay runs from each window's first element",
+    name:
+      "AfterProcessingTimeStateMachineTest.testAfterProcessingTimeFixedWindows: the delay runs from each window's first element",
     async run() {
-      const out = await stepwise([pt(10), add(1), pt(2), add(11, 12, 13), pt(2), add(2, 3), pt(2), pt(2)], tumbling(10), {
-        trigger: beamDelay(5), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [pt(10), add(1), pt(2), add(11, 12, 13), pt(2), add(2, 3), pt(2), pt(2)],
+        tumbling(10),
+        {
+          trigger: beamDelay(5),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], [], [], [], [], [], ["[0,10) final"], ["[10,20) final"]]);
     },
   },
   {
-    name: "AfterProcessingTimeStateMachineTest.testAfterProcessingTimeWithMergingWindow: a merged session keeps the earlier deadline",
+    name:
+      "AfterProcessingTimeStateMachineTest.testAfterProcessingTimeWithMergingWindow: a merged session keeps the earlier deadline",
     async run() {
-      const out = await stepwise([pt(10), add(1), pt(2), add(3), pt(4)], session(10), {
-        trigger: beamDelay(5), accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", win);
+      const out = await stepwise(
+        [pt(10), add(1), pt(2), add(3), pt(4)],
+        session(10),
+        {
+          trigger: beamDelay(5),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        win,
+      );
       assertEquals(out, [[], [], [], [], ["[1,13)"]]);
     },
   },
   {
-    name: "DefaultTriggerStateMachineTest.testDefaultTriggerFixedWindows: each window fires when the watermark reaches its end, without finishing",
+    name:
+      "DefaultTriggerStateMachineTest.testDefaultTriggerFixedWindows: each window fires when the watermark reaches its end, without finishing",
     async run() {
-      const out = await stepwise([add(1, 101), wm(99), wm(100), wm(200)], tumbling(100), {
-        trigger: defaultTrigger(), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1, 101), wm(99), wm(100), wm(200)],
+        tumbling(100),
+        {
+          trigger: defaultTrigger(),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], [], ["[0,100)"], ["[100,200)"]]);
     },
   },
   {
     name: "DefaultTriggerStateMachineTest.testDefaultTriggerSlidingWindows: overlapping windows fire at their own ends",
     async run() {
-      const out = await stepwise([add(1, 50), wm(50), wm(99), wm(100)], sliding(100, 50), {
-        trigger: defaultTrigger(), allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1, 50), wm(50), wm(99), wm(100)],
+        sliding(100, 50),
+        {
+          trigger: defaultTrigger(),
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], ["[-50,50)"], [], ["[0,100)"]]);
     },
   },
   {
     name: "DefaultTriggerStateMachineTest.testDefaultTriggerSessions: a merged session fires at the merged end",
     async run() {
-      const out = await stepwise([add(1, 50), wm(100), wm(149), wm(150)], session(100), {
-        trigger: defaultTrigger(), accumulation: "accumulating", allowedLateness: NO_GC,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1, 50), wm(100), wm(149), wm(150)],
+        session(100),
+        {
+          trigger: defaultTrigger(),
+          accumulation: "accumulating",
+          allowedLateness: NO_GC,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], [], [], ["[1,150)"]]);
     },
   },
   {
-    name: "NeverStateMachineTest.falseAfterEndOfWindow: never() does not fire when the watermark passes the end of the window",
+    name:
+      "NeverStateMachineTest.falseAfterEndOfWindow: never() does not fire when the watermark passes the end of the window",
     async run() {
       // Beam advances to TIMESTAMP_MAX_VALUE; the trigger tester never expires windows, hence allowedLateness Infinity here
-      const out = await stepwise([add(1), wm(Number.MAX_SAFE_INTEGER)], tumbling(5 * MINUTE), {
-        trigger: never(), allowedLateness: Infinity,
-      }, "count", winFinal);
+      const out = await stepwise(
+        [add(1), wm(Number.MAX_SAFE_INTEGER)],
+        tumbling(5 * MINUTE),
+        {
+          trigger: never(),
+          allowedLateness: Infinity,
+        },
+        "count",
+        winFinal,
+      );
       assertEquals(out, [[], []]);
     },
   },
@@ -728,14 +1114,20 @@ const transcripts: Scenario[] = [
   {
     name: "trigger_transcripts.yaml output_time_fn_earliest: pane timestamps are the earliest element",
     async run() {
-      const rs = await run([add(1, 2, 3, 10, 11, 25), wm(100)], tumbling(10), { accumulation: "accumulating", timestampCombiner: "earliest" }, "values");
+      const rs = await run([add(1, 2, 3, 10, 11, 25), wm(100)], tumbling(10), {
+        accumulation: "accumulating",
+        timestampCombiner: "earliest",
+      }, "values");
       assertEquals(rs.map(valTsWin), ["[1,2,3] @1 [0,10)", "[10,11] @10 [10,20)", "[25] @25 [20,30)"]);
     },
   },
   {
     name: "trigger_transcripts.yaml output_time_fn_latest: pane timestamps are the latest element",
     async run() {
-      const rs = await run([add(1, 2, 3, 10, 11, 25), wm(100)], tumbling(10), { accumulation: "accumulating", timestampCombiner: "latest" }, "values");
+      const rs = await run([add(1, 2, 3, 10, 11, 25), wm(100)], tumbling(10), {
+        accumulation: "accumulating",
+        timestampCombiner: "latest",
+      }, "values");
       assertEquals(rs.map(valTsWin), ["[1,2,3] @3 [0,10)", "[10,11] @11 [10,20)", "[25] @25 [20,30)"]);
     },
   },
@@ -744,32 +1136,56 @@ const transcripts: Scenario[] = [
     async run() {
       // The transcript then feeds [1] and [3, 4] after the watermark passed expiry (allowed lateness 0) and expects
       // a late pane: that runner did not drop late data; Java does, so that part is not ported.
-      const out = await stepwise([add(1, 2, 3), add(4), add(5), add(6), wm(100)], session(10), {
-        trigger: afterWatermark({ early: afterCount(2), late: afterCount(3) }), accumulation: "accumulating", onLate: () => {},
-      }, "values", (r) => `${win(r)} ${vals(r.value)}${r.pane.timing === "early" ? " early" : ""}${r.pane.isFinal ? " final" : ""}`);
-      assertEquals(out, [["[1,13) [1,2,3] early"], [], ["[1,15) [1,2,3,4,5] early"], [], ["[1,16) [1,2,3,4,5,6] final"]]);
+      const out = await stepwise(
+        [add(1, 2, 3), add(4), add(5), add(6), wm(100)],
+        session(10),
+        {
+          trigger: afterWatermark({ early: afterCount(2), late: afterCount(3) }),
+          accumulation: "accumulating",
+          onLate: () => {},
+        },
+        "values",
+        (r) =>
+          `${win(r)} ${vals(r.value)}${r.pane.timing === "early" ? " early" : ""}${r.pane.isFinal ? " final" : ""}`,
+      );
+      assertEquals(out, [["[1,13) [1,2,3] early"], [], ["[1,15) [1,2,3,4,5] early"], [], [
+        "[1,16) [1,2,3,4,5,6] final",
+      ]]);
     },
   },
   {
-    name: "trigger_transcripts.yaml garbage_collection (outputs only): afterCount(2) fires the windows that reach two elements",
+    name:
+      "trigger_transcripts.yaml garbage_collection (outputs only): afterCount(2) fires the windows that reach two elements",
     async run() {
       // the transcript expects {window, timestamp} only; its timestamps 10 and 20 are end-of-window in that runner's convention
-      const rs = await run([add(1, 2, 3, 10, 11, 25)], tumbling(10), { trigger: afterCount(2), allowedLateness: 10, accumulation: "discarding" }, "values");
+      const rs = await run([add(1, 2, 3, 10, 11, 25)], tumbling(10), {
+        trigger: afterCount(2),
+        allowedLateness: 10,
+        accumulation: "discarding",
+      }, "values");
       assertEquals(rs.map((r) => `${win(r)} @${r.timestamp}`), ["[0,10) @9", "[10,20) @19"]);
     },
   },
   {
-    name: "trigger_transcripts.yaml known_late_data_watermark: elements behind the watermark do not hold the earliest timestamp",
+    name:
+      "trigger_transcripts.yaml known_late_data_watermark: elements behind the watermark do not hold the earliest timestamp",
     async run() {
-      const rs = await run([wm(5), add(2, 3, 7, 8), wm(11)], tumbling(10), { accumulation: "accumulating", timestampCombiner: "earliest" }, "values");
+      const rs = await run([wm(5), add(2, 3, 7, 8), wm(11)], tumbling(10), {
+        accumulation: "accumulating",
+        timestampCombiner: "earliest",
+      }, "values");
       assertEquals(rs.map(valTsWin), ["[2,3,7,8] @7 [0,10)"]);
     },
   },
   {
-    name: "trigger_transcripts.yaml known_late_data_no_watermark_hold_possible: with no hold the timestamp is the end of the window",
+    name:
+      "trigger_transcripts.yaml known_late_data_no_watermark_hold_possible: with no hold the timestamp is the end of the window",
     async run() {
       // the transcript says 10 (that runner's end-of-window timestamp was window.end); Java's is end - 1 = 9
-      const rs = await run([wm(8), add(2, 3, 7), wm(11)], tumbling(10), { accumulation: "accumulating", timestampCombiner: "earliest" }, "values");
+      const rs = await run([wm(8), add(2, 3, 7), wm(11)], tumbling(10), {
+        accumulation: "accumulating",
+        timestampCombiner: "earliest",
+      }, "values");
       assertEquals(rs.map(valTsWin), ["[2,3,7] @9 [0,10)"]);
     },
   },

@@ -2,8 +2,22 @@
 // MergingActiveWindowSet, the trigger state machines), one or more scenarios per rule. Each names the
 // Beam method the rule comes from. Times are ms; a window [s, e) has Beam's maxTimestamp e - 1.
 import {
-  afterCount, afterEach, afterWatermark, afterWatermarkProgress, count, global, InvalidElementError, never, session, sliding, stream, sum,
-  tumbling, type WindowAssigner, type WindowOptions, type WindowResult,
+  afterCount,
+  afterEach,
+  afterWatermark,
+  afterWatermarkProgress,
+  count,
+  global,
+  InvalidElementError,
+  never,
+  session,
+  sliding,
+  stream,
+  sum,
+  tumbling,
+  type WindowAssigner,
+  type WindowOptions,
+  type WindowResult,
 } from "../../mod.ts";
 import { collect, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals, assertRejects } from "../_assert.ts";
@@ -12,9 +26,12 @@ import type { Scenario } from "./_scenario.ts";
 const el = (timestamp: number, value = "x") => ({ value, timestamp });
 /** `value timing#index(nonSpeculativeIndex)[ first][ final]` per pane, in emission order. */
 const pane = (r: WindowResult<unknown, unknown>) =>
-  `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${r.pane.isFirst ? " first" : ""}${r.pane.isFinal ? " final" : ""}`;
+  `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${
+    r.pane.isFirst ? " first" : ""
+  }${r.pane.isFinal ? " final" : ""}`;
 const panes = (rs: WindowResult<unknown, unknown>[]) => rs.map(pane);
-const withWindow = (rs: WindowResult<unknown, unknown>[]) => rs.map((r) => `[${r.window.start},${r.window.end}) ${pane(r)}`);
+const withWindow = (rs: WindowResult<unknown, unknown>[]) =>
+  rs.map((r) => `[${r.window.start},${r.window.end}) ${pane(r)}`);
 
 function run(script: TestStream<string>, assigner: WindowAssigner, options: WindowOptions<string> = {}) {
   return collect(stream(script).window(assigner, options).aggregate(count()));
@@ -29,7 +46,9 @@ export default [
       const o = { allowedLateness: 5 };
       assertEquals(panes(await run(s(), tumbling(10), o)), ["2 on-time#0(0) first final"]);
       // closing "fire-always" adds no empty late pane after it
-      assertEquals(panes(await run(s(), tumbling(10), { ...o, closing: "fire-always" })), ["2 on-time#0(0) first final"]);
+      assertEquals(panes(await run(s(), tumbling(10), { ...o, closing: "fire-always" })), [
+        "2 on-time#0(0) first final",
+      ]);
     },
   },
   {
@@ -39,7 +58,11 @@ export default [
         stream([{ ts: 1 }, { ts: 15 }, { ts: 3 }, { ts: 27 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
           .window(tumbling(10), { allowedLateness: 1_000 }).aggregate(count()),
       );
-      assertEquals(withWindow(rs), ["[0,10) 2 on-time#0(0) first final", "[10,20) 1 on-time#0(0) first final", "[20,30) 1 on-time#0(0) first final"]);
+      assertEquals(withWindow(rs), [
+        "[0,10) 2 on-time#0(0) first final",
+        "[10,20) 1 on-time#0(0) first final",
+        "[20,30) 1 on-time#0(0) first final",
+      ]);
     },
   },
   {
@@ -51,10 +74,17 @@ export default [
     },
   },
   {
-    name: "GC after an on-time pane and late data: one late pane per bundle, then an empty final pane only with fire-always",
+    name:
+      "GC after an on-time pane and late data: one late pane per bundle, then an empty final pane only with fire-always",
     async run() {
-      const s = () => TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkTo(100);
-      assertEquals(panes(await run(s(), tumbling(10), { allowedLateness: 5 })), ["1 on-time#0(0) first", "1 late#1(1)"]);
+      const s = () =>
+        TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkTo(
+          100,
+        );
+      assertEquals(panes(await run(s(), tumbling(10), { allowedLateness: 5 })), [
+        "1 on-time#0(0) first",
+        "1 late#1(1)",
+      ]);
       assertEquals(panes(await run(s(), tumbling(10), { allowedLateness: 5, closing: "fire-always" })), [
         "1 on-time#0(0) first",
         "1 late#1(1)",
@@ -67,7 +97,8 @@ export default [
     name: "holds: an element behind the output watermark holds nothing and is not in the pane's timestamp",
     async run() {
       //  W=7 when 2 and 8 arrive in [0,10): 2 is behind the output watermark (7), 8 holds
-      const s = () => TestStream.create<string>().advanceWatermarkTo(7).addElements(el(2), el(8)).advanceWatermarkTo(10);
+      const s = () =>
+        TestStream.create<string>().advanceWatermarkTo(7).addElements(el(2), el(8)).advanceWatermarkTo(10);
       assertEquals((await run(s(), tumbling(10), { timestampCombiner: "earliest" })).map((r) => r.timestamp), [8]);
       const only = TestStream.create<string>().advanceWatermarkTo(7).addElements(el(2)).advanceWatermarkTo(10);
       assertEquals((await run(only, tumbling(10), { timestampCombiner: "earliest" })).map((r) => r.timestamp), [9]);
@@ -76,7 +107,8 @@ export default [
   {
     name: "holds: late data holds nothing, so a late pane's timestamp is the window's max timestamp",
     async run() {
-      const s = TestStream.create<string>().addElements(el(4)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkToInfinity();
+      const s = TestStream.create<string>().addElements(el(4)).advanceWatermarkTo(10).addElements(el(2))
+        .advanceWatermarkToInfinity();
       const rs = await run(s, tumbling(10), { allowedLateness: 50, timestampCombiner: "earliest" });
       assertEquals(rs.map((r) => `${r.pane.timing} ${r.timestamp}`), ["on-time 4", "late 9"]);
     },
@@ -85,7 +117,10 @@ export default [
     name: "holds clear at every firing: an on-time pane after an early pane with no new data gets end - 1",
     async run() {
       const s = TestStream.create<string>().addElements(el(3)).advanceWatermarkTo(10);
-      const rs = await run(s, tumbling(10), { trigger: afterWatermark({ early: afterCount(1) }), timestampCombiner: "earliest" });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterWatermark({ early: afterCount(1) }),
+        timestampCombiner: "earliest",
+      });
       assertEquals(rs.map((r) => `${r.pane.timing} ${r.timestamp}`), ["early 3", "on-time 9"]);
     },
   },
@@ -97,7 +132,9 @@ export default [
       const rs = await collect(
         stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 300 })
           .window(tumbling(10), { timestampCombiner: "earliest" }).aggregate(count())
-          .window(tumbling(100), { onLate: (r) => late.push(r) }).aggregate(sum((r: WindowResult<null, number>) => r.value)),
+          .window(tumbling(100), { onLate: (r) => late.push(r) }).aggregate(
+            sum((r: WindowResult<null, number>) => r.value),
+          ),
       );
       assertEquals(late, []);
       assertEquals(rs.map((r) => `${r.window.start}=${r.value}`), ["0=22", "100=18", "200=20"]);
@@ -105,11 +142,17 @@ export default [
   },
   // ---- 3. Merged sessions start a new pane history (ReduceFnRunner.OnMergeCallback.onMerge) ----
   {
-    name: "merged sessions: a merge result that is a new window starts at pane 0; one inside an existing window continues",
+    name:
+      "merged sessions: a merge result that is a new window starts at pane 0; one inside an existing window continues",
     async run() {
       //  [1,11) early → t=5 merges into the new window [1,15): index 0 again → t=3 lies inside [1,15): index 1
-      const s = TestStream.create<string>().addElements(el(1)).addElements(el(5)).addElements(el(3)).advanceWatermarkTo(100);
-      const rs = await run(s, session(10), { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating" });
+      const s = TestStream.create<string>().addElements(el(1)).addElements(el(5)).addElements(el(3)).advanceWatermarkTo(
+        100,
+      );
+      const rs = await run(s, session(10), {
+        trigger: afterWatermark({ early: afterCount(1) }),
+        accumulation: "accumulating",
+      });
       assertEquals(withWindow(rs), [
         "[1,11) 1 early#0(-1) first",
         "[1,15) 2 early#0(-1) first",
@@ -124,7 +167,11 @@ export default [
     async run() {
       const reasons: string[] = [];
       const s = TestStream.create<string>().addElements(el(1), el(2)).addElements(el(3)).advanceWatermarkTo(200);
-      const rs = await run(s, tumbling(10), { trigger: afterCount(2), allowedLateness: 100, onLate: (_e, i) => reasons.push(i.reason) });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterCount(2),
+        allowedLateness: 100,
+        onLate: (_e, i) => reasons.push(i.reason),
+      });
       assertEquals(panes(rs), ["2 early#0(-1) first final"]);
       assertEquals(reasons, ["window-closed"]);
     },
@@ -134,8 +181,14 @@ export default [
     async run() {
       const reasons: string[] = [];
       //  [1,11) fires and closes; t=1 again is exactly [1,11): dropped; t=5 opens [5,15) beside it
-      const s = TestStream.create<string>().addElements(el(1)).addElements(el(1)).addElements(el(5)).advanceWatermarkTo(200);
-      const rs = await run(s, session(10), { trigger: afterCount(1), allowedLateness: 100, onLate: (_e, i) => reasons.push(i.reason) });
+      const s = TestStream.create<string>().addElements(el(1)).addElements(el(1)).addElements(el(5)).advanceWatermarkTo(
+        200,
+      );
+      const rs = await run(s, session(10), {
+        trigger: afterCount(1),
+        allowedLateness: 100,
+        onLate: (_e, i) => reasons.push(i.reason),
+      });
       assertEquals(withWindow(rs), ["[1,11) 1 early#0(-1) first final", "[5,15) 1 early#0(-1) first final"]);
       assertEquals(reasons, ["window-closed"]);
     },
@@ -144,22 +197,32 @@ export default [
     name: "closed windows open again after garbage collection only as new, too-late windows: dropped as late",
     async run() {
       const reasons: string[] = [];
-      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceWatermarkTo(60).addElements(el(3));
-      await run(s, tumbling(10), { trigger: afterCount(1), allowedLateness: 50, onLate: (_e, i) => reasons.push(i.reason) });
+      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceWatermarkTo(60).addElements(
+        el(3),
+      );
+      await run(s, tumbling(10), {
+        trigger: afterCount(1),
+        allowedLateness: 50,
+        onLate: (_e, i) => reasons.push(i.reason),
+      });
       assertEquals(reasons, ["window-closed", "late"]);
     },
   },
   // ---- 5. End-of-window timers only where a trigger asks (AfterWatermarkStateMachine.onElement) ----
   {
-    name: "a window created late gets no end-of-window timer: afterEach's afterWatermark fires only on its next element",
+    name:
+      "a window created late gets no end-of-window timer: afterEach's afterWatermark fires only on its next element",
     async run() {
       //  W=20 before the first element of [0,10): afterCount(1) fires a late pane; afterWatermark saw no
       //  element, so no timer wakes it at W=30; the next element fires it (and finishes the trigger)
-      const s = TestStream.create<string>().advanceWatermarkTo(20).addElements(el(5)).advanceWatermarkTo(30).addElements(el(6))
+      const s = TestStream.create<string>().advanceWatermarkTo(20).addElements(el(5)).advanceWatermarkTo(30)
+        .addElements(el(6))
         .advanceWatermarkTo(40).addElements(el(7)).advanceWatermarkToInfinity();
       const reasons: string[] = [];
       const rs = await run(s, tumbling(10), {
-        trigger: afterEach(afterCount(1), afterWatermark()), allowedLateness: 100, closing: "fire-always",
+        trigger: afterEach(afterCount(1), afterWatermark()),
+        allowedLateness: 100,
+        closing: "fire-always",
         onLate: (_e, i) => reasons.push(i.reason),
       });
       assertEquals(panes(rs), ["1 late#0(0) first", "1 late#1(1) final"]);
@@ -167,29 +230,46 @@ export default [
     },
   },
   {
-    name: "never(): no end-of-window timer, one final pane at end + lateness, on time while the first element's hold lasts",
+    name:
+      "never(): no end-of-window timer, one final pane at end + lateness, on time while the first element's hold lasts",
     async run() {
       //  t=1 arrives before the end and holds the output watermark at 9 until the window fires at W=15:
       //  the output watermark never passed the window, so its only pane is on time
-      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkTo(14)
+      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2))
+        .advanceWatermarkTo(14)
         .advanceWatermarkTo(15);
-      assertEquals(panes(await run(s, tumbling(10), { trigger: never(), allowedLateness: 5 })), ["2 on-time#0(0) first final"]);
+      assertEquals(panes(await run(s, tumbling(10), { trigger: never(), allowedLateness: 5 })), [
+        "2 on-time#0(0) first final",
+      ]);
     },
   },
   // ---- 6. Pane timing follows the output watermark (PaneInfoTracker.describePane) ----
   {
-    name: "pane timing: a window whose data came after its end is on time while another window's hold keeps the output watermark before it",
+    name:
+      "pane timing: a window whose data came after its end is on time while another window's hold keeps the output watermark before it",
     async run() {
       type E = { k: string; ts: number };
       const script = () => TestStream.create<E>();
       const fire = (s: TestStream<E>) =>
-        collect(stream(s).keyBy((e) => e.k).window(tumbling(10), { trigger: never(), allowedLateness: 100, timestampCombiner: "earliest" }).aggregate(count()));
+        collect(
+          stream(s).keyBy((e) => e.k).window(tumbling(10), {
+            trigger: never(),
+            allowedLateness: 100,
+            timestampCombiner: "earliest",
+          }).aggregate(count()),
+        );
       //  key a holds the output watermark at 1 until its window expires; key b's [10,20) first sees data at W=50
-      const held = await fire(script().addElements({ value: { k: "a", ts: 1 }, timestamp: 1 }).advanceWatermarkTo(50)
-        .addElements({ value: { k: "b", ts: 15 }, timestamp: 15 }).advanceWatermarkTo(1_000));
+      const held = await fire(
+        script().addElements({ value: { k: "a", ts: 1 }, timestamp: 1 }).advanceWatermarkTo(50)
+          .addElements({ value: { k: "b", ts: 15 }, timestamp: 15 }).advanceWatermarkTo(1_000),
+      );
       assertEquals(held.map((r) => `${r.key} ${r.pane.timing}`), ["a on-time", "b on-time"]);
       // without key a nothing holds the output watermark: b's pane is late
-      const alone = await fire(script().advanceWatermarkTo(50).addElements({ value: { k: "b", ts: 15 }, timestamp: 15 }).advanceWatermarkTo(1_000));
+      const alone = await fire(
+        script().advanceWatermarkTo(50).addElements({ value: { k: "b", ts: 15 }, timestamp: 15 }).advanceWatermarkTo(
+          1_000,
+        ),
+      );
       assertEquals(alone.map((r) => `${r.key} ${r.pane.timing}`), ["b late"]);
     },
   },
@@ -200,7 +280,11 @@ export default [
       //  bound 0: t=12 raises W to 12, which collects [0,10); t=5 then opens [5,15), merging with [12,22)
       const input = [{ ts: 0 }, { ts: 12 }, { ts: 5 }];
       const go = (chunkSize: number) =>
-        collect(stream(input, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(session(10), { onLate: () => {} }).aggregate(count()));
+        collect(
+          stream(input, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(session(10), {
+            onLate: () => {},
+          }).aggregate(count()),
+        );
       const expected = ["[0,10) 1 on-time#0(0) first final", "[5,22) 2 on-time#0(0) first final"];
       assertEquals(withWindow(await go(4096)), expected);
       assertEquals(withWindow(await go(1)), expected);
@@ -212,14 +296,23 @@ export default [
     async run() {
       const s = TestStream.create<string>().addElements(el(25)).advanceWatermarkTo(100);
       const rs = await run(s, sliding(30, 10), { trigger: afterWatermark({ early: afterCount(1) }) });
-      assertEquals(rs.map((r) => `${r.window.start} ${r.pane.timing}`), ["0 early", "10 early", "20 early", "0 on-time", "10 on-time", "20 on-time"]);
+      assertEquals(rs.map((r) => `${r.window.start} ${r.pane.timing}`), [
+        "0 early",
+        "10 early",
+        "20 early",
+        "0 on-time",
+        "10 on-time",
+        "20 on-time",
+      ]);
     },
   },
   // ---- 9. outputMode "complete" ----
   {
     name: "outputMode complete: every window after each chunk, including windows past the watermark",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(12)).addElements(el(3));
+      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(12)).addElements(
+        el(3),
+      );
       const rs = await run(s, tumbling(10), { outputMode: "complete" });
       assertEquals(rs.map((r) => `${r.window.start}=${r.value}`), ["0=1", "0=1", "10=1", "0=2", "10=1"]);
     },
@@ -233,12 +326,17 @@ export default [
       }
       const bad: unknown[] = [new Map([[1, 2]]), new Set([1]), () => 1, Symbol("k"), new Point(1)];
       for (const k of bad) {
-        const rs = collect(stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy(() => k).window(tumbling(10)).aggregate(count()));
+        const rs = collect(
+          stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy(() => k).window(tumbling(10))
+            .aggregate(count()),
+        );
         await assertRejects(() => rs, InvalidElementError, "key");
       }
       // plain objects, arrays, dates and primitives group by value
       const rs = await collect(
-        stream([{ ts: 1, k: { a: 1, b: [2] } }, { ts: 2, k: { b: [2], a: 1 } }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+        stream([{ ts: 1, k: { a: 1, b: [2] } }, { ts: 2, k: { b: [2], a: 1 } }]).withEventTime((e) => e.ts, {
+          maxOutOfOrderness: 0,
+        })
           .keyBy((e) => e.k).window(tumbling(10)).aggregate(count()),
       );
       assertEquals(rs.map((r) => r.value), [2]);
@@ -248,7 +346,8 @@ export default [
   {
     name: "afterWatermarkProgress fires every interval of watermark progress in the global window",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1), el(5)).advanceWatermarkTo(10).addElements(el(12)).advanceWatermarkTo(25)
+      const s = TestStream.create<string>().addElements(el(1), el(5)).advanceWatermarkTo(10).addElements(el(12))
+        .advanceWatermarkTo(25)
         .advanceWatermarkTo(28).addElements(el(29)).advanceWatermarkToInfinity();
       const rs = await run(s, global(), { trigger: afterWatermarkProgress(10) });
       //  next multiples: 10 (fires with 1, 5), 20 (fires with 12 at W=25), 30 (not reached before the end:

@@ -1,4 +1,13 @@
-import { count, FilterStream, FlatMapStream, MapStream, pipelineTransform, tumbling, WindowStream, type WindowResult } from "../../mod.ts";
+import {
+  count,
+  FilterStream,
+  FlatMapStream,
+  MapStream,
+  pipelineTransform,
+  tumbling,
+  type WindowResult,
+  WindowStream,
+} from "../../mod.ts";
 import { assertEquals } from "../_assert.ts";
 import type { Scenario } from "./_scenario.ts";
 
@@ -43,7 +52,13 @@ export default [
       const events = [{ u: "a", ts: 1 }, { u: "b", ts: 4 }, { u: "a", ts: 12 }, { u: "a", ts: 3 }];
       const rs = await drain(
         readable(events).pipeThrough(
-          new WindowStream({ eventTime: (e) => e.ts, maxOutOfOrderness: 20, key: (e) => e.u, window: tumbling(10), aggregate: count() }),
+          new WindowStream({
+            eventTime: (e) => e.ts,
+            maxOutOfOrderness: 20,
+            key: (e) => e.u,
+            window: tumbling(10),
+            aggregate: count(),
+          }),
         ),
       );
       assertEquals(brief(rs), ["a[0,10)=2", "a[10,20)=1", "b[0,10)=1"]);
@@ -55,7 +70,13 @@ export default [
       const late: number[] = [];
       const rs = await drain(
         readable([{ ts: 1 }, { ts: 25 }, { ts: 2 }]).pipeThrough(
-          new WindowStream({ eventTime: (e: { ts: number }) => e.ts, maxOutOfOrderness: 0, window: tumbling(10), aggregate: count(), onLate: (e) => late.push(e.ts) }),
+          new WindowStream({
+            eventTime: (e: { ts: number }) => e.ts,
+            maxOutOfOrderness: 0,
+            window: tumbling(10),
+            aggregate: count(),
+            onLate: (e) => late.push(e.ts),
+          }),
         ),
       );
       assertEquals(brief(rs), ["null[0,10)=1", "null[20,30)=1"]);
@@ -66,10 +87,12 @@ export default [
     name: "pipelineTransform turns a whole pipeline into a transform",
     async run() {
       const rs = await drain(
-        readable([{ ts: 5, v: 2 }, { ts: 15, v: 3 }]).pipeThrough(pipelineTransform((s) =>
-          s.withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).map((e) => ({ ...e, v: e.v * 10 }))
-            .window(tumbling(10)).aggregate({ n: count() })
-        )),
+        readable([{ ts: 5, v: 2 }, { ts: 15, v: 3 }]).pipeThrough(
+          pipelineTransform((s) =>
+            s.withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).map((e) => ({ ...e, v: e.v * 10 }))
+              .window(tumbling(10)).aggregate({ n: count() })
+          ),
+        ),
       );
       assertEquals(brief(rs), ['null[0,10)={"n":1}', 'null[10,20)={"n":1}']);
     },

@@ -1,6 +1,19 @@
 import {
-  afterAll, afterAny, afterCount, afterEach, afterProcessingTime, afterWatermark, global, never, orFinally, repeatedly, stream, tumbling,
-  type WindowAssigner, type WindowOptions, type WindowResult,
+  afterAll,
+  afterAny,
+  afterCount,
+  afterEach,
+  afterProcessingTime,
+  afterWatermark,
+  global,
+  never,
+  orFinally,
+  repeatedly,
+  stream,
+  tumbling,
+  type WindowAssigner,
+  type WindowOptions,
+  type WindowResult,
 } from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
 import { collect, TestStream } from "../../src/testing/mod.ts";
@@ -10,7 +23,11 @@ import type { Scenario } from "./_scenario.ts";
 const el = (timestamp: number, value = "x") => ({ value, timestamp });
 /** `value timing#index(nonSpeculativeIndex)[ first][ final]` per pane, in emission order. */
 const panes = (rs: WindowResult<unknown, unknown>[]) =>
-  rs.map((r) => `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${r.pane.isFirst ? " first" : ""}${r.pane.isFinal ? " final" : ""}`);
+  rs.map((r) =>
+    `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${
+      r.pane.isFirst ? " first" : ""
+    }${r.pane.isFinal ? " final" : ""}`
+  );
 
 function run(script: TestStream<string>, assigner: WindowAssigner, options: WindowOptions<string> = {}) {
   return collect(stream(script).window(assigner, options).aggregate(count()));
@@ -21,7 +38,10 @@ export default [
     name: "afterWatermark early afterCount, accumulating: early pane, then on-time with everything",
     async run() {
       const s = TestStream.create<string>().addElements(el(1), el(2)).addElements(el(3)).advanceWatermarkTo(10);
-      const rs = await run(s, tumbling(10), { trigger: afterWatermark({ early: afterCount(2) }), accumulation: "accumulating" });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterWatermark({ early: afterCount(2) }),
+        accumulation: "accumulating",
+      });
       assertEquals(panes(rs), ["2 early#0(-1) first", "3 on-time#1(0) final"]);
     },
   },
@@ -29,7 +49,10 @@ export default [
     name: "afterWatermark early afterCount, discarding: panes carry only what is new",
     async run() {
       const s = TestStream.create<string>().addElements(el(1), el(2)).addElements(el(3)).advanceWatermarkTo(10);
-      const rs = await run(s, tumbling(10), { trigger: afterWatermark({ early: afterCount(2) }), accumulation: "discarding" });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterWatermark({ early: afterCount(2) }),
+        accumulation: "discarding",
+      });
       assertEquals(panes(rs), ["2 early#0(-1) first", "1 on-time#1(0) final"]);
     },
   },
@@ -38,17 +61,25 @@ export default [
     async run() {
       const s = () => TestStream.create<string>().addElements(el(1), el(2)).advanceWatermarkTo(10);
       const t = afterWatermark({ early: afterCount(2) });
-      assertEquals(panes(await run(s(), tumbling(10), { trigger: t })), ["2 early#0(-1) first", "0 on-time#1(0) final"]);
-      assertEquals(panes(await run(s(), tumbling(10), { trigger: t, onTime: "fire-if-non-empty" })), ["2 early#0(-1) first"]);
+      assertEquals(panes(await run(s(), tumbling(10), { trigger: t })), [
+        "2 early#0(-1) first",
+        "0 on-time#1(0) final",
+      ]);
+      assertEquals(panes(await run(s(), tumbling(10), { trigger: t, onTime: "fire-if-non-empty" })), [
+        "2 early#0(-1) first",
+      ]);
     },
   },
   {
     name: "afterWatermark late afterCount within allowed lateness, then expiry drops",
     async run() {
       const late: number[] = [];
-      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkTo(20).addElements(el(3));
+      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2))
+        .advanceWatermarkTo(20).addElements(el(3));
       const rs = await run(s, tumbling(10), {
-        trigger: afterWatermark({ late: afterCount(1) }), allowedLateness: 10, accumulation: "accumulating",
+        trigger: afterWatermark({ late: afterCount(1) }),
+        allowedLateness: 10,
+        accumulation: "accumulating",
         onLate: (_e, info) => late.push(info.timestamp),
       });
       assertEquals(panes(rs), ["1 on-time#0(0) first", "2 late#1(1)"]);
@@ -60,7 +91,11 @@ export default [
     async run() {
       const reasons: string[] = [];
       const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2));
-      const rs = await run(s, tumbling(10), { trigger: afterWatermark(), allowedLateness: 10, onLate: (_e, i) => reasons.push(i.reason) });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterWatermark(),
+        allowedLateness: 10,
+        onLate: (_e, i) => reasons.push(i.reason),
+      });
       assertEquals(panes(rs), ["1 on-time#0(0) first final"]);
       assertEquals(reasons, ["window-closed"]);
     },
@@ -90,7 +125,8 @@ export default [
     name: "with zero lateness an element at W = end is late, one at W = end - 1 is not",
     async run() {
       const late: number[] = [];
-      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(9).addElements(el(8)).advanceWatermarkTo(10).addElements(el(9));
+      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(9).addElements(el(8))
+        .advanceWatermarkTo(10).addElements(el(9));
       const rs = await run(s, tumbling(10), { onLate: (_e, i) => late.push(i.timestamp) });
       assertEquals(panes(rs), ["2 on-time#0(0) first final"]);
       assertEquals(late, [9]);
@@ -99,9 +135,12 @@ export default [
   {
     name: "early, on-time and late pane metadata (accumulating)",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2)).advanceWatermarkToInfinity();
+      const s = TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10).addElements(el(2))
+        .advanceWatermarkToInfinity();
       const rs = await run(s, tumbling(10), {
-        trigger: afterWatermark({ early: afterCount(1), late: afterCount(1) }), allowedLateness: 100, accumulation: "accumulating",
+        trigger: afterWatermark({ early: afterCount(1), late: afterCount(1) }),
+        allowedLateness: 100,
+        accumulation: "accumulating",
       });
       assertEquals(panes(rs), ["1 early#0(-1) first", "1 on-time#1(0)", "2 late#2(1)"]);
     },
@@ -111,14 +150,21 @@ export default [
     async run() {
       const s = TestStream.create<string>().addElements(el(1)).advanceProcessingTime(3).advanceProcessingTime(3)
         .addElements(el(2)).advanceProcessingTime(10).advanceWatermarkTo(10);
-      const rs = await run(s, tumbling(10), { trigger: afterWatermark({ early: afterProcessingTime(5) }), accumulation: "accumulating" });
+      const rs = await run(s, tumbling(10), {
+        trigger: afterWatermark({ early: afterProcessingTime(5) }),
+        accumulation: "accumulating",
+      });
       assertEquals(panes(rs), ["1 early#0(-1) first", "2 early#1(-1)", "2 on-time#2(0) final"]);
     },
   },
   {
     name: "repeatedly(afterCount) in the global window fires once per chunk that reaches the count",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1), el(2)).addElements(el(3)).addElements(el(4), el(5), el(6)).advanceWatermarkToInfinity();
+      const s = TestStream.create<string>().addElements(el(1), el(2)).addElements(el(3)).addElements(
+        el(4),
+        el(5),
+        el(6),
+      ).advanceWatermarkToInfinity();
       const rs = await run(s, global(), { trigger: repeatedly(afterCount(2)) });
       // the second pane holds 3, 4, 5, 6: element 3 was not emitted yet (discarding)
       assertEquals(panes(rs), ["2 early#0(-1) first", "4 early#1(-1)", "0 on-time#2(0) final"]);
@@ -127,26 +173,41 @@ export default [
   {
     name: "orFinally fires with its trigger and finishes when until fires",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).addElements(el(3)).addElements(el(4)).advanceWatermarkToInfinity();
-      const rs = await run(s, global(), { trigger: orFinally(repeatedly(afterCount(1)), afterCount(3)), accumulation: "accumulating", onLate: () => {} });
+      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).addElements(el(3)).addElements(el(4))
+        .advanceWatermarkToInfinity();
+      const rs = await run(s, global(), {
+        trigger: orFinally(repeatedly(afterCount(1)), afterCount(3)),
+        accumulation: "accumulating",
+        onLate: () => {},
+      });
       assertEquals(panes(rs), ["1 early#0(-1) first", "2 early#1(-1)", "3 early#2(-1) final"]);
     },
   },
   {
     name: "afterEach runs its triggers in sequence",
     async run() {
-      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).addElements(el(3)).addElements(el(4)).advanceWatermarkToInfinity();
-      const rs = await run(s, global(), { trigger: afterEach(afterCount(1), afterCount(2)), accumulation: "accumulating", onLate: () => {} });
+      const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).addElements(el(3)).addElements(el(4))
+        .advanceWatermarkToInfinity();
+      const rs = await run(s, global(), {
+        trigger: afterEach(afterCount(1), afterCount(2)),
+        accumulation: "accumulating",
+        onLate: () => {},
+      });
       assertEquals(panes(rs), ["1 early#0(-1) first", "3 early#1(-1) final"]);
     },
   },
   {
     name: "afterAll waits for every trigger; afterAny for the first",
     async run() {
-      const all = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceProcessingTime(6).advanceWatermarkToInfinity();
-      assertEquals(panes(await run(all, global(), { trigger: afterAll(afterCount(2), afterProcessingTime(5)) })), ["2 early#0(-1) first final"]);
+      const all = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceProcessingTime(6)
+        .advanceWatermarkToInfinity();
+      assertEquals(panes(await run(all, global(), { trigger: afterAll(afterCount(2), afterProcessingTime(5)) })), [
+        "2 early#0(-1) first final",
+      ]);
       const any = TestStream.create<string>().addElements(el(1)).advanceProcessingTime(6).advanceWatermarkToInfinity();
-      assertEquals(panes(await run(any, global(), { trigger: afterAny(afterCount(3), afterProcessingTime(5)) })), ["1 early#0(-1) first final"]);
+      assertEquals(panes(await run(any, global(), { trigger: afterAny(afterCount(3), afterProcessingTime(5)) })), [
+        "1 early#0(-1) first final",
+      ]);
     },
   },
   {
@@ -162,14 +223,20 @@ export default [
       const s = () => TestStream.create<string>().addElements(el(1)).advanceWatermarkTo(10);
       const base = { trigger: repeatedly(afterCount(1)), onTime: "fire-if-non-empty" } as const;
       assertEquals(panes(await run(s(), tumbling(10), base)), ["1 early#0(-1) first"]);
-      assertEquals(panes(await run(s(), tumbling(10), { ...base, closing: "fire-always" })), ["1 early#0(-1) first", "0 on-time#1(0) final"]);
+      assertEquals(panes(await run(s(), tumbling(10), { ...base, closing: "fire-always" })), [
+        "1 early#0(-1) first",
+        "0 on-time#1(0) final",
+      ]);
     },
   },
   {
     name: "outputMode update emits changed windows after each chunk, accumulating",
     async run() {
       const s = TestStream.create<string>().addElements(el(1)).addElements(el(2)).advanceWatermarkTo(10);
-      assertEquals(panes(await run(s, tumbling(10), { outputMode: "update" })), ["1 early#0(-1) first", "2 early#1(-1)"]);
+      assertEquals(panes(await run(s, tumbling(10), { outputMode: "update" })), [
+        "1 early#0(-1) first",
+        "2 early#1(-1)",
+      ]);
     },
   },
   {
@@ -198,7 +265,7 @@ export default [
   },
   {
     name: "outputMode and an explicit trigger cannot be combined",
-    async run() {
+    run() {
       let err: unknown;
       try {
         stream([1]).window(tumbling(10), { outputMode: "update", trigger: never() });

@@ -9,7 +9,8 @@ import type { Scenario } from "./_scenario.ts";
 type E = { k?: string; ts: number; v?: number };
 const at = (ts: number, v = 1, k = "a"): E => ({ k, ts, v });
 /** `[start,end)=value` per result, in canonical order. */
-const brief = (rs: WindowResult<unknown, unknown>[]) => rs.map((r) => `${String(r.key)}[${r.window.start},${r.window.end})=${JSON.stringify(r.value)}`);
+const brief = (rs: WindowResult<unknown, unknown>[]) =>
+  rs.map((r) => `${String(r.key)}[${r.window.start},${r.window.end})=${JSON.stringify(r.value)}`);
 
 export default [
   {
@@ -18,7 +19,8 @@ export default [
       //   [0 ......... 10)[10 ........ 20)
       //    t=0  t=9.5      t=10
       const rs = await collectResults(
-        stream([at(0), at(9.5), at(10)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()),
+        stream([at(0), at(9.5), at(10)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10))
+          .aggregate(count()),
       );
       assertEquals(brief(rs), ["null[0,10)=2", "null[10,20)=1"]);
       assertEquals(rs.map((r) => r.timestamp), [9, 19]);
@@ -28,7 +30,9 @@ export default [
     name: "tumbling() honours offset and negative timestamps",
     async run() {
       const rs = await collectResults(
-        stream([at(-1), at(2), at(3)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(5, { offset: 3 })).aggregate(count()),
+        stream([at(-1), at(2), at(3)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(
+          tumbling(5, { offset: 3 }),
+        ).aggregate(count()),
       );
       assertEquals(brief(rs), ["null[-2,3)=2", "null[3,8)=1"]);
     },
@@ -48,7 +52,9 @@ export default [
       //           [10 ............ 30)
       //  t=15 ──────────▲ (both)
       const rs = await collectResults(
-        stream([at(15, 2)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(20, 10)).aggregate(sum((e: E) => e.v!)),
+        stream([at(15, 2)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(20, 10)).aggregate(
+          sum((e: E) => e.v!),
+        ),
       );
       assertEquals(brief(rs), ["null[0,20)=2", "null[10,30)=2"]);
     },
@@ -86,7 +92,8 @@ export default [
         .addElements({ value: at(7), timestamp: 7 })
         .advanceWatermarkToInfinity();
       const rs = await collect(
-        stream(events).keyBy((e) => e.k!).window(session(10), { allowedLateness: 100, accumulation: "accumulating" }).aggregate(count()),
+        stream(events).keyBy((e) => e.k!).window(session(10), { allowedLateness: 100, accumulation: "accumulating" })
+          .aggregate(count()),
       );
       assertEquals(rs.map((r) => `${r.window.start}-${r.window.end}:${r.value}:${r.pane.timing}:${r.pane.index}`), [
         "0-10:1:on-time:0",
@@ -100,7 +107,9 @@ export default [
   {
     name: "global() fires once at the end of a bounded input",
     async run() {
-      const rs = await collect(stream([1, 2, 3]).withEventTime(() => 5, { maxOutOfOrderness: 0 }).window(global()).aggregate(count()));
+      const rs = await collect(
+        stream([1, 2, 3]).withEventTime(() => 5, { maxOutOfOrderness: 0 }).window(global()).aggregate(count()),
+      );
       assertEquals(rs.length, 1);
       assertEquals(rs[0]!.value, 3);
       assertEquals(rs[0]!.window, { start: -Infinity, end: Infinity });
@@ -111,16 +120,22 @@ export default [
     name: "end of a bounded input fires every open window as final",
     async run() {
       const rs = await collectResults(
-        stream([at(1), at(25), at(13)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 1000 }).window(tumbling(10)).aggregate(count()),
+        stream([at(1), at(25), at(13)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 1000 }).window(tumbling(10))
+          .aggregate(count()),
       );
       assertEquals(brief(rs), ["null[0,10)=1", "null[10,20)=1", "null[20,30)=1"]);
-      for (const r of rs) assertEquals(r.pane, { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true });
+      for (const r of rs) {
+        assertEquals(r.pane, { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true });
+      }
     },
   },
   {
     name: "a TestStream that ends without advanceWatermarkToInfinity fires nothing still open",
     async run() {
-      const script = TestStream.create<E>().addElements({ value: at(1), timestamp: 1 }, { value: at(12), timestamp: 12 }).advanceWatermarkTo(10);
+      const script = TestStream.create<E>().addElements({ value: at(1), timestamp: 1 }, {
+        value: at(12),
+        timestamp: 12,
+      }).advanceWatermarkTo(10);
       const rs = await collect(stream(script).window(tumbling(10)).aggregate(count()));
       assertEquals(brief(rs), ["null[0,10)=1"]);
     },
@@ -143,7 +158,11 @@ export default [
     async run() {
       const data = [at(1), at(20), at(3), at(12), at(14), at(9), at(33), at(21)];
       const run = (chunkSize: number) =>
-        collectResults(stream(data, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10), { onLate: () => {} }).aggregate(count()));
+        collectResults(
+          stream(data, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10), {
+            onLate: () => {},
+          }).aggregate(count()),
+        );
       const a = await run(1), b = await run(3), c = await run(100);
       assertEquals(a, b);
       assertEquals(a, c);
@@ -152,9 +171,13 @@ export default [
   {
     name: "withEventTime: a NaN event time is an error naming the element",
     async run() {
-      const err = await assertRejects(() =>
-        stream([{ ts: 1 }, { ts: NaN, id: "x7" }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()).toArray(),
-        InvalidElementError);
+      const err = await assertRejects(
+        () =>
+          stream([{ ts: 1 }, { ts: NaN, id: "x7" }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(
+            tumbling(10),
+          ).aggregate(count()).toArray(),
+        InvalidElementError,
+      );
       assertEquals(err.message.includes("#1") && err.message.includes("x7"), true, err.message);
     },
   },
@@ -163,7 +186,10 @@ export default [
     async run() {
       const bad: unknown[] = [];
       const rs = await collect(
-        stream([{ ts: 1 }, {}, { ts: Infinity }]).withEventTime((e: { ts?: number }) => e.ts as number, { maxOutOfOrderness: 0, onInvalid: (e) => bad.push(e) })
+        stream([{ ts: 1 }, {}, { ts: Infinity }]).withEventTime((e: { ts?: number }) => e.ts as number, {
+          maxOutOfOrderness: 0,
+          onInvalid: (e) => bad.push(e),
+        })
           .window(tumbling(10)).aggregate(count()),
       );
       assertEquals(rs.map((r) => r.value), [1]);
@@ -173,14 +199,20 @@ export default [
   {
     name: "window() without event time explains what is missing",
     async run() {
-      await assertRejects(() => stream([1]).window(tumbling(10)).aggregate(count()).toArray(), TypeError, "withEventTime");
+      await assertRejects(
+        () => stream([1]).window(tumbling(10)).aggregate(count()).toArray(),
+        TypeError,
+        "withEventTime",
+      );
     },
   },
   {
     name: "keyBy() groups structurally equal object keys",
     async run() {
       const rs = await collect(
-        stream([{ k: { a: 1, b: 2 }, ts: 1 }, { k: { b: 2, a: 1 }, ts: 2 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+        stream([{ k: { a: 1, b: 2 }, ts: 1 }, { k: { b: 2, a: 1 }, ts: 2 }]).withEventTime((e) => e.ts, {
+          maxOutOfOrderness: 0,
+        })
           .keyBy((e) => e.k).window(tumbling(10)).aggregate(count()),
       );
       assertEquals(rs.length, 1);
@@ -191,7 +223,8 @@ export default [
     name: "aggregate() with an object of combiners",
     async run() {
       const rs = await collect(
-        stream([at(1, 2), at(2, 5)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate({ n: count(), total: sum((e: E) => e.v!) }),
+        stream([at(1, 2), at(2, 5)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10))
+          .aggregate({ n: count(), total: sum((e: E) => e.v!) }),
       );
       assertEquals(rs[0]!.value, { n: 2, total: 7 });
     },
@@ -222,7 +255,10 @@ export default [
   {
     name: "toReadableStream() and pipeTo() deliver the same results as for await",
     async run() {
-      const make = () => stream([at(1), at(11)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count());
+      const make = () =>
+        stream([at(1), at(11)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(
+          count(),
+        );
       const viaIter = await collect(make());
       const viaReadable: unknown[] = [];
       const reader = make().toReadableStream().getReader();
@@ -241,26 +277,34 @@ export default [
     name: "a ReadableStream source gives the same results as an array",
     async run() {
       const data = [at(1), at(5), at(14), at(3), at(27)];
-      const fromArray = await collectResults(stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
+      const fromArray = await collectResults(
+        stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()),
+      );
       const rsrc = new ReadableStream<E>({
         start(c) {
           for (const e of data) c.enqueue(e);
           c.close();
         },
       });
-      const fromStream = await collectResults(stream(rsrc).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
+      const fromStream = await collectResults(
+        stream(rsrc).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()),
+      );
       assertEquals(fromStream, fromArray);
     },
   },
   {
     name: "withEventTime idleTimeout advances the watermark with processing time while no input arrives",
     async run() {
-      const script = () => TestStream.create<E>().addElements({ value: at(5), timestamp: 5 }).advanceProcessingTime(150);
+      const script = () =>
+        TestStream.create<E>().addElements({ value: at(5), timestamp: 5 }).advanceProcessingTime(150);
       const idle = await collect(
-        stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimeout: 100 }).window(tumbling(10)).aggregate(count()),
+        stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimeout: 100 }).window(tumbling(10))
+          .aggregate(count()),
       );
       assertEquals(brief(idle), ["null[0,10)=1"]);
-      const notIdle = await collect(stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()));
+      const notIdle = await collect(
+        stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()),
+      );
       assertEquals(notIdle, []);
     },
   },
