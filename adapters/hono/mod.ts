@@ -1,8 +1,8 @@
 /**
  * HTTP and Server-Sent Events for weir, on Hono: a durable ingestion log in any `StateStore`
  * (`IngestLog`, a replayable weir Source), a job runner that publishes results (`LiveJob`,
- * `ResultFeed`), the app that serves both on any runtime (`createWeirApp`), and a Source that reads a
- * remote SSE feed (`sseSource`).
+ * `ResultFeed`), and the app that serves both on any runtime (`createWeirApp`). Reading a remote SSE
+ * feed as a Source is `sseSource` in `weirjs/adapters/sse`, which needs `eventsource-parser` instead of hono.
  *
  * @example Serve a job on Node
  * ```ts
@@ -33,7 +33,6 @@ export {
 } from "./ingest_log.ts";
 export { LiveJob, type LiveJobContext, type LiveJobOptions, type LiveJobStats, type ServedJob } from "./live_job.ts";
 export { type FeedItem, FeedSubscription, ResultFeed, type ResultFeedOptions } from "./result_feed.ts";
-export { sseSource, type SseSourceOptions } from "./sse_source.ts";
 export {
   isStandardSchema,
   type StandardSchemaIssue,

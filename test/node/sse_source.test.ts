@@ -7,7 +7,7 @@ import { streamSSE } from "hono/streaming";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { count, DecodeError, type SourceEvent, stream, sum, tumbling } from "../../mod.ts";
-import { sseSource } from "../../adapters/hono/mod.ts";
+import { sseSource } from "../../adapters/sse/mod.ts";
 import { fixture } from "../contract/hono_contract.ts";
 
 const servers: ReturnType<typeof serve>[] = [];

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { DecodeError, type Source, type SourceEvent, WeirError } from "./_core.ts";
+import { DecodeError, type Source, type SourceEvent, WeirError } from "../../mod.ts";
 
 /** Options of {@linkcode sseSource}. */
 export interface SseSourceOptions<T> {
@@ -55,7 +55,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @example Ingest another weir server's results
  * ```ts
  * import { stream, tumbling, sum } from "weirjs";
- * import { sseSource } from "weirjs/adapters/hono";
+ * import { sseSource } from "weirjs/adapters/sse";
  *
  * type Result = { key: string; timestamp: number; value: number };
  * const upstream = sseSource<Result>("http://127.0.0.1:8787/results", { events: ["result"], replayable: true });
