@@ -1,3 +1,4 @@
+import { checkOptionNames } from "../option_names.ts";
 import type { StateStore } from "../state/state_store.ts";
 import { checkJobId } from "./_layout.ts";
 
@@ -71,6 +72,7 @@ export function resolveCheckpointOptions(options: CheckpointOptions): Checkpoint
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Cannot configure checkpoints without options: pass { store, id, every: { ms } }");
   }
+  checkOptionNames("configure checkpoints", options, ["store", "id", "every", "keep", "discardState", "onCheckpoint"]);
   const { store, id, every, keep = 3, discardState = false, onCheckpoint } = options;
   const isStore = typeof store === "object" && store !== null &&
     ["get", "put", "delete", "list", "batch"].every((m) =>

@@ -1,5 +1,6 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
 import { InvalidElementError } from "../errors.ts";
+import { checkOptionNames } from "../option_names.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 
 /** Options of `.withEventTime(getTimestamp, options)`. */
@@ -32,6 +33,7 @@ export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
   if (typeof o !== "object" || o === null) {
     throw new TypeError(`Cannot assign event time as options are missing: pass { maxOutOfOrderness } (ms)`);
   }
+  checkOptionNames("assign event time", o, ["maxOutOfOrderness", "idleTimeout", "onInvalid"]);
   const b = o.maxOutOfOrderness;
   if (typeof b !== "number" || !(b >= 0) || b === Infinity) {
     throw new RangeError(

@@ -1,4 +1,5 @@
 import type { Combiner } from "../aggregate/combiner.ts";
+import { checkOptionNames } from "../option_names.ts";
 import { afterCount, defaultTrigger, never, repeatedly, type Trigger, type TriggerSpec } from "../trigger/trigger.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { Window } from "../window/types.ts";
@@ -69,6 +70,17 @@ function oneOf<V extends string>(name: string, value: V | undefined, allowed: re
 }
 
 const ASSIGNERS = ["tumbling", "sliding", "session", "global"];
+const WINDOW_OPTIONS = [
+  "allowedLateness",
+  "trigger",
+  "accumulation",
+  "closing",
+  "onTime",
+  "outputMode",
+  "timestampCombiner",
+  "onLate",
+  "id",
+] as const;
 
 export function resolveWindowConfig(
   assigner: WindowAssigner,
@@ -85,6 +97,7 @@ export function resolveWindowConfig(
     );
   }
   const o = options ?? {};
+  checkOptionNames("create window", o, WINDOW_OPTIONS);
   const lateness = o.allowedLateness ?? 0;
   if (typeof lateness !== "number" || Number.isNaN(lateness) || lateness < 0) {
     throw new RangeError(

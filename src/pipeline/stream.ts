@@ -1,3 +1,4 @@
+import { checkOptionNames } from "../option_names.ts";
 import type { AnyCombiner, CombinerResult } from "../aggregate/combiner.ts";
 import {
   type CheckpointConfig,
@@ -453,6 +454,7 @@ function compile(nodes: readonly Node[]): Operator[] {
  * ```
  */
 export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {
+  checkOptionNames("create stream", options ?? {}, ["chunkSize"]);
   const chunkSize = options.chunkSize ?? 4096;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(

@@ -308,4 +308,25 @@ export default [
       assertEquals(notIdle, []);
     },
   },
+  {
+    name: "a misspelled option is an error that names the option, the closest valid one and the valid ones",
+    run() {
+      const err = assertThrows(
+        () =>
+          stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(
+            tumbling(10),
+            { allowedLatness: 5 } as never,
+          ),
+        TypeError,
+        '"allowedLatness" is not an option (did you mean "allowedLateness"?)',
+      );
+      assertEquals(err.message.includes('"timestampCombiner"'), true);
+      assertThrows(
+        () => stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimout: 5 } as never),
+        TypeError,
+        '"idleTimeout"',
+      );
+      assertThrows(() => stream([1], { chunksize: 2 } as never), TypeError, '"chunkSize"');
+    },
+  },
 ] satisfies Scenario[];
