@@ -4,6 +4,7 @@
 // lump distinct keys together (every Map serialises to `{}`) or depend on object identity, which a
 // checkpoint cannot restore. Such a key is an InvalidElementError naming the element.
 import { InvalidElementError } from "../errors.ts";
+import { preview } from "./_preview.ts";
 
 /** JSON with object keys sorted, so structurally equal values give the same text. */
 export function stableJson(v: unknown): string {
@@ -47,16 +48,6 @@ function keyProblem(v: unknown, depth: number): string | null {
     default:
       return null;
   }
-}
-
-function preview(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 200 ? s.slice(0, 200) + "…" : s;
 }
 
 /**

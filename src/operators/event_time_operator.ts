@@ -1,5 +1,6 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
 import { InvalidElementError } from "../errors.ts";
+import { preview } from "./_preview.ts";
 import { checkOptionNames } from "../option_names.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 
@@ -17,16 +18,6 @@ export interface EventTimeOptions<T = unknown> {
    * errors the stream with an `InvalidElementError` naming the element.
    */
   onInvalid?: (element: T, info: { timestamp: unknown; reason: string }) => void;
-}
-
-function preview(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 200 ? s.slice(0, 200) + "…" : s;
 }
 
 export function checkEventTimeOptions(o: EventTimeOptions<never>): void {

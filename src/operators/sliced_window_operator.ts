@@ -5,7 +5,7 @@
 // WindowOperator, which keeps per-window state.
 import type { Combiner } from "../aggregate/combiner.ts";
 import type { SlidingWindows, TumblingWindows } from "../window/assigner.ts";
-import { mod } from "../window/assigner.ts";
+import { maxTimestamp, mod } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { normalizeKey } from "./_keys.ts";
 import { configSignature, LateElements } from "./_late.ts";
@@ -239,7 +239,7 @@ export class SlicedWindowOperator implements Operator {
         key: ks.key,
         window: { start, end },
         value: c.result(acc),
-        timestamp: end - 1 >= start ? end - 1 : start,
+        timestamp: maxTimestamp(start, end),
         pane: ONLY_PANE,
       });
       // The slice starting at `start` is the only one whose last window this was.
@@ -259,7 +259,7 @@ export class SlicedWindowOperator implements Operator {
 
   /** The last millisecond of the window ending at `end` (Beam's maxTimestamp), as WindowOperator has it. */
   #maxTimestamp(end: number): number {
-    return end - 1 >= end - this.#a.size ? end - 1 : end - this.#a.size;
+    return maxTimestamp(end - this.#a.size, end);
   }
 
   #refreshOutputWatermark(W: number): void {

@@ -14,7 +14,7 @@
 import type { Combiner } from "../aggregate/combiner.ts";
 import * as tm from "../trigger/_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
-import { mod } from "../window/assigner.ts";
+import { maxTimestamp as windowMaxTimestamp, mod } from "../window/assigner.ts";
 import type { PaneTiming, WindowResult } from "../window/types.ts";
 import { HoldHeap } from "./_hold_heap.ts";
 import { normalizeKey } from "./_keys.ts";
@@ -903,9 +903,9 @@ export class WindowOperator implements Operator {
   }
 }
 
-/** Beam's `BoundedWindow.maxTimestamp()`: the last millisecond of the window. */
-function maxTimestamp(win: { start: number; end: number }): number {
-  return win.end - 1 >= win.start ? win.end - 1 : win.start;
+/** Beam's `BoundedWindow.maxTimestamp()` of a window. */
+function maxTimestamp(win: Win): number {
+  return windowMaxTimestamp(win.start, win.end);
 }
 
 function byStart(a: Win, b: Win): number {

@@ -46,3 +46,11 @@ export function checkOffset(what: string, value: number): void {
     throw new RangeError(`Cannot create ${what} as offset must be a finite number: current value is ${String(value)}`);
   }
 }
+
+/**
+ * Beam's `BoundedWindow.maxTimestamp()` for the window [start, end): its last millisecond, `end - 1`
+ * (or `start` for a window narrower than a millisecond).
+ */
+export function maxTimestamp(start: number, end: number): number {
+  return end - 1 >= start ? end - 1 : start;
+}

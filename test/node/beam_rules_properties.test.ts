@@ -3,6 +3,7 @@
 // counted once in discarding mode, and output timestamps never behind the output watermark.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { brief, chunked, split } from "./_chunks.ts";
 import {
   afterAny,
   afterCount,
@@ -16,7 +17,6 @@ import {
   repeatedly,
   session,
   sliding,
-  type Source,
   stream,
   sum,
   type Trigger,
@@ -28,29 +28,6 @@ import { collectResults, TestStream } from "../../src/testing/mod.ts";
 
 type Ev = { k: string; ts: number; v: number };
 const BOUND = 20;
-
-function chunked<T>(chunks: T[][]): Source<T> {
-  return {
-    kind: "source",
-    replayable: false,
-    *open() {
-      for (const values of chunks) yield { type: "elements", values };
-    },
-  };
-}
-
-function split<T>(items: T[], cuts: number[]): T[][] {
-  const out: T[][] = [];
-  let at = 0;
-  for (const c of [...new Set(cuts.map((x) => x % (items.length + 1)))].sort((a, b) => a - b)) {
-    if (c > at) out.push(items.slice(at, c));
-    at = Math.max(at, c);
-  }
-  if (at < items.length) out.push(items.slice(at));
-  return out;
-}
-
-const brief = (rs: WindowResult[]) => rs.map((r) => JSON.stringify([r.key, r.window, r.value, r.pane, r.timestamp]));
 
 const events = fc.array(
   fc.record({ k: fc.constantFrom("a", "b"), ts: fc.integer({ min: 0, max: 300 }), v: fc.integer({ min: -5, max: 5 }) }),

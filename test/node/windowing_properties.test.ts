@@ -2,6 +2,7 @@
 // out-of-orderness bound do not change results; batch and stream agree.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { brief, chunked, split } from "./_chunks.ts";
 import {
   afterWatermark,
   count,
@@ -12,34 +13,11 @@ import {
   sum,
   tumbling,
   type WindowAssigner,
-  type WindowResult,
 } from "../../mod.ts";
 import { collectResults } from "../../src/testing/mod.ts";
 
 type Ev = { k: string; ts: number; v: number };
 const BOUND = 50;
-
-/** A source that delivers exactly the given chunks. */
-function chunked<T>(chunks: T[][]): Source<T> {
-  return {
-    kind: "source",
-    replayable: false,
-    *open() {
-      for (const values of chunks) yield { type: "elements", values };
-    },
-  };
-}
-
-function split<T>(items: T[], cuts: number[]): T[][] {
-  const out: T[][] = [];
-  let at = 0;
-  for (const c of [...new Set(cuts.map((x) => x % (items.length + 1)))].sort((a, b) => a - b)) {
-    if (c > at) out.push(items.slice(at, c));
-    at = Math.max(at, c);
-  }
-  if (at < items.length) out.push(items.slice(at));
-  return out;
-}
 
 const assigners: Record<string, WindowAssigner> = {
   tumbling: tumbling(40),
@@ -52,8 +30,6 @@ const run = (src: Ev[] | Source<Ev>, a: WindowAssigner, onLate?: () => void) =>
     stream(src).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.k)
       .window(a, onLate ? { onLate } : {}).aggregate({ n: count(), s: sum((e: Ev) => e.v) }),
   );
-
-const brief = (rs: WindowResult[]) => rs.map((r) => JSON.stringify([r.key, r.window, r.value, r.pane, r.timestamp]));
 
 const events = fc.array(
   fc.record({

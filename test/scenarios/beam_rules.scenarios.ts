@@ -21,15 +21,9 @@ import {
 } from "../../mod.ts";
 import { collect, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals, assertRejects } from "../_assert.ts";
+import { el, pane, panes } from "./_panes.ts";
 import type { Scenario } from "./_scenario.ts";
 
-const el = (timestamp: number, value = "x") => ({ value, timestamp });
-/** `value timing#index(nonSpeculativeIndex)[ first][ final]` per pane, in emission order. */
-const pane = (r: WindowResult<unknown, unknown>) =>
-  `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${
-    r.pane.isFirst ? " first" : ""
-  }${r.pane.isFinal ? " final" : ""}`;
-const panes = (rs: WindowResult<unknown, unknown>[]) => rs.map(pane);
 const withWindow = (rs: WindowResult<unknown, unknown>[]) =>
   rs.map((r) => `[${r.window.start},${r.window.end}) ${pane(r)}`);
 

@@ -13,21 +13,12 @@ import {
   tumbling,
   type WindowAssigner,
   type WindowOptions,
-  type WindowResult,
 } from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
 import { collect, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals } from "../_assert.ts";
+import { el, panes } from "./_panes.ts";
 import type { Scenario } from "./_scenario.ts";
-
-const el = (timestamp: number, value = "x") => ({ value, timestamp });
-/** `value timing#index(nonSpeculativeIndex)[ first][ final]` per pane, in emission order. */
-const panes = (rs: WindowResult<unknown, unknown>[]) =>
-  rs.map((r) =>
-    `${JSON.stringify(r.value)} ${r.pane.timing}#${r.pane.index}(${r.pane.nonSpeculativeIndex})${
-      r.pane.isFirst ? " first" : ""
-    }${r.pane.isFinal ? " final" : ""}`
-  );
 
 function run(script: TestStream<string>, assigner: WindowAssigner, options: WindowOptions<string> = {}) {
   return collect(stream(script).window(assigner, options).aggregate(count()));
