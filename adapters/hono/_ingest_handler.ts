@@ -2,11 +2,9 @@
 // Content-Length, a known idempotency key), then stream-read and validate the whole batch, and only
 // then append it to the log in one atomic write. Any refusal leaves the log untouched.
 import type { Context } from "hono";
-import { StateStoreError } from "./_core.ts";
+import { StateStoreError } from "../../mod.ts";
+import { type BatchRules, bodyFormat, IdempotencyConflictError, IngestLog, readBatch } from "../../src/live/mod.ts";
 import type { BearerCheck } from "./_bearer.ts";
-import { type BatchRules, bodyFormat, readBatch } from "./_read_batch.ts";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./_idempotency_keys.ts";
-import { IdempotencyConflictError, type IngestLog } from "./ingest_log.ts";
 
 /** Why batches were refused, as `reason` labels of `weir_batches_rejected_total`. */
 export type RejectReason =
@@ -86,10 +84,10 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
     }
     const key = c.req.header("idempotency-key");
     if (key !== undefined) {
-      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      if (key.length === 0 || key.length > IngestLog.maxIdempotencyKeyLength) {
         discard(c);
         return refuse(c, 400, "malformed", {
-          error: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+          error: `Idempotency-Key must be 1 to ${IngestLog.maxIdempotencyKeyLength} characters`,
         });
       }
       const known = log.lookup(key);

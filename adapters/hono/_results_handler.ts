@@ -4,7 +4,7 @@
 // ...) and comment heartbeats. A disconnect closes the subscription at once.
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ResultFeed } from "./result_feed.ts";
+import type { ResultFeed } from "../../src/live/mod.ts";
 
 export interface ResultsConfig {
   feed: ResultFeed;

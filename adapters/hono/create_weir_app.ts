@@ -3,9 +3,7 @@ import { BearerCheck } from "./_bearer.ts";
 import { IngestCounters, ingestHandler } from "./_ingest_handler.ts";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./_prometheus.ts";
 import { resultsHandler } from "./_results_handler.ts";
-import type { IngestLog } from "./ingest_log.ts";
-import type { ServedJob } from "./live_job.ts";
-import { isStandardSchema, type StandardSchemaV1 } from "./standard_schema.ts";
+import { type IngestLog, isStandardSchema, type ServedJob, type StandardSchemaV1 } from "../../src/live/mod.ts";
 
 /** Options of {@linkcode createWeirApp}. */
 export interface WeirAppOptions<T> {
@@ -75,7 +73,8 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  * @example
  * ```ts
  * import { MemoryStateStore, count, tumbling } from "weirjs";
- * import { IngestLog, LiveJob, createWeirApp } from "weirjs/adapters/hono";
+ * import { IngestLog, LiveJob } from "weirjs/live";
+ * import { createWeirApp } from "weirjs/adapters/hono";
  *
  * const log = await IngestLog.open(new MemoryStateStore());
  * const job = new LiveJob({

@@ -1,7 +1,7 @@
 /**
- * HTTP and Server-Sent Events for weir, on Hono: a durable ingestion log in any `StateStore`
- * (`IngestLog`, a replayable weir Source), a job runner that publishes results (`LiveJob`,
- * `ResultFeed`), and the app that serves both on any runtime (`createWeirApp`). Reading a remote SSE
+ * HTTP and Server-Sent Events for weir, on Hono: the app (`createWeirApp`) that serves a durable
+ * ingestion log and a live job's results on any runtime. The log and the job (`IngestLog`, `LiveJob`,
+ * `ResultFeed`) live in `weirjs/live`, and are re-exported here. Reading a remote SSE
  * feed as a Source is `sseSource` in `weirjs/adapters/sse`, which needs `eventsource-parser` instead of hono.
  *
  * @example Serve a job on Node
@@ -9,7 +9,8 @@
  * import { serve } from "@hono/node-server";
  * import { count, tumbling } from "weirjs";
  * import { FsStateStore } from "weirjs/adapters/fs";
- * import { IngestLog, LiveJob, createWeirApp } from "weirjs/adapters/hono";
+ * import { IngestLog, LiveJob } from "weirjs/live";
+ * import { createWeirApp } from "weirjs/adapters/hono";
  *
  * const store = await FsStateStore.open("./.weir-data");
  * const log = await IngestLog.open(store, { name: "views" });
@@ -24,19 +25,25 @@
  * @module
  */
 export { createWeirApp, type WeirAppOptions } from "./create_weir_app.ts";
+// The live-job pieces moved to weirjs/live; re-exported so imports from weirjs/adapters/hono keep working.
 export {
   type AppendOptions,
   type AppendResult,
+  type FeedItem,
+  FeedSubscription,
   IdempotencyConflictError,
   IngestLog,
   type IngestLogOptions,
-} from "./ingest_log.ts";
-export { LiveJob, type LiveJobContext, type LiveJobOptions, type LiveJobStats, type ServedJob } from "./live_job.ts";
-export { type FeedItem, FeedSubscription, ResultFeed, type ResultFeedOptions } from "./result_feed.ts";
-export {
   isStandardSchema,
+  LiveJob,
+  type LiveJobContext,
+  type LiveJobOptions,
+  type LiveJobStats,
+  ResultFeed,
+  type ResultFeedOptions,
+  type ServedJob,
   type StandardSchemaIssue,
   type StandardSchemaProps,
   type StandardSchemaResult,
   type StandardSchemaV1,
-} from "./standard_schema.ts";
+} from "../../src/live/mod.ts";

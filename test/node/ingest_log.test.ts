@@ -12,7 +12,7 @@ import {
   stream,
   tumbling,
 } from "../../mod.ts";
-import { IdempotencyConflictError, IngestLog } from "../../adapters/hono/mod.ts";
+import { IdempotencyConflictError, IngestLog } from "../../src/live/mod.ts";
 
 /** A real memory store, seen through a wrapper that records calls, can claim tighter limits, and can fail a batch. */
 class RecordingStore implements StateStore {

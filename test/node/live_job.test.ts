@@ -2,7 +2,8 @@
 // and stops and resumes through checkpoints.
 import { describe, expect, test } from "vitest";
 import { afterProcessingTime, afterWatermark, count, MemoryStateStore, tumbling } from "../../mod.ts";
-import { createWeirApp, IngestLog, LiveJob } from "../../adapters/hono/mod.ts";
+import { createWeirApp } from "../../adapters/hono/mod.ts";
+import { IngestLog, LiveJob } from "../../src/live/mod.ts";
 
 interface Ev {
   k: string;

@@ -1,7 +1,7 @@
 // Wraps a job's source to watch what flows through it (event counts and the largest event time, for
 // the watermark metric; commit times, for checkpoint age) and to stop it from outside: every reader
 // it opens also ends when `stop` aborts.
-import type { Source, SourceEvent } from "./_core.ts";
+import type { Source, SourceEvent } from "../pipeline/source.ts";
 
 export interface SourceObserver {
   elements(values: readonly unknown[]): void;
@@ -22,7 +22,7 @@ export function observedSource<T>(source: Source<T>, stop: AbortSignal, observer
   return {
     kind: "source",
     replayable: source.replayable,
-    ...(source.virtualTime === undefined ? {} : { virtualTime: source.virtualTime }),
+    ...(source.createClock === undefined ? {} : { createClock: () => source.createClock!() }),
     ...(source.flushOnEnd === undefined ? {} : { flushOnEnd: source.flushOnEnd }),
     ...(source.commit === undefined ? {} : {
       async commit(offset: unknown) {

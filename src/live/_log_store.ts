@@ -1,6 +1,7 @@
 // The ingestion log's reads and deletes of stored entries: finding the entry that holds an offset
 // (for readers behind the in-memory cache), and truncating what a checkpoint covers.
-import { type StateStore, WeirError } from "./_core.ts";
+import { WeirError } from "../errors.ts";
+import type { StateStore } from "../state/mod.ts";
 import { decodeEntry, entryKey, entryRange, type LogKeys, pad, utf8Length } from "./_log_format.ts";
 
 /** The events from `pos` to the end of the stored entry holding `pos`. */

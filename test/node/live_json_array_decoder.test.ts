@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DecodeError } from "../../mod.ts";
-import { JsonArrayDecoderStream, type LineValue } from "../../adapters/hono/_json_array_decoder.ts";
+import { JsonArrayDecoderStream, type LineValue } from "../../src/live/_json_array_decoder.ts";
 
 async function decode(chunks: string[]): Promise<LineValue[]> {
   const out: LineValue[] = [];

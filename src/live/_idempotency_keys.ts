@@ -1,6 +1,6 @@
 // The ingestion log's memory of idempotency keys: the newest `max` keys with the offsets their batch
 // got, persisted as `k/<seq>` records written in the same atomic batch as the events.
-import type { StateStore, StateStoreOp } from "./_core.ts";
+import type { StateStore, StateStoreOp } from "../state/mod.ts";
 import { decodeJson, encodeJson, type LogKeys, pad } from "./_log_format.ts";
 
 /** What a remembered key maps to. */

@@ -1,6 +1,11 @@
-import { type CheckpointOptions, type LateInfo, type Source, type Stream, stream, type WindowResult } from "./_core.ts";
+import type { CheckpointOptions } from "../checkpoint/mod.ts";
+import type { LateInfo } from "../operators/window_config.ts";
+import type { Source } from "../pipeline/source.ts";
+import { type Stream, stream } from "../pipeline/stream.ts";
+import type { WindowResult } from "../window/types.ts";
 import { observedSource } from "./_observed_source.ts";
 import { ResultFeed } from "./result_feed.ts";
+import type { ServedJob } from "./served_job.ts";
 
 /** What a {@linkcode LiveJob} hands to its pipeline besides the events. */
 export interface LiveJobContext<T> {
@@ -35,16 +40,6 @@ export interface LiveJobOptions<T, R extends WindowResult> {
   replay?: number;
   /** Called for each late event after it was counted. */
   onLate?: (element: T, info: LateInfo) => void;
-}
-
-/**
- * What `createWeirApp` needs from a running job: its event-time function, its result feed and its
- * statistics. {@linkcode LiveJob} is one; any other runner can provide the same.
- */
-export interface ServedJob<T> {
-  readonly eventTime: (event: T) => number | Date;
-  readonly feed: ResultFeed;
-  stats(): LiveJobStats;
 }
 
 /** A point-in-time view of a running job, for `/health` and `/metrics`. */
@@ -87,7 +82,7 @@ export interface LiveJobStats {
  * @example
  * ```ts
  * import { MemoryStateStore, count, tumbling } from "weirjs";
- * import { IngestLog, LiveJob } from "weirjs/adapters/hono";
+ * import { IngestLog, LiveJob } from "weirjs/live";
  *
  * const log = await IngestLog.open(new MemoryStateStore());
  * const job = new LiveJob({

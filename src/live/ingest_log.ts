@@ -1,5 +1,8 @@
-import { type Source, type SourceEvent, type StateStore, WeirError } from "./_core.ts";
-import { checkIdempotencyKey, IdempotencyKeys } from "./_idempotency_keys.ts";
+import { WeirError } from "../errors.ts";
+import type { Source, SourceEvent } from "../pipeline/source.ts";
+import type { StateStore } from "../state/mod.ts";
+import { checkIdempotencyKey, IdempotencyKeys, MAX_IDEMPOTENCY_KEY_LENGTH } from "./_idempotency_keys.ts";
+import { IdempotencyConflictError } from "./idempotency_conflict_error.ts";
 import { checkFits, encodeEvents, planGroup, type QueuedAppend, takeGroup } from "./_log_batch.ts";
 import { LogCache } from "./_log_cache.ts";
 import {
@@ -43,9 +46,6 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
-/** An idempotency key was reused for a batch of a different size. */
-export class IdempotencyConflictError extends WeirError {}
-
 /**
  * A durable, append-only log of JSON events in a {@linkcode StateStore}, and a replayable weir
  * `Source` over it: the ingestion log behind the HTTP endpoint.
@@ -69,7 +69,7 @@ export class IdempotencyConflictError extends WeirError {}
  * @example
  * ```ts
  * import { MemoryStateStore, stream, tumbling, count } from "weirjs";
- * import { IngestLog } from "weirjs/adapters/hono";
+ * import { IngestLog } from "weirjs/live";
  *
  * const log = await IngestLog.open(new MemoryStateStore(), { name: "clicks" });
  * console.log(await log.append([{ page: "/", ts: 1_000 }, { page: "/a", ts: 1_500 }]));
@@ -81,6 +81,8 @@ export class IdempotencyConflictError extends WeirError {}
  * ```
  */
 export class IngestLog<T = unknown> implements Source<T> {
+  /** Longest idempotency key `append` accepts, in UTF-16 code units (a UUID is 36). */
+  static readonly maxIdempotencyKeyLength: number = MAX_IDEMPOTENCY_KEY_LENGTH;
   readonly kind = "source" as const;
   readonly replayable = true;
   readonly flushOnEnd = false;

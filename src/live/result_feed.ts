@@ -1,4 +1,5 @@
-import { resultId, type WindowResult } from "./_core.ts";
+import { resultId } from "../window/result_id.ts";
+import type { WindowResult } from "../window/types.ts";
 
 /** Options of {@linkcode ResultFeed}. */
 export interface ResultFeedOptions {
@@ -15,6 +16,12 @@ export interface FeedItem {
   readonly result: WindowResult;
   readonly data: string;
 }
+
+// A subscription reads its feed's private buffer through these, set by ResultFeed's static block,
+// so the buffer stays out of ResultFeed's public members.
+let readFeed: (feed: ResultFeed, seq: number, max: number) => FeedItem[];
+/** Resolves at the feed's next publish or close. */
+let feedChanged: (feed: ResultFeed) => Promise<void>;
 
 /** Results as JSON; Maps, Sets and bigints (some combiners' values) get a JSON form instead of failing. */
 function toJson(result: WindowResult): string {
@@ -34,7 +41,7 @@ function toJson(result: WindowResult): string {
  *
  * @example
  * ```ts
- * import { ResultFeed } from "weirjs/adapters/hono";
+ * import { ResultFeed } from "weirjs/live";
  *
  * const feed = new ResultFeed({ job: "clicks", capacity: 1_000 });
  * feed.publish([{ key: "fr", window: { start: 0, end: 10 }, value: 3, timestamp: 9,
@@ -134,18 +141,18 @@ export class ResultFeed {
     this.#notify();
   }
 
-  /** @internal Items from `seq` on, at most `max`. */
-  _read(seq: number, max: number): FeedItem[] {
+  static {
+    readFeed = (feed, seq, max) => feed.#read(seq, max);
+    feedChanged = (feed) => feed.#changedPromise;
+  }
+
+  /** Items from `seq` on, at most `max`. */
+  #read(seq: number, max: number): FeedItem[] {
     const out: FeedItem[] = [];
     for (let s = Math.max(seq, this.oldest); s < this.#nextSeq && out.length < max; s++) {
       out.push(this.#ring[s % this.capacity]!);
     }
     return out;
-  }
-
-  /** @internal Resolves at the next publish or close. */
-  _changed(): Promise<void> {
-    return this.#changedPromise;
   }
 
   #renew(): void {
@@ -195,7 +202,7 @@ export class FeedSubscription {
       this.missed += this.#feed.oldest - this.#cursor;
       this.#cursor = this.#feed.oldest;
     }
-    const items = this.#feed._read(this.#cursor, max);
+    const items = readFeed(this.#feed, this.#cursor, max);
     this.#cursor += items.length;
     return items;
   }
@@ -210,7 +217,7 @@ export class FeedSubscription {
     });
     try {
       const r = await Promise.race([
-        this.#feed._changed().then(() => "ready" as const),
+        feedChanged(this.#feed).then(() => "ready" as const),
         this.#stopped.then(() => "closed" as const),
         timeout,
       ]);

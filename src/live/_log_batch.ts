@@ -1,7 +1,7 @@
 // Turning appended batches into store operations: each batch is encoded (and checked against the
 // store's atomic-batch limits) when it is appended; appends waiting together are then written as one
 // group — one atomic store batch with their entries, the new head and their idempotency keys.
-import type { StateStoreLimits, StateStoreOp } from "./_core.ts";
+import type { StateStoreLimits, StateStoreOp } from "../state/mod.ts";
 import type { CachedEntry } from "./_log_cache.ts";
 import { encodeEntry, encodeJson, entryKey, type LogKeys, packEntries, utf8Length } from "./_log_format.ts";
 

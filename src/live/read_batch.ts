@@ -1,7 +1,5 @@
-// Reads one ingestion request body into a batch of validated events, streaming: bytes are counted as
-// they arrive (413 beyond the limit), elements are parsed one by one, and each is validated as soon as
-// it is parsed. Nothing here touches the log: the caller appends the batch only when all of it is good.
-import { DecodeError, NdjsonDecoderStream, type NdjsonRecord } from "./_core.ts";
+import { DecodeError } from "../errors.ts";
+import { NdjsonDecoderStream, type NdjsonRecord } from "../io/mod.ts";
 import { JsonArrayDecoderStream, type LineValue, splitJsonError } from "./_json_array_decoder.ts";
 import type { StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from "./standard_schema.ts";
 
@@ -14,14 +12,21 @@ export interface EventProblem {
   readonly message: string;
 }
 
+/** What {@linkcode readBatch} accepts. */
 export interface BatchRules {
+  /** Largest body, in bytes (beyond it: `413`). */
   maxBodyBytes: number;
+  /** Most events in one batch (beyond it: `413`). */
   maxEvents: number;
+  /** Reading stops after this many refused events. */
   maxProblems: number;
+  /** Validates each event; its output is what the batch holds. */
   schema: StandardSchemaV1 | undefined;
+  /** The event time of a (validated) event: a finite number or a Date, else the event is refused. */
   eventTime: (event: never) => unknown;
 }
 
+/** The events of a good batch, or why the batch is refused (an HTTP status and message) and how far it was read. */
 export type BatchOutcome =
   | { readonly ok: true; readonly events: unknown[] }
   | {
@@ -32,21 +37,7 @@ export type BatchOutcome =
     readonly parsed: number;
   };
 
-const NDJSON_TYPES = new Set([
-  "application/x-ndjson",
-  "application/ndjson",
-  "application/jsonl",
-  "application/x-jsonlines",
-  "application/jsonlines",
-]);
-
 class BodyTooLarge extends Error {}
-
-export function bodyFormat(contentType: string | undefined): "json" | "ndjson" | undefined {
-  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (media === "application/json") return "json";
-  return NDJSON_TYPES.has(media) ? "ndjson" : undefined;
-}
 
 function countBytes(max: number): TransformStream<Uint8Array, Uint8Array> {
   let seen = 0;
@@ -85,7 +76,25 @@ function tooLarge(max: number, parsed: number): BatchOutcome {
   return { ok: false, status: 413, error: `Request body is larger than the limit of ${max} bytes`, parsed };
 }
 
-/** Reads and validates `body` (`format` from {@linkcode bodyFormat}). */
+/**
+ * Reads one ingestion request body (`format` from `bodyFormat`) into a batch of validated
+ * events, streaming: bytes are counted as they arrive, elements are parsed one by one and each is
+ * validated (schema, then event time) as soon as it is parsed. Nothing is appended anywhere: the
+ * caller appends the batch only when all of it is good. This is what `POST /events` of
+ * `createWeirApp` runs, usable by an HTTP layer other than Hono.
+ *
+ * @example
+ * ```ts
+ * import { readBatch } from "weirjs/live";
+ *
+ * const rules = { maxBodyBytes: 1024, maxEvents: 100, maxProblems: 20, schema: undefined,
+ *   eventTime: (e: { ts: number }) => e.ts };
+ * const body = (text: string) => new Response(text).body!;
+ * console.log(await readBatch(body('[{"ts":1},{"ts":2}]'), "json", rules)); // { ok: true, events: [{ ts: 1 }, { ts: 2 }] }
+ * const bad = await readBatch(body('{"ts":1}\n{"ts":"x"}\n'), "ndjson", rules);
+ * console.log(bad.ok, bad.ok ? 0 : bad.status); // false 400
+ * ```
+ */
 export async function readBatch(
   body: ReadableStream<Uint8Array>,
   format: "json" | "ndjson",

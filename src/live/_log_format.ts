@@ -3,7 +3,7 @@
 //   head             `{"v":1,"next":N}`: the offset the next event gets, written with every append
 //   k/<seq>          `{"key":K,"first":F,"count":C}`: a remembered idempotency key
 // Offsets are zero-padded to 16 digits (enough for every safe integer) so keys sort numerically.
-import { WeirError } from "./_core.ts";
+import { WeirError } from "../errors.ts";
 
 const PAD = 16;
 const encoder = new TextEncoder();

@@ -5,7 +5,7 @@
  *
  * @example A hand-written schema
  * ```ts
- * import type { StandardSchemaV1 } from "weirjs/adapters/hono";
+ * import type { StandardSchemaV1 } from "weirjs/live";
  *
  * const view: StandardSchemaV1<unknown, { country: string; ts: number }> = {
  *   "~standard": {
@@ -43,10 +43,4 @@ export type StandardSchemaResult<Output> =
 export interface StandardSchemaIssue {
   readonly message: string;
   readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
-}
-
-/** True for any object with a `~standard.validate` function. */
-export function isStandardSchema(x: unknown): x is StandardSchemaV1 {
-  const props = (x as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof props?.validate === "function";
 }

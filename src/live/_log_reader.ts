@@ -1,7 +1,7 @@
 // One reader of the ingestion log: replays from an offset, then follows appends live. A plain
 // AsyncIterator rather than an async generator, so that `return()` and an abort end a reader that is
 // waiting for the next append at once (a generator's return() would queue behind that wait).
-import type { SourceEvent } from "./_core.ts";
+import type { SourceEvent } from "../pipeline/source.ts";
 
 /** What a reader needs from its log. */
 export interface LogAccess {

@@ -1,7 +1,7 @@
 // Splits a streamed JSON array (or a single top-level object) into its elements without holding the
 // whole text: a small scanner finds where each element ends (tracking strings, escapes and nesting),
 // and JSON.parse parses that element alone. Errors name the line.
-import { DecodeError } from "./_core.ts";
+import { DecodeError } from "../errors.ts";
 
 /** One element and the line it starts on. */
 export interface LineValue {

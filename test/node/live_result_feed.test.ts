@@ -1,7 +1,7 @@
 // ResultFeed: the bounded replay buffer behind GET /results.
 import { describe, expect, test } from "vitest";
 import type { WindowResult } from "../../mod.ts";
-import { ResultFeed } from "../../adapters/hono/mod.ts";
+import { ResultFeed } from "../../src/live/mod.ts";
 
 const result = (key: string, start: number, index = 0): WindowResult<string, number> => ({
   key,

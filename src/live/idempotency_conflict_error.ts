@@ -1,0 +1,21 @@
+import { WeirError } from "../errors.ts";
+
+/**
+ * An idempotency key was reused for a batch of a different size: {@linkcode IngestLog.append}
+ * rejects with it (the HTTP layer answers `409`), and nothing is appended.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStateStore } from "weirjs";
+ * import { IdempotencyConflictError, IngestLog } from "weirjs/live";
+ *
+ * const log = await IngestLog.open(new MemoryStateStore());
+ * await log.append([{ ts: 1 }], { idempotencyKey: "batch-1" });
+ * try {
+ *   await log.append([{ ts: 1 }, { ts: 2 }], { idempotencyKey: "batch-1" });
+ * } catch (error) {
+ *   console.log(error instanceof IdempotencyConflictError); // true
+ * }
+ * ```
+ */
+export class IdempotencyConflictError extends WeirError {}
