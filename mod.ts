@@ -18,11 +18,14 @@
 export {
   type AggregateValue,
   KeyedStream,
+  RunningJob,
   Stream,
   stream,
   type StreamOptions,
   WindowedStream,
 } from "./src/pipeline/stream.ts";
+export type { JobStats } from "./src/pipeline/job.ts";
+export { type Clock, systemClock } from "./src/time/clock.ts";
 export type { StreamInput } from "./src/pipeline/from_input.ts";
 export type { Source, SourceEvent } from "./src/pipeline/source.ts";
 export type { EventTimeOptions } from "./src/operators/event_time_operator.ts";

@@ -1,5 +1,5 @@
 import type { Combiner } from "./combiner.ts";
-import { canonicalKey } from "./_canonical_key.ts";
+import { canonicalKey } from "../keys/canonical_key.ts";
 import { describe, detach, selectorOrIdentity } from "./_util.ts";
 
 /**

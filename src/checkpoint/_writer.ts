@@ -1,7 +1,7 @@
 // Building a checkpoint's store entries. The synchronous part (encoding the snapshot) copies all state
 // out of the operators, so the job may run on while the entries are written.
 import { CheckpointError } from "../errors.ts";
-import type { JobSnapshot } from "../pipeline/job.ts";
+import type { JobSnapshot } from "./checkpointed_job.ts";
 import type { StateStoreOp } from "../state/state_store.ts";
 import { UnencodableError } from "./_codec_tags.ts";
 import { encodeValue } from "./_encode.ts";

@@ -1,6 +1,5 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
-import { InvalidElementError } from "../errors.ts";
-import { preview } from "./_preview.ts";
+import { InvalidElementError, preview } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 

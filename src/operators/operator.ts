@@ -38,3 +38,13 @@ export interface Operator {
   /** A description of the operator's configuration; restoring into a different one fails. */
   readonly signature: string;
 }
+
+/** A window step, whichever engine runs it (window_engine.ts): what it reports to the job's stats. */
+export interface WindowEngine extends Operator {
+  /** Elements dropped as late (or for a closed window) since the job started. */
+  readonly lateCount: number;
+  /** Open (key, window) pairs: windows that hold state (the sliced engine counts (key, slice) pairs). */
+  readonly openWindows: number;
+  /** The input watermark this step has seen (-Infinity before any). */
+  readonly inputWatermark: number;
+}

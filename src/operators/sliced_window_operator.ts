@@ -2,14 +2,15 @@
 // key, and a window [e - size, e) is the merge of its size/slide slices when the watermark passes e.
 // Used when the result is fully determined by the watermark: the default trigger (or never()) with no
 // allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
-// WindowOperator, which keeps per-window state.
+// GeneralWindowOperator, which keeps per-window state.
 import type { Combiner } from "../aggregate/combiner.ts";
-import type { SlidingWindows, TumblingWindows } from "../window/assigner.ts";
-import { maxTimestamp, mod } from "../window/assigner.ts";
+import { maxTimestamp } from "../window/assigner.ts";
+import type { AlignedWindower } from "../window/aligned_windower.ts";
+import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
-import { normalizeKey } from "./_keys.ts";
+import { groupingKey } from "../keys/grouping_key.ts";
 import { configSignature, LateElements } from "./_late.ts";
-import type { Batch, Operator, Output } from "./operator.ts";
+import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 class KeySlices {
@@ -28,7 +29,7 @@ const ONLY_PANE = Object.freeze(
   { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const,
 );
 
-/** True when `SlicedWindowOperator` computes exactly what `WindowOperator` would. */
+/** True when `SlicedWindowOperator` computes exactly what `GeneralWindowOperator` would. */
 export function canSlice(c: ResolvedWindowConfig): boolean {
   const a = c.assigner;
   return (a.kind === "tumbling" || (a.kind === "sliding" && Number.isInteger(a.size / a.slide))) &&
@@ -36,11 +37,13 @@ export function canSlice(c: ResolvedWindowConfig): boolean {
     c.timestampCombiner === "end-of-window";
 }
 
-export class SlicedWindowOperator implements Operator {
+export class SlicedWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
   readonly #c: ResolvedWindowConfig;
   readonly #a: { size: number; slide: number; offset: number };
+  /** Slices are the windower's periods: a window is the merge of its size/period slices. */
+  readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   #keys = new Map<unknown, KeySlices>();
   /** Pending window ends, ascending, and the keys with data for the window ending at each. */
@@ -61,14 +64,25 @@ export class SlicedWindowOperator implements Operator {
 
   constructor(config: ResolvedWindowConfig) {
     this.#c = config;
-    const a = config.assigner as SlidingWindows | TumblingWindows;
-    this.#a = { size: a.size, slide: a.kind === "sliding" ? a.slide : a.size, offset: a.offset };
+    const windower = windowerFor(config.assigner) as AlignedWindower;
+    this.#windower = windower;
+    this.#a = { size: windower.size, slide: windower.period, offset: windower.offset };
     this.id = config.id;
     this.#combiner = config.combiner;
-    // Same signature as WindowOperator: the slicing is an implementation detail, but its snapshot
+    // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
     this.signature = configSignature(config);
     this.#late = new LateElements(config);
+  }
+
+  /** The input watermark seen so far. */
+  get inputWatermark(): number {
+    return this.#wm;
+  }
+
+  /** Elements dropped as late since the job started. */
+  get lateCount(): number {
+    return this.#late.count;
   }
 
   /** Open (key, slice) pairs. */
@@ -86,7 +100,8 @@ export class SlicedWindowOperator implements Operator {
         `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
       );
     }
-    const { size, slide, offset } = this.#a;
+    const { size, slide } = this.#a;
+    const windower = this.#windower;
     const keyFn = this.#c.keyFn;
     const combiner = this.#combiner;
     const constWm = typeof wm === "number" ? wm : 0;
@@ -103,7 +118,7 @@ export class SlicedWindowOperator implements Operator {
       }
       const key = keyFn === null ? null : keyFn(v);
       const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-        ? normalizeKey(key, v)
+        ? groupingKey(key, v)
         : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
@@ -112,7 +127,7 @@ export class SlicedWindowOperator implements Operator {
       }
       // Most elements of a key fall into the same slice as the key's previous element.
       const last = ks.lastS;
-      const s = t >= last && t < last + slide ? last : t - mod(t - offset, slide);
+      const s = t >= last && t < last + slide ? last : windower.periodStart(t);
       // The last window containing t ends at s + size: if the watermark passed it, all did.
       if (w >= s + size) {
         if (ks.slices.size === 0) this.#keys.delete(nk);
@@ -257,7 +272,7 @@ export class SlicedWindowOperator implements Operator {
     }
   }
 
-  /** The last millisecond of the window ending at `end` (Beam's maxTimestamp), as WindowOperator has it. */
+  /** The last millisecond of the window ending at `end` (Beam's maxTimestamp), as GeneralWindowOperator has it. */
   #maxTimestamp(end: number): number {
     return maxTimestamp(end - this.#a.size, end);
   }
@@ -326,7 +341,7 @@ export class SlicedWindowOperator implements Operator {
     this.#buckets = new Map();
     this.#keys = new Map();
     for (const [key, slices] of s.keys) {
-      const ks = new KeySlices(key, normalizeKey(key));
+      const ks = new KeySlices(key, groupingKey(key));
       for (const [start, acc] of slices) {
         ks.slices.set(start, acc);
         // Windows whose end the watermark already passed were fired before the snapshot.

@@ -1,19 +1,11 @@
 // Runs a chain of operators over a source: reads events, pushes each through the whole chain
 // synchronously, wakes up for processing-time timers, and yields the outputs of each step.
-import type { Batch, Operator, Output } from "../operators/operator.ts";
+import type { CheckpointedJob, JobSnapshot } from "../checkpoint/checkpointed_job.ts";
+import type { CheckpointInfo } from "../checkpoint/checkpoint_options.ts";
+import type { Batch, Operator, Output, WindowEngine } from "../operators/operator.ts";
+import type { Clock } from "../time/clock.ts";
+import { ManualClock } from "../time/manual_clock.ts";
 import type { Source, SourceEvent } from "./source.ts";
-
-/** Between two input steps every operator is quiescent: a snapshot taken then is consistent. */
-export interface JobSnapshot {
-  /** Source offset after the last step whose effects the snapshot includes. */
-  offset: unknown;
-  /** Operator states by operator id. */
-  operators: Record<string, unknown>;
-  /** Operator configurations by id, to detect restores into a changed pipeline. */
-  signatures: Record<string, string>;
-  /** Processing time (virtual sources) and source watermark. */
-  clock: { now: number; sourceWatermark: number };
-}
 
 export interface JobHooks {
   /** Called after each input step once its outputs have been delivered; may await (checkpoint writes). */
@@ -22,22 +14,53 @@ export interface JobHooks {
 
 const TIMEOUT = Symbol("timeout");
 
-export class JobRun {
+/**
+ * A point-in-time view of a running job (`stream.run().stats()`), so callers need not recompute what
+ * the job knows.
+ */
+export interface JobStats {
+  /** Input steps processed: chunks, watermarks, processing-time advances. */
+  readonly steps: number;
+  /** Elements read from the source since this run started (a restore replays from the checkpoint). */
+  readonly elementsIn: number;
+  /** The watermark the (last) window step has seen, -Infinity before any; without one, the source's. */
+  readonly watermark: number;
+  /** Elements dropped as late (or for a closed window) by the window steps, since this run started. */
+  readonly lateElements: number;
+  /** (key, window) pairs holding state in the window steps (the sliced engine counts (key, slice) pairs). */
+  readonly openWindows: number;
+  /** Checkpoints made durable by this run. */
+  readonly checkpoints: number;
+  /** The job's clock when the last checkpoint became durable, or undefined (none yet, or not checkpointed). */
+  readonly lastCheckpointAt: number | undefined;
+}
+
+function isWindowEngine(op: Operator): op is WindowEngine {
+  return typeof (op as Partial<WindowEngine>).lateCount === "number";
+}
+
+export class JobRun implements CheckpointedJob {
   readonly ops: Operator[];
   readonly #source: Source<unknown>;
   readonly #outs: Output[];
+  readonly #clock: Clock;
+  /** A manual clock: time moves only with processing-time events, the job never sleeps on timers. */
+  readonly #manual: ManualClock | null;
   #results: unknown[] = [];
   #offset: unknown = undefined;
-  #vnow = 0;
   #srcWm = -Infinity;
   /** Input steps processed (chunks, watermarks, time advances). */
   steps = 0;
   /** Elements read from the source. */
   elementsIn = 0;
+  #checkpoints = 0;
+  #lastCheckpointAt: number | undefined = undefined;
 
-  constructor(source: Source<unknown>, ops: Operator[]) {
+  constructor(source: Source<unknown>, ops: Operator[], clock: Clock) {
     this.#source = source;
     this.ops = ops;
+    this.#clock = clock;
+    this.#manual = clock instanceof ManualClock ? clock : null;
     const sink: Output = {
       data: (b: Batch) => {
         for (const v of b.values) this.#results.push(v);
@@ -61,7 +84,32 @@ export class JobRun {
   }
 
   now(): number {
-    return this.#source.virtualTime ? this.#vnow : Date.now();
+    return this.#clock.now();
+  }
+
+  /** This run's statistics. */
+  stats(): JobStats {
+    let lateElements = 0, openWindows = 0, watermark = this.#srcWm;
+    for (const op of this.ops) {
+      if (!isWindowEngine(op)) continue;
+      lateElements += op.lateCount;
+      openWindows += op.openWindows;
+      watermark = op.inputWatermark;
+    }
+    return {
+      steps: this.steps,
+      elementsIn: this.elementsIn,
+      watermark,
+      lateElements,
+      openWindows,
+      checkpoints: this.#checkpoints,
+      lastCheckpointAt: this.#lastCheckpointAt,
+    };
+  }
+
+  checkpointed(_info: CheckpointInfo): void {
+    this.#checkpoints++;
+    this.#lastCheckpointAt = this.#clock.now();
   }
 
   /** Operator states may share live structures with the operators: encode the snapshot before the next step. */
@@ -72,7 +120,15 @@ export class JobRun {
       operators[op.id] = op.snapshot();
       signatures[op.id] = op.signature;
     }
-    return { offset: this.#offset, operators, signatures, clock: { now: this.#vnow, sourceWatermark: this.#srcWm } };
+    return {
+      offset: this.#offset,
+      operators,
+      signatures,
+      clock: {
+        now: this.#manual === null ? 0 : this.#manual.now(),
+        sourceWatermark: this.#srcWm,
+      },
+    };
   }
 
   restore(s: JobSnapshot): void {
@@ -80,7 +136,7 @@ export class JobRun {
       if (op.id in s.operators) op.restore(s.operators[op.id]);
     }
     this.#offset = s.offset;
-    this.#vnow = s.clock.now;
+    this.#manual?.advanceTo(s.clock.now);
     this.#srcWm = s.clock.sourceWatermark;
   }
 
@@ -123,8 +179,12 @@ export class JobRun {
         }
         break;
       case "processing-time":
-        if (!(ev.advanceBy >= 0)) throw new RangeError(`Cannot advance processing time by ${ev.advanceBy}`);
-        this.#vnow += ev.advanceBy;
+        if (this.#manual === null) {
+          throw new TypeError(
+            "Cannot advance processing time on the wall clock: a source with processing-time events needs a ManualClock (stream(source, { clock }) or the source's createClock())",
+          );
+        }
+        this.#manual.advance(ev.advanceBy);
         this.#tick(this.now());
         break;
     }
@@ -151,11 +211,11 @@ export class JobRun {
         signal?.throwIfAborted();
         pending ??= Promise.resolve(it.next());
         let r: IteratorResult<SourceEvent<unknown>> | typeof TIMEOUT;
-        const deadline = src.virtualTime ? Infinity : this.#nextDeadline();
+        const deadline = this.#manual !== null ? Infinity : this.#nextDeadline();
         if (deadline < Infinity) {
           let timer: ReturnType<typeof setTimeout> | undefined;
           const sleep = new Promise<typeof TIMEOUT>((res) => {
-            timer = setTimeout(() => res(TIMEOUT), Math.max(0, deadline - Date.now()));
+            timer = setTimeout(() => res(TIMEOUT), Math.max(0, deadline - this.#clock.now()));
           });
           r = await Promise.race([pending, sleep]);
           clearTimeout(timer);
@@ -163,7 +223,7 @@ export class JobRun {
           r = await pending;
         }
         if (r === TIMEOUT) {
-          this.#tick(Date.now());
+          this.#tick(this.#clock.now());
         } else {
           pending = null;
           if (r.done) break;

@@ -1,3 +1,5 @@
+import type { Clock } from "../time/clock.ts";
+
 /** One step of a weir `Source`: a chunk of elements, a watermark, or a processing-time advance. */
 export type SourceEvent<T> =
   | {
@@ -32,8 +34,12 @@ export interface Source<T> {
   readonly kind: "source";
   /** True when `open({ offset })` replays exactly what followed that offset (needed for exactly-once). */
   readonly replayable: boolean;
-  /** True when processing time is virtual (advanced only by `processing-time` events), as in TestStream. */
-  readonly virtualTime?: boolean;
+  /**
+   * The clock a run of this source reads processing time from, when the source drives time itself:
+   * TestStream returns a fresh `ManualClock` per run, advanced by its `processing-time` events.
+   * Default: the clock given to `stream(input, { clock })`, else the wall clock.
+   */
+  createClock?(): Clock;
   /**
    * Whether the end of the source raises the watermark to +Infinity, firing every open window
    * (default true: a bounded input is complete). TestStream sets false.

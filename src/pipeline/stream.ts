@@ -5,19 +5,19 @@ import {
   type CheckpointOptions,
   resolveCheckpointOptions,
 } from "../checkpoint/checkpoint_options.ts";
-import { pipeCheckpointed, runCheckpointed } from "../checkpoint/_run.ts";
+import { pipeCheckpointed, runCheckpointed } from "./_checkpointed_run.ts";
 import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
 import { checkEventTimeOptions, EventTimeOperator, type EventTimeOptions } from "../operators/event_time_operator.ts";
 import type { Operator } from "../operators/operator.ts";
 import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
 import { resolveWindowConfig, type WindowOptions } from "../operators/window_config.ts";
-import { WindowOperator } from "../operators/window_operator.ts";
-import { canSlice, SlicedWindowOperator } from "../operators/sliced_window_operator.ts";
+import { windowEngineFor } from "../operators/window_engine.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
-import { type JobHooks, JobRun } from "./job.ts";
+import { type JobHooks, JobRun, type JobStats } from "./job.ts";
 import { type StreamInput, toSource } from "./from_input.ts";
 import type { Source } from "./source.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 
 type Node =
   | Step
@@ -34,11 +34,27 @@ type Node =
 export interface StreamOptions {
   /** Elements per micro-batch when reading arrays and iterables (default 4096). */
   chunkSize?: number;
+  /**
+   * Where the job reads processing time (processing-time triggers, idle advance, checkpoint
+   * intervals): default the source's own clock (TestStream's virtual time), else the wall clock.
+   * Pass a `ManualClock` (from `weirjs/testing`) to drive processing time by hand.
+   */
+  clock?: Clock;
 }
 
 /** The result value of `.aggregate(...)` for a combiner or an object of combiners. */
 export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C>
   : { [K in keyof C]: CombinerResult<C[K]> };
+
+// Module-private access to Stream's private members, for the classes and functions of this file.
+let appendNode: <U>(s: Stream<unknown>, node: Node) => Stream<U>;
+let newJob: (s: Stream<unknown>) => JobRun;
+let runBatches: (
+  s: Stream<unknown>,
+  job: JobRun,
+  hooks?: JobHooks,
+  signal?: AbortSignal,
+) => AsyncGenerator<unknown[]>;
 
 /**
  * A description of a streaming job: a source and the steps applied to it. Nothing runs until the
@@ -49,16 +65,23 @@ export class Stream<T> implements AsyncIterable<T> {
   readonly #source: Source<unknown>;
   readonly #nodes: readonly Node[];
   readonly #checkpoint: CheckpointConfig | null;
+  readonly #clock: Clock | null;
 
   /** @internal use `stream()` */
-  constructor(source: Source<unknown>, nodes: readonly Node[], checkpoint: CheckpointConfig | null = null) {
+  constructor(
+    source: Source<unknown>,
+    nodes: readonly Node[],
+    checkpoint: CheckpointConfig | null = null,
+    clock: Clock | null = null,
+  ) {
     this.#source = source;
     this.#nodes = nodes;
     this.#checkpoint = checkpoint;
+    this.#clock = clock;
   }
 
   #with<U>(node: Node): Stream<U> {
-    return new Stream<U>(this.#source, [...this.#nodes, node], this.#checkpoint);
+    return new Stream<U>(this.#source, [...this.#nodes, node], this.#checkpoint, this.#clock);
   }
 
   /**
@@ -198,57 +221,55 @@ export class Stream<T> implements AsyncIterable<T> {
         `Cannot configure checkpoints twice: this job already checkpoints as ${JSON.stringify(this.#checkpoint.id)}`,
       );
     }
-    return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options));
+    return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options), this.#clock);
   }
 
-  /** @internal */
-  _append<U>(node: Node): Stream<U> {
-    return this.#with(node);
+  static {
+    appendNode = (s, node) => s.#with(node);
+    newJob = (s) => s.#job();
+    runBatches = (s, job, hooks, signal) => s.#batches(job, hooks, signal);
   }
 
-  /** @internal Builds the operators and a runnable job. */
-  _job(): JobRun {
-    return new JobRun(this.#source, compile(this.#nodes));
+  /** Builds the operators and a runnable job. */
+  #job(): JobRun {
+    const clock = this.#clock ?? this.#source.createClock?.() ?? systemClock;
+    return new JobRun(this.#source, compile(this.#nodes), clock);
   }
 
-  /** @internal */
-  get _source(): Source<unknown> {
-    return this.#source;
-  }
-
-  /** @internal Runs the job, yielding output batches. */
-  async *_batches(hooks?: JobHooks, signal?: AbortSignal): AsyncGenerator<T[]> {
+  /** Runs `job`, yielding output batches. */
+  async *#batches(job: JobRun, hooks?: JobHooks, signal?: AbortSignal): AsyncGenerator<T[]> {
     if (this.#checkpoint !== null) {
-      yield* runCheckpointed(this._job(), this.#source, this.#checkpoint, { hooks, signal }) as AsyncGenerator<T[]>;
+      yield* runCheckpointed(job, this.#source, this.#checkpoint, { hooks, signal }) as AsyncGenerator<T[]>;
       return;
     }
-    yield* this._job().run(hooks, signal) as AsyncGenerator<T[]>;
+    yield* job.run(hooks, signal) as AsyncGenerator<T[]>;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    // A hand-written iterator over the job's output batches: an async generator with `yield*` would
-    // cost several promises per result.
-    let gen: AsyncGenerator<T[]> | null = null;
-    let buf: T[] = [];
-    let i = 0;
-    const refill = async (): Promise<IteratorResult<T>> => {
-      gen ??= this._batches();
-      while (i >= buf.length) {
-        const r = await gen.next();
-        if (r.done) return { done: true, value: undefined };
-        buf = r.value;
-        i = 0;
-      }
-      return { done: false, value: buf[i++]! };
-    };
-    return {
-      next: () => (i < buf.length ? Promise.resolve({ done: false, value: buf[i++]! }) : refill()),
-      return: async (value?: unknown) => {
-        buf = [];
-        await gen?.return(undefined);
-        return { done: true, value: value as T };
-      },
-    };
+    return resultIterator(this.#batches(this.#job()));
+  }
+
+  /**
+   * Starts the job and returns a handle on it: its results (iterate them once, like the stream) and
+   * its statistics while it runs (watermark, late elements, open windows, checkpoints).
+   * @example
+   * ```ts
+   * import { count, stream, tumbling } from "weirjs";
+   * const run = stream([{ ts: 1 }, { ts: 15 }, { ts: 2 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .window(tumbling(10))
+   *   .aggregate(count())
+   *   .run();
+   * const values = [];
+   * for await (const r of run) values.push(r.value);
+   * const { lateElements, openWindows } = run.stats();
+   * if (values.join() !== "1,1" || lateElements !== 1 || openWindows !== 0) throw new Error("unexpected");
+   * ```
+   */
+  run(options: { signal?: AbortSignal } = {}): RunningJob<T> {
+    checkOptionNames("run stream", options ?? {}, ["signal"]);
+    const job = this.#job();
+    return new RunningJob<T>(job, this.#batches(job, undefined, options.signal));
   }
 
   /**
@@ -261,7 +282,7 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   async toArray(): Promise<T[]> {
     const out: T[] = [];
-    for await (const batch of this._batches()) for (const v of batch) out.push(v);
+    for await (const batch of this.#batches(this.#job())) for (const v of batch) out.push(v);
     return out;
   }
 
@@ -279,7 +300,7 @@ export class Stream<T> implements AsyncIterable<T> {
     const controllerAbort = new AbortController();
     return new ReadableStream<T>({
       pull: async (controller) => {
-        it ??= this._batches(undefined, controllerAbort.signal);
+        it ??= this.#batches(this.#job(), undefined, controllerAbort.signal);
         for (;;) {
           const r = await it.next();
           if (r.done) {
@@ -309,7 +330,7 @@ export class Stream<T> implements AsyncIterable<T> {
   pipeTo(destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> {
     if (this.#checkpoint !== null) {
       return pipeCheckpointed(
-        this._job(),
+        this.#job(),
         this.#source,
         this.#checkpoint,
         destination as WritableStream<unknown>,
@@ -329,7 +350,78 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   pipeThrough<U>(transform: ReadableWritablePair<U, T>, options?: StreamPipeOptions): Stream<U> {
-    return stream(this.toReadableStream().pipeThrough(transform, options));
+    const next = stream(this.toReadableStream().pipeThrough(transform, options));
+    return this.#clock === null ? next : new Stream<U>(next.#source, [], null, this.#clock);
+  }
+}
+
+/**
+ * Internal (tests, runners in this repository): a job for `s` and a run of it that calls `hooks`
+ * after each step. Not exported from the package.
+ */
+export function startJob<T>(
+  s: Stream<T>,
+  hooks?: JobHooks,
+  signal?: AbortSignal,
+): { job: JobRun; batches: AsyncGenerator<T[]> } {
+  const job = newJob(s as Stream<unknown>);
+  return { job, batches: runBatches(s as Stream<unknown>, job, hooks, signal) as AsyncGenerator<T[]> };
+}
+
+/** An async iterator over the results of a run, handed out batch by batch. */
+function resultIterator<T>(gen: AsyncGenerator<T[]>): AsyncIterator<T> {
+  // Hand-written: an async generator with `yield*` would cost several promises per result.
+  let buf: T[] = [];
+  let i = 0;
+  const refill = async (): Promise<IteratorResult<T>> => {
+    while (i >= buf.length) {
+      const r = await gen.next();
+      if (r.done) return { done: true, value: undefined };
+      buf = r.value;
+      i = 0;
+    }
+    return { done: false, value: buf[i++]! };
+  };
+  return {
+    next: () => (i < buf.length ? Promise.resolve({ done: false, value: buf[i++]! }) : refill()),
+    return: async (value?: unknown) => {
+      buf = [];
+      await gen.return(undefined);
+      return { done: true, value: value as T };
+    },
+  };
+}
+
+/**
+ * A job started by `stream.run()`: iterate it (once) for the results; `stats()` at any time.
+ * @example
+ * ```ts
+ * import { stream } from "weirjs";
+ * const run = stream([1, 2, 3]).run();
+ * for await (const _ of run);
+ * if (run.stats().elementsIn !== 3) throw new Error("expected 3 elements read");
+ * ```
+ */
+export class RunningJob<T> implements AsyncIterable<T> {
+  readonly #job: JobRun;
+  readonly #batches: AsyncGenerator<T[]>;
+  #iterated = false;
+
+  /** @internal use `stream.run()` */
+  constructor(job: JobRun, batches: AsyncGenerator<T[]>) {
+    this.#job = job;
+    this.#batches = batches;
+  }
+
+  /** What the job has done so far: steps, elements read, watermark, late elements, open windows, checkpoints. */
+  stats(): JobStats {
+    return this.#job.stats();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterated) throw new TypeError("Cannot iterate a RunningJob twice: call stream.run() again for a new run");
+    this.#iterated = true;
+    return resultIterator(this.#batches);
   }
 }
 
@@ -394,7 +486,7 @@ export class WindowedStream<T, K> {
     } else {throw new TypeError(
         `Cannot aggregate with ${String(combiner)}: pass a combiner such as count() or an object of combiners`,
       );}
-    return this.#stream._append({
+    return appendNode(this.#stream as Stream<unknown>, {
       kind: "window",
       assigner: this.#assigner,
       options: this.#options as WindowOptions<never>,
@@ -429,7 +521,7 @@ function compile(nodes: readonly Node[]): Operator[] {
     if (n.kind === "eventTime") ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options));
     else {
       const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`);
-      ops.push(canSlice(config) ? new SlicedWindowOperator(config) : new WindowOperator(config));
+      ops.push(windowEngineFor(config));
     }
   }
   flush();
@@ -454,12 +546,18 @@ function compile(nodes: readonly Node[]): Operator[] {
  * ```
  */
 export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {
-  checkOptionNames("create stream", options ?? {}, ["chunkSize"]);
+  checkOptionNames("create stream", options ?? {}, ["chunkSize", "clock"]);
+  const clock = options.clock ?? null;
+  if (clock !== null && (typeof clock !== "object" || typeof clock.now !== "function")) {
+    throw new TypeError(
+      `Cannot create stream as clock must be an object with a now() method: current value is ${String(clock)}`,
+    );
+  }
   const chunkSize = options.chunkSize ?? 4096;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(
       `Cannot create stream as chunkSize must be an integer >= 1: current value is ${String(chunkSize)}`,
     );
   }
-  return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, []);
+  return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, [], null, clock);
 }

@@ -5,4 +5,5 @@
  * @module
  */
 export { TestStream, type TimestampedValue } from "./test_stream.ts";
+export { ManualClock } from "../time/manual_clock.ts";
 export { collect, collectResults, describeResult } from "./collect.ts";

@@ -1,4 +1,5 @@
 import type { Source, SourceEvent } from "../pipeline/source.ts";
+import { ManualClock } from "../time/manual_clock.ts";
 
 /** An element with its event time, as `TestStream.addElements` takes it. */
 export interface TimestampedValue<T> {
@@ -30,7 +31,6 @@ export interface TimestampedValue<T> {
 export class TestStream<T> implements Source<T> {
   readonly kind = "source" as const;
   readonly replayable = true;
-  readonly virtualTime = true;
   readonly flushOnEnd = false;
   readonly bundles = true;
   readonly #events: SourceEvent<T>[] = [];
@@ -102,6 +102,11 @@ export class TestStream<T> implements Source<T> {
     this.advanceWatermarkTo(Infinity);
     this.#sealed = true;
     return this;
+  }
+
+  /** Each run starts its own virtual processing time at 0, moved only by `advanceProcessingTime`. */
+  createClock(): ManualClock {
+    return new ManualClock(0);
   }
 
   /** Replays the script, from `offset` (the number of steps already consumed) when given. */

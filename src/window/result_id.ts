@@ -1,9 +1,9 @@
-import { stableJson } from "../operators/_keys.ts";
+import { canonicalJson } from "../keys/canonical_json.ts";
 import type { WindowResult } from "./types.ts";
 
 function keyText(k: unknown): string {
   if (typeof k === "string") return "s" + k;
-  if (typeof k === "object" && k !== null) return "o" + stableJson(k);
+  if (typeof k === "object" && k !== null) return "o" + canonicalJson(k);
   return (typeof k).charAt(0) + String(k);
 }
 

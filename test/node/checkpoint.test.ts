@@ -202,12 +202,10 @@ describe("restore equivalence", () => {
         const seen = new Map<string, WindowResult>();
         const consume = async (src: Source<Ev>, c?: AbortController) => {
           const s = build(spec, src).checkpoint({ store, id: "job", every: { events: every } });
-          for await (const r of s._batches(undefined, c?.signal)) {
-            for (const x of r) {
-              const id = resultId("job", x);
-              if (seen.has(id)) expect(x).toStrictEqual(seen.get(id));
-              seen.set(id, x);
-            }
+          for await (const x of s.run(c === undefined ? {} : { signal: c.signal })) {
+            const id = resultId("job", x);
+            if (seen.has(id)) expect(x).toStrictEqual(seen.get(id));
+            seen.set(id, x);
           }
         };
         for (const stop of stops) {

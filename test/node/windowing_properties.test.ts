@@ -116,7 +116,7 @@ describe("windowing invariants", () => {
                   s: sum((e: Ev) => e.v),
                 }),
             );
-          // afterWatermark() needs per-window trigger state, so it runs on WindowOperator; the default
+          // afterWatermark() needs per-window trigger state, so it runs on GeneralWindowOperator; the default
           // trigger with no lateness runs on SlicedWindowOperator. Both give one final on-time pane.
           expect(brief(await pipeline())).toEqual(brief(await pipeline(afterWatermark())));
         }),

@@ -15,8 +15,8 @@ import {
   type WindowOptions,
 } from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
-import { collect, TestStream } from "../../src/testing/mod.ts";
-import { assertEquals } from "../_assert.ts";
+import { collect, ManualClock, TestStream } from "../../src/testing/mod.ts";
+import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { el, panes } from "./_panes.ts";
 import type { Scenario } from "./_scenario.ts";
 
@@ -146,6 +146,42 @@ export default [
         accumulation: "accumulating",
       });
       assertEquals(panes(rs), ["1 early#0(-1) first", "2 early#1(-1)", "2 on-time#2(0) final"]);
+    },
+  },
+  {
+    name: "an injected ManualClock drives processing-time triggers of any source",
+    async run() {
+      // The clock moves between two chunks of a source: the early pane is due at the second chunk's
+      // step (processing time 6 > 0 + 5), not on the wall clock.
+      const clock = new ManualClock(0);
+      const events = {
+        kind: "source" as const,
+        replayable: false,
+        *open() {
+          yield { type: "elements" as const, values: [{ ts: 1 }] };
+          clock.advance(6);
+          yield { type: "elements" as const, values: [{ ts: 2 }] };
+        },
+      };
+      const rs = await stream(events, { clock }).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
+        .window(tumbling(10), { trigger: afterWatermark({ early: afterProcessingTime(5) }) }).aggregate(count())
+        .toArray();
+      assertEquals(rs.map((r) => `${r.value} ${r.pane.timing}`), ["2 early", "0 on-time"]);
+      assertThrows(() => clock.advance(-1), RangeError, "advance processing time");
+      assertThrows(() => stream([1], { clock: {} as never }), TypeError, "now()");
+    },
+  },
+  {
+    name: "processing-time events on the wall clock are refused with the reason",
+    async run() {
+      const source = {
+        kind: "source" as const,
+        replayable: false,
+        *open() {
+          yield { type: "processing-time" as const, advanceBy: 5 };
+        },
+      };
+      await assertRejects(() => stream(source).toArray(), TypeError, "ManualClock");
     },
   },
   {

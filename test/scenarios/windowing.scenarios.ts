@@ -70,6 +70,49 @@ export default [
     },
   },
   {
+    name: "sliding() with a slide larger than the size puts an element in the gap into no window",
+    async run() {
+      // size 5, slide 10:  [0 .. 5)     [10 .. 15)
+      //                     t=1   t=7 (gap: no window, as Beam's SlidingWindows)   t=12
+      // Any engine: the default trigger with allowed lateness runs the general one, without the sliced one.
+      for (const allowedLateness of [0, 1]) {
+        const late: number[] = [];
+        const rs = await collectResults(
+          stream([at(1), at(7), at(12)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+            .window(sliding(5, 10), { allowedLateness, onLate: (e) => void late.push(e.ts) }).aggregate(count()),
+        );
+        assertEquals(brief(rs), ["null[0,5)=1", "null[10,15)=1"]);
+        assertEquals(late, []);
+      }
+    },
+  },
+  {
+    name: "run() reports the job's own stats: elements, watermark, late elements, open windows",
+    async run() {
+      for (const assigner of [tumbling(10), session(5)]) {
+        // t=1, t=25 → watermark 25; t=3 arrives late for [0,10) (or the session [3,8))
+        const run = stream([at(1), at(25), at(3)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+          .window(assigner).aggregate(count()).run();
+        const seen: number[] = [];
+        for await (const r of run) {
+          seen.push(r.value);
+          if (r.window.start === 1 || r.window.start === 0) {
+            const mid = run.stats();
+            assertEquals([mid.elementsIn, mid.watermark, mid.openWindows], [3, 25, 1]);
+          }
+        }
+        const end = run.stats();
+        assertEquals(seen, [1, 1]);
+        assertEquals(
+          [end.elementsIn, end.watermark, end.lateElements, end.openWindows, end.checkpoints],
+          [3, Infinity, 1, 0, 0],
+        );
+        assertEquals(end.lastCheckpointAt, undefined);
+        assertThrows(() => run[Symbol.asyncIterator](), TypeError, "twice");
+      }
+    },
+  },
+  {
     name: "session() merges overlapping windows but not touching ones",
     async run() {
       // gap 10:  t=0 → [0,10)  t=5 → [5,15)  merged [0,15);  t=15 → [15,25) only touches: separate

@@ -3,10 +3,9 @@
 // consistent) and an asynchronous one (store writes, pruning, source commit) that overlaps further
 // processing, as Flink's asynchronous snapshots do. At most one write is in flight.
 import { CheckpointError } from "../errors.ts";
-import type { JobRun } from "../pipeline/job.ts";
-import type { Source } from "../pipeline/source.ts";
 import type { StateStoreOp } from "../state/state_store.ts";
-import type { CheckpointConfig } from "./checkpoint_options.ts";
+import type { CheckpointConfig, CheckpointInfo } from "./checkpoint_options.ts";
+import type { CheckpointedJob, CheckpointedSource } from "./checkpointed_job.ts";
 import { incompatibilities } from "./_compat.ts";
 import { Layout } from "./_layout.ts";
 import { describe, type LoadedCheckpoint } from "./_load.ts";
@@ -26,8 +25,8 @@ function showOffset(offset: unknown): string {
 }
 
 export class Checkpointer {
-  readonly #job: JobRun;
-  readonly #source: Source<unknown>;
+  readonly #job: CheckpointedJob;
+  readonly #source: CheckpointedSource;
   readonly #cfg: CheckpointConfig;
   readonly #layout: Layout;
   readonly staged = new StagedResults();
@@ -43,7 +42,7 @@ export class Checkpointer {
   #inFlight: Promise<void> | null = null;
   #failure: unknown = undefined;
 
-  constructor(job: JobRun, source: Source<unknown>, cfg: CheckpointConfig) {
+  constructor(job: CheckpointedJob, source: CheckpointedSource, cfg: CheckpointConfig) {
     this.#job = job;
     this.#source = source;
     this.#cfg = cfg;
@@ -154,17 +153,19 @@ export class Checkpointer {
     this.#inFlight = this.#write(prepared.seq, prepared.ops, snapshot.offset).then(
       () => {
         this.#inFlight = null;
+        const info: CheckpointInfo = {
+          job: this.#cfg.id,
+          seq,
+          offset: snapshot.offset,
+          bytes: prepared.bytes,
+          entries: prepared.ops.length,
+          results: results.records,
+          pauseMs,
+          durationMs: performance.now() - started,
+        };
+        this.#job.checkpointed?.(info);
         try {
-          this.#cfg.onCheckpoint?.({
-            job: this.#cfg.id,
-            seq,
-            offset: snapshot.offset,
-            bytes: prepared.bytes,
-            entries: prepared.ops.length,
-            results: results.records,
-            pauseMs,
-            durationMs: performance.now() - started,
-          });
+          this.#cfg.onCheckpoint?.(info);
         } catch (e) {
           // The callback's own error, reported like a failed write: at the next step or at the end.
           this.#failure = e;

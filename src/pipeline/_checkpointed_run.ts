@@ -1,10 +1,10 @@
 // Running a checkpointed job: as output batches (for await, toReadableStream, toArray), or piped into
 // a WritableStream so that each checkpoint only covers results the sink has accepted.
-import type { JobHooks, JobRun } from "../pipeline/job.ts";
-import type { Source } from "../pipeline/source.ts";
-import type { CheckpointConfig } from "./checkpoint_options.ts";
-import { Checkpointer } from "./_checkpointer.ts";
-import { claimStoreSink, StoreSink } from "./store_sink.ts";
+import type { CheckpointConfig } from "../checkpoint/checkpoint_options.ts";
+import { Checkpointer } from "../checkpoint/checkpointer.ts";
+import { claimStoreSink, StoreSink } from "../checkpoint/store_sink.ts";
+import type { JobHooks, JobRun } from "./job.ts";
+import type { Source } from "./source.ts";
 
 interface RunOptions {
   hooks?: JobHooks;

@@ -1,21 +1,11 @@
-// Grouping keys: primitives group by value; plain objects, arrays and Dates by their canonical JSON, so
+// Grouping keys: primitives group by value; plain objects, arrays and Dates by their canonical JSON
+// (canonical_json.ts, the encoding result ids, distinctCount() and topK() share), so
 // structurally equal keys (`{ a: 1, b: 2 }` and `{ b: 2, a: 1 }`) share one group. Anything else
 // (Map, Set, functions, symbols, class instances) has no canonical form: grouping by it would either
 // lump distinct keys together (every Map serialises to `{}`) or depend on object identity, which a
 // checkpoint cannot restore. Such a key is an InvalidElementError naming the element.
-import { InvalidElementError } from "../errors.ts";
-import { preview } from "./_preview.ts";
-
-/** JSON with object keys sorted, so structurally equal values give the same text. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return "[" + v.map(stableJson).join(",") + "]";
-  if (typeof v === "object" && v !== null) {
-    if (v instanceof Date) return JSON.stringify(v);
-    const o = v as Record<string, unknown>;
-    return "{" + Object.keys(o).sort().map((k) => JSON.stringify(k) + ":" + stableJson(o[k])).join(",") + "}";
-  }
-  return typeof v === "bigint" ? v.toString() + "n" : JSON.stringify(v) ?? "undefined";
-}
+import { InvalidElementError, preview } from "../errors.ts";
+import { canonicalJson } from "./canonical_json.ts";
 
 /** Why `v` cannot be (part of) a grouping key, or null when it can. */
 function keyProblem(v: unknown, depth: number): string | null {
@@ -55,7 +45,7 @@ function keyProblem(v: unknown, depth: number): string | null {
  * key has no canonical form. Strings, numbers, booleans, bigints, null, undefined, Dates, plain
  * objects and arrays of these group by value.
  */
-export function normalizeKey(k: unknown, element?: unknown): unknown {
+export function groupingKey(k: unknown, element?: unknown): unknown {
   const t = typeof k;
   if (t !== "object" && t !== "function" && t !== "symbol") return k;
   if (k === null) return k;
@@ -68,5 +58,5 @@ export function normalizeKey(k: unknown, element?: unknown): unknown {
         }`,
     );
   }
-  return "\u0000o:" + stableJson(k);
+  return "\u0000o:" + canonicalJson(k);
 }

@@ -14,13 +14,15 @@
 import type { Combiner } from "../aggregate/combiner.ts";
 import * as tm from "../trigger/_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
-import { maxTimestamp as windowMaxTimestamp, mod } from "../window/assigner.ts";
+import { maxTimestamp as windowMaxTimestamp } from "../window/assigner.ts";
+import { type Windower, windowerFor } from "../window/windower.ts";
+import type { SessionWindower } from "../window/session_windower.ts";
 import type { PaneTiming, WindowResult } from "../window/types.ts";
 import { HoldHeap } from "./_hold_heap.ts";
-import { normalizeKey } from "./_keys.ts";
+import { groupingKey } from "../keys/grouping_key.ts";
 import { configSignature, LateElements } from "./_late.ts";
 import { TimerHeap } from "./_timer_heap.ts";
-import type { Batch, Operator, Output } from "./operator.ts";
+import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
@@ -106,11 +108,10 @@ interface Snapshot {
 }
 
 /**
- * The general windowing engine (per-window state, any trigger, any assigner) behind
- * `.window(...).aggregate(...)`. `stream()` uses `SlicedWindowOperator` instead where that gives the
- * same panes faster (tumbling or sliding windows, default or never trigger, no allowed lateness).
+ * The general windowing engine (per-window state, any trigger, any assigner). `.window().aggregate()`
+ * runs it unless `SlicedWindowOperator` gives the same panes faster: see window_engine.ts.
  */
-export class WindowOperator implements Operator {
+export class GeneralWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
   readonly #c: ResolvedWindowConfig;
@@ -120,6 +121,11 @@ export class WindowOperator implements Operator {
   readonly #defaultTrigger: boolean;
   readonly #hasPt: boolean;
   readonly #merging: boolean;
+  readonly #windower: Windower;
+  /** The windower when it merges (sessions), else null. */
+  readonly #sessions: SessionWindower | null;
+  /** The windows `#windower.assign` wrote for the current element (start, end pairs; reused). */
+  readonly #assigned: number[] = [];
   readonly #lateness: number;
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
@@ -161,7 +167,10 @@ export class WindowOperator implements Operator {
     this.#stateful = !tm.isStateless(config.trigger);
     this.#defaultTrigger = config.trigger.kind === "default";
     this.#hasPt = tm.usesProcessingTime(config.trigger);
-    this.#merging = config.assigner.kind === "session";
+    const windower = windowerFor(config.assigner);
+    this.#windower = windower;
+    this.#merging = windower.merging;
+    this.#sessions = windower.merging ? windower : null;
     this.#lateness = config.allowedLateness;
     this.#tc = config.timestampCombiner === "earliest"
       ? EARLIEST
@@ -172,6 +181,11 @@ export class WindowOperator implements Operator {
     this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config);
+  }
+
+  /** The input watermark seen so far. */
+  get inputWatermark(): number {
+    return this.#wm;
   }
 
   /** Elements dropped as late or for a closed window. */
@@ -188,7 +202,9 @@ export class WindowOperator implements Operator {
       );
     }
     const keyFn = this.#c.keyFn;
-    const a = this.#c.assigner;
+    const sessions = this.#sessions;
+    const windower = this.#windower;
+    const assigned = this.#assigned;
     const constWm = typeof wm === "number" ? wm : 0;
     const eachElement = batch.bundle !== true;
     for (let i = 0; i < values.length; i++) {
@@ -203,7 +219,7 @@ export class WindowOperator implements Operator {
       } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
       const key = keyFn === null ? null : keyFn(v);
       const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-        ? normalizeKey(key, v)
+        ? groupingKey(key, v)
         : key;
       let ks = this.#keys.get(nk);
       if (ks === undefined) {
@@ -211,43 +227,26 @@ export class WindowOperator implements Operator {
         this.#keys.set(nk, ks);
       }
       let status: number;
-      switch (a.kind) {
-        case "tumbling": {
-          const start = t - mod(t - a.offset, a.size);
-          status = this.#add(ks, start, start + a.size, v, t);
-          break;
-        }
-        case "sliding": {
-          // ascending window start, so the panes of one firing come out in that order
-          const last = t - mod(t - a.offset, a.slide);
-          let first = last;
-          while (first - a.slide > t - a.size) first -= a.slide;
-          status = NO_WINDOW; // sliding windows with gaps (slide > size) leave some times in none
-          for (let start = first; start <= last; start += a.slide) {
-            const s = this.#add(ks, start, start + a.size, v, t);
-            if (s < status) status = s;
-          }
-          break;
-        }
-        case "session": {
-          if (this.#wm >= t + a.gap + this.#lateness) {
-            status = DROPPED_LATE;
-            break;
-          }
+      if (sessions !== null) {
+        if (this.#wm >= sessions.lastEnd(t) + this.#lateness) status = DROPPED_LATE;
+        else if (eachElement) status = this.#addSession(ks, v, t, true);
+        else {
           // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
-          if (eachElement) status = this.#addSession(ks, v, t, a.gap, true);
-          else {
-            const n = this.#held++;
-            this.#heldKeys[n] = ks;
-            this.#heldValues[n] = v;
-            this.#heldTimes[n] = t;
-            continue;
-          }
-          break;
+          const n = this.#held++;
+          this.#heldKeys[n] = ks;
+          this.#heldValues[n] = v;
+          this.#heldTimes[n] = t;
+          continue;
         }
-        case "global":
-          status = this.#add(ks, -Infinity, Infinity, v, t);
-          break;
+      } else {
+        // Ascending window start, so the panes of one firing come out in that order. A sliding window
+        // gap (slide > size) leaves some times in no window: Beam assigns such an element none.
+        const n = windower.assign(t, assigned);
+        status = NO_WINDOW;
+        for (let j = 0; j < n; j++) {
+          const st = this.#add(ks, assigned[2 * j]!, assigned[2 * j + 1]!, v, t);
+          if (st < status) status = st;
+        }
       }
       if (ks.windows.length === 0) this.#keys.delete(nk);
       if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
@@ -380,14 +379,15 @@ export class WindowOperator implements Operator {
     ks.touched.push(win);
   }
 
-  /** Session windows (MergingActiveWindowSet): [t, t + gap) merges with every active window it overlaps. */
+  // ---- session windows (MergingActiveWindowSet): an element's window merges with every active window it overlaps ----
+
   /**
    * Adds the bundle's session elements. Beam merges all of a bundle's windows with the active ones
    * before it processes any element (ReduceFnRunner.processElements → mergeWindows), so an element is
    * dropped for a closed window only if its window's merge result is that window: with one element
    * per key that is the element's own merge; with several, the whole bundle's (testMergingWithClosedRepresentative).
    */
-  #addHeldSessions(gap: number): void {
+  #addHeldSessions(): void {
     const n = this.#held;
     if (n === 0) return;
     this.#held = 0;
@@ -402,7 +402,7 @@ export class WindowOperator implements Operator {
       }
       for (const [ks, ts] of perKey) {
         if (ts.length < 2 || ks.closed === 0) continue;
-        const dropped = this.#closedClusters(ks, ts, gap);
+        const dropped = this.#closedClusters(ks, ts);
         if (dropped.size > 0) (closedStarts ??= new Map()).set(ks, dropped);
       }
     }
@@ -410,7 +410,7 @@ export class WindowOperator implements Operator {
       const ks = keys[i]!, v = values[i], t = times[i]!;
       const status = closedStarts?.get(ks)?.has(t)
         ? DROPPED_CLOSED
-        : this.#addSession(ks, v, t, gap, closedStarts === null || !closedStarts.has(ks));
+        : this.#addSession(ks, v, t, closedStarts === null || !closedStarts.has(ks));
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
       if (ks.windows.length === 0) this.#keys.delete(ks.nk);
     }
@@ -418,36 +418,28 @@ export class WindowOperator implements Operator {
   }
 
   /** The event times (of `ts`) whose windows merge, with the key's active windows, into a closed window. */
-  #closedClusters(ks: KeyState, ts: number[], gap: number): Set<number> {
-    const spans: { start: number; end: number; t: number }[] = [];
-    for (const w of ks.windows) if (!w.closed) spans.push({ start: w.start, end: w.end, t: NaN });
-    for (const t of ts) spans.push({ start: t, end: t + gap, t });
-    spans.sort((a, b) => a.start - b.start);
+  #closedClusters(ks: KeyState, ts: number[]): Set<number> {
+    const sessions = this.#sessions!;
+    const spans: { start: number; end: number; tag: number }[] = [];
+    for (const w of ks.windows) if (!w.closed) spans.push({ start: w.start, end: w.end, tag: NaN });
+    for (const t of ts) spans.push({ start: t, end: sessions.lastEnd(t), tag: t });
     const dropped = new Set<number>();
-    let i = 0;
-    while (i < spans.length) {
-      let end = spans[i]!.end;
-      let j = i + 1;
-      while (j < spans.length && spans[j]!.start < end) {
-        if (spans[j]!.end > end) end = spans[j]!.end;
-        j++;
-      }
-      if (this.#closedWindow(ks, spans[i]!.start, end)) {
-        for (let k = i; k < j; k++) if (!Number.isNaN(spans[k]!.t)) dropped.add(spans[k]!.t);
-      }
-      i = j;
+    for (const c of sessions.clusters(spans)) {
+      if (!this.#closedWindow(ks, c.start, c.end)) continue;
+      for (const m of c.members) if (!Number.isNaN(m.tag)) dropped.add(m.tag);
     }
     return dropped;
   }
 
-  #addSession(ks: KeyState, v: unknown, t: number, gap: number, checkClosed: boolean): number {
-    const pEnd = t + gap;
+  #addSession(ks: KeyState, v: unknown, t: number, checkClosed: boolean): number {
+    const sessions = this.#sessions!;
+    const pEnd = sessions.lastEnd(t);
     let first: Win | null = null;
     let hits: Win[] | null = null;
     const ws = ks.windows;
     for (let i = 0; i < ws.length; i++) {
       const x = ws[i]!;
-      if (x.closed || !(x.start < pEnd && t < x.end)) continue;
+      if (x.closed || !sessions.overlaps(x.start, x.end, t, pEnd)) continue;
       if (first === null) first = x;
       else (hits ??= [first]).push(x);
     }
@@ -676,7 +668,7 @@ export class WindowOperator implements Operator {
 
   /** The end of a bundle: every window that took an element and is open may fire (processElements). */
   #endBundle(): void {
-    if (this.#held > 0) this.#addHeldSessions((this.#c.assigner as { gap: number }).gap);
+    if (this.#held > 0) this.#addHeldSessions();
     const keys = this.#touchedKeys;
     if (keys.length === 0) return;
     this.#updateOutputWatermark();
@@ -873,7 +865,7 @@ export class WindowOperator implements Operator {
     this.#emittedWm = s.emittedWatermark;
     this.#late.count = s.late;
     for (const { key, windows } of s.keys) {
-      const nk = normalizeKey(key);
+      const nk = groupingKey(key);
       const ks = new KeyState(key, nk);
       this.#keys.set(nk, ks);
       for (const r of windows) {

@@ -1,29 +1,14 @@
-// A canonical string for a value, so equal values (by content) get equal keys across arrivals,
-// runtimes and checkpoint restores: what distinctCount() hashes and topK() counts by.
-// - Every primitive carries a type prefix, so 1, "1", true and null are all different.
-// - Numbers use their shortest round-trip text; -0 is 0 (as in Set and Map); NaN equals NaN.
-// - Objects and arrays are encoded recursively like JSON with object keys sorted, so
-//   { a: 1, b: 2 } and { b: 2, a: 1 } are the same value; `toJSON` is honoured (Dates become
-//   their ISO text) and undefined members are skipped, so a value and its JSON round-trip agree.
+// The one canonical encoding of a value in weir: grouping keys, result ids, distinctCount() and
+// topK() all use it, so "equal keys" means the same thing everywhere.
+// - Objects and arrays are encoded like JSON with object keys sorted, so { a: 1, b: 2 } and
+//   { b: 2, a: 1 } are the same value; `toJSON` is honoured (Dates become their ISO text) and
+//   undefined members are skipped, so a value and its JSON round-trip (a checkpoint) agree.
+// - Numbers use their shortest round-trip text; -0 is 0 (as in Set and Map); NaN and ±Infinity keep
+//   their names, so they differ from null.
 
-import { describe } from "./_util.ts";
-
-export function canonicalKey(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return "s:" + value;
-    case "number":
-      return "n:" + (value === 0 ? "0" : String(value));
-    case "boolean":
-      return value ? "b:1" : "b:0";
-    case "bigint":
-      return "i:" + value;
-    case "undefined":
-      return "u:";
-    case "object":
-      return value === null ? "z:" : "j:" + encode(value, new Set());
-  }
-  throw new TypeError(`Cannot key a value of type ${typeof value} (${describe(value)}): values must be JSON-like data`);
+/** The canonical text of `value` (JSON-like, object keys sorted). Throws a TypeError for functions, symbols and cycles. */
+export function canonicalJson(value: unknown): string {
+  return encode(value, new Set());
 }
 
 function encode(value: unknown, ancestors: Set<object>): string {
