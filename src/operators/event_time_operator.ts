@@ -147,16 +147,30 @@ export class EventTimeOperator implements Operator {
   }
 
   snapshot(): unknown {
-    return { maxTs: this.#maxTs, srcWm: this.#srcWm, wm: this.#wm, seen: this.#seen };
+    return {
+      maxEventTime: this.#maxTs,
+      sourceWatermark: this.#srcWm,
+      watermark: this.#wm,
+      seen: this.#seen,
+    };
   }
 
   restore(state: unknown): void {
-    const s = state as { maxTs: number; srcWm: number; wm: number; seen: number };
-    this.#maxTs = s.maxTs;
-    this.#srcWm = s.srcWm;
-    this.#wm = s.wm;
+    // Checkpoints before the fields were named used maxTs, srcWm and wm.
+    const s = state as {
+      maxEventTime?: number;
+      sourceWatermark?: number;
+      watermark?: number;
+      maxTs?: number;
+      srcWm?: number;
+      wm?: number;
+      seen: number;
+    };
+    this.#maxTs = (s.maxEventTime ?? s.maxTs)!;
+    this.#srcWm = (s.sourceWatermark ?? s.srcWm)!;
+    this.#wm = (s.watermark ?? s.wm)!;
     this.#seen = s.seen;
-    this.#lastInput = s.maxTs === -Infinity ? -Infinity : NaN;
+    this.#lastInput = this.#maxTs === -Infinity ? -Infinity : NaN;
     this.#lastTick = -Infinity;
   }
 }

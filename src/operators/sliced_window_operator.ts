@@ -308,12 +308,12 @@ export class SlicedWindowOperator implements WindowEngine {
   snapshot(): unknown {
     const keys: unknown[] = [];
     // The live Map, not a copy: snapshots are encoded before the next input step (see JobRun.snapshot).
-    for (const ks of this.#keys.values()) keys.push([ks.key, ks.slices]);
+    for (const ks of this.#keys.values()) keys.push({ key: ks.key, slices: ks.slices });
     return {
-      v: "sliced-2",
-      wm: this.#wm,
+      v: "sliced-3",
+      watermark: this.#wm,
       outputWatermark: this.#outWm,
-      emittedWm: this.#emittedWm,
+      emittedWatermark: this.#emittedWm,
       heldEnds: [...this.#heldEnds],
       late: this.#late.count,
       keys,
@@ -321,26 +321,31 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   restore(state: unknown): void {
+    // sliced-3 names every field; sliced-1 and sliced-2 (read for old checkpoints) kept each key as a
+    // [key, slices] pair and abbreviated the watermarks.
     const s = state as {
       v: string;
-      wm: number;
+      watermark?: number;
+      wm?: number;
       outputWatermark?: number;
-      emittedWm: number;
+      emittedWatermark?: number;
+      emittedWm?: number;
       heldEnds?: number[];
       late: number;
-      keys: [unknown, Iterable<[number, unknown]>][];
+      keys: ({ key: unknown; slices: Iterable<[number, unknown]> } | [unknown, Iterable<[number, unknown]>])[];
     };
-    if (s?.v !== "sliced-1" && s?.v !== "sliced-2") {
+    if (s?.v !== "sliced-1" && s?.v !== "sliced-2" && s?.v !== "sliced-3") {
       throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     }
-    this.#wm = s.wm;
-    this.#emittedWm = s.emittedWm;
+    this.#wm = (s.watermark ?? s.wm)!;
+    this.#emittedWm = (s.emittedWatermark ?? s.emittedWm)!;
     this.#heldEnds = new Set();
     this.#late.count = s.late;
     this.#ends = [];
     this.#buckets = new Map();
     this.#keys = new Map();
-    for (const [key, slices] of s.keys) {
+    for (const entry of s.keys) {
+      const [key, slices] = Array.isArray(entry) ? entry : [entry.key, entry.slices];
       const ks = new KeySlices(key, groupingKey(key));
       for (const [start, acc] of slices) {
         ks.slices.set(start, acc);
@@ -351,7 +356,7 @@ export class SlicedWindowOperator implements WindowEngine {
     }
     // #register decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
     // output watermark was the input watermark)
-    this.#outWm = s.outputWatermark ?? s.emittedWm;
+    this.#outWm = s.outputWatermark ?? this.#emittedWm;
     if (s.heldEnds !== undefined) this.#heldEnds = new Set(s.heldEnds.filter((e) => this.#buckets.has(e)));
   }
 }

@@ -41,3 +41,37 @@ describe("window state lifecycle", () => {
     });
   }
 });
+
+describe("snapshots with named fields", () => {
+  it("the sliced engine restores its older positional format (sliced-2) to the same state", async () => {
+    const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
+    const config = () =>
+      resolveWindowConfig(tumbling(10), {}, (e) => (e as { k: string }).k, count() as never, "window-0");
+    const op = new SlicedWindowOperator(config());
+    const sink = { data: () => {}, watermark: () => {} };
+    op.data({ values: [{ k: "a" }, { k: "b" }], ts: [1, 12], wm: 0, pt: 0 }, sink);
+    const now = op.snapshot() as {
+      v: string;
+      watermark: number;
+      outputWatermark: number;
+      emittedWatermark: number;
+      heldEnds: number[];
+      late: number;
+      keys: { key: unknown; slices: Map<number, unknown> }[];
+    };
+    expect(now.v).toBe("sliced-3");
+    expect(now.keys.map((k) => k.key)).toEqual(["a", "b"]);
+    const old = {
+      v: "sliced-2",
+      wm: now.watermark,
+      outputWatermark: now.outputWatermark,
+      emittedWm: now.emittedWatermark,
+      heldEnds: now.heldEnds,
+      late: now.late,
+      keys: now.keys.map((k) => [k.key, [...k.slices]]),
+    };
+    const restored = new SlicedWindowOperator(config());
+    restored.restore(structuredClone(old));
+    expect(restored.snapshot()).toEqual(now);
+  });
+});
