@@ -15,56 +15,13 @@
  *
  * @module
  */
-export {
-  type AggregateValue,
-  KeyedStream,
-  RunningJob,
-  Stream,
-  stream,
-  type StreamOptions,
-  WindowedStream,
-} from "./src/pipeline/stream.ts";
-export type { JobStats } from "./src/pipeline/job.ts";
-export { type Clock, systemClock } from "./src/time/clock.ts";
-export type { StreamInput } from "./src/pipeline/from_input.ts";
-export type { Source, SourceEvent } from "./src/pipeline/source.ts";
-export type { EventTimeOptions } from "./src/operators/event_time_operator.ts";
-export type { LateInfo, WindowOptions } from "./src/operators/window_config.ts";
-export type { PaneInfo, PaneTiming, Window, WindowResult } from "./src/window/types.ts";
-export { resultId } from "./src/window/result_id.ts";
-export type {
-  GlobalWindows,
-  SessionWindows,
-  SlidingWindows,
-  TumblingWindows,
-  WindowAssigner,
-} from "./src/window/assigner.ts";
-export { tumbling } from "./src/window/tumbling.ts";
-export { sliding } from "./src/window/sliding.ts";
-export { session } from "./src/window/session.ts";
-export { global } from "./src/window/global.ts";
-export {
-  afterAll,
-  afterAny,
-  afterCount,
-  afterEach,
-  afterProcessingTime,
-  afterWatermark,
-  afterWatermarkProgress,
-  defaultTrigger,
-  never,
-  orFinally,
-  repeatedly,
-  type Trigger,
-  type TriggerSpec,
-} from "./src/trigger/trigger.ts";
+export * from "./src/pipeline/mod.ts";
+export * from "./src/window/mod.ts";
+export * from "./src/trigger/mod.ts";
 export * from "./src/aggregate/mod.ts";
+export { type Clock, type EventTimeOptions, systemClock } from "./src/time/mod.ts";
+export * from "./src/transforms/mod.ts";
 export * from "./src/io/mod.ts";
-export * from "./src/state/mod.ts";
 export * from "./src/checkpoint/mod.ts";
+export * from "./src/state/mod.ts";
 export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";
-export { pipelineTransform } from "./src/streams/pipeline_transform.ts";
-export { MapStream } from "./src/streams/map_stream.ts";
-export { FilterStream } from "./src/streams/filter_stream.ts";
-export { FlatMapStream } from "./src/streams/flat_map_stream.ts";
-export { WindowStream, type WindowStreamOptions } from "./src/streams/window_stream.ts";

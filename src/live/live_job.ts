@@ -1,5 +1,5 @@
 import type { CheckpointOptions } from "../checkpoint/mod.ts";
-import type { LateInfo } from "../operators/window_config.ts";
+import type { LateInfo } from "../window/mod.ts";
 import type { Source } from "../pipeline/source.ts";
 import { type Stream, stream } from "../pipeline/stream.ts";
 import type { WindowResult } from "../window/types.ts";

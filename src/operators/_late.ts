@@ -1,6 +1,7 @@
 // What happens to an element no window accepts: it goes to `onLate`, or is counted with one warning.
 import { type Windower, windowerFor } from "../window/windower.ts";
-import type { LateInfo, ResolvedWindowConfig } from "./window_config.ts";
+import type { LateInfo } from "../window/window_options.ts";
+import type { ResolvedWindowConfig } from "./window_config.ts";
 
 export class LateElements {
   readonly #c: ResolvedWindowConfig;

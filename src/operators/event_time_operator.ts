@@ -2,22 +2,7 @@
 import { InvalidElementError, preview } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
-
-/** Options of `.withEventTime(getTimestamp, options)`. */
-export interface EventTimeOptions<T = unknown> {
-  /** The bound on disorder (ms): the watermark trails the largest event time seen by this much. */
-  maxOutOfOrderness: number;
-  /**
-   * After this much processing time (ms) without input, the watermark advances with the clock:
-   * W = max event time + (time idle) - maxOutOfOrderness. Off by default.
-   */
-  idleTimeout?: number;
-  /**
-   * Receives elements whose event time is missing or not a finite number. Without it such an element
-   * errors the stream with an `InvalidElementError` naming the element.
-   */
-  onInvalid?: (element: T, info: { timestamp: unknown; reason: string }) => void;
-}
+import type { EventTimeOptions } from "../time/event_time_options.ts";
 
 export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
   if (typeof o !== "object" || o === null) {

@@ -12,7 +12,7 @@
 // watermark passed the window" is W >= end; garbage collection (Beam's GC time, maxTimestamp +
 // allowedLateness) is W >= end + allowedLateness, which is also when an element becomes droppable.
 import type { Combiner } from "../aggregate/combiner.ts";
-import * as tm from "../trigger/_machine.ts";
+import * as tm from "../trigger/state_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { maxTimestamp as windowMaxTimestamp } from "../window/assigner.ts";
 import { type Windower, windowerFor } from "../window/windower.ts";

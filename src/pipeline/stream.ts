@@ -7,10 +7,12 @@ import {
 } from "../checkpoint/checkpoint_options.ts";
 import { pipeCheckpointed, runCheckpointed } from "./_checkpointed_run.ts";
 import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
-import { checkEventTimeOptions, EventTimeOperator, type EventTimeOptions } from "../operators/event_time_operator.ts";
+import { checkEventTimeOptions, EventTimeOperator } from "../operators/event_time_operator.ts";
+import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { Operator } from "../operators/operator.ts";
 import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
-import { resolveWindowConfig, type WindowOptions } from "../operators/window_config.ts";
+import { resolveWindowConfig } from "../operators/window_config.ts";
+import type { WindowOptions } from "../window/window_options.ts";
 import { windowEngineFor } from "../operators/window_engine.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";

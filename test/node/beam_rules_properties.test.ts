@@ -24,7 +24,7 @@ import {
   type WindowAssigner,
   type WindowResult,
 } from "../../mod.ts";
-import { collectResults, TestStream } from "../../src/testing/mod.ts";
+import { sortedResults, TestStream } from "../../src/testing/mod.ts";
 
 type Ev = { k: string; ts: number; v: number };
 const BOUND = 20;
@@ -47,7 +47,7 @@ describe("chunking invariance under Beam's rules", () => {
         fc.asyncProperty(events, fc.array(fc.nat(), { maxLength: 10 }), async (evs, cuts) => {
           const go = async (chunks: Ev[][]) => {
             const late: string[] = [];
-            const rs = await collectResults(
+            const rs = await sortedResults(
               stream(chunked(chunks)).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.k)
                 .window(a, {
                   trigger: never(),
@@ -71,7 +71,7 @@ describe("chunking invariance under Beam's rules", () => {
         fc.asyncProperty(events, fc.array(fc.nat(), { maxLength: 10 }), async (evs, cuts) => {
           const go = async (chunks: Ev[][]) => {
             const late: string[] = [];
-            const rs = await collectResults(
+            const rs = await sortedResults(
               stream(chunked(chunks)).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.k)
                 .window(a, {
                   allowedLateness: 30,
@@ -109,7 +109,7 @@ describe("chunking invariance under Beam's rules", () => {
         type E = (typeof evs)[number];
         const go = async (chunks: E[][]) => {
           const late: number[] = [];
-          const rs = await collectResults(
+          const rs = await sortedResults(
             stream(chunked(chunks)).withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 }).keyBy((e) => e.country)
               .window(tumbling(10_000), {
                 allowedLateness: 60_000,
@@ -196,7 +196,7 @@ describe("pane metadata and counting under random triggers", () => {
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
         const { ts } = script(c.steps);
-        const rs = await collectResults(
+        const rs = await sortedResults(
           stream(ts).keyBy((e) => e.k).window(windowFns[c.windowFn]!, {
             trigger: triggers[c.trigger],
             allowedLateness: c.lateness,
@@ -243,7 +243,7 @@ describe("pane metadata and counting under random triggers", () => {
       fc.asyncProperty(config, async (c) => {
         const { ts, n } = script(c.steps);
         let late = 0;
-        const rs = await collectResults(
+        const rs = await sortedResults(
           stream(ts).keyBy((e) => e.k).window(windowFns[c.windowFn]!, {
             trigger: triggers[c.trigger],
             allowedLateness: c.lateness,
@@ -265,7 +265,7 @@ describe("pane metadata and counting under random triggers", () => {
         async (c, tc) => {
           const { ts } = script(c.steps);
           let late = 0;
-          await collectResults(
+          await sortedResults(
             stream(ts).keyBy((e) => e.k).window(
               windowFns[c.windowFn] === windowFns.global ? tumbling(20) : windowFns[c.windowFn]!,
               {
@@ -305,7 +305,7 @@ describe("the default trigger's implicit holds", () => {
         async (evs, name, lateness) => {
           const go = async (trigger?: Trigger) => {
             const late: number[] = [];
-            const rs = await collectResults(
+            const rs = await sortedResults(
               stream(chunked(evs.map((e) => [e]))).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).keyBy((e) =>
                 e.k
               )

@@ -14,7 +14,7 @@ import {
   tumbling,
   type WindowAssigner,
 } from "../../mod.ts";
-import { collectResults } from "../../src/testing/mod.ts";
+import { sortedResults } from "../../src/testing/mod.ts";
 
 type Ev = { k: string; ts: number; v: number };
 const BOUND = 50;
@@ -26,7 +26,7 @@ const assigners: Record<string, WindowAssigner> = {
 };
 
 const run = (src: Ev[] | Source<Ev>, a: WindowAssigner, onLate?: () => void) =>
-  collectResults(
+  sortedResults(
     stream(src).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.k)
       .window(a, onLate ? { onLate } : {}).aggregate({ n: count(), s: sum((e: Ev) => e.v) }),
   );
@@ -91,7 +91,7 @@ describe("windowing invariants", () => {
               c.close();
             },
           });
-          const streamed = await collectResults(
+          const streamed = await sortedResults(
             stream(rs).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.k)
               .window(a, { onLate: () => {} }).aggregate({ n: count(), s: sum((e: Ev) => e.v) }),
           );
@@ -107,7 +107,7 @@ describe("windowing invariants", () => {
       await fc.assert(
         fc.asyncProperty(events, fc.array(fc.nat(), { maxLength: 6 }), async (evs, cuts) => {
           const pipeline = (trigger?: ReturnType<typeof afterWatermark>) =>
-            collectResults(
+            sortedResults(
               stream(chunked(split(evs, cuts))).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) =>
                 e.k
               )

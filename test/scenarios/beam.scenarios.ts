@@ -70,7 +70,7 @@ import {
   type WindowOptions,
   type WindowResult,
 } from "../../mod.ts";
-import { collect, TestStream } from "../../src/testing/mod.ts";
+import { readAll, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals } from "../_assert.ts";
 import type { Scenario } from "./_scenario.ts";
 
@@ -124,9 +124,9 @@ async function run(
   agg: Agg,
 ): Promise<R[]> {
   const w = stream(script(steps)).window(assigner, options);
-  if (agg === "sum") return await collect(w.aggregate(sum()));
-  if (agg === "count") return await collect(w.aggregate(count()));
-  return await collect(w.aggregate(gather<number>()));
+  if (agg === "sum") return await readAll(w.aggregate(sum()));
+  if (agg === "count") return await readAll(w.aggregate(count()));
+  return await readAll(w.aggregate(gather<number>()));
 }
 
 /**

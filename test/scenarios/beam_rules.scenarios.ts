@@ -19,7 +19,7 @@ import {
   type WindowOptions,
   type WindowResult,
 } from "../../mod.ts";
-import { collect, TestStream } from "../../src/testing/mod.ts";
+import { readAll, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals, assertRejects } from "../_assert.ts";
 import { el, pane, panes } from "./_panes.ts";
 import type { Scenario } from "./_scenario.ts";
@@ -28,7 +28,7 @@ const withWindow = (rs: WindowResult<unknown, unknown>[]) =>
   rs.map((r) => `[${r.window.start},${r.window.end}) ${pane(r)}`);
 
 function run(script: TestStream<string>, assigner: WindowAssigner, options: WindowOptions<string> = {}) {
-  return collect(stream(script).window(assigner, options).aggregate(count()));
+  return readAll(stream(script).window(assigner, options).aggregate(count()));
 }
 
 export default [
@@ -48,7 +48,7 @@ export default [
   {
     name: "GC in one step: every window of a bounded input has exactly one pane, on time and final",
     async run() {
-      const rs = await collect(
+      const rs = await readAll(
         stream([{ ts: 1 }, { ts: 15 }, { ts: 3 }, { ts: 27 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
           .window(tumbling(10), { allowedLateness: 1_000 }).aggregate(count()),
       );
@@ -123,7 +123,7 @@ export default [
     async run() {
       const late: unknown[] = [];
       const events = Array.from({ length: 60 }, (_, i) => ({ ts: (i * 37) % 300 }));
-      const rs = await collect(
+      const rs = await readAll(
         stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 300 })
           .window(tumbling(10), { timestampCombiner: "earliest" }).aggregate(count())
           .window(tumbling(100), { onLate: (r) => late.push(r) }).aggregate(
@@ -245,7 +245,7 @@ export default [
       type E = { k: string; ts: number };
       const script = () => TestStream.create<E>();
       const fire = (s: TestStream<E>) =>
-        collect(
+        readAll(
           stream(s).keyBy((e) => e.k).window(tumbling(10), {
             trigger: never(),
             allowedLateness: 100,
@@ -274,7 +274,7 @@ export default [
       //  bound 0: t=12 raises W to 12, which collects [0,10); t=5 then opens [5,15), merging with [12,22)
       const input = [{ ts: 0 }, { ts: 12 }, { ts: 5 }];
       const go = (chunkSize: number) =>
-        collect(
+        readAll(
           stream(input, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(session(10), {
             onLate: () => {},
           }).aggregate(count()),
@@ -320,14 +320,14 @@ export default [
       }
       const bad: unknown[] = [new Map([[1, 2]]), new Set([1]), () => 1, Symbol("k"), new Point(1)];
       for (const k of bad) {
-        const rs = collect(
+        const rs = readAll(
           stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy(() => k).window(tumbling(10))
             .aggregate(count()),
         );
         await assertRejects(() => rs, InvalidElementError, "key");
       }
       // plain objects, arrays, dates and primitives group by value
-      const rs = await collect(
+      const rs = await readAll(
         stream([{ ts: 1, k: { a: 1, b: [2] } }, { ts: 2, k: { b: [2], a: 1 } }]).withEventTime((e) => e.ts, {
           maxOutOfOrderness: 0,
         })

@@ -15,13 +15,13 @@ import {
   type WindowOptions,
 } from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
-import { collect, ManualClock, TestStream } from "../../src/testing/mod.ts";
+import { ManualClock, readAll, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { el, panes } from "./_panes.ts";
 import type { Scenario } from "./_scenario.ts";
 
 function run(script: TestStream<string>, assigner: WindowAssigner, options: WindowOptions<string> = {}) {
-  return collect(stream(script).window(assigner, options).aggregate(count()));
+  return readAll(stream(script).window(assigner, options).aggregate(count()));
 }
 
 export default [

@@ -2,7 +2,7 @@ import { global, session, sliding, stream, tumbling, type WindowResult } from ".
 import { count } from "../../src/aggregate/count.ts";
 import { sum } from "../../src/aggregate/sum.ts";
 import { InvalidElementError } from "../../src/errors.ts";
-import { collect, collectResults, TestStream } from "../../src/testing/mod.ts";
+import { readAll, sortedResults, TestStream } from "../../src/testing/mod.ts";
 import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import type { Scenario } from "./_scenario.ts";
 
@@ -18,7 +18,7 @@ export default [
     async run() {
       //   [0 ......... 10)[10 ........ 20)
       //    t=0  t=9.5      t=10
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(0), at(9.5), at(10)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10))
           .aggregate(count()),
       );
@@ -29,7 +29,7 @@ export default [
   {
     name: "tumbling() honours offset and negative timestamps",
     async run() {
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(-1), at(2), at(3)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(
           tumbling(5, { offset: 3 }),
         ).aggregate(count()),
@@ -51,7 +51,7 @@ export default [
       //  [0 ............ 20)
       //           [10 ............ 30)
       //  t=15 ──────────▲ (both)
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(15, 2)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(20, 10)).aggregate(
           sum((e: E) => e.v!),
         ),
@@ -63,7 +63,7 @@ export default [
     name: "sliding() with a slide that does not divide the size",
     async run() {
       // size 10, slide 3: starts ≡ 0 (mod 3) in (7 - 10, 7] → 0, 3, 6
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(7)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(sliding(10, 3)).aggregate(count()),
       );
       assertEquals(brief(rs), ["null[0,10)=1", "null[3,13)=1", "null[6,16)=1"]);
@@ -77,7 +77,7 @@ export default [
       // Any engine: the default trigger with allowed lateness runs the general one, without the sliced one.
       for (const allowedLateness of [0, 1]) {
         const late: number[] = [];
-        const rs = await collectResults(
+        const rs = await sortedResults(
           stream([at(1), at(7), at(12)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
             .window(sliding(5, 10), { allowedLateness, onLate: (e) => void late.push(e.ts) }).aggregate(count()),
         );
@@ -116,7 +116,7 @@ export default [
     name: "session() merges overlapping windows but not touching ones",
     async run() {
       // gap 10:  t=0 → [0,10)  t=5 → [5,15)  merged [0,15);  t=15 → [15,25) only touches: separate
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(0), at(5), at(15), at(0, 1, "b")]).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
           .keyBy((e) => e.k!).window(session(10)).aggregate(count()),
       );
@@ -134,7 +134,7 @@ export default [
         .advanceWatermarkTo(30)
         .addElements({ value: at(7), timestamp: 7 })
         .advanceWatermarkToInfinity();
-      const rs = await collect(
+      const rs = await readAll(
         stream(events).keyBy((e) => e.k!).window(session(10), { allowedLateness: 100, accumulation: "accumulating" })
           .aggregate(count()),
       );
@@ -150,7 +150,7 @@ export default [
   {
     name: "global() fires once at the end of a bounded input",
     async run() {
-      const rs = await collect(
+      const rs = await readAll(
         stream([1, 2, 3]).withEventTime(() => 5, { maxOutOfOrderness: 0 }).window(global()).aggregate(count()),
       );
       assertEquals(rs.length, 1);
@@ -162,7 +162,7 @@ export default [
   {
     name: "end of a bounded input fires every open window as final",
     async run() {
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(1), at(25), at(13)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 1000 }).window(tumbling(10))
           .aggregate(count()),
       );
@@ -179,7 +179,7 @@ export default [
         value: at(12),
         timestamp: 12,
       }).advanceWatermarkTo(10);
-      const rs = await collect(stream(script).window(tumbling(10)).aggregate(count()));
+      const rs = await readAll(stream(script).window(tumbling(10)).aggregate(count()));
       assertEquals(brief(rs), ["null[0,10)=1"]);
     },
   },
@@ -188,7 +188,7 @@ export default [
     async run() {
       const late: Array<[number, string]> = [];
       // bound 5: after t=20 the watermark is 15 ≥ end of [0,10): t=3 is late (lateness 0)
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream([at(1), at(20), at(3), at(12)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
           .window(tumbling(10), { onLate: (e, info) => late.push([e.ts, info.reason]) }).aggregate(count()),
       );
@@ -201,7 +201,7 @@ export default [
     async run() {
       const data = [at(1), at(20), at(3), at(12), at(14), at(9), at(33), at(21)];
       const run = (chunkSize: number) =>
-        collectResults(
+        sortedResults(
           stream(data, { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10), {
             onLate: () => {},
           }).aggregate(count()),
@@ -228,7 +228,7 @@ export default [
     name: "withEventTime: onInvalid receives elements without a usable event time",
     async run() {
       const bad: unknown[] = [];
-      const rs = await collect(
+      const rs = await readAll(
         stream([{ ts: 1 }, {}, { ts: Infinity }]).withEventTime((e: { ts?: number }) => e.ts as number, {
           maxOutOfOrderness: 0,
           onInvalid: (e) => bad.push(e),
@@ -252,7 +252,7 @@ export default [
   {
     name: "keyBy() groups structurally equal object keys",
     async run() {
-      const rs = await collect(
+      const rs = await readAll(
         stream([{ k: { a: 1, b: 2 }, ts: 1 }, { k: { b: 2, a: 1 }, ts: 2 }]).withEventTime((e) => e.ts, {
           maxOutOfOrderness: 0,
         })
@@ -265,7 +265,7 @@ export default [
   {
     name: "aggregate() with an object of combiners",
     async run() {
-      const rs = await collect(
+      const rs = await readAll(
         stream([at(1, 2), at(2, 5)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10))
           .aggregate({ n: count(), total: sum((e: E) => e.v!) }),
       );
@@ -276,7 +276,7 @@ export default [
     name: "results can be windowed again downstream (10 ms windows → 30 ms windows)",
     async run() {
       const data = Array.from({ length: 60 }, (_, i) => at(i));
-      const rs = await collectResults(
+      const rs = await sortedResults(
         stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
           .window(tumbling(10)).aggregate(count())
           .window(tumbling(30)).aggregate(sum((r: WindowResult<null, number>) => r.value)),
@@ -287,7 +287,7 @@ export default [
   {
     name: "map, filter and flatMap run before windowing and keep event time",
     async run() {
-      const rs = await collect(
+      const rs = await readAll(
         stream([at(1, 3), at(2, 4)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
           .flatMap((e) => [e, e]).filter((e) => e.v! > 3).map((e) => e.v! * 10)
           .window(tumbling(10)).aggregate(sum()),
@@ -302,7 +302,7 @@ export default [
         stream([at(1), at(11)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(
           count(),
         );
-      const viaIter = await collect(make());
+      const viaIter = await readAll(make());
       const viaReadable: unknown[] = [];
       const reader = make().toReadableStream().getReader();
       for (;;) {
@@ -320,7 +320,7 @@ export default [
     name: "a ReadableStream source gives the same results as an array",
     async run() {
       const data = [at(1), at(5), at(14), at(3), at(27)];
-      const fromArray = await collectResults(
+      const fromArray = await sortedResults(
         stream(data).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()),
       );
       const rsrc = new ReadableStream<E>({
@@ -329,7 +329,7 @@ export default [
           c.close();
         },
       });
-      const fromStream = await collectResults(
+      const fromStream = await sortedResults(
         stream(rsrc).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()),
       );
       assertEquals(fromStream, fromArray);
@@ -340,12 +340,12 @@ export default [
     async run() {
       const script = () =>
         TestStream.create<E>().addElements({ value: at(5), timestamp: 5 }).advanceProcessingTime(150);
-      const idle = await collect(
+      const idle = await readAll(
         stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimeout: 100 }).window(tumbling(10))
           .aggregate(count()),
       );
       assertEquals(brief(idle), ["null[0,10)=1"]);
-      const notIdle = await collect(
+      const notIdle = await readAll(
         stream(script()).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()),
       );
       assertEquals(notIdle, []);

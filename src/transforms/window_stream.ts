@@ -1,6 +1,6 @@
 import type { AnyCombiner } from "../aggregate/combiner.ts";
-import type { EventTimeOptions } from "../operators/event_time_operator.ts";
-import type { WindowOptions } from "../operators/window_config.ts";
+import type { EventTimeOptions } from "../time/event_time_options.ts";
+import type { WindowOptions } from "../window/window_options.ts";
 import type { AggregateValue } from "../pipeline/stream.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";

@@ -1,0 +1,18 @@
+/**
+ * The fluent pipeline: `stream(input)` and the steps it chains, the `Source` contract, and running
+ * jobs (`stream.run()`, `RunningJob`, `JobStats`).
+ *
+ * @module
+ */
+export {
+  type AggregateValue,
+  KeyedStream,
+  RunningJob,
+  Stream,
+  stream,
+  type StreamOptions,
+  WindowedStream,
+} from "./stream.ts";
+export type { JobStats } from "./job.ts";
+export type { StreamInput } from "./from_input.ts";
+export type { Source, SourceEvent } from "./source.ts";
