@@ -89,10 +89,15 @@ export function initState(spec: TriggerSpec): TriggerState {
 
 /** Beam's `clear`: forgets what the trigger counted or waited for, keeping its finished bit. */
 function cleared(spec: TriggerSpec, st: TriggerState): TriggerState {
+  // ExecutableTriggerStateMachine.invokeClear clears the state of the whole sub-tree but not its
+  // finished bits (FinishedTriggersBitSet), which AfterEach's position and AfterWatermark's phase are
+  // derived from: those survive at every level.
   const fresh = initState(spec);
   fresh.finished = st.finished;
   if (spec.kind === "each") fresh.current = st.current;
   if (spec.kind === "watermark") fresh.phase = st.phase;
+  const subs = subTriggers(spec);
+  for (let i = 0; i < subs.length; i++) fresh.subs![i] = cleared(subs[i]!, st.subs![i]!);
   return fresh;
 }
 
@@ -260,7 +265,11 @@ export function onFire(spec: TriggerSpec, st: TriggerState, ctx: TriggerContext)
       return;
     }
     case "or-finally":
+      // OrFinallyStateMachine.onFire: when `until` is ready it fires (recording that it finished) and
+      // the actual trigger is cleared; `until` is a once-trigger, so the whole trigger finishes.
       if (shouldFire(spec.until, st.subs![1]!, ctx)) {
+        onFire(spec.until, st.subs![1]!, ctx);
+        st.subs![0] = cleared(spec.trigger, st.subs![0]!);
         st.finished = true;
         return;
       }

@@ -694,16 +694,14 @@ describe("composite triggers on merge", () => {
     expect(tm.mergeStates(spec, [a, c], ctx).finished).toBe(true);
   });
 
-  // Disagreement with Beam (a variant of AfterWatermarkStateMachineTest.testOnMergeAlreadyFinished with
-  // the watermark trigger nested one level deeper, as in AfterFirstStateMachineTest.testShouldFireAfterMerge
-  // and OrFinallyStateMachineTest.testShouldFireAfterMerge). In Beam, a sub-trigger's finished bit
-  // outlives `clear` (FinishedTriggers are stored apart from trigger state), so the watermark trigger
-  // inside afterAny/orFinally stays finished in both windows, FromEndOfWindow.onMerge keeps it finished
-  // ("done for good") and the merged window is on afterEach's second trigger. weir's `cleared` (run by
-  // afterEach.onFire when windows can merge) rebuilds the whole sub-tree with initState, and orFinally's
-  // onFire finishes without firing `until`, so the nested watermark trigger looks unfired, the merge
-  // revives afterAny/orFinally, and the merged window fires its on-time pane a second time.
-  it.fails.each([
+  // A variant of AfterWatermarkStateMachineTest.testOnMergeAlreadyFinished with the watermark trigger
+  // nested one level deeper (as in AfterFirstStateMachineTest.testShouldFireAfterMerge and
+  // OrFinallyStateMachineTest.testShouldFireAfterMerge). In Beam a sub-trigger's finished bit outlives
+  // `clear` (finished bits are stored apart from trigger state) and OrFinally.onFire fires `until`, so
+  // the nested watermark trigger stays finished in both windows, FromEndOfWindow.onMerge keeps it
+  // finished ("done for good") and the merged window is on afterEach's second trigger. weir used to
+  // rebuild the cleared sub-tree from scratch and fired the on-time pane a second time.
+  it.each([
     ["afterAny", afterAny(afterCount(5), afterWatermark())],
     ["orFinally", orFinally(afterCount(5), afterWatermark())],
   ])(
