@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
 
-export type Rule = "cycle" | "private" | "adapter-reach" | "runtime-api" | "core-imports-adapter";
+export type Rule = "cycle" | "private" | "adapter-reach" | "runtime-api" | "core-imports-adapter" | "front-door";
 
 export interface Violation {
   readonly rule: Rule;
@@ -45,6 +45,7 @@ const RULE_TITLES: Record<Rule, string> = {
   "adapter-reach": "adapters reaching past the core's public entries",
   "runtime-api": "runtime APIs in the core",
   "core-imports-adapter": "the core importing adapters/",
+  "front-door": "folders without a mod.ts that only re-exports",
 };
 
 /** The files the rules apply to: mod.ts, src/**\/*.ts and adapters/**\/*.ts. */
@@ -250,7 +251,37 @@ export function checkBoundaries(files: Readonly<Record<string, string>>): Bounda
           .join("\n"),
     });
   }
+  violations.push(...frontDoors(files, paths));
   return { files: paths.length, imports: imports.length, violations };
+}
+
+/**
+ * One front door per folder: every folder of src/ and adapters/ has a mod.ts, and a mod.ts (the root
+ * one included) holds only re-exports (`export … from`), imports and comments.
+ */
+function frontDoors(files: Readonly<Record<string, string>>, paths: readonly string[]): Violation[] {
+  const out: Violation[] = [];
+  const folders = new Set<string>();
+  for (const p of paths) {
+    const parts = p.split("/");
+    if ((parts[0] === "src" || parts[0] === "adapters") && parts.length >= 3) folders.add(parts.slice(0, 2).join("/"));
+  }
+  for (const folder of [...folders].sort()) {
+    if (!(`${folder}/mod.ts` in files)) {
+      out.push({ rule: "front-door", file: folder, message: `${folder}/ has no mod.ts` });
+    }
+  }
+  for (const p of paths) {
+    if (!(p === "mod.ts" || p.endsWith("/mod.ts"))) continue;
+    const sf = ts.createSourceFile(p, files[p]!, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    for (const st of sf.statements) {
+      const reexport = ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined;
+      if (reexport || ts.isImportDeclaration(st)) continue;
+      const line = sf.getLineAndCharacterOfPosition(st.getStart(sf)).line + 1;
+      out.push({ rule: "front-door", file: p, message: `${p}:${line} is not a re-export` });
+    }
+  }
+  return out;
 }
 
 /** The report as text: one line when clean, else the violations grouped by rule. */

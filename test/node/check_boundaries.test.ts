@@ -14,8 +14,9 @@ const clean: Record<string, string> = {
     `import { WeirError } from "../errors.ts";\nexport const helper = (x: unknown) => { if (!x) throw new WeirError(); return x; };\n`,
   "src/b/b.ts": `export interface B { readonly n: number }\nexport const lazy = () => import("./_lazy.ts");\n`,
   "src/b/_lazy.ts": `export const lazy = 1;\n`,
-  "adapters/foo/mod.ts":
-    `export { FooStore } from "./foo_store.ts";\nimport { a } from "../../mod.ts";\nimport type { B } from "../../src/b/mod.ts";\nexport const use = (b: B) => a(b);\n`,
+  "adapters/foo/mod.ts": `export { FooStore } from "./foo_store.ts";\nexport { use } from "./use.ts";\n`,
+  "adapters/foo/use.ts":
+    `import { a } from "../../mod.ts";\nimport type { B } from "../../src/b/mod.ts";\nexport const use = (b: B) => a(b);\n`,
   "src/b/mod.ts": `export type { B } from "./b.ts";\n`,
   "adapters/foo/foo_store.ts":
     `import { openDB } from "idb";\nimport { readFile } from "node:fs/promises";\nimport { journal } from "./_journal.ts";\nexport class FooStore { db = openDB; read = readFile; j = journal; env = process.env; }\n`,
@@ -32,9 +33,9 @@ describe("checkBoundaries", () => {
   it("accepts a clean tree and reports what it looked at in one line", () => {
     const report = checkBoundaries(clean);
     expect(report.violations).toEqual([]);
-    expect(report.files).toBe(11);
-    expect(formatReport(report)).toBe(`check_boundaries: 11 files, ${report.imports} imports, no violations`);
-    expect(report.imports).toBe(14);
+    expect(report.files).toBe(12);
+    expect(formatReport(report)).toBe(`check_boundaries: 12 files, ${report.imports} imports, no violations`);
+    expect(report.imports).toBe(15);
   });
 
   describe("cycle", () => {
@@ -54,6 +55,7 @@ describe("checkBoundaries", () => {
       const report = check({
         "src/b/b.ts": `export interface B { n: number }\nexport * from "../c/c.ts";\n`,
         "src/c/c.ts": `export const load = () => import("../a/mod.ts");\n`,
+        "src/c/mod.ts": `export { load } from "./c.ts";\n`,
       });
       expect(rules(report)).toEqual(["cycle"]);
       expect(messages(report)[0]).toMatch(/^src\/a, src\/b, src\/c import each other:/);
@@ -222,12 +224,23 @@ describe("checkBoundaries", () => {
     });
     expect(formatReport(report)).toBe(
       [
-        `check_boundaries: 2 violations in 11 files (14 imports)`,
+        `check_boundaries: 2 violations in 12 files (15 imports)`,
         `  imports of another folder's _ file (private, 1):`,
         `    src/a/a.ts imports "../b/_lazy.ts", a private file of src/b`,
         `  runtime APIs in the core (runtime-api, 1):`,
         `    src/a/a.ts imports the Node module "node:fs"`,
       ].join("\n"),
     );
+  });
+
+  describe("front-door", () => {
+    it("catches a folder without a mod.ts, and a mod.ts that does more than re-export", () => {
+      const report = check({
+        "src/c/c.ts": `export const c = 1;\n`,
+        "src/a/mod.ts": `export { a } from "./a.ts";\nexport const extra = 2;\n`,
+      });
+      expect(rules(report)).toEqual(["front-door", "front-door"]);
+      expect(messages(report)).toEqual(["src/c/ has no mod.ts", "src/a/mod.ts:2 is not a re-export"]);
+    });
   });
 });
