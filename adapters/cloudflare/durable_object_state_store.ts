@@ -1,11 +1,9 @@
 import {
   type AtomicKvBackend,
-  AtomicKvStateStore,
+  BackedStateStore,
   type KvMutation,
-  type StateStore,
-  type StateStoreLimits,
-  type StateStoreListOptions,
-  type StateStoreOp,
+  openAtomicKv,
+  type StateStoreBackend,
   utf8ByteLength,
 } from "../../mod.ts";
 import type { DurableObjectStorageLike } from "./durable_object_types.ts";
@@ -26,7 +24,7 @@ const KEYS_PER_CALL = 128;
  * Workers: one store per object, used from inside it.
  *
  * Values above 8 KiB are kept in 128 KiB chunks (a value is limited to 128 KiB), via the core's chunked
- * layout ({@linkcode AtomicKvStateStore}). Every write, a batch of any size included, is ONE
+ * layout (`openAtomicKv`). Every write, a batch of any size included, is ONE
  * `storage.transaction`, inside which the adapter respects the per-call limit of 128 keys; a transaction
  * commits atomically or not at all, so `limits` are `Infinity`. Its real bounds are the object's storage
  * and the Worker's memory and CPU time for one request; a failure there rejects with `StateStoreError`
@@ -46,13 +44,9 @@ const KEYS_PER_CALL = 128;
  * }
  * ```
  */
-export class DurableObjectStateStore implements StateStore {
-  readonly limits: StateStoreLimits;
-  #inner: AtomicKvStateStore;
-
-  private constructor(inner: AtomicKvStateStore) {
-    this.#inner = inner;
-    this.limits = inner.limits;
+export class DurableObjectStateStore extends BackedStateStore {
+  private constructor(backend: StateStoreBackend) {
+    super(backend);
   }
 
   /** A store in `storage`; `close` only stops this object using it (the storage belongs to the object). */
@@ -74,27 +68,8 @@ export class DurableObjectStateStore implements StateStore {
       );
     }
     return new DurableObjectStateStore(
-      await AtomicKvStateStore.open(storageBackend(storage, prefix), "Durable Object state store"),
+      await openAtomicKv(storageBackend(storage, prefix), "Durable Object state store"),
     );
-  }
-
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.#inner.get(key);
-  }
-  put(key: string, value: Uint8Array): Promise<void> {
-    return this.#inner.put(key, value);
-  }
-  delete(key: string): Promise<void> {
-    return this.#inner.delete(key);
-  }
-  list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
-    return this.#inner.list(prefix, options);
-  }
-  batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return this.#inner.batch(ops);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
   }
 }
 

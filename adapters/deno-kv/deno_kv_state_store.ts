@@ -1,12 +1,10 @@
 import {
   type AtomicKvBackend,
-  AtomicKvStateStore,
+  BackedStateStore,
   type KvMutation,
-  type StateStore,
+  openAtomicKv,
+  type StateStoreBackend,
   StateStoreError,
-  type StateStoreLimits,
-  type StateStoreListOptions,
-  type StateStoreOp,
   utf8ByteLength,
 } from "../../mod.ts";
 import type { DenoKvKey, DenoKvLike } from "./deno_kv_types.ts";
@@ -33,7 +31,7 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  *
  * Deno KV limits a value to 64 KiB and an atomic commit to 1,000 mutations, 800 KiB and 80 KiB of keys.
  * Values above 8 KiB are therefore kept in 64 KiB chunks, and batches that do not fit one commit are made
- * atomic by the core's chunk protocol (see {@linkcode AtomicKvStateStore}): value sizes are bounded only by
+ * atomic by the core's chunk protocol (see `openAtomicKv`): value sizes are bounded only by
  * memory. What one batch can hold is bounded by the last commit, which writes one small entry per key:
  * `limits.maxBatchOps` is 998 and `limits.maxBatchKeyBytes` 36,444 with the default prefix (it shrinks
  * with a longer prefix). Beyond that a batch rejects with `StateStoreError` and applies nothing.
@@ -59,13 +57,9 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  * kv.close(); // wrap leaves the database to its owner
  * ```
  */
-export class DenoKvStateStore implements StateStore {
-  readonly limits: StateStoreLimits;
-  #inner: AtomicKvStateStore;
-
-  private constructor(inner: AtomicKvStateStore) {
-    this.#inner = inner;
-    this.limits = inner.limits;
+export class DenoKvStateStore extends BackedStateStore {
+  private constructor(backend: StateStoreBackend) {
+    super(backend);
   }
 
   /**
@@ -118,26 +112,7 @@ export class DenoKvStateStore implements StateStore {
         }`,
       );
     }
-    return new DenoKvStateStore(await AtomicKvStateStore.open(kvBackend(kv, prefix, owned), "Deno KV state store"));
-  }
-
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.#inner.get(key);
-  }
-  put(key: string, value: Uint8Array): Promise<void> {
-    return this.#inner.put(key, value);
-  }
-  delete(key: string): Promise<void> {
-    return this.#inner.delete(key);
-  }
-  list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
-    return this.#inner.list(prefix, options);
-  }
-  batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return this.#inner.batch(ops);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
+    return new DenoKvStateStore(await openAtomicKv(kvBackend(kv, prefix, owned), "Deno KV state store"));
   }
 }
 

@@ -2,17 +2,12 @@
 import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  checkStateKey,
-  copyStateValue,
+  BackedStateStore,
   MAX_STATE_KEY_BYTES,
-  normalizeStateBatch,
   SortedKeys,
-  stateKeyRange,
-  type StateStore,
+  type StateKeyRange,
+  type StateStoreBackend,
   StateStoreError,
-  type StateStoreLimits,
-  type StateStoreListOptions,
-  type StateStoreOp,
   UNLIMITED_BATCH,
 } from "../../mod.ts";
 import { errorCode, forEachLimited, randomName, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
@@ -50,23 +45,12 @@ import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName }
  * await store.close(); // releases the lock
  * ```
  */
-export class FsStateStore implements StateStore {
-  readonly limits: StateStoreLimits = UNLIMITED_BATCH;
+export class FsStateStore extends BackedStateStore {
   readonly dir: string;
-  #lock: DirLock;
-  /** key → file name, and the keys sorted: the directory's contents as of the last completed write. */
-  #names: Map<string, string>;
-  #sorted: SortedKeys;
-  #tail: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  /** Set when a batch failed after its commit point: only reopening (replay) can complete it. */
-  #broken: unknown;
 
-  private constructor(dir: string, lock: DirLock, names: Map<string, string>) {
+  private constructor(dir: string, backend: StateStoreBackend) {
+    super(backend);
     this.dir = dir;
-    this.#lock = lock;
-    this.#names = names;
-    this.#sorted = new SortedKeys(names.keys());
   }
 
   /** Opens (creating it if needed) the store in directory `dir`, locks it, and recovers from a crash. */
@@ -89,7 +73,7 @@ export class FsStateStore implements StateStore {
       await replayJournal(root);
       // Whatever is left in tmp/ belongs to writes that never reached their commit point.
       await forEachLimited(await readdir(join(root, "tmp")), 16, (f) => unlinkIfPresent(join(root, "tmp", f)));
-      return new FsStateStore(root, lock, await readIndex(root));
+      return new FsStateStore(root, new FsBackend(root, lock, await readIndex(root)));
     } catch (cause) {
       await lock.release();
       throw cause instanceof StateStoreError
@@ -97,10 +81,30 @@ export class FsStateStore implements StateStore {
         : new StateStoreError(`Cannot open state store in ${root}`, { cause });
     }
   }
+}
+
+/** The directory behind an {@linkcode FsStateStore}; the store checks arguments and orders the writes. */
+class FsBackend implements StateStoreBackend {
+  readonly name: string;
+  readonly limits = UNLIMITED_BATCH;
+  readonly queueWrites = true;
+  readonly dir: string;
+  #lock: DirLock;
+  /** key → file name, and the keys sorted: the directory's contents as of the last completed write. */
+  #names: Map<string, string>;
+  #sorted: SortedKeys;
+  /** Set when a batch failed after its commit point: only reopening (replay) can complete it. */
+  #broken: unknown;
+
+  constructor(dir: string, lock: DirLock, names: Map<string, string>) {
+    this.name = `filesystem state store in ${dir}`;
+    this.dir = dir;
+    this.#lock = lock;
+    this.#names = names;
+    this.#sorted = new SortedKeys(names.keys());
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    checkStateKey(key, "get");
-    this.#checkUsable("get");
     const name = this.#names.get(key);
     if (name === undefined) return undefined;
     let file: Uint8Array;
@@ -122,47 +126,15 @@ export class FsStateStore implements StateStore {
     }
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    checkStateKey(key, "put");
-    return await this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
+  list(range: StateKeyRange): Promise<string[]> {
+    return Promise.resolve(this.#sorted.list(range));
   }
 
-  async delete(key: string): Promise<void> {
-    checkStateKey(key, "delete");
-    return await this.#write("delete", new Map([[key, undefined]]));
+  close(): Promise<void> {
+    return this.#lock.release();
   }
 
-  // deno-lint-ignore require-await -- async so that argument errors become rejections, as the contract says
-  async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
-    const range = stateKeyRange(prefix, options);
-    this.#checkUsable("list");
-    return this.#sorted.list(range);
-  }
-
-  async batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return await this.#write("apply batch", normalizeStateBatch(ops));
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#tail;
-    await this.#lock.release();
-  }
-
-  /** Queues a write behind the earlier ones; throws at once when the store refuses writes. */
-  #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
-    this.#checkUsable(action);
-    const run = this.#tail.then(() => {
-      // A store closed meanwhile still completes the writes issued before; a broken one refuses them.
-      if (this.#broken !== undefined) this.#checkUsable(action);
-      return this.#apply(effect);
-    });
-    this.#tail = run.catch(() => undefined);
-    return run;
-  }
-
-  async #apply(effect: Map<string, Uint8Array | undefined>): Promise<void> {
+  async write(effect: Map<string, Uint8Array | undefined>): Promise<void> {
     const data = join(this.dir, "data");
     const planned: Array<{ key: string; name: string; value: Uint8Array | undefined; tmp?: string }> = [];
     for (const [key, value] of effect) {
@@ -249,10 +221,7 @@ export class FsStateStore implements StateStore {
     }
   }
 
-  #checkUsable(action: string): void {
-    if (this.#closed) {
-      throw new StateStoreError(`Cannot ${action} as the filesystem state store in ${this.dir} is closed`);
-    }
+  checkUsable(action: string): void {
     if (this.#broken !== undefined) {
       throw new StateStoreError(`Cannot ${action} as an earlier batch failed midway: reopen the store in ${this.dir}`, {
         cause: this.#broken,

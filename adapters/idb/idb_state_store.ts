@@ -1,16 +1,5 @@
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
-import {
-  checkStateKey,
-  copyStateValue,
-  normalizeStateBatch,
-  stateKeyRange,
-  type StateStore,
-  StateStoreError,
-  type StateStoreLimits,
-  type StateStoreListOptions,
-  type StateStoreOp,
-  UNLIMITED_BATCH,
-} from "../../mod.ts";
+import { BackedStateStore, type StateStoreBackend, StateStoreError, UNLIMITED_BATCH } from "../../mod.ts";
 
 /** The database's one object store: out-of-line string keys, `Uint8Array` values. */
 interface StateDb extends DBSchema {
@@ -45,16 +34,12 @@ const STORE = "entries";
  * await store.close();
  * ```
  */
-export class IdbStateStore implements StateStore {
-  readonly limits: StateStoreLimits = UNLIMITED_BATCH;
+export class IdbStateStore extends BackedStateStore {
   readonly name: string;
-  #db: IDBPDatabase<StateDb>;
-  #pending = new Set<Promise<unknown>>();
-  #closed = false;
 
   private constructor(name: string, db: IDBPDatabase<StateDb>) {
+    super(idbBackend(name, db));
     this.name = name;
-    this.#db = db;
   }
 
   /** Opens (creating it if needed) the database `name`. */
@@ -79,75 +64,46 @@ export class IdbStateStore implements StateStore {
       throw new StateStoreError(`Cannot open IndexedDB database ${JSON.stringify(name)}`, { cause });
     }
   }
+}
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    checkStateKey(key, "get");
-    this.#checkOpen("get");
-    return await this.#io(`get ${JSON.stringify(key)}`, () => this.#db.get(STORE, key));
-  }
-
-  async put(key: string, value: Uint8Array): Promise<void> {
-    checkStateKey(key, "put");
-    return await this.#write("put", new Map([[key, copyStateValue(value, "put")]]));
-  }
-
-  async delete(key: string): Promise<void> {
-    checkStateKey(key, "delete");
-    return await this.#write("delete", new Map([[key, undefined]]));
-  }
-
-  async list(prefix: string, options?: StateStoreListOptions): Promise<string[]> {
-    const range = stateKeyRange(prefix, options);
-    this.#checkOpen("list");
-    if (range.empty) return [];
-    const keyRange = range.upper === undefined
-      ? IDBKeyRange.lowerBound(range.lower)
-      : IDBKeyRange.bound(range.lower, range.upper, false, true);
-    return await this.#io(
-      "list",
-      () => this.#db.getAllKeys(STORE, keyRange, range.limit === Infinity ? undefined : range.limit),
-    );
-  }
-
-  async batch(ops: readonly StateStoreOp[]): Promise<void> {
-    return await this.#write("apply batch", normalizeStateBatch(ops));
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.allSettled(this.#pending);
-    this.#db.close();
-  }
-
-  /** Creates the transaction synchronously, so transactions (and so writes) keep the order of calls. */
-  #write(action: string, effect: Map<string, Uint8Array | undefined>): Promise<void> {
-    this.#checkOpen(action);
-    if (effect.size === 0) return Promise.resolve();
-    const done = this.#io(action, () => {
-      const tx = this.#db.transaction(STORE, "readwrite", { durability: "strict" });
-      for (const [key, value] of effect) {
-        // Request errors surface through tx.done (the transaction aborts); do not report them twice.
-        (value === undefined ? tx.store.delete(key) : tx.store.put(value, key)).catch(() => undefined);
-      }
-      return tx.done;
-    });
-    this.#pending.add(done);
-    done.finally(() => this.#pending.delete(done)).catch(() => undefined);
-    return done;
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#closed) {
-      throw new StateStoreError(`Cannot ${action} as the IndexedDB state store ${JSON.stringify(this.name)} is closed`);
-    }
-  }
-
-  async #io<T>(action: string, fn: () => Promise<T>): Promise<T> {
+function idbBackend(name: string, db: IDBPDatabase<StateDb>): StateStoreBackend {
+  const pending = new Set<Promise<unknown>>();
+  const io = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (cause) {
-      throw new StateStoreError(`Cannot ${action} in IndexedDB database ${JSON.stringify(this.name)}`, { cause });
+      throw new StateStoreError(`Cannot ${action} in IndexedDB database ${JSON.stringify(name)}`, { cause });
     }
-  }
+  };
+  return {
+    name: `IndexedDB state store ${JSON.stringify(name)}`,
+    limits: UNLIMITED_BATCH,
+    // Each write creates its transaction at once, and IndexedDB runs them in creation order.
+    queueWrites: false,
+    get: (key) => io(`get ${JSON.stringify(key)}`, () => db.get(STORE, key)),
+    list(range) {
+      const keyRange = range.upper === undefined
+        ? IDBKeyRange.lowerBound(range.lower)
+        : IDBKeyRange.bound(range.lower, range.upper, false, true);
+      return io("list", () => db.getAllKeys(STORE, keyRange, range.limit === Infinity ? undefined : range.limit));
+    },
+    write(effect, action) {
+      if (effect.size === 0) return Promise.resolve();
+      const done = io(action, () => {
+        const tx = db.transaction(STORE, "readwrite", { durability: "strict" });
+        for (const [key, value] of effect) {
+          // Request errors surface through tx.done (the transaction aborts); do not report them twice.
+          (value === undefined ? tx.store.delete(key) : tx.store.put(value, key)).catch(() => undefined);
+        }
+        return tx.done;
+      });
+      pending.add(done);
+      done.finally(() => pending.delete(done)).catch(() => undefined);
+      return done;
+    },
+    async close() {
+      await Promise.allSettled(pending);
+      db.close();
+    },
+  };
 }

@@ -13,4 +13,7 @@ export { MemoryStateStore } from "./memory_store.ts";
 export { SortedKeys } from "./sorted_keys.ts";
 export type { AtomicKvBackend, KvMutation } from "./atomic_kv_backend.ts";
 export { AtomicKvStateStore } from "./atomic_kv_store.ts";
+export { openAtomicKv } from "./open_atomic_kv.ts";
+export { BackedStateStore } from "./backed_state_store.ts";
+export type { StateStoreBackend } from "./state_store_backend.ts";
 export { StateStoreError } from "../errors.ts";

@@ -1,0 +1,118 @@
+import { StateStoreError } from "../errors.ts";
+import type { AtomicKvBackend } from "./atomic_kv_backend.ts";
+import { applyKvBatch, discardMarker } from "./_kv_batch.ts";
+import {
+  chunkPrefix,
+  chunkPrefixEnd,
+  decodeHeader,
+  headerKey,
+  MAX_BLOB_HEADER_BYTES,
+  pendingKey,
+  unmapKey,
+} from "./_kv_layout.ts";
+import { MAX_STATE_KEY_BYTES, type StateStoreLimits } from "./state_store.ts";
+import type { StateStoreBackend } from "./state_store_backend.ts";
+
+/**
+ * weir's chunked layout in a key-value database, as the {@linkcode StateStoreBackend} of a
+ * `BackedStateStore`: the engine of {@linkcode AtomicKvStateStore} and of the Deno KV and Durable Object
+ * stores. It maps keys so that the database's code-point order lists them in code-unit order, splits
+ * values larger than the database's entry limit into chunks (never one blob), and makes every batch
+ * atomic however large its values: a batch that fits one commit is that commit; a larger one writes its
+ * chunks first, invisibly, then publishes all headers in one commit (see `_kv_batch.ts`).
+ *
+ * Opening first completes or discards whatever a crash interrupted (blobs of a batch that was never
+ * published, blobs replaced by one that was). `name` names the store in error messages.
+ *
+ * @example
+ * ```ts
+ * import { type AtomicKvBackend, BackedStateStore, openAtomicKv } from "weirjs";
+ * declare const kv: AtomicKvBackend; // supplied by an adapter
+ * const store = new BackedStateStore(await openAtomicKv(kv, "my KV state store"));
+ * await store.put("k", new Uint8Array(1_000_000)); // stored in chunks of kv.maxValueBytes
+ * await store.close();
+ * ```
+ */
+export async function openAtomicKv(backend: AtomicKvBackend, name: string): Promise<StateStoreBackend> {
+  await recoverKvStore(backend, name);
+  const io = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (cause) {
+      throw new StateStoreError(`Cannot ${action} in the ${name}`, { cause });
+    }
+  };
+  return {
+    name,
+    limits: batchLimits(backend),
+    // The batch protocol reads headers before it replaces them: writes run one at a time.
+    queueWrites: true,
+    async get(key) {
+      let lastId: string | undefined;
+      // A concurrent batch may replace the value and delete its chunks between our two reads: re-read the
+      // header, and only a header still naming the same incomplete blob is corruption.
+      for (;;) {
+        const header = await io(`get ${JSON.stringify(key)}`, async () => {
+          const bytes = (await backend.get([headerKey(key)]))[0];
+          return bytes === undefined ? undefined : decodeHeader(bytes);
+        });
+        if (header === undefined) return undefined;
+        if ("inline" in header) return new Uint8Array(header.inline);
+        const { id, n, size } = header.blob;
+        const chunks = await io(
+          `get ${JSON.stringify(key)}`,
+          () => backend.list(chunkPrefix(id), chunkPrefixEnd(id), n),
+        );
+        const total = chunks.reduce((sum, [, v]) => sum + v.length, 0);
+        if (chunks.length === n && total === size) {
+          const out = new Uint8Array(size);
+          let at = 0;
+          for (const [, v] of chunks) {
+            out.set(v, at);
+            at += v.length;
+          }
+          return out;
+        }
+        if (lastId === id) {
+          throw new StateStoreError(
+            `Cannot get ${JSON.stringify(key)} from the ${name} as its value is incomplete: ` +
+              `${chunks.length} of ${n} chunks (${total} of ${size} bytes) of blob ${id} were found`,
+          );
+        }
+        lastId = id;
+      }
+    },
+    async list(range) {
+      const end = range.upper === undefined ? "i" : headerKey(range.upper);
+      const entries = await io("list", () => backend.list(headerKey(range.lower), end, range.limit));
+      return entries.map(([k]) => unmapKey(k.slice(1)));
+    },
+    write: (effect) => (effect.size === 0 ? Promise.resolve() : applyKvBatch(backend, effect)),
+    close: () => io("close", () => backend.close()),
+  };
+}
+
+/** Deletes the blobs listed by every pending and garbage marker a crash left behind. */
+async function recoverKvStore(backend: AtomicKvBackend, name: string): Promise<void> {
+  try {
+    // "p" < "q" covers the pending markers, "g" < "h" the garbage markers.
+    for (const [start, end] of [["p", "q"], ["g", "h"]] as const) {
+      for (const [key, value] of await backend.list(start, end, Infinity)) await discardMarker(backend, key, value);
+    }
+  } catch (cause) {
+    throw new StateStoreError(`Cannot open the ${name} as recovering from an interrupted batch failed`, { cause });
+  }
+}
+
+function batchLimits(b: AtomicKvBackend): StateStoreLimits {
+  if (b.maxCommitMutations === Infinity) return { maxBatchOps: Infinity, maxBatchKeyBytes: Infinity };
+  const markerKeys = 2 * b.keyBytes(pendingKey("0000000000000000"));
+  const markerValues = 2 * b.maxValueBytes;
+  const maxBatchOps = Math.max(0, b.maxCommitMutations - 2);
+  // Per key: the backend's fixed overhead (keyBytes of the bare namespace) plus up to 2 bytes per key byte.
+  const overhead = b.keyBytes(headerKey(""));
+  const byKeys = (b.maxCommitKeyBytes - markerKeys - maxBatchOps * overhead) / 2;
+  const byBytes = (b.maxCommitBytes - markerKeys - markerValues - maxBatchOps * (overhead + MAX_BLOB_HEADER_BYTES)) / 2;
+  const maxBatchKeyBytes = Math.max(0, Math.floor(Math.min(byKeys, byBytes, maxBatchOps * MAX_STATE_KEY_BYTES)));
+  return { maxBatchOps, maxBatchKeyBytes };
+}
