@@ -250,7 +250,7 @@ function metricFamilies(
     },
     {
       name: "weir_open_windows",
-      help: "Windows that fired an early pane and whose end the watermark has not passed.",
+      help: "(key, window) pairs holding state in the job's window step.",
       type: "gauge",
       samples: s.openWindows,
     },

@@ -1,17 +1,17 @@
 import type { CheckpointOptions } from "../checkpoint/mod.ts";
 import type { LateInfo } from "../window/mod.ts";
 import type { Source } from "../pipeline/source.ts";
-import { type Stream, stream } from "../pipeline/stream.ts";
+import { type RunningJob, type Stream, stream } from "../pipeline/stream.ts";
 import type { WindowResult } from "../window/types.ts";
-import { observedSource } from "./_observed_source.ts";
+import { stoppableSource } from "./_stoppable_source.ts";
 import { ResultFeed } from "./result_feed.ts";
 import type { ServedJob } from "./served_job.ts";
 
 /** What a {@linkcode LiveJob} hands to its pipeline besides the events. */
 export interface LiveJobContext<T> {
   /**
-   * Pass as the window's `onLate` option: counts events that arrive beyond the allowed lateness (the
-   * `weir_late_events_total` metric and the demo's late counter), then calls the job's own `onLate`.
+   * Pass as the window's `onLate` option: hands events that arrive beyond the allowed lateness to the
+   * job's own `onLate` (the job counts them either way: `weir_late_events_total`, the demo's counter).
    */
   readonly onLate: (element: T, info: LateInfo) => void;
 }
@@ -48,18 +48,19 @@ export interface LiveJobStats {
   readonly error?: string;
   /** Events read from the source since start (a restart replays from the last checkpoint). */
   readonly eventsIn: number;
-  /** Largest event time read since start, or -Infinity. */
+  /** Largest event time seen (restored with checkpoints), or -Infinity. */
   readonly maxEventTime: number;
-  /** `maxEventTime - maxOutOfOrderness` (the job's watermark, without idle advance), or -Infinity. */
+  /** The job's event-time watermark (idle advance included), or -Infinity. */
   readonly watermark: number;
+  /** Events dropped as late by the window (counted with checkpoints: a restart keeps the count). */
   readonly lateEvents: number;
   /** Events dropped because their event time was missing or invalid (the HTTP layer already refuses them). */
   readonly invalidEvents: number;
-  /** Results published, by pane timing. */
+  /** Results published since start, by pane timing. */
   readonly panes: { readonly early: number; readonly "on-time": number; readonly late: number };
-  /** Windows that fired a non-final pane and whose end the watermark has not passed yet. */
+  /** (key, window) pairs holding state in the job's window step: `JobStats.openWindows`. */
   readonly openWindows: number;
-  /** When the last durable checkpoint was acknowledged to the source (epoch ms). */
+  /** When the last checkpoint became durable (epoch ms), or undefined. */
   readonly lastCheckpointAt: number | undefined;
 }
 
@@ -106,14 +107,9 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   #state: LiveJobStats["state"] = "idle";
   #error: unknown;
   #run: Promise<void> | null = null;
-  #eventsIn = 0;
-  #maxTs = -Infinity;
-  #late = 0;
-  #invalid = 0;
+  /** The pipeline's run, once started: the source of every statistic but the pane counts. */
+  #running: RunningJob<R> | null = null;
   #panes = { early: 0, "on-time": 0, late: 0 };
-  /** Windows with a non-final pane, by result id prefix (job/key/start/end), with their end. */
-  readonly #open = new Map<string, number>();
-  #lastCheckpointAt: number | undefined;
 
   constructor(options: LiveJobOptions<T, R>) {
     if (typeof options?.id !== "string" || options.id === "") {
@@ -166,70 +162,43 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   }
 
   stats(): LiveJobStats {
-    const bound = this.#options.maxOutOfOrderness;
-    const watermark = this.#maxTs - bound;
-    for (const [id, end] of this.#open) if (end <= watermark) this.#open.delete(id);
+    const j = this.#running?.stats();
     return {
       state: this.#state,
       ...(this.#error === undefined ? {} : { error: String((this.#error as Error)?.message ?? this.#error) }),
-      eventsIn: this.#eventsIn,
-      maxEventTime: this.#maxTs,
-      watermark,
-      lateEvents: this.#late,
-      invalidEvents: this.#invalid,
+      eventsIn: j?.elementsIn ?? 0,
+      maxEventTime: j?.maxEventTime ?? -Infinity,
+      watermark: j?.watermark ?? -Infinity,
+      lateEvents: j?.lateElements ?? 0,
+      invalidEvents: j?.invalidElements ?? 0,
       panes: { ...this.#panes },
-      openWindows: this.#open.size,
-      lastCheckpointAt: this.#lastCheckpointAt,
+      openWindows: j?.openWindows ?? 0,
+      lastCheckpointAt: j?.lastCheckpointAt,
     };
   }
 
   async #loop(): Promise<void> {
     const o = this.#options;
-    const source = observedSource(o.source, this.#stop.signal, {
-      elements: (values) => {
-        this.#eventsIn += values.length;
-        for (const v of values) {
-          let t: unknown;
-          try {
-            t = o.eventTime(v as T);
-          } catch {
-            continue;
-          }
-          const ms = t instanceof Date ? t.getTime() : t;
-          if (typeof ms === "number" && ms > this.#maxTs) this.#maxTs = ms;
-        }
-      },
-      committed: () => {
-        this.#lastCheckpointAt = Date.now();
-      },
-    });
+    // The job's clock is the wall clock: lastCheckpointAt is then epoch ms.
+    const source = stoppableSource(o.source, this.#stop.signal);
     const events = stream(source).withEventTime(o.eventTime, {
       maxOutOfOrderness: o.maxOutOfOrderness,
       ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),
-      onInvalid: () => void this.#invalid++,
+      onInvalid: () => {},
     });
     const context: LiveJobContext<T> = {
-      onLate: (element, info) => {
-        this.#late++;
-        o.onLate?.(element, info);
-      },
+      onLate: (element, info) => o.onLate?.(element, info),
     };
     try {
       let results = o.pipeline(events, context);
       if (o.checkpoint !== undefined) {
-        const user = o.checkpoint.onCheckpoint;
-        results = results.checkpoint({
-          ...o.checkpoint,
-          id: o.id,
-          onCheckpoint: (info) => {
-            this.#lastCheckpointAt = Date.now();
-            user?.(info);
-          },
-        });
+        results = results.checkpoint({ ...o.checkpoint, id: o.id });
       }
       // Results are published before the next one is read, so a checkpoint never covers a result the
       // feed has not seen: after a crash, results since the last checkpoint come again with the same ids.
-      for await (const r of results) this.#publish(r);
+      const running = results.run();
+      this.#running = running;
+      for await (const r of running) this.#publish(r);
       this.#state = "stopped";
     } catch (error) {
       this.#state = "failed";
@@ -240,9 +209,6 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
 
   #publish(r: R): void {
     this.#panes[r.pane.timing]++;
-    const win = `${JSON.stringify(r.key)}/${r.window.start}/${r.window.end}`;
-    if (r.pane.isFinal) this.#open.delete(win);
-    else if (r.pane.timing === "early") this.#open.set(win, r.window.end);
     this.feed.publish([r]);
   }
 }

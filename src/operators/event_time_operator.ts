@@ -34,6 +34,8 @@ export class EventTimeOperator implements Operator {
   #wm = -Infinity;
   #lastInput = -Infinity;
   #seen = 0;
+  /** Elements handed to onInvalid since the job started. */
+  #invalidCount = 0;
   #lastTick = -Infinity;
 
   constructor(id: string, get: (v: unknown) => unknown, options: EventTimeOptions) {
@@ -86,11 +88,22 @@ export class EventTimeOperator implements Operator {
     this.#update(out, batch.pt);
   }
 
+  /** The largest event time seen, -Infinity before any. */
+  get maxEventTime(): number {
+    return this.#maxTs;
+  }
+
+  /** Elements whose event time was missing or invalid, handed to onInvalid. */
+  get invalidCount(): number {
+    return this.#invalidCount;
+  }
+
   #invalid(v: unknown, t: unknown, index: number): void {
     const reason = t === undefined || t === null
       ? "missing"
       : `not a finite number (${typeof t === "number" ? String(t) : typeof t})`;
     if (this.#onInvalid) {
+      this.#invalidCount++;
       this.#onInvalid(v, { timestamp: t, reason: `event time is ${reason}` });
       return;
     }
@@ -137,6 +150,7 @@ export class EventTimeOperator implements Operator {
       sourceWatermark: this.#srcWm,
       watermark: this.#wm,
       seen: this.#seen,
+      invalid: this.#invalidCount,
     };
   }
 
@@ -150,11 +164,13 @@ export class EventTimeOperator implements Operator {
       srcWm?: number;
       wm?: number;
       seen: number;
+      invalid?: number;
     };
     this.#maxTs = (s.maxEventTime ?? s.maxTs)!;
     this.#srcWm = (s.sourceWatermark ?? s.srcWm)!;
     this.#wm = (s.watermark ?? s.wm)!;
     this.#seen = s.seen;
+    this.#invalidCount = s.invalid ?? 0;
     this.#lastInput = this.#maxTs === -Infinity ? -Infinity : NaN;
     this.#lastTick = -Infinity;
   }

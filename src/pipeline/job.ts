@@ -3,6 +3,7 @@
 import type { CheckpointedJob, JobSnapshot } from "../checkpoint/checkpointed_job.ts";
 import type { CheckpointInfo } from "../checkpoint/checkpoint_options.ts";
 import type { Batch, Operator, Output, WindowEngine } from "../operators/operator.ts";
+import { EventTimeOperator } from "../operators/event_time_operator.ts";
 import type { Clock } from "../time/clock.ts";
 import { ManualClock } from "../time/manual_clock.ts";
 import type { Source, SourceEvent } from "./source.ts";
@@ -25,7 +26,11 @@ export interface JobStats {
   readonly elementsIn: number;
   /** The watermark the (last) window step has seen, -Infinity before any; without one, the source's. */
   readonly watermark: number;
-  /** Elements dropped as late (or for a closed window) by the window steps, since this run started. */
+  /** The largest event time the (last) `withEventTime` step has seen, -Infinity before any. */
+  readonly maxEventTime: number;
+  /** Elements whose event time was missing or invalid, handed to `onInvalid` (counted with checkpoints). */
+  readonly invalidElements: number;
+  /** Elements dropped as late (or for a closed window) by the window steps (counted with checkpoints). */
   readonly lateElements: number;
   /** (key, window) pairs holding state in the window steps (the sliced engine counts (key, slice) pairs). */
   readonly openWindows: number;
@@ -89,8 +94,12 @@ export class JobRun implements CheckpointedJob {
 
   /** This run's statistics. */
   stats(): JobStats {
-    let lateElements = 0, openWindows = 0, watermark = this.#srcWm;
+    let lateElements = 0, openWindows = 0, watermark = this.#srcWm, maxEventTime = -Infinity, invalidElements = 0;
     for (const op of this.ops) {
+      if (op instanceof EventTimeOperator) {
+        maxEventTime = op.maxEventTime;
+        invalidElements += op.invalidCount;
+      }
       if (!isWindowEngine(op)) continue;
       lateElements += op.lateCount;
       openWindows += op.openWindows;
@@ -100,6 +109,8 @@ export class JobRun implements CheckpointedJob {
       steps: this.steps,
       elementsIn: this.elementsIn,
       watermark,
+      maxEventTime,
+      invalidElements,
       lateElements,
       openWindows,
       checkpoints: this.#checkpoints,
