@@ -23,5 +23,11 @@ export { type Clock, type EventTimeOptions, systemClock } from "./src/time/mod.t
 export * from "./src/transforms/mod.ts";
 export * from "./src/io/mod.ts";
 export * from "./src/checkpoint/mod.ts";
-export * from "./src/state/mod.ts";
+export {
+  MemoryStateStore,
+  type StateStore,
+  type StateStoreLimits,
+  type StateStoreListOptions,
+  type StateStoreOp,
+} from "./src/state/mod.ts";
 export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";

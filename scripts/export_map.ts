@@ -1,4 +1,4 @@
-// The single source of truth for weir's subpath exports: ".", "./testing", "./live" and one
+// The single source of truth for weir's subpath exports: ".", "./testing", "./live", "./state" and one
 // "./adapters/<name>" per folder under adapters/. Both manifests (deno.json for JSR,
 // package.json for npm) and the tsup entries are derived from or checked against this.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -24,6 +24,7 @@ export function expectedEntries(dir = root): ExportEntry[] {
     { key: ".", source: "./mod.ts" },
     { key: "./testing", source: "./src/testing/mod.ts" },
     { key: "./live", source: "./src/live/mod.ts" },
+    { key: "./state", source: "./src/state/mod.ts" },
   ];
   const adapters = join(dir, "adapters");
   if (existsSync(adapters)) {

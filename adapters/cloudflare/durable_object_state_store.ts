@@ -5,7 +5,7 @@ import {
   openAtomicKv,
   type StateStoreBackend,
   utf8ByteLength,
-} from "../../mod.ts";
+} from "../../src/state/mod.ts";
 import type { DurableObjectStorageLike } from "./durable_object_types.ts";
 
 /** Options of {@linkcode DurableObjectStateStore.open}. */

@@ -6,7 +6,7 @@ import {
   type StateStoreBackend,
   StateStoreError,
   utf8ByteLength,
-} from "../../mod.ts";
+} from "../../src/state/mod.ts";
 import type { DenoKvKey, DenoKvLike } from "./deno_kv_types.ts";
 
 /** Options of {@linkcode DenoKvStateStore}. */

@@ -9,7 +9,7 @@ import {
   type StateStoreBackend,
   StateStoreError,
   UNLIMITED_BATCH,
-} from "../../mod.ts";
+} from "../../src/state/mod.ts";
 import { errorCode, forEachLimited, randomName, syncDir, unlinkIfPresent, writeDurably } from "./_files.ts";
 import { applyJournal, commitJournal, type JournalOp, journalPath, replayJournal } from "./_journal.ts";
 import { acquireLock, type DirLock } from "./_lock.ts";

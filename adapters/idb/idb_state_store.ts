@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
-import { BackedStateStore, type StateStoreBackend, StateStoreError, UNLIMITED_BATCH } from "../../mod.ts";
+import { BackedStateStore, type StateStoreBackend, StateStoreError, UNLIMITED_BATCH } from "../../src/state/mod.ts";
 
 /** The database's one object store: out-of-line string keys, `Uint8Array` values. */
 interface StateDb extends DBSchema {

@@ -1,4 +1,11 @@
-// The state-store surface of weir. The root mod.ts re-exports it; adapters reach it through the root.
+/**
+ * State stores: the `StateStore` contract, `MemoryStateStore`, and what a store author needs
+ * (argument checks, the key order, `BackedStateStore` over a small `StateStoreBackend`, atomic KV
+ * stores over Deno KV-like backends). The root entry re-exports only the contract, the memory store
+ * and `StateStoreError`; the rest is the `weirjs/state` entry.
+ *
+ * @module
+ */
 export type { StateStore, StateStoreLimits, StateStoreListOptions, StateStoreOp } from "./state_store.ts";
 export { MAX_STATE_KEY_BYTES, UNLIMITED_BATCH } from "./state_store.ts";
 export {
