@@ -1,217 +1,291 @@
-// Hand-written event-time windowing, as a good engineer would write it for exactly one job: per key
-// per window count & sum, watermark = max ts seen - bound, a window fires once when end <= watermark,
-// everything left fires at end of input. The plain loop calls these directly; the RxJS and Node
-// stream baselines wrap the same code in their operators, so those rows measure framework overhead.
+// Hand-written event-time windowing for exactly one job: per key per window count & sum, with weir's
+// semantics (Beam's): watermark = largest event time seen before the event - bound; an event goes to
+// every window it belongs to whose end is above the watermark and is late (counted, dropped) when
+// there is none; a window fires once, when the watermark reaches its end (end <= watermark); end of
+// input fires everything left. Sessions merge proto-windows [t, t + gap) that overlap (touching does
+// not merge).
+//
+// Two forms of each algorithm:
+// - `loop*`: the plain loop, a function over an array of events (`for (let i = 0; ...)`), all state in
+//   local variables, integer window math, the current window's Map cached, no closure per event.
+//   This is the ceiling the bench's ratios refer to.
+// - `Windower` classes: the same algorithms pushed one event at a time (`add(e)`), for the RxJS,
+//   @most/core and Node stream rows, so those rows measure what each framework adds.
 import type { BenchEvent } from "./_data.ts";
 
-/** One fired window, in the shape every implementation is compared in. */
-export interface Row {
-  key: number;
-  start: number;
-  end: number;
-  count: number;
-  sum: number;
-}
+/** Receives one fired window. */
+export type Emit = (key: number, start: number, end: number, count: number, sum: number) => void;
 
 interface Acc {
   count: number;
   sum: number;
 }
 
-/** The interface the baselines drive: add events, then flush at end of input; rows land in `out`. */
-export interface Windower {
-  out: Row[];
-  /** Events dropped because all their windows had fired (always 0 for the bench workloads). */
-  late: number;
-  add(e: BenchEvent): void;
-  flush(): void;
-}
-
+/** `t` rounded down to a multiple of `step` (epoch ms are integers beyond 2^31: plain `%` on doubles). */
 function floorTo(t: number, step: number): number {
   const r = t % step;
   return t - (r < 0 ? r + step : r);
 }
 
-/**
- * Tumbling (slide = size) or per-event sliding windows: each event is added to every window that
- * contains it. State: window start -> (key -> accumulator), so firing a window is one map walk.
- */
-export class PerWindow implements Windower {
-  out: Row[] = [];
-  late = 0;
-  readonly #open = new Map<number, Map<number, Acc>>();
-  /** Open window starts, ascending (a handful at a time). */
-  readonly #starts: number[] = [];
-  #maxTs = -Infinity;
-  #nextEnd = Infinity;
-  readonly #size: number;
-  readonly #slide: number;
-  readonly #bound: number;
-
-  constructor(size: number, slide: number, bound: number) {
-    this.#size = size;
-    this.#slide = slide;
-    this.#bound = bound;
+/** Fires (emits and removes) the windows of `open` whose end is <= wm; `starts` is ascending. */
+function fireWindows(
+  open: Map<number, Map<number, Acc>>,
+  starts: number[],
+  size: number,
+  wm: number,
+  emit: Emit,
+): void {
+  let n = 0;
+  while (n < starts.length && starts[n]! + size <= wm) {
+    const start = starts[n++]!, end = start + size;
+    const m = open.get(start)!;
+    open.delete(start);
+    for (const [key, a] of m) emit(key, start, end, a.count, a.sum);
   }
+  if (n > 0) starts.splice(0, n);
+}
 
-  add(e: BenchEvent): void {
+/** Inserts `x` into the ascending array `a` (a handful of entries: insertion from the back). */
+function insertSorted(a: number[], x: number): void {
+  let i = a.length;
+  a.push(x);
+  while (i > 0 && a[i - 1]! > x) {
+    a[i] = a[i - 1]!;
+    i--;
+  }
+  a[i] = x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain loops. Each returns the number of late events.
+
+/** Tumbling windows: window start -> (key -> {count, sum}); the window of the previous event is cached. */
+export function loopTumbling(events: readonly BenchEvent[], size: number, bound: number, emit: Emit): number {
+  const open = new Map<number, Map<number, Acc>>();
+  const starts: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity, late = 0;
+  let curStart = NaN, curEnd = NaN;
+  let cur = new Map<number, Acc>();
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
     const t = e.ts;
-    const wm = this.#maxTs - this.#bound;
-    const size = this.#size;
-    let added = false;
-    for (let start = floorTo(t, this.#slide); start > t - size; start -= this.#slide) {
-      if (start + size <= wm) break;
-      let m = this.#open.get(start);
-      if (m === undefined) {
-        m = new Map();
-        this.#open.set(start, m);
-        this.#insertStart(start);
+    let m = cur;
+    if (!(t >= curStart && t < curEnd)) {
+      const r = t % size;
+      const start = t - (r < 0 ? r + size : r);
+      if (start + size <= wm) {
+        late++;
+        continue;
       }
-      const acc = m.get(e.key);
-      if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
-      else {
-        acc.count++;
-        acc.sum += e.value;
+      let w = open.get(start);
+      if (w === undefined) {
+        w = new Map();
+        open.set(start, w);
+        insertSorted(starts, start);
+        nextEnd = starts[0]! + size;
       }
-      added = true;
+      m = cur = w;
+      curStart = start;
+      curEnd = start + size;
     }
-    if (!added) this.late++;
-    if (t > this.#maxTs) {
-      this.#maxTs = t;
-      if (t - this.#bound >= this.#nextEnd) this.#fire(t - this.#bound);
+    const acc = m.get(e.key);
+    if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
+    else {
+      acc.count++;
+      acc.sum += e.value;
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - bound;
+      if (wm >= nextEnd) {
+        fireWindows(open, starts, size, wm, emit);
+        nextEnd = starts.length > 0 ? starts[0]! + size : Infinity;
+        if (curEnd <= wm) curStart = curEnd = NaN;
+      }
     }
   }
-
-  flush(): void {
-    this.#fire(Infinity);
-  }
-
-  #insertStart(start: number): void {
-    const s = this.#starts;
-    let i = s.length;
-    s.push(start);
-    while (i > 0 && s[i - 1]! > start) {
-      s[i] = s[i - 1]!;
-      i--;
-    }
-    s[i] = start;
-    this.#nextEnd = s[0]! + this.#size;
-  }
-
-  #fire(wm: number): void {
-    const s = this.#starts;
-    const size = this.#size;
-    let n = 0;
-    while (n < s.length && s[n]! + size <= wm) {
-      const start = s[n++]!;
-      const m = this.#open.get(start)!;
-      this.#open.delete(start);
-      for (const [key, acc] of m) this.out.push({ key, start, end: start + size, count: acc.count, sum: acc.sum });
-    }
-    s.splice(0, n);
-    this.#nextEnd = s.length > 0 ? s[0]! + size : Infinity;
-  }
+  fireWindows(open, starts, size, Infinity, emit);
+  return late;
 }
 
 /**
- * Sliding windows sharing work between overlapping windows: events are counted once into
- * slide-sized slices (start -> key -> accumulator); a firing window combines its size/slide slices.
- * A slice is dropped when the last window containing it has fired.
+ * Sliding windows, each event added to each of its size/slide windows whose end is above the
+ * watermark (the per-event variant of W2): window start -> (key -> {count, sum}).
  */
-export class SlicedSliding implements Windower {
-  out: Row[] = [];
-  late = 0;
-  readonly #slices = new Map<number, Map<number, Acc>>();
-  readonly #sliceStarts: number[] = [];
-  #maxTs = -Infinity;
-  /** End of the last window fired (-Infinity before the first). */
-  #firedEnd = -Infinity;
-  #nextEnd = Infinity;
-  readonly #size: number;
-  readonly #slide: number;
-  readonly #bound: number;
-
-  constructor(size: number, slide: number, bound: number) {
-    if (size % slide !== 0) throw new RangeError("SlicedSliding needs size to be a multiple of slide");
-    this.#size = size;
-    this.#slide = slide;
-    this.#bound = bound;
-  }
-
-  add(e: BenchEvent): void {
-    const t = e.ts;
-    const s = floorTo(t, this.#slide);
-    if (s + this.#size <= this.#firedEnd) {
-      this.late++;
-    } else {
-      let m = this.#slices.get(s);
+export function loopSlidingPerEvent(
+  events: readonly BenchEvent[],
+  size: number,
+  slide: number,
+  bound: number,
+  emit: Emit,
+): number {
+  const open = new Map<number, Map<number, Acc>>();
+  const starts: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity, late = 0;
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts, key = e.key, value = e.value;
+    const r = t % slide;
+    let start = t - (r < 0 ? r + slide : r);
+    if (start + size <= wm) {
+      late++;
+      continue;
+    }
+    for (; start > t - size && start + size > wm; start -= slide) {
+      let m = open.get(start);
       if (m === undefined) {
         m = new Map();
-        this.#slices.set(s, m);
-        this.#insertSlice(s);
+        open.set(start, m);
+        insertSorted(starts, start);
+        nextEnd = starts[0]! + size;
       }
-      const acc = m.get(e.key);
-      if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
+      const acc = m.get(key);
+      if (acc === undefined) m.set(key, { count: 1, sum: value });
       else {
         acc.count++;
-        acc.sum += e.value;
+        acc.sum += value;
       }
     }
-    if (t > this.#maxTs) {
-      this.#maxTs = t;
-      if (t - this.#bound >= this.#nextEnd) this.#fire(t - this.#bound);
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - bound;
+      if (wm >= nextEnd) {
+        fireWindows(open, starts, size, wm, emit);
+        nextEnd = starts.length > 0 ? starts[0]! + size : Infinity;
+      }
     }
   }
+  fireWindows(open, starts, size, Infinity, emit);
+  return late;
+}
 
-  flush(): void {
-    this.#fire(Infinity);
-  }
-
-  #insertSlice(start: number): void {
-    const s = this.#sliceStarts;
-    let i = s.length;
-    s.push(start);
-    while (i > 0 && s[i - 1]! > start) {
-      s[i] = s[i - 1]!;
-      i--;
+/**
+ * Fires the sliding windows whose end is in (closedEnd, wm] and hold data. `running` holds the
+ * window that ends at closedEnd (key -> {count, sum} over its size/slide slices); each step to the
+ * next window adds the newest slice and subtracts the slice that left (count and sum are invertible),
+ * so a window costs two slices and its output, not size/slide slices. Returns the new closedEnd: the
+ * watermark rounded down to the slide (windows up to there have fired or were empty).
+ */
+function fireSliced(
+  slices: Map<number, Map<number, Acc>>,
+  starts: number[],
+  running: Map<number, Acc>,
+  size: number,
+  slide: number,
+  closedEnd: number,
+  wm: number,
+  emit: Emit,
+): number {
+  let end = closedEnd + slide;
+  for (;;) {
+    if (running.size === 0) {
+      // No data in the window ending at closedEnd, so no slice before closedEnd: skip to the first slice.
+      if (starts.length === 0) break;
+      if (starts[0]! + slide > end) end = starts[0]! + slide;
     }
-    s[i] = start;
-    this.#nextEnd = Math.max(this.#firedEnd + this.#slide, s[0]! + this.#slide);
-  }
-
-  #fire(wm: number): void {
-    const slide = this.#slide, size = this.#size;
-    const starts = this.#sliceStarts;
-    for (;;) {
-      if (starts.length === 0) {
-        this.#nextEnd = Infinity;
-        return;
-      }
-      const end = Math.max(this.#firedEnd + slide, starts[0]! + slide);
-      if (end > wm) {
-        this.#nextEnd = end;
-        return;
-      }
-      const start = end - size;
-      const window = new Map<number, Acc>();
-      for (let i = 0; i < starts.length && starts[i]! < end; i++) {
-        if (starts[i]! < start) continue;
-        for (const [key, a] of this.#slices.get(starts[i]!)!) {
-          const w = window.get(key);
-          if (w === undefined) window.set(key, { count: a.count, sum: a.sum });
-          else {
-            w.count += a.count;
-            w.sum += a.sum;
-          }
+    if (end > wm) break;
+    const incoming = slices.get(end - slide);
+    if (incoming !== undefined) {
+      for (const [key, a] of incoming) {
+        const r = running.get(key);
+        if (r === undefined) running.set(key, { count: a.count, sum: a.sum });
+        else {
+          r.count += a.count;
+          r.sum += a.sum;
         }
       }
-      for (const [key, acc] of window) this.out.push({ key, start, end, count: acc.count, sum: acc.sum });
-      this.#firedEnd = end;
-      while (starts.length > 0 && starts[0]! <= start) this.#slices.delete(starts.shift()!);
     }
+    const gone = end - size - slide;
+    const outgoing = slices.get(gone);
+    if (outgoing !== undefined) {
+      for (const [key, a] of outgoing) {
+        const r = running.get(key)!;
+        r.count -= a.count;
+        r.sum -= a.sum;
+        if (r.count === 0) running.delete(key);
+      }
+      slices.delete(gone);
+      starts.shift();
+    }
+    const start = end - size;
+    for (const [key, r] of running) emit(key, start, end, r.count, r.sum);
+    end += slide;
   }
+  return wm === Infinity ? Infinity : floorTo(wm, slide);
 }
 
+/**
+ * Sliding windows sharing work between overlapping windows (the W2 reference): each event is
+ * counted once into its slide-sized slice (slice start -> key -> {count, sum}); windows fire from a
+ * running window that gains the newest slice and loses the oldest (see fireSliced). Windows with
+ * end <= closedEnd (the watermark rounded down to the slide) have fired or were empty, so an event
+ * only reaches the windows after it, as in weir: if its slice is already in the running window, the
+ * event is added there too.
+ */
+export function loopSliced(
+  events: readonly BenchEvent[],
+  size: number,
+  slide: number,
+  bound: number,
+  emit: Emit,
+): number {
+  if (size % slide !== 0) throw new RangeError("loopSliced needs size to be a multiple of slide");
+  const slices = new Map<number, Map<number, Acc>>();
+  const starts: number[] = [];
+  const running = new Map<number, Acc>();
+  let maxTs = -Infinity, closedEnd = -Infinity, nextEnd = -Infinity, late = 0;
+  let curStart = NaN, curEnd = NaN;
+  let cur = new Map<number, Acc>();
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts;
+    let m = cur;
+    if (!(t >= curStart && t < curEnd)) {
+      const r = t % slide;
+      const start = t - (r < 0 ? r + slide : r);
+      if (start + size <= closedEnd) {
+        late++;
+        continue;
+      }
+      let s = slices.get(start);
+      if (s === undefined) {
+        s = new Map();
+        slices.set(start, s);
+        insertSorted(starts, start);
+      }
+      m = cur = s;
+      curStart = start;
+      curEnd = start + slide;
+    }
+    const acc = m.get(e.key);
+    if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
+    else {
+      acc.count++;
+      acc.sum += e.value;
+    }
+    if (curStart < closedEnd) {
+      const r = running.get(e.key);
+      if (r === undefined) running.set(e.key, { count: 1, sum: e.value });
+      else {
+        r.count++;
+        r.sum += e.value;
+      }
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      const wm = t - bound;
+      if (wm >= nextEnd) {
+        closedEnd = fireSliced(slices, starts, running, size, slide, closedEnd, wm, emit);
+        nextEnd = closedEnd + slide;
+        if (!slices.has(curStart)) curStart = curEnd = NaN;
+      }
+    }
+  }
+  fireSliced(slices, starts, running, size, slide, closedEnd, Infinity, emit);
+  return late;
+}
+
+/** An open session of one key; a key's open sessions (rarely more than one) form a linked list. */
 interface Session {
   key: number;
   start: number;
@@ -219,129 +293,360 @@ interface Session {
   count: number;
   sum: number;
   dead: boolean;
+  next: Session | null;
+}
+
+/** Min-heap of sessions by end (parallel arrays); an entry whose session grew is re-queued lazily. */
+function heapPush(h: Session[], he: number[], s: Session, end: number): void {
+  let i = h.length;
+  h.push(s);
+  he.push(end);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (he[p]! <= end) break;
+    h[i] = h[p]!;
+    he[i] = he[p]!;
+    i = p;
+  }
+  h[i] = s;
+  he[i] = end;
+}
+
+function heapPop(h: Session[], he: number[]): Session {
+  const top = h[0]!;
+  const last = h.pop()!, lastEnd = he.pop()!;
+  const n = h.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const c = l + 1 < n && he[l + 1]! < he[l]! ? l + 1 : l;
+      if (he[c]! >= lastEnd) break;
+      h[i] = h[c]!;
+      he[i] = he[c]!;
+      i = c;
+    }
+    h[i] = last;
+    he[i] = lastEnd;
+  }
+  return top;
+}
+
+/** Fires the sessions whose end is <= wm and unlinks them from their key's list. */
+function fireSessions(byKey: Map<number, Session>, h: Session[], he: number[], wm: number, emit: Emit): void {
+  while (h.length > 0 && he[0]! <= wm) {
+    const s = heapPop(h, he);
+    if (s.dead) continue;
+    if (s.end > wm) {
+      heapPush(h, he, s, s.end);
+      continue;
+    }
+    s.dead = true;
+    emit(s.key, s.start, s.end, s.count, s.sum);
+    const head = byKey.get(s.key)!;
+    if (head === s) {
+      if (s.next === null) byKey.delete(s.key);
+      else byKey.set(s.key, s.next);
+    } else {
+      let p = head;
+      while (p.next !== s) p = p.next!;
+      p.next = s.next;
+    }
+  }
 }
 
 /**
- * Session windows: per key a short list of open sessions; an event opens [t, t + gap) and merges
- * every session it overlaps (touching does not merge). A min-heap of session ends, checked lazily
- * (a session that grew is re-queued at its new end), fires sessions once the watermark passes.
+ * Adds event (t, value) of `key` to the open sessions listed from `head`: extends the session it
+ * overlaps, merges the sessions it bridges, or opens a new one (returned, to be queued); null if none
+ * was opened.
  */
-export class Sessions implements Windower {
-  out: Row[] = [];
-  late = 0;
-  readonly #byKey = new Map<number, Session[]>();
-  readonly #heap: Session[] = [];
-  readonly #heapEnd: number[] = [];
-  #maxTs = -Infinity;
-  readonly #gap: number;
-  readonly #bound: number;
+function addToSessions(
+  byKey: Map<number, Session>,
+  head: Session | undefined,
+  key: number,
+  t: number,
+  pEnd: number,
+  value: number,
+): Session | null {
+  let target: Session | null = null;
+  let prev: Session | null = null;
+  for (let x = head ?? null; x !== null; x = x.next) {
+    if (x.start < pEnd && t < x.end) {
+      if (target === null) {
+        target = x;
+        if (t < x.start) x.start = t;
+        if (pEnd > x.end) x.end = pEnd;
+        prev = x;
+      } else {
+        // The event bridges two sessions: fold x into target and unlink x.
+        if (x.start < target.start) target.start = x.start;
+        if (x.end > target.end) target.end = x.end;
+        target.count += x.count;
+        target.sum += x.sum;
+        x.dead = true;
+        prev!.next = x.next;
+      }
+    } else prev = x;
+  }
+  if (target !== null) {
+    target.count++;
+    target.sum += value;
+    return null;
+  }
+  const s: Session = { key, start: t, end: pEnd, count: 1, sum: value, dead: false, next: head ?? null };
+  byKey.set(key, s);
+  return s;
+}
 
-  constructor(gap: number, bound: number) {
-    this.#gap = gap;
+/** Session windows: key -> linked list of open sessions; a min-heap of session ends fires them. */
+export function loopSessions(events: readonly BenchEvent[], gap: number, bound: number, emit: Emit): number {
+  const byKey = new Map<number, Session>();
+  const h: Session[] = [], he: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, late = 0;
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts, pEnd = t + gap;
+    if (pEnd <= wm) {
+      late++;
+      continue;
+    }
+    const key = e.key;
+    const head = byKey.get(key);
+    if (head !== undefined && head.next === null && head.start < pEnd && t < head.end) {
+      // The common case: the key's one open session absorbs the event.
+      if (t < head.start) head.start = t;
+      if (pEnd > head.end) head.end = pEnd;
+      head.count++;
+      head.sum += e.value;
+    } else {
+      const opened = addToSessions(byKey, head, key, t, pEnd, e.value);
+      if (opened !== null) heapPush(h, he, opened, pEnd);
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - bound;
+      if (h.length > 0 && he[0]! <= wm) fireSessions(byKey, h, he, wm, emit);
+    }
+  }
+  fireSessions(byKey, h, he, Infinity, emit);
+  return late;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same algorithms, one event at a time, for the framework rows.
+
+/** What the framework rows drive: add events, then flush at end of input; windows go to `emit`. */
+export interface Windower {
+  /** Events dropped because all their windows had fired. */
+  late: number;
+  add(e: BenchEvent): void;
+  flush(): void;
+}
+
+/** Tumbling windows (loopTumbling, one event at a time). */
+export class Tumbling implements Windower {
+  late = 0;
+  readonly #emit: Emit;
+  readonly #size: number;
+  readonly #bound: number;
+  readonly #open = new Map<number, Map<number, Acc>>();
+  readonly #starts: number[] = [];
+  #maxTs = -Infinity;
+  #wm = -Infinity;
+  #nextEnd = Infinity;
+  #curStart = NaN;
+  #curEnd = NaN;
+  #cur = new Map<number, Acc>();
+
+  constructor(size: number, bound: number, emit: Emit) {
+    this.#size = size;
     this.#bound = bound;
+    this.#emit = emit;
   }
 
   add(e: BenchEvent): void {
-    const t = e.ts, pEnd = t + this.#gap;
-    if (pEnd <= this.#maxTs - this.#bound) {
-      this.late++;
-    } else {
-      let list = this.#byKey.get(e.key);
-      if (list === undefined) {
-        list = [];
-        this.#byKey.set(e.key, list);
+    const t = e.ts;
+    let m = this.#cur;
+    if (!(t >= this.#curStart && t < this.#curEnd)) {
+      const size = this.#size;
+      const r = t % size;
+      const start = t - (r < 0 ? r + size : r);
+      if (start + size <= this.#wm) {
+        this.late++;
+        return;
       }
-      let target: Session | null = null;
-      for (let i = 0; i < list.length; i++) {
-        const x = list[i]!;
-        if (x.start < pEnd && t < x.end) {
-          if (target === null) {
-            target = x;
-            if (t < x.start) x.start = t;
-            if (pEnd > x.end) x.end = pEnd;
-          } else {
-            // The event bridges two sessions: fold x into target.
-            if (x.start < target.start) target.start = x.start;
-            if (x.end > target.end) target.end = x.end;
-            target.count += x.count;
-            target.sum += x.sum;
-            x.dead = true;
-            list[i] = list[list.length - 1]!;
-            list.pop();
-            i--;
-          }
-        }
+      let w = this.#open.get(start);
+      if (w === undefined) {
+        w = new Map();
+        this.#open.set(start, w);
+        insertSorted(this.#starts, start);
+        this.#nextEnd = this.#starts[0]! + size;
       }
-      if (target === null) {
-        target = { key: e.key, start: t, end: pEnd, count: 0, sum: 0, dead: false };
-        list.push(target);
-        this.#push(target, pEnd);
-      }
-      target.count++;
-      target.sum += e.value;
+      m = this.#cur = w;
+      this.#curStart = start;
+      this.#curEnd = start + size;
+    }
+    const acc = m.get(e.key);
+    if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
+    else {
+      acc.count++;
+      acc.sum += e.value;
     }
     if (t > this.#maxTs) {
       this.#maxTs = t;
-      const wm = t - this.#bound;
-      if (this.#heap.length > 0 && this.#heapEnd[0]! <= wm) this.#fire(wm);
+      const wm = this.#wm = t - this.#bound;
+      if (wm >= this.#nextEnd) {
+        fireWindows(this.#open, this.#starts, this.#size, wm, this.#emit);
+        this.#nextEnd = this.#starts.length > 0 ? this.#starts[0]! + this.#size : Infinity;
+        if (this.#curEnd <= wm) this.#curStart = this.#curEnd = NaN;
+      }
     }
   }
 
   flush(): void {
-    this.#fire(Infinity);
+    fireWindows(this.#open, this.#starts, this.#size, Infinity, this.#emit);
+  }
+}
+
+/** Sliding windows by slices (loopSliced, one event at a time). */
+export class SlicedSliding implements Windower {
+  late = 0;
+  readonly #emit: Emit;
+  readonly #size: number;
+  readonly #slide: number;
+  readonly #bound: number;
+  readonly #slices = new Map<number, Map<number, Acc>>();
+  readonly #starts: number[] = [];
+  readonly #running = new Map<number, Acc>();
+  #maxTs = -Infinity;
+  #closedEnd = -Infinity;
+  #nextEnd = -Infinity;
+  #curStart = NaN;
+  #curEnd = NaN;
+  #cur = new Map<number, Acc>();
+
+  constructor(size: number, slide: number, bound: number, emit: Emit) {
+    if (size % slide !== 0) throw new RangeError("SlicedSliding needs size to be a multiple of slide");
+    this.#size = size;
+    this.#slide = slide;
+    this.#bound = bound;
+    this.#emit = emit;
   }
 
-  #fire(wm: number): void {
-    while (this.#heap.length > 0 && this.#heapEnd[0]! <= wm) {
-      const s = this.#pop();
-      if (s.dead) continue;
-      if (s.end > wm) {
-        this.#push(s, s.end);
-        continue;
+  add(e: BenchEvent): void {
+    const t = e.ts;
+    let m = this.#cur;
+    if (!(t >= this.#curStart && t < this.#curEnd)) {
+      const slide = this.#slide;
+      const r = t % slide;
+      const start = t - (r < 0 ? r + slide : r);
+      if (start + this.#size <= this.#closedEnd) {
+        this.late++;
+        return;
       }
-      s.dead = true;
-      this.out.push({ key: s.key, start: s.start, end: s.end, count: s.count, sum: s.sum });
-      const list = this.#byKey.get(s.key)!;
-      if (list.length === 1) this.#byKey.delete(s.key);
-      else list.splice(list.indexOf(s), 1);
-    }
-  }
-
-  #push(s: Session, end: number): void {
-    const h = this.#heap, he = this.#heapEnd;
-    let i = h.length;
-    h.push(s);
-    he.push(end);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (he[p]! <= end) break;
-      h[i] = h[p]!;
-      he[i] = he[p]!;
-      i = p;
-    }
-    h[i] = s;
-    he[i] = end;
-  }
-
-  #pop(): Session {
-    const h = this.#heap, he = this.#heapEnd;
-    const top = h[0]!;
-    const last = h.pop()!, lastEnd = he.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && he[l + 1]! < he[l]! ? l + 1 : l;
-        if (he[c]! >= lastEnd) break;
-        h[i] = h[c]!;
-        he[i] = he[c]!;
-        i = c;
+      let s = this.#slices.get(start);
+      if (s === undefined) {
+        s = new Map();
+        this.#slices.set(start, s);
+        insertSorted(this.#starts, start);
       }
-      h[i] = last;
-      he[i] = lastEnd;
+      m = this.#cur = s;
+      this.#curStart = start;
+      this.#curEnd = start + slide;
     }
-    return top;
+    const acc = m.get(e.key);
+    if (acc === undefined) m.set(e.key, { count: 1, sum: e.value });
+    else {
+      acc.count++;
+      acc.sum += e.value;
+    }
+    if (this.#curStart < this.#closedEnd) {
+      const r = this.#running.get(e.key);
+      if (r === undefined) this.#running.set(e.key, { count: 1, sum: e.value });
+      else {
+        r.count++;
+        r.sum += e.value;
+      }
+    }
+    if (t > this.#maxTs) {
+      this.#maxTs = t;
+      const wm = t - this.#bound;
+      if (wm >= this.#nextEnd) {
+        const closed = fireSliced(
+          this.#slices,
+          this.#starts,
+          this.#running,
+          this.#size,
+          this.#slide,
+          this.#closedEnd,
+          wm,
+          this.#emit,
+        );
+        this.#closedEnd = closed;
+        this.#nextEnd = closed + this.#slide;
+        if (!this.#slices.has(this.#curStart)) this.#curStart = this.#curEnd = NaN;
+      }
+    }
+  }
+
+  flush(): void {
+    fireSliced(
+      this.#slices,
+      this.#starts,
+      this.#running,
+      this.#size,
+      this.#slide,
+      this.#closedEnd,
+      Infinity,
+      this.#emit,
+    );
+  }
+}
+
+/** Session windows (loopSessions, one event at a time). */
+export class Sessions implements Windower {
+  late = 0;
+  readonly #emit: Emit;
+  readonly #gap: number;
+  readonly #bound: number;
+  readonly #byKey = new Map<number, Session>();
+  readonly #h: Session[] = [];
+  readonly #he: number[] = [];
+  #maxTs = -Infinity;
+  #wm = -Infinity;
+
+  constructor(gap: number, bound: number, emit: Emit) {
+    this.#gap = gap;
+    this.#bound = bound;
+    this.#emit = emit;
+  }
+
+  add(e: BenchEvent): void {
+    const t = e.ts, pEnd = t + this.#gap;
+    if (pEnd <= this.#wm) {
+      this.late++;
+      return;
+    }
+    const key = e.key;
+    const head = this.#byKey.get(key);
+    if (head !== undefined && head.next === null && head.start < pEnd && t < head.end) {
+      if (t < head.start) head.start = t;
+      if (pEnd > head.end) head.end = pEnd;
+      head.count++;
+      head.sum += e.value;
+    } else {
+      const opened = addToSessions(this.#byKey, head, key, t, pEnd, e.value);
+      if (opened !== null) heapPush(this.#h, this.#he, opened, pEnd);
+    }
+    if (t > this.#maxTs) {
+      this.#maxTs = t;
+      const wm = this.#wm = t - this.#bound;
+      if (this.#h.length > 0 && this.#he[0]! <= wm) fireSessions(this.#byKey, this.#h, this.#he, wm, this.#emit);
+    }
+  }
+
+  flush(): void {
+    fireSessions(this.#byKey, this.#h, this.#he, Infinity, this.#emit);
   }
 }

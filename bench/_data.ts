@@ -3,7 +3,7 @@
 // PRNG, so every run (and every implementation within a run) sees exactly the same events; callers
 // generate arrays before timing starts, so generation is never measured.
 
-/** One benchmark event: a key in 0..999, an epoch-ms event time, an integer value. */
+/** One benchmark event: a key in 0..keys-1 (1,000 keys unless a generator is told otherwise), an epoch-ms event time, an integer value. */
 export interface BenchEvent {
   key: number;
   ts: number;
@@ -12,7 +12,7 @@ export interface BenchEvent {
 
 /** Base event time: a realistic epoch-ms value (so timestamps are doubles, as in real data). */
 export const T0 = 1_700_000_000_000;
-/** Number of keys. */
+/** Default number of keys. */
 export const KEYS = 1_000;
 /** Largest disorder: each event's time is its arrival index minus up to this many ms. */
 export const MAX_DISORDER = 2_000;
@@ -30,15 +30,22 @@ export function prng(seed: number): () => number {
 }
 
 /**
- * W1/W2 events: event i has ts = T0 + i + jitter with jitter uniform in [-2000, 0] (integers), a
- * uniformly random key and value. The stream is within a 2 s disorder bound: the watermark
- * (max ts seen before i) - 2000 is always below event i's ts, so no event is ever late.
+ * W1/W2 events: event i has ts = T0 + i + jitter with jitter uniform in [-disorder, 0] (integers), a
+ * uniformly random key in 0..keys-1 and a random value. Event time advances 1 ms per event whatever
+ * the number of keys, so the disorder stays bounded: with the default 2 s, the watermark (max ts seen
+ * before i) - 2000 is always below event i's ts and no event is ever late. A larger `disorder` than
+ * the bound a job is configured with makes late events (the semantics check uses that).
  */
-export function* uniformEvents(n: number, seed = 1): Generator<BenchEvent> {
+export function* uniformEvents(
+  n: number,
+  seed = 1,
+  keys: number = KEYS,
+  disorder: number = MAX_DISORDER,
+): Generator<BenchEvent> {
   const r = prng(seed);
   for (let i = 0; i < n; i++) {
-    const jitter = -Math.floor(r() * (MAX_DISORDER + 1));
-    yield { key: Math.floor(r() * KEYS), ts: T0 + i + jitter, value: Math.floor(r() * 1000) };
+    const jitter = -Math.floor(r() * (disorder + 1));
+    yield { key: Math.floor(r() * keys), ts: T0 + i + jitter, value: Math.floor(r() * 1000) };
   }
 }
 
@@ -47,16 +54,24 @@ export function* uniformEvents(n: number, seed = 1): Generator<BenchEvent> {
  * and a pause drawn half from 2..28 s (the next burst joins the same 30 s session) and half from
  * 32..120 s (a new session starts). Each event goes to a random key that is in a burst (about a
  * third of the keys at a time). Event time advances 1 ms per event with up to 2 s of disorder, as
- * in W1, so in-burst gaps are far below 30 s and sessions merge and split only at pauses.
+ * in W1 (`disorder`, default 2 s). With 1,000 keys in-burst gaps are far below 30 s and sessions
+ * merge and split only at pauses; with many more keys (event time still advances 1 ms per event, a
+ * third of the keys share the stream) a key's events are further apart, so sessions hold fewer events
+ * (at 1M keys and 1 ms per event, mostly one): that is what high key cardinality does to sessions.
  */
-export function* burstyEvents(n: number, seed = 3): Generator<BenchEvent> {
+export function* burstyEvents(
+  n: number,
+  seed = 3,
+  keys: number = KEYS,
+  disorder: number = MAX_DISORDER,
+): Generator<BenchEvent> {
   const r = prng(seed);
-  const burstEnd = new Float64Array(KEYS);
-  const wakeAt = new Float64Array(KEYS);
+  const burstEnd = new Float64Array(keys);
+  const wakeAt = new Float64Array(keys);
   const active: number[] = [];
   const sleepers = new MinHeap((k) => wakeAt[k]!);
   const pause = () => (r() < 0.5 ? 2_000 + r() * 26_000 : 32_000 + r() * 88_000);
-  for (let k = 0; k < KEYS; k++) {
+  for (let k = 0; k < keys; k++) {
     // Stagger the start: every key begins with a random part of a pause.
     wakeAt[k] = r() * 60_000;
     sleepers.push(k);
@@ -77,7 +92,7 @@ export function* burstyEvents(n: number, seed = 3): Generator<BenchEvent> {
       j = Math.floor(r() * active.length);
       k = active[j]!;
     }
-    const jitter = -Math.floor(r() * (MAX_DISORDER + 1));
+    const jitter = -Math.floor(r() * (disorder + 1));
     yield { key: k, ts: T0 + i + jitter, value: Math.floor(r() * 1000) };
   }
 }
