@@ -2,15 +2,24 @@
  * weir: event-time stream processing (windows, watermarks, triggers, combiners, checkpoints) on
  * WHATWG streams, for browsers, Deno, Node, Bun and edge workers.
  *
- * @example
+ * @example Counting clicks per page
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
- * const results = stream([{ user: "a", ts: 1_000 }, { user: "a", ts: 2_500 }])
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
+ *
+ * const clicks = [
+ *   { page: "/", ts: 1_000 },
+ *   { page: "/a", ts: 2_500 },
+ *   { page: "/", ts: 4_000 },
+ *   { page: "/", ts: 12_000 },
+ * ];
+ * const results = await stream(clicks)
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
- *   .keyBy((e) => e.user)
+ *   .keyBy((e) => e.page)
  *   .window(tumbling(10_000))
- *   .aggregate(count());
- * for await (const r of results) console.log(r.key, r.window, r.value, r.pane.timing);
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(results.map((r) => [r.key, r.window.start, r.value]), [["/", 0, 2], ["/a", 0, 1], ["/", 10_000, 1]]);
  * ```
  *
  * @module

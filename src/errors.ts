@@ -3,10 +3,13 @@
  * failures of weir's own machinery (state stores, checkpoints, input decoding) raise a
  * subclass of `WeirError`, with the underlying failure as `cause`.
  *
- * @example
+ * @example Catching every weir error
  * ```ts
- * import { WeirError } from "weirjs";
- * try { throw new WeirError("boom") } catch (e) { console.log(e instanceof WeirError); }
+ * import { assert } from "@std/assert";
+ * import { StateStoreError, WeirError } from "weirjs";
+ *
+ * const error = new StateStoreError("Cannot put the value as the store is closed");
+ * assert(error instanceof WeirError);
  * ```
  */
 export class WeirError extends Error {

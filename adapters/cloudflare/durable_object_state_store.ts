@@ -32,7 +32,7 @@ const KEYS_PER_CALL = 128;
  * storage) is the contract's code-unit order.
  *
  * @example Inside a Durable Object
- * ```ts
+ * ```ts ignore
  * import { DurableObject } from "cloudflare:workers";
  * import { DurableObjectStateStore } from "weirjs/adapters/cloudflare";
  *

@@ -1,12 +1,24 @@
 /**
  * The Cloudflare Durable Object state store (`ctx.storage`).
  *
- * @example
- * ```ts
+ * @example Checkpoints in a Durable Object's storage
+ * ```ts ignore
+ * import { DurableObject } from "cloudflare:workers";
+ * import { count, storeSink, stream, tumbling } from "weirjs";
  * import { DurableObjectStateStore } from "weirjs/adapters/cloudflare";
- * declare const ctx: { storage: import("weirjs/adapters/cloudflare").DurableObjectStorageLike };
- * const store = await DurableObjectStateStore.open(ctx.storage);
- * await store.close();
+ *
+ * export class ClicksObject extends DurableObject {
+ *   async count(clicks: { page: string; ts: number }[]): Promise<void> {
+ *     const store = await DurableObjectStateStore.open(this.ctx.storage);
+ *     await stream(clicks)
+ *       .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *       .keyBy((e) => e.page)
+ *       .window(tumbling(60_000))
+ *       .aggregate(count())
+ *       .checkpoint({ store, id: "clicks", every: { ms: 1_000 } })
+ *       .pipeTo(storeSink({ store, job: "clicks" }));
+ *   }
+ * }
  * ```
  *
  * @module

@@ -41,18 +41,25 @@ const MAX_COMMIT_KEY_BYTES = 81_920;
  *
  * @example Under Deno (`deno run --unstable-kv`)
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DenoKvStateStore } from "weirjs/adapters/deno-kv";
- * const store = await DenoKvStateStore.open("./state.sqlite");
+ *
+ * const store = await DenoKvStateStore.open(":memory:"); // or a file: "./state.sqlite"
  * await store.put("a", new Uint8Array([1]));
+ * assertEquals(await store.get("a"), new Uint8Array([1]));
  * await store.close(); // also closes the database it opened
  * ```
  *
  * @example Under Node, with `@deno/kv`
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { openKv } from "@deno/kv";
  * import { DenoKvStateStore } from "weirjs/adapters/deno-kv";
- * const kv = await openKv("./state.sqlite");
+ *
+ * const kv = await openKv(":memory:"); // or a file: "./state.sqlite"
  * const store = await DenoKvStateStore.wrap(kv, { prefix: ["weir", "job-1"] });
+ * await store.put("a", new Uint8Array([1]));
+ * assertEquals(await store.list(""), ["a"]);
  * await store.close();
  * kv.close(); // wrap leaves the database to its owner
  * ```

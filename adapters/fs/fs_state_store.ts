@@ -35,13 +35,18 @@ import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName }
  * that fails on them (ENOSPC, EMFILE, ...) rejects with `StateStoreError` and applied nothing. A batch that
  * fails after its commit point leaves the store unusable until reopened, which completes the batch.
  *
- * @example
+ * @example A store in a directory
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FsStateStore } from "weirjs/adapters/fs";
  *
- * const store = await FsStateStore.open("./.weir-data/job-1");
+ * const dir = await mkdtemp(join(tmpdir(), "weir-")); // or "./.weir-data/job-1"
+ * const store = await FsStateStore.open(dir);
  * await store.put("ckpt/1/manifest", new TextEncoder().encode("{}"));
- * console.log(await store.list("ckpt/")); // ["ckpt/1/manifest"]
+ * assertEquals(await store.list("ckpt/"), ["ckpt/1/manifest"]);
  * await store.close(); // releases the lock
  * ```
  */

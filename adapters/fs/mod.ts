@@ -1,10 +1,17 @@
 /**
  * The filesystem state store: `node:fs/promises` only, so it runs on Node, Deno and Bun.
  *
- * @example
+ * @example A store in a directory
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FsStateStore } from "weirjs/adapters/fs";
- * const store = await FsStateStore.open("./.weir-data/job-1");
+ *
+ * const store = await FsStateStore.open(await mkdtemp(join(tmpdir(), "weir-")));
+ * await store.put("a", new Uint8Array([1]));
+ * assertEquals(await store.get("a"), new Uint8Array([1]));
  * await store.close();
  * ```
  *

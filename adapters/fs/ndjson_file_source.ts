@@ -55,17 +55,27 @@ function startOf(path: string, offset: unknown): NdjsonFileOffset {
  *
  * @example Count events per user from a file, exactly once across restarts
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { count, readResults, storeSink, stream, tumbling } from "weirjs";
  * import { FsStateStore, ndjsonFileSource } from "weirjs/adapters/fs";
- * import { count, storeSink, stream, tumbling } from "weirjs";
  *
- * const store = await FsStateStore.open("./.weir-data/clicks");
- * await stream(ndjsonFileSource<{ user: string; ts: number }>("./clicks.ndjson"))
- *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 5_000 })
- *   .keyBy((e) => e.user)
- *   .window(tumbling(60_000))
- *   .aggregate(count())
- *   .checkpoint({ store, id: "clicks", every: { ms: 1_000 } })
- *   .pipeTo(storeSink({ store, job: "clicks" }));
+ * const dir = await mkdtemp(join(tmpdir(), "weir-"));
+ * const file = join(dir, "clicks.ndjson");
+ * await writeFile(file, '{"user":"a","ts":1000}\n{"user":"b","ts":2000}\n{"user":"a","ts":3000}\n');
+ * const store = await FsStateStore.open(join(dir, "state"));
+ * const job = () =>
+ *   stream(ndjsonFileSource<{ user: string; ts: number }>(file))
+ *     .withEventTime((e) => e.ts, { maxOutOfOrderness: 5_000 })
+ *     .keyBy((e) => e.user)
+ *     .window(tumbling(60_000))
+ *     .aggregate(count())
+ *     .checkpoint({ store, id: "clicks", every: { ms: 1_000 } });
+ * await job().pipeTo(storeSink({ store, job: "clicks" }));
+ * await job().pipeTo(storeSink({ store, job: "clicks" })); // a restart resumes after the last line: nothing new
+ * assertEquals((await readResults(store, "clicks")).map((r) => [r.key, r.value]), [["a", 2], ["b", 1]]);
  * await store.close();
  * ```
  */

@@ -70,15 +70,16 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  *
  * Mount it under a prefix with `new Hono().route("/weir", app)`.
  *
- * @example
+ * @example Posting events
  * ```ts
- * import { MemoryStateStore, count, tumbling } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, MemoryStateStore, tumbling } from "weirjs";
  * import { IngestLog, LiveJob } from "weirjs/live";
  * import { createWeirApp } from "weirjs/adapters/hono";
  *
- * const log = await IngestLog.open(new MemoryStateStore());
+ * const log = await IngestLog.open<{ ts: number }>(new MemoryStateStore());
  * const job = new LiveJob({
- *   id: "views", source: log, eventTime: (e: { ts: number }) => e.ts, maxOutOfOrderness: 1_000,
+ *   id: "views", source: log, eventTime: (e) => e.ts, maxOutOfOrderness: 1_000,
  *   pipeline: (events, { onLate }) => events.window(tumbling(10_000), { onLate }).aggregate(count()),
  * });
  * const app = createWeirApp({ log, job, token: "s3cret" });
@@ -88,7 +89,8 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  *   headers: { "content-type": "application/x-ndjson", authorization: "Bearer s3cret" },
  *   body: '{"ts":1000}\n{"ts":2000}\n',
  * });
- * console.log(res.status, await res.json()); // 202 { offsets: [0, 1], count: 2 }
+ * assertEquals([res.status, await res.json()], [202, { offsets: [0, 1], count: 2 }]);
+ * await job.stop();
  * ```
  */
 export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): Hono {

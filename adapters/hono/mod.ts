@@ -5,7 +5,7 @@
  * feed as a Source is `sseSource` in `weirjs/adapters/sse`, which needs `eventsource-parser` instead of hono.
  *
  * @example Serve a job on Node
- * ```ts
+ * ```ts ignore
  * import { serve } from "@hono/node-server";
  * import { count, tumbling } from "weirjs";
  * import { FsStateStore } from "weirjs/adapters/fs";
@@ -13,9 +13,9 @@
  * import { createWeirApp } from "weirjs/adapters/hono";
  *
  * const store = await FsStateStore.open("./.weir-data");
- * const log = await IngestLog.open(store, { name: "views" });
+ * const log = await IngestLog.open<{ ts: number }>(store, { name: "views" });
  * const job = new LiveJob({
- *   id: "views", source: log, eventTime: (e: { ts: number }) => e.ts, maxOutOfOrderness: 2_000,
+ *   id: "views", source: log, eventTime: (e) => e.ts, maxOutOfOrderness: 2_000,
  *   pipeline: (events, { onLate }) => events.window(tumbling(10_000), { onLate }).aggregate(count()),
  * });
  * job.start();

@@ -26,11 +26,13 @@ const STORE = "entries";
  * applied nothing. Nothing touches IndexedDB globals until `open`; outside browsers install them first
  * (`import "fake-indexeddb/auto"`), as `idb` needs the `IDB*` classes.
  *
- * @example
- * ```ts
+ * @example A store in the browser
+ * ```ts ignore
  * import { IdbStateStore } from "weirjs/adapters/idb";
+ *
  * const store = await IdbStateStore.open("weir-job-1");
  * await store.put("ckpt/1/manifest", new Uint8Array([1]));
+ * console.log(await store.list("ckpt/")); // ["ckpt/1/manifest"]
  * await store.close();
  * ```
  */

@@ -54,16 +54,32 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *
  * @example Ingest another weir server's results
  * ```ts
- * import { stream, tumbling, sum } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { stream, sum, tumbling } from "weirjs";
  * import { sseSource } from "weirjs/adapters/sse";
  *
+ * // A stand-in for `GET /results` of the other server: `event: result` events, then 204 ("no more").
+ * const result = (id: number, key: string, timestamp: number, value: number) =>
+ *   `event: result\nid: ${id}\ndata: ${JSON.stringify({ key, timestamp, value })}\n\n`;
+ * const events = result(1, "fr", 10_000, 3) + result(2, "de", 20_000, 1) + result(3, "fr", 70_000, 4);
+ * const responses = [
+ *   new Response(events, { headers: { "content-type": "text/event-stream" } }),
+ *   new Response(null, { status: 204 }),
+ * ];
  * type Result = { key: string; timestamp: number; value: number };
- * const upstream = sseSource<Result>("http://127.0.0.1:8787/results", { events: ["result"], replayable: true });
- * const hourly = stream(upstream)
- *   .withEventTime((r) => r.timestamp, { maxOutOfOrderness: 60_000 })
+ * const upstream = sseSource<Result>("http://127.0.0.1:8787/results", {
+ *   events: ["result"],
+ *   replayable: true, // checkpoints store the last event id, and a restart resumes after it
+ *   fetch: async () => responses.shift()!,
+ * });
+ * const perMinute = await stream(upstream)
+ *   .withEventTime((r) => r.timestamp, { maxOutOfOrderness: 0 })
  *   .keyBy((r) => r.key)
- *   .window(tumbling(3_600_000))
- *   .aggregate(sum((r) => r.value));
+ *   .window(tumbling(60_000))
+ *   .aggregate(sum((r: Result) => r.value))
+ *   .toArray();
+ * // 70 000 closed the first minute; a live feed's end fires nothing, so the second minute stays open.
+ * assertEquals(perMinute.map((r) => [r.key, r.value]), [["fr", 3], ["de", 1]]);
  * ```
  */
 export function sseSource<T = unknown>(url: string | URL, options: SseSourceOptions<T> = {}): Source<T> {

@@ -28,12 +28,14 @@ function upperBound<T>(pairs: CollectAccumulator<T>, time: number): number {
  *
  * @example Values in event-time order
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { collect } from "weirjs";
+ *
  * const ids = collect((e: { id: string }) => e.id);
  * let acc = ids.create();
  * acc = ids.add(acc, { id: "b" }, 20);
  * acc = ids.add(acc, { id: "a" }, 10);
- * console.log(ids.result(acc)); // ["a", "b"]
+ * assertEquals(ids.result(acc), ["a", "b"]);
  * ```
  */
 export function collect<T>(): Combiner<T, CollectAccumulator<T>, T[]>;

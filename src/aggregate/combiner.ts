@@ -12,15 +12,20 @@
  * - Accumulators are plain JSON-serializable data (numbers, strings, booleans, null, arrays, plain
  *   objects), so checkpoints can store them. `merge` of accumulators must agree with sequential `add`.
  *
- * @example
+ * @example A combiner of one's own: the longest string
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import type { Combiner } from "weirjs";
+ *
  * const longest: Combiner<string, number, number> = {
  *   create: () => 0,
  *   add: (acc, s) => Math.max(acc, s.length),
  *   merge: (a, b) => Math.max(a, b),
  *   result: (acc) => acc,
  * };
+ * let acc = longest.create();
+ * for (const s of ["a", "abc", "ab"]) acc = longest.add(acc, s, 0);
+ * assertEquals(longest.result(acc), 3);
  * ```
  */
 export interface Combiner<I, A, O> {

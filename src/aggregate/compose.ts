@@ -23,10 +23,12 @@ export type ComposedResult<M> = { [K in keyof M]: CombinerResult<M[K]> };
  *
  * @example Accepting one combiner or several
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { composeCombiners, count, isCombiner, sum } from "weirjs";
+ *
  * const spec = { n: count(), total: sum() };
  * const combiner = isCombiner(spec) ? spec : composeCombiners(spec);
- * console.log(isCombiner(count()), isCombiner(spec), isCombiner(combiner)); // true false true
+ * assertEquals([isCombiner(count()), isCombiner(spec), isCombiner(combiner)], [true, false, true]);
  * ```
  */
 export function isCombiner(value: unknown): value is AnyCombiner<unknown> {
@@ -45,7 +47,9 @@ export function isCombiner(value: unknown): value is AnyCombiner<unknown> {
  *
  * @example Count, total and mean in one pass
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { composeCombiners, count, mean, sum } from "weirjs";
+ *
  * const stats = composeCombiners({
  *   n: count(),
  *   total: sum((e: { value: number }) => e.value),
@@ -53,7 +57,7 @@ export function isCombiner(value: unknown): value is AnyCombiner<unknown> {
  * });
  * let acc = stats.create();
  * for (const value of [1, 2, 6]) acc = stats.add(acc, { value }, 0);
- * console.log(stats.result(acc)); // { n: 3, total: 9, avg: 3 }
+ * assertEquals(stats.result(acc), { n: 3, total: 9, avg: 3 });
  * ```
  */
 export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>(

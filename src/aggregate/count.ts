@@ -5,11 +5,13 @@ import type { Combiner } from "./combiner.ts";
  *
  * @example Counting events per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { count } from "weirjs";
+ *
  * const c = count();
  * let acc = c.create();
  * for (const e of ["a", "b", "c"]) acc = c.add(acc, e, 0);
- * console.log(c.result(acc)); // 3
+ * assertEquals(c.result(acc), 3);
  * ```
  */
 export function count<I = unknown>(): Combiner<I, number, number> {

@@ -38,11 +38,13 @@ export interface DistinctCountOptions {
  *
  * @example Distinct users per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { distinctCount } from "weirjs";
+ *
  * const users = distinctCount((e: { user: string }) => e.user);
  * let acc = users.create();
  * for (const user of ["ann", "bob", "ann", "cy"]) acc = users.add(acc, { user }, 0);
- * console.log(users.result(acc)); // 3
+ * assertEquals(users.result(acc), 3);
  * ```
  */
 export function distinctCount<I = unknown>(

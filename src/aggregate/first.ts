@@ -11,12 +11,14 @@ export type { EventTimeAccumulator } from "./_by_event_time.ts";
  *
  * @example Opening price per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { first } from "weirjs";
+ *
  * const open = first((e: { price: number }) => e.price);
  * let acc = open.create();
  * acc = open.add(acc, { price: 11 }, 2_000); // arrives first, but happened later
  * acc = open.add(acc, { price: 10 }, 1_000);
- * console.log(open.result(acc)); // 10
+ * assertEquals(open.result(acc), 10);
  * ```
  */
 export function first<T>(): Combiner<T, EventTimeAccumulator<T>, T | undefined>;

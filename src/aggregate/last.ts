@@ -9,12 +9,14 @@ import { byEventTime, type EventTimeAccumulator } from "./_by_event_time.ts";
  *
  * @example Closing price per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { last } from "weirjs";
+ *
  * const close = last((e: { price: number }) => e.price);
  * let acc = close.create();
  * acc = close.add(acc, { price: 12 }, 3_000);
  * acc = close.add(acc, { price: 11 }, 2_000); // arrives last, but happened earlier
- * console.log(close.result(acc)); // 12
+ * assertEquals(close.result(acc), 12);
  * ```
  */
 export function last<T>(): Combiner<T, EventTimeAccumulator<T>, T | undefined>;

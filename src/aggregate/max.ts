@@ -8,11 +8,13 @@ import { extremum, type ExtremumAccumulator } from "./_extremum.ts";
  *
  * @example Highest temperature per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { max } from "weirjs";
+ *
  * const highest = max((e: { celsius: number }) => e.celsius);
  * let acc = highest.create();
  * for (const celsius of [21.5, 23, 22]) acc = highest.add(acc, { celsius }, 0);
- * console.log(highest.result(acc)); // 23
+ * assertEquals(highest.result(acc), 23);
  * ```
  */
 export function max<T extends number | string = number>(): Combiner<T, ExtremumAccumulator, T | undefined>;

@@ -18,11 +18,13 @@ export interface MeanAccumulator {
  *
  * @example Mean latency per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mean } from "weirjs";
+ *
  * const avg = mean((e: { ms: number }) => e.ms);
  * let acc = avg.create();
  * for (const ms of [10, 20, 60]) acc = avg.add(acc, { ms }, 0);
- * console.log(avg.result(acc)); // 30
+ * assertEquals(avg.result(acc), 30);
  * ```
  */
 export function mean(): Combiner<number, MeanAccumulator, number | undefined>;

@@ -10,11 +10,13 @@ export type { ExtremumAccumulator } from "./_extremum.ts";
  *
  * @example Lowest price per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { min } from "weirjs";
+ *
  * const lowest = min((e: { price: number }) => e.price);
  * let acc = lowest.create();
  * for (const price of [3, 1, 2]) acc = lowest.add(acc, { price }, 0);
- * console.log(lowest.result(acc)); // 1
+ * assertEquals(lowest.result(acc), 1);
  * ```
  */
 export function min<T extends number | string = number>(): Combiner<T, ExtremumAccumulator, T | undefined>;

@@ -41,11 +41,13 @@ function checkQuantile(q: unknown): number {
  *
  * @example Median and p99 latency per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { quantiles } from "weirjs";
+ *
  * const latency = quantiles([0.5, 0.99], (e: { ms: number }) => e.ms);
  * let acc = latency.create();
  * for (let ms = 1; ms <= 100; ms++) acc = latency.add(acc, { ms }, 0);
- * console.log(latency.result(acc)); // [50, 99]
+ * assertEquals(latency.result(acc), [50, 99]);
  * ```
  */
 export function quantiles(

@@ -16,11 +16,13 @@ export type { SumAccumulator } from "./_exact_sum.ts";
  *
  * @example Summing a field
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sum } from "weirjs";
+ *
  * const total = sum((e: { value: number }) => e.value);
  * let acc = total.create();
  * for (const value of [0.1, 0.2, 0.3]) acc = total.add(acc, { value }, 0);
- * console.log(total.result(acc)); // 0.6 (a plain reduce gives 0.6000000000000001)
+ * assertEquals(total.result(acc), 0.6); // a plain reduce gives 0.6000000000000001
  * ```
  */
 export function sum(): Combiner<number, SumAccumulator | number, number>;

@@ -72,11 +72,13 @@ function purge<T>(acc: TopKAccumulator<T>, keep: number): void {
  *
  * @example Most active users per window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { topK } from "weirjs";
+ *
  * const active = topK(2, (e: { user: string }) => e.user);
  * let acc = active.create();
  * for (const user of ["ann", "bob", "ann", "cy", "bob", "ann"]) acc = active.add(acc, { user }, 0);
- * console.log(active.result(acc)); // [{ value: "ann", count: 3 }, { value: "bob", count: 2 }]
+ * assertEquals(active.result(acc), [{ value: "ann", count: 3 }, { value: "bob", count: 2 }]);
  * ```
  */
 export function topK<T>(

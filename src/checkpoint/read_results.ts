@@ -38,18 +38,20 @@ async function newestManifest(store: StateStore, layout: Layout): Promise<Manife
  * those of the checkpoints written so far, each once. Every entry is checked (checksums, and the count of
  * results the newest checkpoint records); damage raises `CheckpointError` rather than returning less.
  *
- * @example
+ * @example The results a job committed
  * ```ts
- * import { MemoryStateStore, readResults, resultId, storeSink, stream, sum, global } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { global, MemoryStateStore, readResults, resultId, storeSink, stream, sum } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * await stream([{ v: 1, ts: 0 }, { v: 2, ts: 1 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(global())
- *   .aggregate(sum((e) => e.v))
+ *   .aggregate(sum((e: { v: number }) => e.v))
  *   .checkpoint({ store, id: "total", every: { events: 1_000 } })
  *   .pipeTo(storeSink({ store, job: "total" }));
- * for (const r of await readResults(store, "total")) console.log(resultId("total", r), r.value); // total/onull/-Infinity/Infinity/0 3
+ * const results = await readResults(store, "total");
+ * assertEquals(results.map((r) => [resultId("total", r), r.value]), [["total/onull/-Infinity/Infinity/0", 3]]);
  * ```
  */
 export async function readResults<T = WindowResult>(store: StateStore, job: string): Promise<T[]> {

@@ -76,7 +76,8 @@ export function claimStoreSink(sink: StoreSink<unknown>, cfg: CheckpointConfig):
  *
  * @example Exactly-once results in the store
  * ```ts
- * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, MemoryStateStore, readResults, storeSink, stream, tumbling } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * const clicks = [{ page: "/", ts: 1_000 }, { page: "/a", ts: 2_000 }, { page: "/", ts: 12_000 }];
@@ -87,7 +88,8 @@ export function claimStoreSink(sink: StoreSink<unknown>, cfg: CheckpointConfig):
  *   .aggregate(count())
  *   .checkpoint({ store, id: "clicks", every: { ms: 1_000 } })
  *   .pipeTo(storeSink({ store, job: "clicks" }));
- * for (const r of await readResults(store, "clicks")) console.log(r);
+ * const results = await readResults(store, "clicks");
+ * assertEquals(results.map((r) => [r.key, r.window.start, r.value]), [["/", 0, 1], ["/a", 0, 1], ["/", 10_000, 1]]);
  * ```
  */
 export function storeSink<T = unknown>(options: StoreSinkOptions): StoreSink<T> {

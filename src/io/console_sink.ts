@@ -41,16 +41,24 @@ const IDLE_TURNS = 32;
  *
  * @example Print the results of a pipeline
  * ```ts
- * import { consoleSink, type WindowResult } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { consoleSink, count, stream, tumbling } from "weirjs";
  *
- * const results = new ReadableStream<WindowResult<string, number>>({
- *   start(controller) {
- *     const pane = { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const;
- *     controller.enqueue({ key: "a", window: { start: 0, end: 10_000 }, value: 3, timestamp: 9_999, pane });
- *     controller.close();
- *   },
- * });
- * await results.pipeTo(consoleSink({ time: "iso" }));
+ * const lines: string[] = [];
+ * await stream([{ user: "a", ts: 1 }, { user: "a", ts: 2 }, { user: "a", ts: 5 }])
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *   .keyBy((e) => e.user)
+ *   .window(tumbling(10))
+ *   .aggregate(count())
+ *   .pipeTo(consoleSink({ write: (line) => lines.push(line) })); // without `write`: console.log
+ * assertEquals(lines, [
+ *   "-------- Batch: 0 --------",
+ *   "+---+-------+----------------+-----+",
+ *   "|key| window|            pane|value|",
+ *   "+---+-------+----------------+-----+",
+ *   "|  a|[0, 10)|on-time #0 final|    3|",
+ *   "+---+-------+----------------+-----+",
+ * ]);
  * ```
  */
 export function consoleSink<K = unknown, V = unknown>(

@@ -61,15 +61,17 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  *
  * @example Decode a response body
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NdjsonDecoderStream } from "weirjs";
  *
- * const body = new Blob(['{"user":"a","ts":1}\n{"user":"b","ts":2}\n']).stream();
+ * const body = new Response('{"user":"a","ts":1}\n{"user":"b","ts":2}\n').body!;
  * const events = body.pipeThrough(new NdjsonDecoderStream<{ user: string; ts: number }>());
- * for await (const e of events) console.log(e.user, e.ts);
+ * assertEquals(await Array.fromAsync(events), [{ user: "a", ts: 1 }, { user: "b", ts: 2 }]);
  * ```
  *
  * @example Resume from a byte offset
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NdjsonDecoderStream, type NdjsonRecord } from "weirjs";
  *
  * const file = new TextEncoder().encode('{"n":1}\r\n{"n":2}\n{"n":3}\n');
@@ -81,7 +83,8 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  *     startLine: checkpoint.line + 1,
  *   }),
  * );
- * for await (const r of rest) console.log(r.line, r.value.n, r.nextOffset); // 2 2 17, then 3 3 25
+ * const records = await Array.fromAsync(rest);
+ * assertEquals(records.map((r) => [r.line, r.value.n, r.nextOffset]), [[2, 2, 17], [3, 3, 25]]);
  * ```
  */
 export class NdjsonDecoderStream<T = unknown> extends TransformStream<Uint8Array | string, T> {

@@ -19,6 +19,7 @@ export interface NdjsonEncoderStreamOptions {
  *
  * @example Write results as NDJSON
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NdjsonEncoderStream } from "weirjs";
  *
  * const encoder = new NdjsonEncoderStream();
@@ -27,20 +28,22 @@ export interface NdjsonEncoderStreamOptions {
  * await writer.write({ key: "a", n: 2 });
  * await writer.write({ key: "b", n: 1 });
  * await writer.close();
- * console.log(await text); // {"key":"a","n":2}\n{"key":"b","n":1}\n
+ * assertEquals(await text, '{"key":"a","n":2}\n{"key":"b","n":1}\n');
  * ```
  *
  * @example BigInt through a replacer
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NdjsonEncoderStream } from "weirjs";
  *
  * const encoder = new NdjsonEncoderStream({
  *   replacer: (_key, v) => (typeof v === "bigint" ? v.toString() : v),
  * });
+ * const text = new Response(encoder.readable).text();
  * const writer = encoder.writable.getWriter();
- * writer.write({ id: 12345678901234567890n });
- * writer.close();
- * console.log(await new Response(encoder.readable).text()); // {"id":"12345678901234567890"}\n
+ * await writer.write({ id: 12345678901234567890n });
+ * await writer.close();
+ * assertEquals(await text, '{"id":"12345678901234567890"}\n');
  * ```
  */
 export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {

@@ -11,13 +11,14 @@ const NDJSON_TYPES = new Set([
  * events, or one event), `"ndjson"` (one event per line; JSON Lines types too), or `undefined` for
  * anything else (the HTTP layer answers `415`). Parameters such as `charset` are ignored.
  *
- * @example
+ * @example Which body a content type announces
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bodyFormat } from "weirjs/live";
  *
- * console.log(bodyFormat("application/json; charset=utf-8")); // "json"
- * console.log(bodyFormat("application/x-ndjson")); // "ndjson"
- * console.log(bodyFormat("text/plain")); // undefined
+ * assertEquals(bodyFormat("application/json; charset=utf-8"), "json");
+ * assertEquals(bodyFormat("application/x-ndjson"), "ndjson");
+ * assertEquals(bodyFormat("text/plain"), undefined);
  * ```
  */
 export function bodyFormat(contentType: string | undefined): "json" | "ndjson" | undefined {

@@ -4,18 +4,18 @@ import { WeirError } from "../errors.ts";
  * An idempotency key was reused for a batch of a different size: {@linkcode IngestLog.append}
  * rejects with it (the HTTP layer answers `409`), and nothing is appended.
  *
- * @example
+ * @example A key reused for another batch
  * ```ts
+ * import { assertRejects } from "@std/assert";
  * import { MemoryStateStore } from "weirjs";
  * import { IdempotencyConflictError, IngestLog } from "weirjs/live";
  *
- * const log = await IngestLog.open(new MemoryStateStore());
+ * const log = await IngestLog.open<{ ts: number }>(new MemoryStateStore());
  * await log.append([{ ts: 1 }], { idempotencyKey: "batch-1" });
- * try {
- *   await log.append([{ ts: 1 }, { ts: 2 }], { idempotencyKey: "batch-1" });
- * } catch (error) {
- *   console.log(error instanceof IdempotencyConflictError); // true
- * }
+ * await assertRejects(
+ *   () => log.append([{ ts: 1 }, { ts: 2 }], { idempotencyKey: "batch-1" }),
+ *   IdempotencyConflictError,
+ * );
  * ```
  */
 export class IdempotencyConflictError extends WeirError {}

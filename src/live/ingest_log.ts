@@ -66,18 +66,17 @@ export interface AppendResult {
  * data), never the objects passed to `append`. The log is live, so its end does not fire open
  * windows (`flushOnEnd` is false). One `IngestLog` object must be the only writer of its name in a store.
  *
- * @example
+ * @example Appending a batch, and retrying it
  * ```ts
- * import { MemoryStateStore, stream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { MemoryStateStore } from "weirjs";
  * import { IngestLog } from "weirjs/live";
  *
- * const log = await IngestLog.open(new MemoryStateStore(), { name: "clicks" });
- * console.log(await log.append([{ page: "/", ts: 1_000 }, { page: "/a", ts: 1_500 }]));
- * // { first: 0, last: 1, count: 2, duplicate: false }
- * const results = stream(log)
- *   .withEventTime((e) => (e as { ts: number }).ts, { maxOutOfOrderness: 0 })
- *   .window(tumbling(10_000))
- *   .aggregate(count());
+ * const log = await IngestLog.open<{ page: string; ts: number }>(new MemoryStateStore(), { name: "clicks" });
+ * const batch = [{ page: "/", ts: 1_000 }, { page: "/a", ts: 1_500 }];
+ * assertEquals(await log.append(batch, { idempotencyKey: "b1" }), { first: 0, last: 1, count: 2, duplicate: false });
+ * assertEquals(await log.append(batch, { idempotencyKey: "b1" }), { first: 0, last: 1, count: 2, duplicate: true });
+ * assertEquals(log.next, 2); // the retry appended nothing
  * ```
  */
 export class IngestLog<T = unknown> implements Source<T> {

@@ -80,22 +80,27 @@ export interface LiveJobStats {
  * itself drops ids it still holds). The window state and the log are exactly-once: every event
  * acknowledged by the log is counted once in the windows, whatever crashes.
  *
- * @example
+ * @example Counting views as they arrive
  * ```ts
- * import { MemoryStateStore, count, tumbling } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, MemoryStateStore, tumbling } from "weirjs";
  * import { IngestLog, LiveJob } from "weirjs/live";
  *
- * const log = await IngestLog.open(new MemoryStateStore());
+ * const log = await IngestLog.open<{ ts: number }>(new MemoryStateStore());
  * const job = new LiveJob({
  *   id: "views",
  *   source: log,
- *   eventTime: (e: { ts: number }) => e.ts,
+ *   eventTime: (e) => e.ts,
  *   maxOutOfOrderness: 1_000,
  *   pipeline: (events, { onLate }) => events.window(tumbling(10_000), { onLate }).aggregate(count()),
  * });
+ * const results = job.feed.subscribe();
  * job.start();
- * await log.append([{ ts: 1_000 }, { ts: 20_000 }]);
+ * await log.append([{ ts: 1_000 }, { ts: 2_000 }, { ts: 20_000 }]); // 20 000 closes [0, 10 000)
+ * await results.wait(1_000);
+ * assertEquals(results.take(10).map((item) => [item.result.window.start, item.result.value]), [[0, 2]]);
  * await job.stop();
+ * assertEquals(job.stats().state, "stopped");
  * ```
  */
 export class LiveJob<T = unknown, R extends WindowResult = WindowResult> implements ServedJob<T> {

@@ -6,19 +6,20 @@
  *
  * @example Ingest, run, read the results
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { count, MemoryStateStore, tumbling } from "weirjs";
  * import { IngestLog, LiveJob } from "weirjs/live";
  *
- * const log = await IngestLog.open(new MemoryStateStore(), { name: "views" });
+ * const log = await IngestLog.open<{ ts: number }>(new MemoryStateStore(), { name: "views" });
  * const job = new LiveJob({
- *   id: "views", source: log, eventTime: (e: { ts: number }) => e.ts, maxOutOfOrderness: 0,
+ *   id: "views", source: log, eventTime: (e) => e.ts, maxOutOfOrderness: 0,
  *   pipeline: (events, { onLate }) => events.window(tumbling(10_000), { onLate }).aggregate(count()),
  * });
  * const sub = job.feed.subscribe();
  * job.start();
  * await log.append([{ ts: 1_000 }, { ts: 2_000 }, { ts: 20_000 }]);
  * await sub.wait(1_000);
- * console.log(sub.take(10).map((item) => item.result.value)); // [2]
+ * assertEquals(sub.take(10).map((item) => item.result.value), [2]);
  * await job.stop();
  * ```
  *

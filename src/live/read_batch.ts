@@ -83,16 +83,21 @@ function tooLarge(max: number, parsed: number): BatchOutcome {
  * caller appends the batch only when all of it is good. This is what `POST /events` of
  * `createWeirApp` runs, usable by an HTTP layer other than Hono.
  *
- * @example
+ * @example A good batch and a refused one
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { readBatch } from "weirjs/live";
  *
- * const rules = { maxBodyBytes: 1024, maxEvents: 100, maxProblems: 20, schema: undefined,
- *   eventTime: (e: { ts: number }) => e.ts };
+ * const rules = {
+ *   maxBodyBytes: 1024, maxEvents: 100, maxProblems: 20, schema: undefined,
+ *   eventTime: (e: { ts: number }) => e.ts,
+ * };
  * const body = (text: string) => new Response(text).body!;
- * console.log(await readBatch(body('[{"ts":1},{"ts":2}]'), "json", rules)); // { ok: true, events: [{ ts: 1 }, { ts: 2 }] }
+ * const good = await readBatch(body('[{"ts":1},{"ts":2}]'), "json", rules);
+ * assertEquals(good, { ok: true, events: [{ ts: 1 }, { ts: 2 }] });
  * const bad = await readBatch(body('{"ts":1}\n{"ts":"x"}\n'), "ndjson", rules);
- * console.log(bad.ok, bad.ok ? 0 : bad.status); // false 400
+ * assert(!bad.ok);
+ * assertEquals(bad.status, 400);
  * ```
  */
 export async function readBatch(

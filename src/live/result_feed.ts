@@ -39,15 +39,18 @@ function toJson(result: WindowResult): string {
  * as the id is still in the buffer. A result republished with an id already in the buffer (a job
  * re-emitting after a restart) is dropped.
  *
- * @example
+ * @example Publish, then read from a subscription
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ResultFeed } from "weirjs/live";
  *
  * const feed = new ResultFeed({ job: "clicks", capacity: 1_000 });
- * feed.publish([{ key: "fr", window: { start: 0, end: 10 }, value: 3, timestamp: 9,
- *   pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } }]);
+ * feed.publish([{
+ *   key: "fr", window: { start: 0, end: 10 }, value: 3, timestamp: 9,
+ *   pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
+ * }]);
  * const sub = feed.subscribe();
- * console.log(sub.take(10).map((i) => i.id)); // ["clicks/sfr/0/10/0"]
+ * assertEquals(sub.take(10).map((i) => i.id), ["clicks/sfr/0/10/0"]);
  * sub.close();
  * ```
  */

@@ -8,6 +8,7 @@ import type { ResultFeed } from "./result_feed.ts";
  *
  * @example A runner of its own
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ResultFeed, type ServedJob } from "weirjs/live";
  *
  * const feed = new ResultFeed({ job: "views" });
@@ -19,7 +20,7 @@ import type { ResultFeed } from "./result_feed.ts";
  *     invalidEvents: 0, panes: { early: 0, "on-time": 0, late: 0 }, openWindows: 0, lastCheckpointAt: undefined,
  *   }),
  * };
- * console.log(job.stats().state); // "running"
+ * assertEquals(job.stats().state, "running");
  * ```
  */
 export interface ServedJob<T> {

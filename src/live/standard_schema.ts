@@ -5,6 +5,7 @@
  *
  * @example A hand-written schema
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import type { StandardSchemaV1 } from "weirjs/live";
  *
  * const view: StandardSchemaV1<unknown, { country: string; ts: number }> = {
@@ -19,6 +20,7 @@
  *     },
  *   },
  * };
+ * assertEquals(await view["~standard"].validate({ country: "fr", ts: 1 }), { value: { country: "fr", ts: 1 } });
  * ```
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {

@@ -17,17 +17,21 @@ export type SourceEvent<T> =
  * A source of elements that knows more than a plain stream: timestamps, watermarks, virtual
  * processing time, and offsets to replay from after a restart.
  *
- * @example
+ * @example A replayable source of one's own
  * ```ts
- * import { stream, type Source } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { type Source, stream } from "weirjs";
+ *
  * const numbers: Source<number> = {
  *   kind: "source",
  *   replayable: true,
  *   async *open({ offset }) {
- *     for (let i = (offset as number | undefined) ?? 0; i < 3; i++) yield { type: "elements", values: [i], offset: i + 1 };
+ *     for (let i = (offset as number | undefined) ?? 0; i < 3; i++) {
+ *       yield { type: "elements", values: [i], offset: i + 1 };
+ *     }
  *   },
  * };
- * for await (const n of stream(numbers)) console.log(n);
+ * assertEquals(await stream(numbers).toArray(), [0, 1, 2]);
  * ```
  */
 export interface Source<T> {

@@ -88,10 +88,12 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Transforms each element.
-   * @example
+   * @example Multiplying by ten
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * console.log(await stream([1, 2]).map((n) => n * 10).toArray()); // [10, 20]
+   *
+   * assertEquals(await stream([1, 2]).map((n) => n * 10).toArray(), [10, 20]);
    * ```
    */
   map<U>(fn: (value: T) => U): Stream<U> {
@@ -101,10 +103,12 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Keeps the elements for which `fn` returns a truthy value.
-   * @example
+   * @example Keeping the odd numbers
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * console.log(await stream([1, 2, 3]).filter((n) => n % 2 === 1).toArray()); // [1, 3]
+   *
+   * assertEquals(await stream([1, 2, 3]).filter((n) => n % 2 === 1).toArray(), [1, 3]);
    * ```
    */
   filter<S extends T>(fn: (value: T) => value is S): Stream<S>;
@@ -116,10 +120,12 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Replaces each element by the elements of the iterable `fn` returns (they keep its event time).
-   * @example
+   * @example Splitting lines into words
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * console.log(await stream(["a b", "c"]).flatMap((s) => s.split(" ")).toArray()); // ["a", "b", "c"]
+   *
+   * assertEquals(await stream(["a b", "c"]).flatMap((s) => s.split(" ")).toArray(), ["a", "b", "c"]);
    * ```
    */
   flatMap<U>(fn: (value: T) => Iterable<U>): Stream<U> {
@@ -130,10 +136,19 @@ export class Stream<T> implements AsyncIterable<T> {
   /**
    * Assigns event time to each element and generates the watermark
    * `W = max event time seen - maxOutOfOrderness`.
-   * @example
+   * @example Waiting 2 s for stragglers
    * ```ts
-   * import { stream } from "weirjs";
-   * const s = stream([{ ts: 1_000 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 });
+   * import { assertEquals } from "@std/assert";
+   * import { count, stream, tumbling } from "weirjs";
+   *
+   * const late: number[] = [];
+   * const results = await stream([{ ts: 5_000 }, { ts: 1_000 }, { ts: 13_000 }, { ts: 2_000 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 }) // 1 000 is 4 s behind, but [0, 10 000) is still open
+   *   .window(tumbling(10_000), { onLate: (e) => late.push(e.ts) }) // 13 000 closed it: 2 000 is late
+   *   .aggregate(count())
+   *   .toArray();
+   * assertEquals(results.map((r) => [r.window.start, r.value]), [[0, 2], [10_000, 1]]);
+   * assertEquals(late, [2_000]);
    * ```
    */
   withEventTime(getTimestamp: (value: T) => number | Date, options: EventTimeOptions<T>): Stream<T> {
@@ -151,11 +166,18 @@ export class Stream<T> implements AsyncIterable<T> {
    * bigints, null, undefined, Dates, and plain objects and arrays of these (`{ a: 1, b: 2 }` and
    * `{ b: 2, a: 1 }` are one key). A key that has no such canonical form (a Map, Set, function, symbol
    * or class instance) fails the stream with an `InvalidElementError` naming the element.
-   * @example
+   * @example Counting per user
    * ```ts
-   * import { stream, tumbling, count } from "weirjs";
-   * stream([{ user: "a", ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
-   *   .keyBy((e) => e.user).window(tumbling(1_000)).aggregate(count());
+   * import { assertEquals } from "@std/assert";
+   * import { count, stream, tumbling } from "weirjs";
+   *
+   * const results = await stream([{ user: "a", ts: 1 }, { user: "b", ts: 2 }, { user: "a", ts: 3 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .keyBy((e) => e.user)
+   *   .window(tumbling(1_000))
+   *   .aggregate(count())
+   *   .toArray();
+   * assertEquals(results.map((r) => [r.key, r.value]), [["a", 2], ["b", 1]]);
    * ```
    */
   keyBy<K>(fn: (value: T) => K): KeyedStream<T, K> {
@@ -165,11 +187,17 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Windows the whole stream as one key (`null`); see `keyBy` for per-key windows.
-   * @example
+   * @example Counting everything per window
    * ```ts
-   * import { stream, tumbling, count } from "weirjs";
-   * stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
-   *   .window(tumbling(1_000)).aggregate(count());
+   * import { assertEquals } from "@std/assert";
+   * import { count, stream, tumbling } from "weirjs";
+   *
+   * const results = await stream([{ ts: 1 }, { ts: 2 }, { ts: 1_500 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .window(tumbling(1_000))
+   *   .aggregate(count())
+   *   .toArray();
+   * assertEquals(results.map((r) => [r.key, r.window.start, r.value]), [[null, 0, 2], [null, 1_000, 1]]);
    * ```
    */
   window(assigner: WindowAssigner, options: WindowOptions<T> = {}): WindowedStream<T, null> {
@@ -202,7 +230,8 @@ export class Stream<T> implements AsyncIterable<T> {
    *
    * @example Exactly-once windowed counts that survive restarts
    * ```ts
-   * import { MemoryStateStore, count, readResults, storeSink, stream, tumbling } from "weirjs";
+   * import { assertEquals } from "@std/assert";
+   * import { count, MemoryStateStore, readResults, storeSink, stream, tumbling } from "weirjs";
    *
    * const store = new MemoryStateStore(); // FsStateStore from "weirjs/adapters/fs" to survive a process crash
    * const events = Array.from({ length: 10_000 }, (_, i) => ({ user: `u${i % 10}`, ts: i * 100 }));
@@ -214,7 +243,9 @@ export class Stream<T> implements AsyncIterable<T> {
    *     .aggregate(count())
    *     .checkpoint({ store, id: "user-counts", every: { ms: 1_000, events: 5_000 } });
    * await job().pipeTo(storeSink({ store, job: "user-counts" }));
-   * console.log((await readResults(store, "user-counts")).length); // 170
+   * await job().pipeTo(storeSink({ store, job: "user-counts" })); // a rerun finds the job done: no new results
+   * const results = await readResults(store, "user-counts");
+   * assertEquals(results.length, 170); // 17 minutes × 10 users
    * ```
    */
   checkpoint(options: CheckpointOptions): Stream<T> {
@@ -254,9 +285,11 @@ export class Stream<T> implements AsyncIterable<T> {
   /**
    * Starts the job and returns a handle on it: its results (iterate them once, like the stream) and
    * its statistics while it runs (watermark, late elements, open windows, checkpoints).
-   * @example
+   * @example Statistics of a run
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { count, stream, tumbling } from "weirjs";
+   *
    * const run = stream([{ ts: 1 }, { ts: 15 }, { ts: 2 }])
    *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .window(tumbling(10))
@@ -264,8 +297,9 @@ export class Stream<T> implements AsyncIterable<T> {
    *   .run();
    * const values = [];
    * for await (const r of run) values.push(r.value);
+   * assertEquals(values, [1, 1]);
    * const { lateElements, openWindows } = run.stats();
-   * if (values.join() !== "1,1" || lateElements !== 1 || openWindows !== 0) throw new Error("unexpected");
+   * assertEquals([lateElements, openWindows], [1, 0]); // ts 2 came after 15 closed [0, 10)
    * ```
    */
   run(options: { signal?: AbortSignal } = {}): RunningJob<T> {
@@ -276,10 +310,12 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Runs the job and collects every output.
-   * @example
+   * @example Collecting the outputs
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * console.log(await stream([1, 2, 3]).toArray()); // [1, 2, 3]
+   *
+   * assertEquals(await stream([1, 2, 3]).toArray(), [1, 2, 3]);
    * ```
    */
   async toArray(): Promise<T[]> {
@@ -290,11 +326,15 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Runs the job as a `ReadableStream` of outputs (pulled: a slow reader slows the job down).
-   * @example
+   * @example Reading the outputs one by one
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
+   *
    * const reader = stream([1, 2]).toReadableStream().getReader();
-   * console.log(await reader.read()); // { value: 1, done: false }
+   * assertEquals(await reader.read(), { value: 1, done: false });
+   * assertEquals(await reader.read(), { value: 2, done: false });
+   * assertEquals(await reader.read(), { value: undefined, done: true });
    * ```
    */
   toReadableStream(): ReadableStream<T> {
@@ -323,10 +363,14 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Runs the job into a `WritableStream` (a sink).
-   * @example
+   * @example Writing the outputs to a sink
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * await stream([1, 2]).pipeTo(new WritableStream({ write: (v) => console.log(v) }));
+   *
+   * const written: number[] = [];
+   * await stream([1, 2]).pipeTo(new WritableStream({ write: (v) => void written.push(v) }));
+   * assertEquals(written, [1, 2]);
    * ```
    */
   pipeTo(destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> {
@@ -345,10 +389,15 @@ export class Stream<T> implements AsyncIterable<T> {
   /**
    * Pipes the outputs through any `TransformStream` and continues with a stream of its outputs
    * (elements without event time: call `withEventTime` again before windowing).
-   * @example
+   * @example Through a TransformStream
    * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { stream } from "weirjs";
-   * const upper = stream(["a"]).pipeThrough(new TransformStream({ transform: (s, c) => c.enqueue(s.toUpperCase()) }));
+   *
+   * const upper = stream(["a", "b"]).pipeThrough(
+   *   new TransformStream<string, string>({ transform: (s, c) => c.enqueue(s.toUpperCase()) }),
+   * );
+   * assertEquals(await upper.toArray(), ["A", "B"]);
    * ```
    */
   pipeThrough<U>(transform: ReadableWritablePair<U, T>, options?: StreamPipeOptions): Stream<U> {
@@ -396,12 +445,14 @@ function resultIterator<T>(gen: AsyncGenerator<T[]>): AsyncIterator<T> {
 
 /**
  * A job started by `stream.run()`: iterate it (once) for the results; `stats()` at any time.
- * @example
+ * @example Counting what was read
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { stream } from "weirjs";
+ *
  * const run = stream([1, 2, 3]).run();
  * for await (const _ of run);
- * if (run.stats().elementsIn !== 3) throw new Error("expected 3 elements read");
+ * assertEquals(run.stats().elementsIn, 3);
  * ```
  */
 export class RunningJob<T> implements AsyncIterable<T> {
@@ -438,11 +489,23 @@ export class KeyedStream<T, K> {
   }
   /**
    * Assigns each element to windows of its key.
-   * @example
+   * @example Sliding sums per key
    * ```ts
-   * import { stream, sliding, sum } from "weirjs";
-   * stream([{ k: "a", ts: 5, v: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
-   *   .keyBy((e) => e.k).window(sliding(10, 5)).aggregate(sum((e) => e.v));
+   * import { assertEquals } from "@std/assert";
+   * import { sliding, stream, sum } from "weirjs";
+   *
+   * const results = await stream([{ k: "a", ts: 5, v: 1 }, { k: "b", ts: 7, v: 2 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .keyBy((e) => e.k)
+   *   .window(sliding(10, 5))
+   *   .aggregate(sum((e: { v: number }) => e.v))
+   *   .toArray();
+   * assertEquals(results.map((r) => [r.key, r.window.start, r.value]), [
+   *   ["a", 0, 1],
+   *   ["b", 0, 2],
+   *   ["a", 5, 1],
+   *   ["b", 5, 2],
+   * ]);
    * ```
    */
   window(assigner: WindowAssigner, options: WindowOptions<T> = {}): WindowedStream<T, K> {
@@ -468,14 +531,17 @@ export class WindowedStream<T, K> {
   /**
    * Aggregates each window with a combiner, or with an object of combiners (the value is then an
    * object with the same keys).
-   * @example
+   * @example Several aggregates at once
    * ```ts
-   * import { stream, tumbling, count, sum } from "weirjs";
-   * const results = stream([{ ts: 1, v: 2 }, { ts: 3, v: 5 }])
+   * import { assertEquals } from "@std/assert";
+   * import { count, stream, sum, tumbling } from "weirjs";
+   *
+   * const results = await stream([{ ts: 1, v: 2 }, { ts: 3, v: 5 }])
    *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
    *   .window(tumbling(10))
-   *   .aggregate({ n: count(), total: sum((e) => e.v) });
-   * for await (const r of results) console.log(r.value); // { n: 2, total: 7 }
+   *   .aggregate({ n: count(), total: sum((e: { v: number }) => e.v) })
+   *   .toArray();
+   * assertEquals(results.map((r) => r.value), [{ n: 2, total: 7 }]);
    * ```
    */
   aggregate<C extends AnyCombiner<T> | Record<string, AnyCombiner<T>>>(
@@ -535,16 +601,19 @@ function compile(nodes: readonly Node[]): Operator[] {
  * (such as `TestStream`). A bounded input ends with the watermark at +Infinity, so every window fires:
  * the same pipeline gives the same final results over an array (batch) as over a live stream.
  *
- * @example
+ * @example Counting clicks per page
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
+ *
  * const clicks = [{ page: "/", ts: 1_000 }, { page: "/", ts: 4_000 }, { page: "/a", ts: 12_000 }];
- * const results = stream(clicks)
+ * const results = await stream(clicks)
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
  *   .keyBy((e) => e.page)
  *   .window(tumbling(10_000))
- *   .aggregate(count());
- * for await (const r of results) console.log(r.key, r.window.start, r.value);
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(results.map((r) => [r.key, r.window.start, r.value]), [["/", 0, 2], ["/a", 10_000, 1]]);
  * ```
  */
 export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {

@@ -10,7 +10,8 @@
  *
  * @example A backend over a `Map` (memory only, for illustration)
  * ```ts
- * import { AtomicKvStateStore, type AtomicKvBackend, type KvMutation } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { type AtomicKvBackend, AtomicKvStateStore, type KvMutation } from "weirjs/state";
  *
  * const data = new Map<string, Uint8Array>();
  * const backend: AtomicKvBackend = {
@@ -29,7 +30,7 @@
  * };
  * const store = await AtomicKvStateStore.open(backend);
  * await store.put("big", new Uint8Array(10_000)); // stored as 10 chunks of 1 KiB
- * console.log((await store.get("big"))?.length); // 10000
+ * assertEquals((await store.get("big"))?.length, 10_000);
  * ```
  */
 export interface AtomicKvBackend {

@@ -12,12 +12,27 @@ import type { StateStoreBackend } from "./state_store_backend.ts";
  * keys encode shorter; if not it rejects with `StateStoreError` and applies nothing. Value sizes are
  * limited only by memory.
  *
- * @example
+ * @example One batch, larger than a commit
  * ```ts
- * import { AtomicKvStateStore, type AtomicKvBackend } from "weirjs";
- * declare const backend: AtomicKvBackend; // supplied by an adapter
+ * import { assertEquals } from "@std/assert";
+ * import { type AtomicKvBackend, AtomicKvStateStore } from "weirjs/state";
+ *
+ * const data = new Map<string, Uint8Array>(); // a stand-in for a key-value database
+ * const backend: AtomicKvBackend = {
+ *   maxValueBytes: 1024, maxCommitMutations: 100, maxCommitBytes: 64 * 1024, maxCommitKeyBytes: 8 * 1024,
+ *   keyBytes: (key) => new TextEncoder().encode(key).length,
+ *   get: async (keys) => keys.map((k) => data.get(k)),
+ *   list: async (start, end, limit) =>
+ *     [...data].filter(([k]) => k >= start && k < end).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit),
+ *   commit: async (mutations) => {
+ *     for (const m of mutations) m.value === undefined ? data.delete(m.key) : data.set(m.key, m.value);
+ *   },
+ *   close: async () => {},
+ * };
  * const store = await AtomicKvStateStore.open(backend);
- * await store.batch([{ type: "put", key: "k", value: new Uint8Array(1_000_000) }]);
+ * assertEquals(store.limits.maxBatchOps, 98); // the backend's commit size minus two marker entries
+ * await store.batch([{ type: "put", key: "k", value: new Uint8Array(100_000) }]); // 98 chunks, published at once
+ * assertEquals((await store.get("k"))?.length, 100_000);
  * await store.close();
  * ```
  */

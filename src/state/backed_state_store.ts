@@ -11,19 +11,29 @@ import type { StateStoreBackend } from "./state_store_backend.ts";
  * "Cannot put as the `name` is closed"), runs writes in call order, and lets `close` finish the writes
  * issued before it.
  *
- * @example A store of one's own
+ * @example The backend sees each batch's effect; a closed store refuses calls
  * ```ts
- * import { BackedStateStore, type StateStoreBackend } from "weirjs";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { BackedStateStore, type StateStoreBackend, StateStoreError, UNLIMITED_BATCH } from "weirjs/state";
  *
- * class MyStore extends BackedStateStore {
- *   static open(backend: StateStoreBackend): MyStore {
- *     return new MyStore(backend);
- *   }
- * }
- * declare const backend: StateStoreBackend; // reads and writes some database
- * const store = MyStore.open(backend);
- * await store.put("a", new Uint8Array([1]));
+ * const writes: Map<string, Uint8Array | undefined>[] = [];
+ * const backend: StateStoreBackend = {
+ *   name: "logging store",
+ *   limits: UNLIMITED_BATCH,
+ *   queueWrites: true,
+ *   get: async () => undefined,
+ *   list: async () => [],
+ *   write: async (effect) => void writes.push(effect),
+ *   close: async () => {},
+ * };
+ * const store = new BackedStateStore(backend);
+ * await store.batch([
+ *   { type: "put", key: "a", value: new Uint8Array([1]) },
+ *   { type: "delete", key: "a" },
+ * ]);
+ * assertEquals(writes, [new Map([["a", undefined]])]);
  * await store.close();
+ * await assertRejects(() => store.get("a"), StateStoreError, "Cannot get as the logging store is closed");
  * ```
  */
 export class BackedStateStore implements StateStore {

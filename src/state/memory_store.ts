@@ -14,14 +14,15 @@ import { checkStateKey, copyStateValue, normalizeStateBatch, stateKeyRange } fro
  * as the reference the other stores are checked against. Values are copied on `put` and on `get`, so no
  * caller can alias stored bytes. Limits: none beyond the key rules and the memory of the process.
  *
- * @example
+ * @example Put, get and list
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { MemoryStateStore } from "weirjs";
  *
  * const store = new MemoryStateStore();
  * await store.put("a/1", new Uint8Array([1, 2]));
- * console.log(await store.get("a/1")); // Uint8Array [1, 2]
- * console.log(await store.list("a/")); // ["a/1"]
+ * assertEquals(await store.get("a/1"), new Uint8Array([1, 2]));
+ * assertEquals(await store.list("a/"), ["a/1"]);
  * await store.close();
  * ```
  */

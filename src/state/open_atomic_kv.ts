@@ -24,12 +24,30 @@ import type { StateStoreBackend } from "./state_store_backend.ts";
  * Opening first completes or discards whatever a crash interrupted (blobs of a batch that was never
  * published, blobs replaced by one that was). `name` names the store in error messages.
  *
- * @example
+ * @example A store of one's own on a key-value database
  * ```ts
- * import { type AtomicKvBackend, BackedStateStore, openAtomicKv } from "weirjs";
- * declare const kv: AtomicKvBackend; // supplied by an adapter
- * const store = new BackedStateStore(await openAtomicKv(kv, "my KV state store"));
- * await store.put("k", new Uint8Array(1_000_000)); // stored in chunks of kv.maxValueBytes
+ * import { assertEquals } from "@std/assert";
+ * import { type AtomicKvBackend, BackedStateStore, openAtomicKv } from "weirjs/state";
+ *
+ * class MyKvStore extends BackedStateStore {
+ *   static async open(kv: AtomicKvBackend): Promise<MyKvStore> {
+ *     return new MyKvStore(await openAtomicKv(kv, "my KV state store"));
+ *   }
+ * }
+ * const data = new Map<string, Uint8Array>(); // a stand-in for the database
+ * const store = await MyKvStore.open({
+ *   maxValueBytes: 1024, maxCommitMutations: 100, maxCommitBytes: 64 * 1024, maxCommitKeyBytes: 8 * 1024,
+ *   keyBytes: (key) => new TextEncoder().encode(key).length,
+ *   get: async (keys) => keys.map((k) => data.get(k)),
+ *   list: async (start, end, limit) =>
+ *     [...data].filter(([k]) => k >= start && k < end).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit),
+ *   commit: async (mutations) => {
+ *     for (const m of mutations) m.value === undefined ? data.delete(m.key) : data.set(m.key, m.value);
+ *   },
+ *   close: async () => {},
+ * });
+ * await store.put("k", new Uint8Array(10_000)); // stored in chunks of maxValueBytes
+ * assertEquals((await store.get("k"))?.length, 10_000);
  * await store.close();
  * ```
  */

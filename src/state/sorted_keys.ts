@@ -5,12 +5,14 @@ import type { StateKeyRange } from "./state_store_args.ts";
  * range itself (the memory and filesystem stores): binary-search insertion and removal, and the slice
  * that a `StateStore.list` range selects.
  *
- * @example
+ * @example Keys in order, listed by range
  * ```ts
- * import { SortedKeys, stateKeyRange } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { SortedKeys, stateKeyRange } from "weirjs/state";
+ *
  * const keys = new SortedKeys(["b/2", "a/1"]);
  * keys.insert("b/1");
- * console.log(keys.list(stateKeyRange("b/"))); // ["b/1", "b/2"]
+ * assertEquals(keys.list(stateKeyRange("b/")), ["b/1", "b/2"]);
  * ```
  */
 export class SortedKeys {

@@ -40,18 +40,19 @@
  *
  * @example Using any store
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { MemoryStateStore, type StateStore } from "weirjs";
  *
- * async function saveAll(store: StateStore) {
- *   const bytes = new TextEncoder().encode("hello");
+ * async function saveCheckpoint(store: StateStore, id: number, state: Uint8Array): Promise<void> {
  *   await store.batch([
- *     { type: "put", key: "ckpt/1/state", value: bytes },
- *     { type: "put", key: "ckpt/1/manifest", value: bytes },
- *     { type: "delete", key: "ckpt/0/manifest" },
+ *     { type: "put", key: `ckpt/${id}/state`, value: state },
+ *     { type: "put", key: `ckpt/${id}/manifest`, value: new TextEncoder().encode("{}") },
+ *     { type: "delete", key: `ckpt/${id - 1}/manifest` },
  *   ]);
- *   console.log(await store.list("ckpt/1/")); // ["ckpt/1/manifest", "ckpt/1/state"]
  * }
- * await saveAll(new MemoryStateStore());
+ * const store = new MemoryStateStore();
+ * await saveCheckpoint(store, 1, new Uint8Array([1]));
+ * assertEquals(await store.list("ckpt/"), ["ckpt/1/manifest", "ckpt/1/state"]);
  * ```
  */
 export interface StateStore {

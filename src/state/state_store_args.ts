@@ -5,10 +5,12 @@ import { MAX_STATE_KEY_BYTES, type StateStoreListOptions, type StateStoreOp } fr
 /**
  * UTF-8 length of `s` in bytes, or `-1` when `s` holds a lone surrogate (it has no UTF-8 encoding).
  *
- * @example
+ * @example Bytes of a key
  * ```ts
- * import { utf8ByteLength } from "weirjs";
- * console.log(utf8ByteLength("é/😀")); // 7
+ * import { assertEquals } from "@std/assert";
+ * import { utf8ByteLength } from "weirjs/state";
+ *
+ * assertEquals(utf8ByteLength("é/😀"), 7);
  * ```
  */
 export function utf8ByteLength(s: string): number {
@@ -32,11 +34,13 @@ export function utf8ByteLength(s: string): number {
  * Throws `TypeError`/`RangeError` unless `key` is a valid state key (see {@linkcode StateStore}).
  * `action` names the call in the message, e.g. `"get"`.
  *
- * @example
+ * @example Refusing a key that is not a string
  * ```ts
- * import { checkStateKey } from "weirjs";
- * checkStateKey("ckpt/1/manifest", "get"); // ok
- * try { checkStateKey(42, "get"); } catch (e) { console.log((e as Error).message); }
+ * import { assertThrows } from "@std/assert";
+ * import { checkStateKey } from "weirjs/state";
+ *
+ * checkStateKey("ckpt/1/manifest", "get"); // a valid key: no error
+ * assertThrows(() => checkStateKey(42, "get"), TypeError, "Cannot get state key as it must be a string");
  * ```
  */
 export function checkStateKey(key: unknown, action: string): asserts key is string {
@@ -60,11 +64,15 @@ export function checkStateKey(key: unknown, action: string): asserts key is stri
  * Checks that `value` is a `Uint8Array` and returns a private copy of exactly its bytes (a view's window
  * of its buffer, never the whole buffer), so the caller may reuse the array at once.
  *
- * @example
+ * @example A copy of just the view
  * ```ts
- * import { copyStateValue } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { copyStateValue } from "weirjs/state";
+ *
  * const buf = new Uint8Array([1, 2, 3, 4]);
- * console.log(copyStateValue(buf.subarray(1, 3), "put")); // Uint8Array [2, 3]
+ * const copy = copyStateValue(buf.subarray(1, 3), "put");
+ * buf[1] = 9;
+ * assertEquals(copy, new Uint8Array([2, 3]));
  * ```
  */
 export function copyStateValue(value: unknown, action: string): Uint8Array {
@@ -83,14 +91,16 @@ export function copyStateValue(value: unknown, action: string): Uint8Array {
  * Checks a whole batch before any of it is applied and folds it into its effect: key → copied value, or
  * `undefined` for a delete, where a later operation on a key replaces an earlier one.
  *
- * @example
+ * @example The last write to a key wins
  * ```ts
- * import { normalizeStateBatch } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { normalizeStateBatch } from "weirjs/state";
+ *
  * const effect = normalizeStateBatch([
  *   { type: "put", key: "a", value: new Uint8Array([1]) },
  *   { type: "delete", key: "a" },
  * ]);
- * console.log(effect); // Map { "a" => undefined }
+ * assertEquals(effect, new Map([["a", undefined]]));
  * ```
  */
 export function normalizeStateBatch(ops: readonly StateStoreOp[]): Map<string, Uint8Array | undefined> {
@@ -127,10 +137,15 @@ export interface StateKeyRange {
 /**
  * Checks `list` arguments and turns prefix, `start` and `end` into one half-open range of keys.
  *
- * @example
+ * @example A prefix and a start key
  * ```ts
- * import { stateKeyRange } from "weirjs";
- * console.log(stateKeyRange("ckpt/", { start: "ckpt/5" })); // { lower: "ckpt/5", upper: "ckpt0", ... }
+ * import { assertEquals } from "@std/assert";
+ * import { stateKeyRange } from "weirjs/state";
+ *
+ * assertEquals(
+ *   stateKeyRange("ckpt/", { start: "ckpt/5" }),
+ *   { lower: "ckpt/5", upper: "ckpt0", limit: Infinity, empty: false },
+ * );
  * ```
  */
 export function stateKeyRange(prefix: string, options: StateStoreListOptions = {}): StateKeyRange {

@@ -13,7 +13,8 @@ import type { StateKeyRange } from "./state_store_args.ts";
  *
  * @example A backend over a `Map` (memory only, for illustration)
  * ```ts
- * import { BackedStateStore, SortedKeys, type StateStoreBackend, UNLIMITED_BATCH } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { BackedStateStore, SortedKeys, type StateStoreBackend, UNLIMITED_BATCH } from "weirjs/state";
  *
  * const values = new Map<string, Uint8Array>();
  * const sorted = new SortedKeys();
@@ -37,7 +38,7 @@ import type { StateKeyRange } from "./state_store_args.ts";
  * };
  * const store = new BackedStateStore(backend);
  * await store.batch([{ type: "put", key: "a/1", value: new Uint8Array([1]) }]);
- * console.log(await store.list("a/")); // ["a/1"]
+ * assertEquals(await store.list("a/"), ["a/1"]);
  * ```
  */
 export interface StateStoreBackend {

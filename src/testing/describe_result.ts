@@ -3,12 +3,16 @@ import type { WindowResult } from "../window/types.ts";
 /**
  * A compact, comparable form of a result: `"key [start,end) value timing#index final?"`.
  *
- * @example
+ * @example One line per result
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
  * import { describeResult, readAll } from "weirjs/testing";
- * const rs = await readAll(stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()));
- * if (rs.map(describeResult).join() !== "null [0,10) 1 on-time#0 final") throw new Error("unexpected");
+ *
+ * const results = await readAll(
+ *   stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).window(tumbling(10)).aggregate(count()),
+ * );
+ * assertEquals(results.map(describeResult), ["null [0,10) 1 on-time#0 final"]);
  * ```
  */
 export function describeResult(r: WindowResult): string {

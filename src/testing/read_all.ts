@@ -2,12 +2,13 @@
  * Reads an async iterable (a stream, a `RunningJob`, a `ReadableStream`) to its end and returns
  * everything it produced.
  *
- * @example
+ * @example Everything a stream yields
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { stream } from "weirjs";
  * import { readAll } from "weirjs/testing";
- * const out = await readAll(stream([1, 2]));
- * if (out.join() !== "1,2") throw new Error("expected [1, 2]");
+ *
+ * assertEquals(await readAll(stream([1, 2])), [1, 2]);
  * ```
  */
 export async function readAll<T>(source: AsyncIterable<T>): Promise<T[]> {

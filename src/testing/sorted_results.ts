@@ -5,13 +5,17 @@ import { readAll } from "./read_all.ts";
  * Runs a stream of window results and returns them in a canonical order (by window end, start, key,
  * pane index), so tests do not depend on the order in which one step's firings are emitted.
  *
- * @example
+ * @example Results in window order
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
  * import { sortedResults } from "weirjs/testing";
- * const rs = await sortedResults(stream([{ ts: 12 }, { ts: 1 }])
- *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10)).aggregate(count()));
- * if (rs.map((r) => r.window.start).join() !== "0,10") throw new Error("unexpected order");
+ *
+ * const results = await sortedResults(
+ *   stream([{ ts: 12 }, { ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 20 }).window(tumbling(10))
+ *     .aggregate(count()),
+ * );
+ * assertEquals(results.map((r) => r.window.start), [0, 10]);
  * ```
  */
 export async function sortedResults<K, V>(source: AsyncIterable<WindowResult<K, V>>): Promise<WindowResult<K, V>[]> {

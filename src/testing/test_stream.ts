@@ -15,17 +15,24 @@ export interface TimestampedValue<T> {
  * A TestStream that ends without `advanceWatermarkToInfinity()` closes the output without firing what
  * is still open, so a test can run prefixes of a script and observe exactly what each step emitted.
  *
- * @example
+ * @example An on-time pane, then a late element dropped
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
  * import { TestStream } from "weirjs/testing";
+ *
  * const events = TestStream.create<string>()
  *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 2 })
- *   .advanceWatermarkTo(10)              // on-time pane for [0, 10): 2
+ *   .advanceWatermarkTo(10) // on-time pane for [0, 10): 2
  *   .addElements({ value: "c", timestamp: 3 }) // late: beyond allowed lateness 0
  *   .advanceWatermarkToInfinity();
- * const results = await stream(events).window(tumbling(10)).aggregate(count()).toArray();
- * console.log(results.map((r) => r.value)); // [2]
+ * const late: string[] = [];
+ * const results = await stream(events)
+ *   .window(tumbling(10), { onLate: (e) => late.push(e) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(results.map((r) => r.value), [2]);
+ * assertEquals(late, ["c"]);
  * ```
  */
 export class TestStream<T> implements Source<T> {

@@ -3,12 +3,13 @@
  * watermark advance and checkpoint intervals all ask the job's clock, so a test can inject a
  * {@linkcode ManualClock} instead of the wall clock.
  *
- * @example
+ * @example A clock of one's own
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { type Clock, stream } from "weirjs";
+ *
  * const offsetClock: Clock = { now: () => Date.now() + 60_000 };
- * const results = await stream([1, 2], { clock: offsetClock }).toArray();
- * if (results.length !== 2) throw new Error("expected two results");
+ * assertEquals(await stream([1, 2], { clock: offsetClock }).toArray(), [1, 2]);
  * ```
  */
 export interface Clock {

@@ -5,12 +5,14 @@ import type { Clock } from "./clock.ts";
  * for the wall clock; its processing-time timers fire when `processing-time` source events (such as
  * `TestStream.advanceProcessingTime`) advance the clock.
  *
- * @example
+ * @example Time moves only when told
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ManualClock } from "weirjs/testing";
+ *
  * const clock = new ManualClock(1_000);
  * clock.advance(500);
- * if (clock.now() !== 1_500) throw new Error("expected 1500");
+ * assertEquals(clock.now(), 1_500);
  * ```
  */
 export class ManualClock implements Clock {

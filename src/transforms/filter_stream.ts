@@ -2,11 +2,13 @@
  * A `TransformStream` that keeps the chunks for which `fn` returns a truthy value (the stand-alone
  * form of `.filter`).
  *
- * @example
+ * @example Keeping the odd numbers
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FilterStream } from "weirjs";
- * const out = ReadableStream.from([1, 2, 3]).pipeThrough(new FilterStream((n: number) => n !== 2));
- * for await (const n of out) console.log(n); // 1, 3
+ *
+ * const out = ReadableStream.from([1, 2, 3]).pipeThrough(new FilterStream((n: number) => n % 2 === 1));
+ * assertEquals(await Array.fromAsync(out), [1, 3]);
  * ```
  */
 export class FilterStream<T> extends TransformStream<T, T> {

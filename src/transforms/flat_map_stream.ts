@@ -2,11 +2,13 @@
  * A `TransformStream` that replaces each chunk with the elements of the iterable `fn` returns (the
  * stand-alone form of `.flatMap`).
  *
- * @example
+ * @example Splitting lines into words
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FlatMapStream } from "weirjs";
+ *
  * const out = ReadableStream.from(["a b", "c"]).pipeThrough(new FlatMapStream((s: string) => s.split(" ")));
- * for await (const w of out) console.log(w); // a, b, c
+ * assertEquals(await Array.fromAsync(out), ["a", "b", "c"]);
  * ```
  */
 export class FlatMapStream<I, O> extends TransformStream<I, O> {

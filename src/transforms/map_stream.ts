@@ -1,11 +1,13 @@
 /**
  * A `TransformStream` that maps each chunk with `fn` (the stand-alone form of `.map`).
  *
- * @example
+ * @example Doubling numbers
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { MapStream } from "weirjs";
+ *
  * const out = ReadableStream.from([1, 2]).pipeThrough(new MapStream((n: number) => n * 2));
- * for await (const n of out) console.log(n); // 2, 4
+ * assertEquals(await Array.fromAsync(out), [2, 4]);
  * ```
  */
 export class MapStream<I, O> extends TransformStream<I, O> {

@@ -18,13 +18,24 @@ export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, Windo
  * The windowing operator as a stand-alone transform for `pipeThrough`: elements in, `WindowResult`s
  * out. Closing the input fires every open window.
  *
- * @example
+ * @example Windowed counts as a TransformStream
  * ```ts
- * import { WindowStream, tumbling, count } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { count, tumbling, WindowStream } from "weirjs";
+ *
  * const results = ReadableStream.from([{ user: "a", ts: 1 }, { user: "a", ts: 15 }]).pipeThrough(
- *   new WindowStream({ eventTime: (e) => e.ts, maxOutOfOrderness: 0, key: (e) => e.user, window: tumbling(10), aggregate: count() }),
+ *   new WindowStream({
+ *     eventTime: (e) => e.ts,
+ *     maxOutOfOrderness: 0,
+ *     key: (e) => e.user,
+ *     window: tumbling(10),
+ *     aggregate: count(),
+ *   }),
  * );
- * for await (const r of results) console.log(r.key, r.window, r.value);
+ * assertEquals((await Array.fromAsync(results)).map((r) => [r.key, r.window, r.value]), [
+ *   ["a", { start: 0, end: 10 }, 1],
+ *   ["a", { start: 10, end: 20 }, 1],
+ * ]);
  * ```
  */
 export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string, AnyCombiner<T>> = AnyCombiner<T>> {

@@ -33,11 +33,22 @@ function checkTrigger(t: unknown, what: string): TriggerSpec {
  * Beam's default trigger: fires once when the watermark passes the end of the window, then once for
  * every bundle that brings late data within the allowed lateness. Never finishes.
  *
- * @example
+ * @example An on-time pane, then a late pane per bundle of late data
  * ```ts
- * import { stream, tumbling, count, defaultTrigger } from "weirjs";
- * stream([{ ts: 1 }]).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
- *   .window(tumbling(10), { trigger: defaultTrigger() }).aggregate(count());
+ * import { assertEquals } from "@std/assert";
+ * import { count, defaultTrigger, stream, tumbling } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
+ *
+ * const events = TestStream.create<string>()
+ *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 2 })
+ *   .advanceWatermarkTo(10) // passes the end of [0, 10)
+ *   .addElements({ value: "c", timestamp: 3 }, { value: "d", timestamp: 4 }) // late, within the allowed lateness
+ *   .advanceWatermarkToInfinity();
+ * const panes = await stream(events)
+ *   .window(tumbling(10), { trigger: defaultTrigger(), allowedLateness: 100 })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.pane.timing, p.value]), [["on-time", 2], ["late", 2]]);
  * ```
  */
 export function defaultTrigger(): Trigger {
@@ -50,10 +61,26 @@ export function defaultTrigger(): Trigger {
  * `late` fires (repeatedly) for data within the allowed lateness. Without `late` the trigger finishes
  * at the on-time pane and later data for the window is dropped (to `onLate`).
  *
- * @example
+ * @example Early, on-time and late panes
  * ```ts
- * import { afterWatermark, afterCount, afterProcessingTime } from "weirjs";
- * const t = afterWatermark({ early: afterProcessingTime(60_000), late: afterCount(1) });
+ * import { assertEquals } from "@std/assert";
+ * import { afterCount, afterWatermark, count, stream, tumbling } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
+ *
+ * const events = TestStream.create<string>()
+ *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 2 }) // early: 2 elements
+ *   .addElements({ value: "c", timestamp: 3 })
+ *   .advanceWatermarkTo(10) // on time
+ *   .addElements({ value: "d", timestamp: 4 }) // late
+ *   .advanceWatermarkToInfinity();
+ * const panes = await stream(events)
+ *   .window(tumbling(10), {
+ *     trigger: afterWatermark({ early: afterCount(2), late: afterCount(1) }),
+ *     allowedLateness: 100,
+ *   })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.pane.timing, p.value]), [["early", 2], ["on-time", 1], ["late", 1]]);
  * ```
  */
 export function afterWatermark(options: { early?: Trigger; late?: Trigger } = {}): Trigger {
@@ -66,10 +93,19 @@ export function afterWatermark(options: { early?: Trigger; late?: Trigger } = {}
 /**
  * Fires once the pane holds at least `n` elements, then finishes (wrap it in `repeatedly` to keep firing).
  *
- * @example
+ * @example One early pane, after two elements
  * ```ts
- * import { repeatedly, afterCount } from "weirjs";
- * const everyHundred = repeatedly(afterCount(100));
+ * import { assertEquals } from "@std/assert";
+ * import { afterCount, count, global, stream } from "weirjs";
+ *
+ * const dropped: string[] = [];
+ * const panes = await stream(["a", "b", "c"])
+ *   .withEventTime(() => 0, { maxOutOfOrderness: 0 })
+ *   .window(global(), { trigger: afterCount(2), onLate: (e) => dropped.push(e) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => p.value), [2]);
+ * assertEquals(dropped, ["c"]); // the trigger finished with its pane
  * ```
  */
 export function afterCount(n: number): Trigger {
@@ -84,10 +120,22 @@ export function afterCount(n: number): Trigger {
  * (strictly after, as Beam's `AfterProcessingTime.pastFirstElementInPane().plusDelayOf(delay)`), then
  * finishes.
  *
- * @example
+ * @example An early pane a second after the first element
  * ```ts
- * import { afterWatermark, afterProcessingTime } from "weirjs";
- * const t = afterWatermark({ early: afterProcessingTime(1_000) });
+ * import { assertEquals } from "@std/assert";
+ * import { afterProcessingTime, afterWatermark, count, stream, tumbling } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
+ *
+ * const events = TestStream.create<string>()
+ *   .addElements({ value: "a", timestamp: 1 })
+ *   .advanceProcessingTime(1_001) // more than a second later: an early pane
+ *   .addElements({ value: "b", timestamp: 2 })
+ *   .advanceWatermarkToInfinity();
+ * const panes = await stream(events)
+ *   .window(tumbling(10), { trigger: afterWatermark({ early: afterProcessingTime(1_000) }) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.pane.timing, p.value]), [["early", 1], ["on-time", 1]]);
  * ```
  */
 export function afterProcessingTime(delay: number): Trigger {
@@ -102,10 +150,17 @@ export function afterProcessingTime(delay: number): Trigger {
 /**
  * Fires every time `trigger` fires, resetting it after each firing. Never finishes.
  *
- * @example
+ * @example A pane every two elements
  * ```ts
- * import { repeatedly, afterCount } from "weirjs";
- * const t = repeatedly(afterCount(2));
+ * import { assertEquals } from "@std/assert";
+ * import { afterCount, count, global, repeatedly, stream } from "weirjs";
+ *
+ * const panes = await stream(["a", "b", "c", "d"])
+ *   .withEventTime(() => 0, { maxOutOfOrderness: 0 })
+ *   .window(global(), { trigger: repeatedly(afterCount(2)) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => p.value), [2, 2, 0]); // and the on-time pane when the input ends
  * ```
  */
 export function repeatedly(trigger: Trigger): Trigger {
@@ -122,10 +177,17 @@ function composite(kind: "any" | "all" | "each", name: string, triggers: Trigger
 /**
  * Fires as soon as any of `triggers` fires, then finishes (Beam's `AfterFirst`).
  *
- * @example
+ * @example Whichever comes first: three elements or the end of the window
  * ```ts
- * import { afterAny, afterCount, afterProcessingTime } from "weirjs";
- * const t = afterAny(afterCount(100), afterProcessingTime(5_000));
+ * import { assertEquals } from "@std/assert";
+ * import { afterAny, afterCount, afterWatermark, count, repeatedly, stream, tumbling } from "weirjs";
+ *
+ * const panes = await stream([1, 2, 3, 4, 11])
+ *   .withEventTime((ts) => ts, { maxOutOfOrderness: 0 })
+ *   .window(tumbling(10), { trigger: repeatedly(afterAny(afterCount(3), afterWatermark())) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.window.start, p.value]), [[0, 3], [0, 1], [10, 1]]);
  * ```
  */
 export function afterAny(...triggers: Trigger[]): Trigger {
@@ -135,10 +197,27 @@ export function afterAny(...triggers: Trigger[]): Trigger {
 /**
  * Fires once every one of `triggers` is ready at the same evaluation, then finishes (Beam's `AfterAll`).
  *
- * @example
+ * @example Only once both are ready
  * ```ts
- * import { afterAll, afterCount, afterProcessingTime } from "weirjs";
- * const t = afterAll(afterCount(10), afterProcessingTime(1_000));
+ * import { assertEquals } from "@std/assert";
+ * import { afterAll, afterCount, afterProcessingTime, count, global, stream } from "weirjs";
+ * import { TestStream } from "weirjs/testing";
+ *
+ * const events = TestStream.create<string>()
+ *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 2 }) // two elements, but no time yet
+ *   .advanceProcessingTime(1_001) // now both conditions hold: a pane
+ *   .addElements({ value: "c", timestamp: 3 }) // the trigger has finished: dropped
+ *   .advanceWatermarkToInfinity();
+ * const dropped: string[] = [];
+ * const panes = await stream(events)
+ *   .window(global(), {
+ *     trigger: afterAll(afterCount(2), afterProcessingTime(1_000)),
+ *     onLate: (e) => dropped.push(e),
+ *   })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => p.value), [2]);
+ * assertEquals(dropped, ["c"]);
  * ```
  */
 export function afterAll(...triggers: Trigger[]): Trigger {
@@ -149,10 +228,19 @@ export function afterAll(...triggers: Trigger[]): Trigger {
  * Fires each trigger in sequence: the first until it finishes, then the second, and so on; finishes
  * after the last one finishes.
  *
- * @example
+ * @example A first pane after one element, the next after two more
  * ```ts
- * import { afterEach, afterCount } from "weirjs";
- * const t = afterEach(afterCount(1), afterCount(10));
+ * import { assertEquals } from "@std/assert";
+ * import { afterCount, afterEach, count, global, stream } from "weirjs";
+ *
+ * const dropped: string[] = [];
+ * const panes = await stream(["a", "b", "c", "d"])
+ *   .withEventTime(() => 0, { maxOutOfOrderness: 0 })
+ *   .window(global(), { trigger: afterEach(afterCount(1), afterCount(2)), onLate: (e) => dropped.push(e) })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => p.value), [1, 2]);
+ * assertEquals(dropped, ["d"]); // after the last trigger finished
  * ```
  */
 export function afterEach(...triggers: Trigger[]): Trigger {
@@ -162,10 +250,23 @@ export function afterEach(...triggers: Trigger[]): Trigger {
 /**
  * Fires whenever `trigger` fires, and finishes (firing a final pane) as soon as `until` fires.
  *
- * @example
+ * @example A pane per element, until the third
  * ```ts
- * import { orFinally, repeatedly, afterCount } from "weirjs";
- * const t = orFinally(repeatedly(afterCount(1)), afterCount(5));
+ * import { assertEquals } from "@std/assert";
+ * import { afterCount, count, global, orFinally, repeatedly, stream } from "weirjs";
+ *
+ * const dropped: string[] = [];
+ * const panes = await stream(["a", "b", "c", "d"])
+ *   .withEventTime(() => 0, { maxOutOfOrderness: 0 })
+ *   .window(global(), {
+ *     trigger: orFinally(repeatedly(afterCount(1)), afterCount(3)),
+ *     accumulation: "accumulating",
+ *     onLate: (e) => dropped.push(e),
+ *   })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.value, p.pane.isFinal]), [[1, false], [2, false], [3, true]]);
+ * assertEquals(dropped, ["d"]);
  * ```
  */
 export function orFinally(trigger: Trigger, until: Trigger): Trigger {
@@ -180,10 +281,17 @@ export function orFinally(trigger: Trigger, until: Trigger): Trigger {
  * Never fires: the window emits only its final pane when it expires (end of window + allowed
  * lateness, or the end of a bounded input).
  *
- * @example
+ * @example Only the final pane
  * ```ts
- * import { never } from "weirjs";
- * const onlyAtExpiry = never();
+ * import { assertEquals } from "@std/assert";
+ * import { count, never, stream, tumbling } from "weirjs";
+ *
+ * const panes = await stream([1, 2, 15])
+ *   .withEventTime((ts) => ts, { maxOutOfOrderness: 0 })
+ *   .window(tumbling(10), { trigger: never() })
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => [p.window.start, p.value, p.pane.isFinal]), [[0, 2, true], [10, 1, true]]);
  * ```
  */
 export function never(): Trigger {
@@ -197,20 +305,23 @@ export function never(): Trigger {
  * pane comes when the window expires (or at the end of a bounded input). Combine it with
  * `afterWatermark` through `afterAny` to also fire at the end of the window.
  *
- * @example
+ * @example A pane every 10 ms of watermark progress
  * ```ts
- * import { stream, global, count, afterWatermarkProgress } from "weirjs";
+ * import { assertEquals } from "@std/assert";
+ * import { afterWatermarkProgress, count, global, stream } from "weirjs";
  * import { TestStream } from "weirjs/testing";
+ *
  * const events = TestStream.create<string>()
  *   .addElements({ value: "a", timestamp: 1 }, { value: "b", timestamp: 5 })
- *   .advanceWatermarkTo(10)                     // passes 10: a pane with 2
+ *   .advanceWatermarkTo(10) // passes 10: a pane with 2
  *   .addElements({ value: "c", timestamp: 12 })
- *   .advanceWatermarkTo(25)                     // passes 20: a pane with 1 (discarding)
- *   .advanceWatermarkToInfinity();              // the window expires: its final, on-time pane (empty)
+ *   .advanceWatermarkTo(25) // passes 20: a pane with 1 (discarding)
+ *   .advanceWatermarkToInfinity(); // the window expires: its final, on-time pane (empty)
  * const panes = await stream(events)
  *   .window(global(), { trigger: afterWatermarkProgress(10) })
- *   .aggregate(count()).toArray();
- * console.log(panes.map((p) => p.value)); // [2, 1, 0]
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(panes.map((p) => p.value), [2, 1, 0]);
  * ```
  */
 export function afterWatermarkProgress(interval: number): Trigger {

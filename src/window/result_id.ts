@@ -13,11 +13,13 @@ function keyText(k: unknown): string {
  * `<job>/<key>/<start>/<end>/<pane index>` with the key and job percent-encoded (so it is safe in
  * SSE `id:` fields, URLs and store keys).
  *
- * @example
+ * @example The id of a pane
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resultId } from "weirjs";
+ *
  * const id = resultId("clicks", { key: "fr", window: { start: 0, end: 60_000 }, pane: { index: 0 } });
- * console.log(id); // "clicks/sfr/0/60000/0"
+ * assertEquals(id, "clicks/sfr/0/60000/0");
  * ```
  */
 export function resultId(

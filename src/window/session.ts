@@ -10,15 +10,18 @@ import { checkSize, type SessionWindows } from "./assigner.ts";
  *            t=15 → [15, 25)  touches [0, 15) only: a separate session
  * ```
  *
- * @example
+ * @example A gap of 10 splits the sessions
  * ```ts
- * import { stream, session, count } from "weirjs";
- * const results = stream([{ u: "a", ts: 0 }, { u: "a", ts: 5 }, { u: "a", ts: 30 }])
+ * import { assertEquals } from "@std/assert";
+ * import { count, session, stream } from "weirjs";
+ *
+ * const results = await stream([{ u: "a", ts: 0 }, { u: "a", ts: 5 }, { u: "a", ts: 30 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .keyBy((e) => e.u)
  *   .window(session(10))
- *   .aggregate(count());
- * for await (const r of results) console.log(r.window, r.value); // {0,15} 2, then {30,40} 1
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(results.map((r) => [r.window, r.value]), [[{ start: 0, end: 15 }, 2], [{ start: 30, end: 40 }, 1]]);
  * ```
  */
 export function session(gap: number): SessionWindows {

@@ -12,14 +12,17 @@ import { checkOffset, checkSize, mod, type SlidingWindows } from "./assigner.ts"
  *   t = 15 belongs to both ──────────▲
  * ```
  *
- * @example
+ * @example Every element is in size / slide windows
  * ```ts
- * import { stream, sliding, sum } from "weirjs";
- * const results = stream([{ ts: 15, v: 2 }])
+ * import { assertEquals } from "@std/assert";
+ * import { sliding, stream, sum } from "weirjs";
+ *
+ * const results = await stream([{ ts: 15, v: 2 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(sliding(20, 10))
- *   .aggregate(sum((e) => e.v));
- * for await (const r of results) console.log(r.window, r.value); // {0,20} 2 and {10,30} 2
+ *   .aggregate(sum((e: { v: number }) => e.v))
+ *   .toArray();
+ * assertEquals(results.map((r) => [r.window, r.value]), [[{ start: 0, end: 20 }, 2], [{ start: 10, end: 30 }, 2]]);
  * ```
  */
 export function sliding(size: number, slide: number, options: { offset?: number } = {}): SlidingWindows {

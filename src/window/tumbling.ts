@@ -9,14 +9,17 @@ import { checkOffset, checkSize, mod, type TumblingWindows } from "./assigner.ts
  *   t = 10 ─────────────────▲ goes to [10, 20)
  * ```
  *
- * @example
+ * @example An element at a boundary goes to the next window
  * ```ts
- * import { stream, tumbling, count } from "weirjs";
- * const results = stream([{ ts: 3 }, { ts: 12 }])
+ * import { assertEquals } from "@std/assert";
+ * import { count, stream, tumbling } from "weirjs";
+ *
+ * const results = await stream([{ ts: 3 }, { ts: 10 }, { ts: 12 }])
  *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
  *   .window(tumbling(10))
- *   .aggregate(count());
- * for await (const r of results) console.log(r.window, r.value); // {0,10} 1, then {10,20} 1
+ *   .aggregate(count())
+ *   .toArray();
+ * assertEquals(results.map((r) => [r.window, r.value]), [[{ start: 0, end: 10 }, 1], [{ start: 10, end: 20 }, 2]]);
  * ```
  */
 export function tumbling(size: number, options: { offset?: number } = {}): TumblingWindows {
