@@ -267,7 +267,8 @@ function nodeStreams(make: MakeWindower): Run {
 
 // weir as its README shows it, consumed with for await; onLate counts late events (none in the
 // timed workloads, so it is never called there).
-function weir(assigner: WindowAssigner): Run {
+/** weir consumed with `forEach` (results handed over per step, no promise per result), or with `for await`. */
+function weir(assigner: WindowAssigner, consume: "forEach" | "for-await" = "forEach"): Run {
   return async (input, sink) => {
     let late = 0;
     const results = stream(input)
@@ -275,7 +276,11 @@ function weir(assigner: WindowAssigner): Run {
       .keyBy((e) => e.key)
       .window(assigner, { onLate: () => late++ })
       .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) });
-    for await (const r of results) sink(r.key, r.window.start, r.window.end, r.value.n, r.value.total);
+    if (consume === "forEach") {
+      await results.forEach((r) => sink(r.key, r.window.start, r.window.end, r.value.n, r.value.total));
+    } else {
+      for await (const r of results) sink(r.key, r.window.start, r.window.end, r.value.n, r.value.total);
+    }
     return late;
   };
 }
@@ -456,7 +461,13 @@ function implsOf(wl: Workload): Impl[] {
     { id: "rxjs", name: "RxJS (custom operator)", run: rxjs(wl.windower), memory: rxjs(wl.windower) },
     { id: "most", name: "@most/core (custom Stream/Sink)", run: most(wl.windower), memory: most(wl.windower) },
     { id: "node", name: "Node object streams", run: nodeStreams(wl.windower), memory: nodeStreams(wl.windower) },
-    { id: "weir", name: "weir", run: weir(wl.assigner), memory: weir(wl.assigner) },
+    { id: "weir", name: "weir (forEach)", run: weir(wl.assigner), memory: weir(wl.assigner) },
+    {
+      id: "weir-for-await",
+      name: "weir (for await)",
+      run: weir(wl.assigner, "for-await"),
+      memory: weir(wl.assigner, "for-await"),
+    },
   ];
   return all.filter((i) => IMPLS === null || IMPLS.some((x) => x !== "" && i.id.startsWith(x)));
 }

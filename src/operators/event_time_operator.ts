@@ -50,7 +50,7 @@ export class EventTimeOperator implements Operator {
   data(batch: Batch, out: Output): void {
     const { values } = batch;
     const n = values.length;
-    const ts = new Array<number>(n);
+    const ts = new Float64Array(n);
     const wms = new Float64Array(n);
     const bound = this.#bound;
     let maxTs = this.#maxTs;
@@ -79,7 +79,7 @@ export class EventTimeOperator implements Operator {
       const vs = keep ?? values;
       out.data({
         values: vs,
-        ts: k === n ? ts : ts.slice(0, k),
+        ts: k === n ? ts : ts.subarray(0, k),
         wm: k === n ? wms : wms.subarray(0, k),
         pt: batch.pt,
         bundle: batch.bundle,

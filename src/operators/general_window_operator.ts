@@ -205,12 +205,14 @@ export class GeneralWindowOperator implements WindowEngine {
     const sessions = this.#sessions;
     const windower = this.#windower;
     const assigned = this.#assigned;
+    // One element type per array (Batch: Float64Array), so these loads stay unboxed.
+    const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     const eachElement = batch.bundle !== true;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const t = ts[i]!;
-      const w = typeof wm === "number" ? constWm : wm[i]!;
+      const w = wmOf === null ? constWm : wmOf[i]!;
       if (w > this.#wm) {
         // The watermark rises: the bundle so far ends, then the timers this makes due fire.
         if (this.#touchedKeys.length > 0 || this.#held > 0) this.#endBundle();
@@ -801,7 +803,7 @@ export class GeneralWindowOperator implements WindowEngine {
     if (this.#results.length > 0) {
       const rs = this.#results;
       this.#results = [];
-      const ts = new Array<number>(rs.length);
+      const ts = new Float64Array(rs.length);
       for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
       out.data({ values: rs, ts, wm: prevOut, pt: this.#now });
     }

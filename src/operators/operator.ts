@@ -5,10 +5,13 @@
 /** A micro-batch of elements with their event times and the watermark each was judged against. */
 export interface Batch {
   values: unknown[];
-  /** Event time per element; null before event time is assigned. */
-  ts: ArrayLike<number> | null;
+  /**
+   * Event time per element; null before event time is assigned. Always a Float64Array, so that the
+   * engines' per-element loads stay monomorphic and unboxed.
+   */
+  ts: Float64Array | null;
   /** Input watermark in force for each element (a number when constant over the batch). */
-  wm: number | ArrayLike<number>;
+  wm: number | Float64Array;
   /** Processing time at which the batch arrived. */
   pt: number;
   /**

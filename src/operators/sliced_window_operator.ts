@@ -14,12 +14,14 @@ import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 class KeySlices {
-  /** slice start → accumulator, in insertion order (mostly ascending) */
+  /** slice code → accumulator, in insertion order (mostly ascending); see SlicedWindowOperator.#code */
   readonly slices = new Map<number, unknown>();
   /** the last window end fired for this key (a key is listed once per end it has data for) */
   firedEnd = -Infinity;
-  /** the slice the key's last element went to, and its accumulator (NaN when none) */
+  /** the slice the key's last element went to (its start), and its accumulator (NaN when none) */
   lastS = NaN;
+  /** Whether the key is counted in #emptyKeys (no slices left; kept to avoid re-creating it at once). */
+  empty = false;
   lastAcc: unknown = undefined;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
@@ -46,7 +48,16 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   #keys = new Map<unknown, KeySlices>();
-  /** Pending window ends, ascending, and the keys with data for the window ending at each. */
+  /** Keys in #keys without slices: swept when they are half of all keys (a key usually comes back soon). */
+  #emptyKeys = 0;
+  /**
+   * Slices and window ends are Map keys as small integers, (time - #base) / period, when the period
+   * and offset are integers (a double Map key costs an allocation and a slow hash on every lookup);
+   * otherwise as the times themselves. #base is fixed for the life of the operator.
+   */
+  readonly #integral: boolean;
+  #base = NaN;
+  /** Pending window ends, ascending, and the keys with data for the window ending at each (by end code). */
   #ends: number[] = [];
   #buckets = new Map<number, KeySlices[]>();
   #wm = -Infinity;
@@ -67,6 +78,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const windower = windowerFor(config.assigner) as AlignedWindower;
     this.#windower = windower;
     this.#a = { size: windower.size, slide: windower.period, offset: windower.offset };
+    this.#integral = Number.isInteger(windower.period) && Number.isInteger(windower.offset);
     this.id = config.id;
     this.#combiner = config.combiner;
     // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
@@ -78,6 +90,13 @@ export class SlicedWindowOperator implements WindowEngine {
   /** The input watermark seen so far. */
   get inputWatermark(): number {
     return this.#wm;
+  }
+
+  /** The Map key of the slice starting (or window ending) at `time`. */
+  #code(time: number): number {
+    if (!this.#integral) return time;
+    if (Number.isNaN(this.#base)) this.#base = time;
+    return (time - this.#base) / this.#a.slide;
   }
 
   /** Elements dropped as late since the job started. */
@@ -104,12 +123,14 @@ export class SlicedWindowOperator implements WindowEngine {
     const windower = this.#windower;
     const keyFn = this.#c.keyFn;
     const combiner = this.#combiner;
+    // One element type per array (Batch: Float64Array), so these loads stay unboxed.
+    const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     let nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const t = ts[i]!;
-      const w = typeof wm === "number" ? constWm : wm[i]!;
+      const w = wmOf === null ? constWm : wmOf[i]!;
       // Windows whose end this element's watermark has passed are complete without it: fire them
       // first, exactly as the per-window engine judges each element against its own watermark.
       if (w >= nextEnd) {
@@ -124,30 +145,34 @@ export class SlicedWindowOperator implements WindowEngine {
       if (ks === undefined) {
         ks = new KeySlices(key, nk);
         this.#keys.set(nk, ks);
+      } else if (ks.empty) {
+        ks.empty = false;
+        this.#emptyKeys--;
       }
       // Most elements of a key fall into the same slice as the key's previous element.
       const last = ks.lastS;
       const s = t >= last && t < last + slide ? last : windower.periodStart(t);
       // The last window containing t ends at s + size: if the watermark passed it, all did.
       if (w >= s + size) {
-        if (ks.slices.size === 0) this.#keys.delete(nk);
+        if (ks.slices.size === 0) this.#setEmpty(ks);
         this.#late.drop(v, t, w, "late");
         continue;
       }
       let acc: unknown;
       if (s === last) acc = ks.lastAcc;
       else {
-        acc = ks.slices.get(s);
+        const code = this.#code(s);
+        acc = ks.slices.get(code);
         if (acc === undefined) {
           acc = combiner.create();
-          ks.slices.set(s, acc);
+          ks.slices.set(code, acc);
           this.#register(ks, s, w);
           nextEnd = this.#ends[0]!;
         }
         ks.lastS = s;
       }
       const next = combiner.add(acc, v, t);
-      if (next !== acc) ks.slices.set(s, next);
+      if (next !== acc) ks.slices.set(this.#code(s), next);
       ks.lastAcc = next;
     }
     this.#advance(this.#wm);
@@ -180,13 +205,14 @@ export class SlicedWindowOperator implements WindowEngine {
     for (let j = 1; j * slide <= size; j++) {
       const e = s + j * slide;
       if (e <= w) continue;
-      let bucket = this.#buckets.get(e);
+      const code = this.#code(e);
+      let bucket = this.#buckets.get(code);
       if (bucket === undefined) {
         bucket = [];
-        this.#buckets.set(e, bucket);
+        this.#buckets.set(code, bucket);
         this.#insertEnd(e);
         this.#refreshOutputWatermark(w);
-        if (this.#maxTimestamp(e) >= this.#outWm) this.#heldEnds.add(e);
+        if (this.#maxTimestamp(e) >= this.#outWm) this.#heldEnds.add(code);
       }
       bucket.push(ks);
     }
@@ -212,15 +238,19 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Fires the window [end - size, end) of every key with data in it, then drops slices no later window needs. */
   #fire(end: number): void {
-    const bucket = this.#buckets.get(end)!;
-    this.#buckets.delete(end);
-    this.#heldEnds.delete(end);
+    const bucket = this.#buckets.get(this.#code(end))!;
+    this.#buckets.delete(this.#code(end));
+    this.#heldEnds.delete(this.#code(end));
     const { size, slide } = this.#a;
     const start = end - size;
     const c = this.#combiner;
-    // With integer times every slice start is exactly start + j * slide: look them up directly.
-    const direct = Number.isInteger(start) && Number.isInteger(slide);
+    // With integral slice codes the window's slices are the codes first .. first + perWindow - 1.
+    const direct = this.#integral;
     const perWindow = Math.round(size / slide);
+    const first = direct ? this.#code(start) : NaN;
+    // One window object for every key's result (results are read-only).
+    const window = { start, end };
+    const timestamp = maxTimestamp(start, end);
     for (let b = 0; b < bucket.length; b++) {
       const ks = bucket[b]!;
       if (ks.firedEnd === end) continue;
@@ -230,7 +260,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const slices = ks.slices;
       if (direct) {
         for (let j = 0; j < perWindow; j++) {
-          const a = slices.get(start + j * slide);
+          const a = slices.get(first + j);
           if (a === undefined) continue;
           if (acc === undefined) acc = a;
           else {
@@ -240,8 +270,8 @@ export class SlicedWindowOperator implements WindowEngine {
           }
         }
       } else {
-        for (const [s, a] of slices) {
-          if (s < start || s >= end) continue;
+        for (const [sCode, a] of slices) {
+          if (sCode < start || sCode >= end) continue;
           if (acc === undefined) acc = a;
           else {
             acc = c.merge(copied ? acc : c.merge(c.create(), acc), a);
@@ -250,25 +280,30 @@ export class SlicedWindowOperator implements WindowEngine {
         }
       }
       if (acc === undefined) continue;
-      this.#results.push({
-        key: ks.key,
-        window: { start, end },
-        value: c.result(acc),
-        timestamp: maxTimestamp(start, end),
-        pane: ONLY_PANE,
-      });
+      this.#results.push({ key: ks.key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
       // The slice starting at `start` is the only one whose last window this was.
       if (direct) {
-        if (slices.delete(start) && start === ks.lastS) ks.lastS = NaN;
+        if (slices.delete(first) && start === ks.lastS) ks.lastS = NaN;
       } else {
-        for (const s of slices.keys()) {
-          if (s + size <= end) {
-            slices.delete(s);
-            if (s === ks.lastS) ks.lastS = NaN;
+        for (const sCode of slices.keys()) {
+          if (sCode + size <= end) {
+            slices.delete(sCode);
+            if (sCode === ks.lastS) ks.lastS = NaN;
           }
         }
       }
-      if (ks.slices.size === 0) this.#keys.delete(ks.nk);
+      if (ks.slices.size === 0) this.#setEmpty(ks);
+    }
+  }
+
+  /** A key without slices stays in #keys for now; when such keys are half of all keys, they go. */
+  #setEmpty(ks: KeySlices): void {
+    if (ks.empty) return;
+    ks.empty = true;
+    this.#emptyKeys++;
+    if (this.#emptyKeys * 2 > this.#keys.size) {
+      for (const [nk, k] of this.#keys) if (k.empty) this.#keys.delete(nk);
+      this.#emptyKeys = 0;
     }
   }
 
@@ -281,7 +316,7 @@ export class SlicedWindowOperator implements WindowEngine {
     let hold = Infinity;
     if (this.#heldEnds.size > 0) {
       for (const e of this.#ends) {
-        if (this.#heldEnds.has(e)) {
+        if (this.#heldEnds.has(this.#code(e))) {
           hold = this.#maxTimestamp(e);
           break;
         }
@@ -296,7 +331,9 @@ export class SlicedWindowOperator implements WindowEngine {
     if (this.#results.length > 0) {
       const rs = this.#results;
       this.#results = [];
-      out.data({ values: rs, ts: rs.map((r) => r.timestamp), wm: prev, pt: this.#now });
+      const ts = new Float64Array(rs.length);
+      for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
+      out.data({ values: rs, ts, wm: prev, pt: this.#now });
     }
     this.#refreshOutputWatermark(this.#wm);
     if (this.#outWm > prev) {
@@ -307,24 +344,29 @@ export class SlicedWindowOperator implements WindowEngine {
 
   snapshot(): unknown {
     const keys: unknown[] = [];
-    // The live Map, not a copy: snapshots are encoded before the next input step (see JobRun.snapshot).
-    for (const ks of this.#keys.values()) keys.push({ key: ks.key, slices: ks.slices });
+    // The live Maps, not copies: snapshots are encoded before the next input step (see JobRun.snapshot).
+    // Their keys are slice codes: start = sliceCodes.base + code * sliceCodes.period (or the start itself).
+    for (const ks of this.#keys.values()) if (!ks.empty) keys.push({ key: ks.key, slices: ks.slices });
+    const heldEnds: number[] = [];
+    for (const e of this.#ends) if (this.#heldEnds.has(this.#code(e))) heldEnds.push(e);
     return {
-      v: "sliced-3",
+      v: "sliced-4",
+      sliceCodes: this.#integral ? { base: this.#base, period: this.#a.slide } : null,
       watermark: this.#wm,
       outputWatermark: this.#outWm,
       emittedWatermark: this.#emittedWm,
-      heldEnds: [...this.#heldEnds],
+      heldEnds,
       late: this.#late.count,
       keys,
     };
   }
 
   restore(state: unknown): void {
-    // sliced-3 names every field; sliced-1 and sliced-2 (read for old checkpoints) kept each key as a
-    // [key, slices] pair and abbreviated the watermarks.
+    // sliced-4 keys slices by code (sliceCodes); sliced-3 by start and names every field; sliced-1 and
+    // sliced-2 (read for old checkpoints) kept each key as a [key, slices] pair and abbreviated the watermarks.
     const s = state as {
       v: string;
+      sliceCodes?: { base: number; period: number } | null;
       watermark?: number;
       wm?: number;
       outputWatermark?: number;
@@ -334,7 +376,7 @@ export class SlicedWindowOperator implements WindowEngine {
       late: number;
       keys: ({ key: unknown; slices: Iterable<[number, unknown]> } | [unknown, Iterable<[number, unknown]>])[];
     };
-    if (s?.v !== "sliced-1" && s?.v !== "sliced-2" && s?.v !== "sliced-3") {
+    if (s?.v !== "sliced-1" && s?.v !== "sliced-2" && s?.v !== "sliced-3" && s?.v !== "sliced-4") {
       throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     }
     this.#wm = (s.watermark ?? s.wm)!;
@@ -344,11 +386,14 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#ends = [];
     this.#buckets = new Map();
     this.#keys = new Map();
+    this.#emptyKeys = 0;
+    const codes = s.sliceCodes ?? null;
     for (const entry of s.keys) {
       const [key, slices] = Array.isArray(entry) ? entry : [entry.key, entry.slices];
       const ks = new KeySlices(key, groupingKey(key));
-      for (const [start, acc] of slices) {
-        ks.slices.set(start, acc);
+      for (const [k, acc] of slices) {
+        const start = codes === null ? k : codes.base + k * codes.period;
+        ks.slices.set(this.#code(start), acc);
         // Windows whose end the watermark already passed were fired before the snapshot.
         this.#register(ks, start, this.#wm);
       }
@@ -357,6 +402,8 @@ export class SlicedWindowOperator implements WindowEngine {
     // #register decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
     // output watermark was the input watermark)
     this.#outWm = s.outputWatermark ?? this.#emittedWm;
-    if (s.heldEnds !== undefined) this.#heldEnds = new Set(s.heldEnds.filter((e) => this.#buckets.has(e)));
+    if (s.heldEnds !== undefined) {
+      this.#heldEnds = new Set(s.heldEnds.map((e) => this.#code(e)).filter((c) => this.#buckets.has(c)));
+    }
   }
 }

@@ -36,7 +36,7 @@ export class StatelessOperator implements Operator {
     const emit = (v: unknown, i: number) => {
       vs.push(v);
       if (outTs !== null) outTs.push(ts![i]!);
-      if (outWm !== null) outWm.push((wm as ArrayLike<number>)[i]!);
+      if (outWm !== null) outWm.push((wm as Float64Array)[i]!);
     };
     const run = (v: unknown, s: number, i: number): void => {
       for (; s < steps.length; s++) {
@@ -52,7 +52,15 @@ export class StatelessOperator implements Operator {
       emit(v, i);
     };
     for (let i = 0; i < values.length; i++) run(values[i], 0, i);
-    if (vs.length > 0) out.data({ values: vs, ts: outTs, wm: outWm ?? wm, pt: batch.pt, bundle: batch.bundle });
+    if (vs.length > 0) {
+      out.data({
+        values: vs,
+        ts: outTs === null ? null : Float64Array.from(outTs),
+        wm: outWm === null ? wm : Float64Array.from(outWm),
+        pt: batch.pt,
+        bundle: batch.bundle,
+      });
+    }
   }
 
   watermark(wm: number, pt: number, out: Output): void {

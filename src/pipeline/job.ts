@@ -155,7 +155,7 @@ export class JobRun implements CheckpointedJob {
     const first = this.ops[0];
     const batch: Batch = {
       values,
-      ts: ts === undefined ? null : (ts as number[]),
+      ts: ts === undefined ? null : Float64Array.from(ts),
       wm: this.#srcWm,
       pt: this.now(),
       bundle: this.#source.bundles === true,
@@ -175,8 +175,18 @@ export class JobRun implements CheckpointedJob {
     switch (ev.type) {
       case "elements": {
         const values = ev.values as unknown[];
-        if (ev.timestamps !== undefined && ev.timestamps.length !== values.length) {
-          throw new TypeError(`Source chunk has ${values.length} elements but ${ev.timestamps.length} timestamps`);
+        if (ev.timestamps !== undefined) {
+          if (ev.timestamps.length !== values.length) {
+            throw new TypeError(`Source chunk has ${values.length} elements but ${ev.timestamps.length} timestamps`);
+          }
+          for (let i = 0; i < ev.timestamps.length; i++) {
+            const t = ev.timestamps[i];
+            if (typeof t !== "number" || Number.isNaN(t)) {
+              throw new TypeError(
+                `Source chunk has an invalid timestamp at #${i}: it must be a number, current value is ${String(t)}`,
+              );
+            }
+          }
         }
         this.elementsIn += values.length;
         if (values.length > 0) this.#data(values, ev.timestamps);

@@ -112,6 +112,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filter<S extends T>(fn: (value: T) => value is S): Stream<S>;
+  /** Keeps the elements for which `fn` returns a truthy value. */
   filter(fn: (value: T) => unknown): Stream<T>;
   filter(fn: (value: T) => unknown): Stream<T> {
     checkFn("filter", fn);
@@ -278,6 +279,7 @@ export class Stream<T> implements AsyncIterable<T> {
     yield* job.run(hooks, signal) as AsyncGenerator<T[]>;
   }
 
+  /** Runs the job and iterates its outputs (`for await`). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return resultIterator(this.#batches(this.#job()));
   }
@@ -306,6 +308,32 @@ export class Stream<T> implements AsyncIterable<T> {
     checkOptionNames("run stream", options ?? {}, ["signal"]);
     const job = this.#job();
     return new RunningJob<T>(job, this.#batches(job, undefined, options.signal));
+  }
+
+  /**
+   * Runs the job and calls `fn` with each output, synchronously as each step's outputs are ready
+   * (like RxJS's `forEach`): no promise per output, so it is the fastest way to consume a job.
+   * Resolves when the input ends; rejects when the job or `fn` throws (the job stops).
+   * @example Summing window counts
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { count, stream, tumbling } from "weirjs";
+   * let total = 0;
+   * await stream([{ ts: 1 }, { ts: 2 }, { ts: 15 }])
+   *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+   *   .window(tumbling(10))
+   *   .aggregate(count())
+   *   .forEach((r) => (total += r.value));
+   * assertEquals(total, 3);
+   * ```
+   */
+  async forEach(fn: (value: T) => void): Promise<void> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot run forEach as its argument must be a function: current value is ${String(fn)}`);
+    }
+    for await (const batch of this.#batches(this.#job())) {
+      for (let i = 0; i < batch.length; i++) fn(batch[i]!);
+    }
   }
 
   /**
@@ -471,6 +499,7 @@ export class RunningJob<T> implements AsyncIterable<T> {
     return this.#job.stats();
   }
 
+  /** Iterates the results of the run; a second iteration throws. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#iterated) throw new TypeError("Cannot iterate a RunningJob twice: call stream.run() again for a new run");
     this.#iterated = true;

@@ -113,6 +113,38 @@ export default [
     },
   },
   {
+    name: "forEach() hands every result to a callback, in order, and rejects with the callback's error",
+    async run() {
+      const seen: string[] = [];
+      const s = stream([at(1), at(12), at(3), at(25)]).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
+        .window(tumbling(10)).aggregate(count());
+      await s.forEach((r) => void seen.push(`${r.window.start}=${r.value}`));
+      assertEquals(seen, ["0=2", "10=1", "20=1"]);
+      await assertRejects(
+        () =>
+          s.forEach(() => {
+            throw new RangeError("stop here");
+          }),
+        RangeError,
+        "stop here",
+      );
+      await assertRejects(() => s.forEach(null as never), TypeError, "must be a function");
+    },
+  },
+  {
+    name: "a source chunk with a timestamp that is not a number is refused with the index",
+    async run() {
+      const source = {
+        kind: "source" as const,
+        replayable: false,
+        *open() {
+          yield { type: "elements" as const, values: ["a", "b"], timestamps: [1, "2" as unknown as number] };
+        },
+      };
+      await assertRejects(() => stream(source).window(tumbling(10)).aggregate(count()).toArray(), TypeError, "#1");
+    },
+  },
+  {
     name: "session() merges overlapping windows but not touching ones",
     async run() {
       // gap 10:  t=0 → [0,10)  t=5 → [5,15)  merged [0,15);  t=15 → [15,25) only touches: separate
