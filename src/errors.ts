@@ -13,6 +13,7 @@
  * ```
  */
 export class WeirError extends Error {
+  /** Creates the error; `cause` is the underlying error, when there is one. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -26,6 +27,7 @@ export class InvalidElementError extends WeirError {}
 export class DecodeError extends WeirError {
   /** 1-based line number of the offending input line, when known. */
   readonly line?: number;
+  /** Creates the error; `line` is the 1-based input line, when known. */
   constructor(message: string, options?: { cause?: unknown; line?: number }) {
     super(message, options);
     if (options?.line !== undefined) this.line = options.line;

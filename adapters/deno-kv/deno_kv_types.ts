@@ -9,18 +9,25 @@ export type DenoKvKey = readonly DenoKvKeyPart[];
 
 /** An atomic operation of Deno KV (`kv.atomic()`). */
 export interface DenoKvAtomicOperation {
+  /** Sets `key` to `value` when the operation commits. */
   set(key: DenoKvKey, value: unknown): this;
+  /** Deletes `key` when the operation commits. */
   delete(key: DenoKvKey): this;
+  /** Applies every mutation or none. */
   commit(): Promise<{ ok: boolean }>;
 }
 
 /** A Deno KV database: `await Deno.openKv(path)`, or `await openKv(path)` from `@deno/kv` under Node. */
 export interface DenoKvLike {
+  /** The value under `key` (`null` when there is none). */
   get(key: DenoKvKey): Promise<{ value: unknown }>;
+  /** Entries with `start <= key < end`, in key order. */
   list(
     selector: { start: DenoKvKey; end: DenoKvKey },
     options?: { limit?: number; batchSize?: number },
   ): AsyncIterable<{ key: DenoKvKey; value: unknown }>;
+  /** Starts an atomic operation. */
   atomic(): DenoKvAtomicOperation;
+  /** Closes the database. */
   close(): void;
 }

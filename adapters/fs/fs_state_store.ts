@@ -51,6 +51,7 @@ import { decodeDataFile, encodeDataHeader, fileNameOf, isHashedName, keyOfName }
  * ```
  */
 export class FsStateStore extends BackedStateStore {
+  /** The directory the store keeps its files in. */
   readonly dir: string;
 
   private constructor(dir: string, backend: StateStoreBackend) {

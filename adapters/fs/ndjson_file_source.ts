@@ -10,7 +10,9 @@ import {
 
 /** Where an {@linkcode ndjsonFileSource} resumes: just after line `line`, at byte `byte` of the file. */
 export interface NdjsonFileOffset {
+  /** Byte offset where the next line starts. */
   readonly byte: number;
+  /** Number of lines read so far. */
   readonly line: number;
 }
 

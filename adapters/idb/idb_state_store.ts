@@ -37,6 +37,7 @@ const STORE = "entries";
  * ```
  */
 export class IdbStateStore extends BackedStateStore {
+  /** The IndexedDB database name. */
   readonly name: string;
 
   private constructor(name: string, db: IDBPDatabase<StateDb>) {

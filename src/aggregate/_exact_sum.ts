@@ -12,8 +12,10 @@ import { addNonFinite, type NonFiniteName } from "./_json_number.ts";
  * (JSON has no NaN or Infinity).
  */
 export interface SumAccumulator {
+  /** Partials in increasing magnitude, none overlapping: their exact sum is the finite part of the total. */
   partials: number[];
-  nonFinite: NonFiniteName | null;
+  /** The non-finite part of the total by name (`"NaN"`, `"Infinity"`, `"-Infinity"`), or null. */
+  nonFinite: "NaN" | "Infinity" | "-Infinity" | null;
 }
 
 export function createExactSum(): SumAccumulator {

@@ -10,7 +10,10 @@ import { describe, selectorOrIdentity } from "./_util.ts";
  * Accumulator of {@linkcode min} and {@linkcode max}: `null` for an empty window, else the extreme
  * value tagged with its type (numbers that JSON cannot carry — NaN, ±Infinity, -0 — by name).
  */
-export type ExtremumAccumulator = null | { type: "number"; value: JsonNumber } | { type: "string"; value: string };
+export type ExtremumAccumulator =
+  | null
+  | { type: "number"; value: number | "NaN" | "Infinity" | "-Infinity" | "-0" }
+  | { type: "string"; value: string };
 
 type Which = "min" | "max";
 

@@ -20,6 +20,7 @@ export interface KllAccumulator {
   n: number;
   /** Exact extremes (null while empty), so the 0- and 1-quantiles are exact. */
   min: number | null;
+  /** Largest value added (null while empty). */
   max: number | null;
   /** `levels[h]` holds items of weight 2^h; unsorted until compacted. */
   levels: number[][];

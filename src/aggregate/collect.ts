@@ -39,6 +39,7 @@ function upperBound<T>(pairs: CollectAccumulator<T>, time: number): number {
  * ```
  */
 export function collect<T>(): Combiner<T, CollectAccumulator<T>, T[]>;
+/** What `selector` picks from each element, in event-time order. */
 export function collect<I, T>(selector: (element: I) => T): Combiner<I, CollectAccumulator<T>, T[]>;
 export function collect<I, T>(selector?: (element: I) => T): Combiner<I, CollectAccumulator<T>, T[]> {
   const select = selectorOrIdentity<I, T>("collect()", selector);

@@ -29,10 +29,13 @@
  * ```
  */
 export interface Combiner<I, A, O> {
+  /** A new, empty accumulator. */
   create(): A;
   /** Folds one element in; `timestamp` is the element's event time (used by `first`/`last`). */
   add(acc: A, input: I, timestamp: number): A;
+  /** Combines two accumulators (windows merged by a session, or partial aggregates). */
   merge(a: A, b: A): A;
+  /** The value an accumulator stands for. */
   result(acc: A): O;
 }
 

@@ -22,6 +22,7 @@ export type { EventTimeAccumulator } from "./_by_event_time.ts";
  * ```
  */
 export function first<T>(): Combiner<T, EventTimeAccumulator<T>, T | undefined>;
+/** What `selector` picks from the element with the earliest event time. */
 export function first<I, T>(selector: (element: I) => T): Combiner<I, EventTimeAccumulator<T>, T | undefined>;
 export function first<I, T>(selector?: (element: I) => T): Combiner<I, EventTimeAccumulator<T>, T | undefined> {
   return byEventTime("first", selector);

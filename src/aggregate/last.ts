@@ -20,6 +20,7 @@ import { byEventTime, type EventTimeAccumulator } from "./_by_event_time.ts";
  * ```
  */
 export function last<T>(): Combiner<T, EventTimeAccumulator<T>, T | undefined>;
+/** What `selector` picks from the element with the latest event time. */
 export function last<I, T>(selector: (element: I) => T): Combiner<I, EventTimeAccumulator<T>, T | undefined>;
 export function last<I, T>(selector?: (element: I) => T): Combiner<I, EventTimeAccumulator<T>, T | undefined> {
   return byEventTime("last", selector);

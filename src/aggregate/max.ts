@@ -18,6 +18,7 @@ import { extremum, type ExtremumAccumulator } from "./_extremum.ts";
  * ```
  */
 export function max<T extends number | string = number>(): Combiner<T, ExtremumAccumulator, T | undefined>;
+/** The largest of what `selector` picks from each element. */
 export function max<I, T extends number | string>(
   selector: (element: I) => T,
 ): Combiner<I, ExtremumAccumulator, T | undefined>;

@@ -4,7 +4,9 @@ import { checkNumber, selectorOrIdentity } from "./_util.ts";
 
 /** Accumulator of {@linkcode mean}: the exact sum (see {@linkcode sum}) and the number of values. */
 export interface MeanAccumulator {
+  /** The exact sum of the values. */
   sum: SumAccumulator;
+  /** How many values were added. */
   count: number;
 }
 
@@ -28,6 +30,7 @@ export interface MeanAccumulator {
  * ```
  */
 export function mean(): Combiner<number, MeanAccumulator, number | undefined>;
+/** The mean of what `selector` picks from each element. */
 export function mean<I>(selector: (element: I) => number): Combiner<I, MeanAccumulator, number | undefined>;
 export function mean<I>(selector?: (element: I) => number): Combiner<I, MeanAccumulator, number | undefined> {
   const select = selectorOrIdentity<I, number>("mean()", selector);

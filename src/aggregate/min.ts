@@ -20,6 +20,7 @@ export type { ExtremumAccumulator } from "./_extremum.ts";
  * ```
  */
 export function min<T extends number | string = number>(): Combiner<T, ExtremumAccumulator, T | undefined>;
+/** The smallest of what `selector` picks from each element. */
 export function min<I, T extends number | string>(
   selector: (element: I) => T,
 ): Combiner<I, ExtremumAccumulator, T | undefined>;

@@ -55,16 +55,19 @@ export function quantiles(
   selector?: undefined,
   options?: QuantilesOptions,
 ): Combiner<number, KllAccumulator, number | undefined>;
+/** One approximate quantile of what `selector` picks from each element. */
 export function quantiles<I>(
   q: number,
   selector: (element: I) => number,
   options?: QuantilesOptions,
 ): Combiner<I, KllAccumulator, number | undefined>;
+/** Approximate quantiles of the elements, one per entry of `qs`. */
 export function quantiles(
   qs: readonly number[],
   selector?: undefined,
   options?: QuantilesOptions,
 ): Combiner<number, KllAccumulator, number[] | undefined>;
+/** Approximate quantiles of what `selector` picks from each element, one per entry of `qs`. */
 export function quantiles<I>(
   qs: readonly number[],
   selector: (element: I) => number,

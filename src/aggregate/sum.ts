@@ -26,6 +26,7 @@ export type { SumAccumulator } from "./_exact_sum.ts";
  * ```
  */
 export function sum(): Combiner<number, SumAccumulator | number, number>;
+/** Sums what `selector` picks from each element. */
 export function sum<I>(selector: (element: I) => number): Combiner<I, SumAccumulator | number, number>;
 export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumulator | number, number> {
   const select = selectorOrIdentity<I, number>("sum()", selector);

@@ -13,6 +13,7 @@ export interface TopKAccumulator<T> {
   offset: number;
   /** Number of counters. */
   size: number;
+  /** Counted values by their canonical key: the value and its count. */
   counters: Record<string, [value: T, count: number]>;
 }
 
@@ -28,7 +29,9 @@ export interface TopKOptions {
 
 /** One entry of {@linkcode topK}'s result. */
 export interface TopKEntry<T> {
+  /** The value. */
   value: T;
+  /** How often it occurred (exact while the counters sufficed, see {@linkcode TopKOptions}). */
   count: number;
 }
 
@@ -86,6 +89,7 @@ export function topK<T>(
   selector?: undefined,
   options?: TopKOptions,
 ): Combiner<T, TopKAccumulator<T>, TopKEntry<T>[]>;
+/** The `k` most frequent of what `selector` picks from each element. */
 export function topK<I, T>(
   k: number,
   selector: (element: I) => T,

@@ -18,7 +18,9 @@ const MISUSE = "storeSink() commits results together with checkpoints, so it mus
  * writing to it any other way fails, because results must travel with the checkpoints.
  */
 export class StoreSink<T = unknown> extends WritableStream<T> {
+  /** The store the results are committed to: the store the job checkpoints into. */
   readonly store: StateStore;
+  /** The id of the job whose results these are. */
   readonly job: string;
 
   /** @internal use `storeSink()` */

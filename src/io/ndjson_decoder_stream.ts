@@ -88,6 +88,7 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  * ```
  */
 export class NdjsonDecoderStream<T = unknown> extends TransformStream<Uint8Array | string, T> {
+  /** Creates the decoder (see {@linkcode NdjsonDecoderStreamOptions}). */
   constructor(options: NdjsonDecoderStreamOptions = {}) {
     const {
       maxLineBytes = DEFAULT_MAX_LINE_BYTES,

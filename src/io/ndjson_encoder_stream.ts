@@ -47,6 +47,7 @@ export interface NdjsonEncoderStreamOptions {
  * ```
  */
 export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {
+  /** Creates the encoder (see {@linkcode NdjsonEncoderStreamOptions}). */
   constructor(options: NdjsonEncoderStreamOptions = {}) {
     const { replacer } = options;
     if (replacer !== undefined && typeof replacer !== "function" && !Array.isArray(replacer)) {

@@ -41,6 +41,7 @@ export interface AppendResult {
   readonly first: number;
   /** Offset of the batch's last event. */
   readonly last: number;
+  /** Number of events in the batch. */
   readonly count: number;
   /** True when the idempotency key was known: these are the offsets of the first attempt, nothing was appended. */
   readonly duplicate: boolean;
@@ -82,9 +83,11 @@ export interface AppendResult {
 export class IngestLog<T = unknown> implements Source<T> {
   /** Longest idempotency key `append` accepts, in UTF-16 code units (a UUID is 36). */
   static readonly maxIdempotencyKeyLength: number = MAX_IDEMPOTENCY_KEY_LENGTH;
+  /** Marks a weir source. */
   readonly kind = "source" as const;
   readonly replayable = true;
   readonly flushOnEnd = false;
+  /** The log's name (its data lives under `ingest/<name>/`). */
   readonly name: string;
   readonly #store: StateStore;
   readonly #keys: LogKeys;

@@ -44,7 +44,9 @@ export interface LiveJobOptions<T, R extends WindowResult> {
 
 /** A point-in-time view of a running job, for `/health` and `/metrics`. */
 export interface LiveJobStats {
+  /** Whether the job has not started, runs, was stopped or failed. */
   readonly state: "idle" | "running" | "stopped" | "failed";
+  /** Why the job failed, when it did. */
   readonly error?: string;
   /** Events read from the source since start (a restart replays from the last checkpoint). */
   readonly eventsIn: number;
@@ -104,8 +106,11 @@ export interface LiveJobStats {
  * ```
  */
 export class LiveJob<T = unknown, R extends WindowResult = WindowResult> implements ServedJob<T> {
+  /** The job id: result ids and checkpoint keys start with it. */
   readonly id: string;
+  /** Where the job publishes its results. */
   readonly feed: ResultFeed;
+  /** The event time of an event, as in the options. */
   readonly eventTime: (event: T) => number | Date;
   readonly #options: LiveJobOptions<T, R>;
   readonly #stop = new AbortController();
@@ -116,6 +121,7 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   #running: RunningJob<R> | null = null;
   #panes = { early: 0, "on-time": 0, late: 0 };
 
+  /** Creates the job (see {@linkcode LiveJobOptions}); `start()` runs it. */
   constructor(options: LiveJobOptions<T, R>) {
     if (typeof options?.id !== "string" || options.id === "") {
       throw new TypeError(
@@ -141,6 +147,7 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
     });
   }
 
+  /** Whether the job has not started, runs, was stopped or failed. */
   get state(): LiveJobStats["state"] {
     return this.#state;
   }
@@ -166,6 +173,7 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
     this.feed.close();
   }
 
+  /** The job's statistics now. */
   stats(): LiveJobStats {
     const j = this.#running?.stats();
     return {

@@ -9,6 +9,7 @@ export interface EventProblem {
   readonly event: number;
   /** 1-based line of the body where the event starts. */
   readonly line: number;
+  /** Why the event was refused. */
   readonly message: string;
 }
 

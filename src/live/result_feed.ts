@@ -11,9 +11,13 @@ export interface ResultFeedOptions {
 
 /** One published result with its deterministic id and its JSON text. */
 export interface FeedItem {
+  /** Position of the result in the feed (0, 1, ...). */
   readonly seq: number;
+  /** The result's deterministic id (`resultId`), the SSE `id:`. */
   readonly id: string;
+  /** The result. */
   readonly result: WindowResult;
+  /** The result as JSON, the SSE `data:`. */
   readonly data: string;
 }
 
@@ -55,7 +59,9 @@ function toJson(result: WindowResult): string {
  * ```
  */
 export class ResultFeed {
+  /** The job id that result ids start with. */
   readonly job: string;
+  /** How many recent results the feed keeps for subscribers that fall behind or reconnect. */
   readonly capacity: number;
   readonly #ring: (FeedItem | undefined)[];
   readonly #ids = new Map<string, number>();
@@ -65,6 +71,7 @@ export class ResultFeed {
   #changedPromise!: Promise<void>;
   #closed = false;
 
+  /** Creates an empty feed (see {@linkcode ResultFeedOptions}). */
   constructor(options: ResultFeedOptions) {
     if (typeof options?.job !== "string" || options.job === "") {
       throw new TypeError(
@@ -98,6 +105,7 @@ export class ResultFeed {
     return this.#subs.size;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -195,6 +203,7 @@ export class FeedSubscription {
     });
   }
 
+  /** True once this subscription or its feed was closed. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -230,6 +239,7 @@ export class FeedSubscription {
     }
   }
 
+  /** Ends the subscription: a pending `wait` resolves with `"closed"`. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

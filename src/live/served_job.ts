@@ -24,7 +24,10 @@ import type { ResultFeed } from "./result_feed.ts";
  * ```
  */
 export interface ServedJob<T> {
+  /** The event time of an event: the HTTP layer refuses events without a valid one. */
   readonly eventTime: (event: T) => number | Date;
+  /** Where the job publishes its results (served as `GET /results`). */
   readonly feed: ResultFeed;
+  /** The job's statistics now (for `/health` and `/metrics`). */
   stats(): LiveJobStats;
 }

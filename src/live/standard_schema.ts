@@ -24,15 +24,19 @@
  * ```
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The schema's Standard Schema interface. */
   readonly "~standard": StandardSchemaProps<Input, Output>;
 }
 
 /** The properties under `~standard`. */
 export interface StandardSchemaProps<Input = unknown, Output = Input> {
+  /** The version of the Standard Schema spec. */
   readonly version: 1;
+  /** The library that made the schema. */
   readonly vendor: string;
   /** Validates `value`, synchronously or not; the output may differ from the input (defaults, coercions). */
   readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+  /** The input and output types, for type inference only. */
   readonly types?: { readonly input: Input; readonly output: Output } | undefined;
 }
 
@@ -43,6 +47,8 @@ export type StandardSchemaResult<Output> =
 
 /** One problem found by a schema. */
 export interface StandardSchemaIssue {
+  /** What is wrong. */
   readonly message: string;
+  /** Where in the value, when known. */
   readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
 }

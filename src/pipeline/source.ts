@@ -35,6 +35,7 @@ export type SourceEvent<T> =
  * ```
  */
 export interface Source<T> {
+  /** Marks a weir source (as opposed to an iterable or a stream). */
   readonly kind: "source";
   /** True when `open({ offset })` replays exactly what followed that offset (needed for exactly-once). */
   readonly replayable: boolean;

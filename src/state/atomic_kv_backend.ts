@@ -56,6 +56,8 @@ export interface AtomicKvBackend {
 
 /** One mutation of an {@linkcode AtomicKvBackend} commit: a set, or a delete when `value` is `undefined`. */
 export interface KvMutation {
+  /** The key to set or delete. */
   readonly key: string;
+  /** The value to set, or `undefined` to delete the key. */
   readonly value: Uint8Array | undefined;
 }

@@ -42,6 +42,7 @@ export class BackedStateStore implements StateStore {
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
+  /** Creates the store over `backend`. */
   constructor(backend: StateStoreBackend) {
     this.#backend = backend;
     this.limits = backend.limits;

@@ -18,6 +18,7 @@ import type { StateKeyRange } from "./state_store_args.ts";
 export class SortedKeys {
   readonly #keys: string[];
 
+  /** Creates the set with `keys`. */
   constructor(keys: Iterable<string> = []) {
     this.#keys = [...keys].sort();
   }

@@ -127,8 +127,11 @@ export function normalizeStateBatch(ops: readonly StateStoreOp[]): Map<string, U
 
 /** The range of keys a `list` call selects: `lower <= key < upper` (no upper bound when `undefined`). */
 export interface StateKeyRange {
+  /** Smallest key in the range. */
   readonly lower: string;
+  /** First key above the range, or `undefined` for no upper bound. */
   readonly upper: string | undefined;
+  /** Most keys to return (`Infinity` without a limit). */
   readonly limit: number;
   /** True when no key can match, so a store need not ask its backend. */
   readonly empty: boolean;

@@ -3,7 +3,9 @@ import { ManualClock } from "../time/manual_clock.ts";
 
 /** An element with its event time, as `TestStream.addElements` takes it. */
 export interface TimestampedValue<T> {
+  /** The element. */
   value: T;
+  /** Its event time (ms). */
   timestamp: number;
 }
 
@@ -36,6 +38,7 @@ export interface TimestampedValue<T> {
  * ```
  */
 export class TestStream<T> implements Source<T> {
+  /** Marks a weir source. */
   readonly kind = "source" as const;
   readonly replayable = true;
   readonly flushOnEnd = false;

@@ -12,6 +12,7 @@
  * ```
  */
 export class FilterStream<T> extends TransformStream<T, T> {
+  /** Creates the stream; chunks for which `fn` returns a falsy value are dropped. */
   constructor(fn: (value: T) => unknown) {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot create FilterStream as fn must be a function: current value is ${String(fn)}`);

@@ -12,6 +12,7 @@
  * ```
  */
 export class FlatMapStream<I, O> extends TransformStream<I, O> {
+  /** Creates the stream; each chunk is replaced by the values `fn` returns. */
   constructor(fn: (value: I) => Iterable<O>) {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot create FlatMapStream as fn must be a function: current value is ${String(fn)}`);

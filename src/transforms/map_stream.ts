@@ -11,6 +11,7 @@
  * ```
  */
 export class MapStream<I, O> extends TransformStream<I, O> {
+  /** Creates the stream; `fn` transforms each chunk (and may return a promise). */
   constructor(fn: (value: I) => O | Promise<O>) {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot create MapStream as fn must be a function: current value is ${String(fn)}`);

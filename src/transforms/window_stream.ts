@@ -8,9 +8,13 @@ import { pipelineTransform } from "./pipeline_transform.ts";
 
 /** Options of `WindowStream`: event time, key, window, aggregation and window options in one object. */
 export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, WindowOptions<T> {
+  /** The event time of an element (ms or Date). */
   eventTime: (value: T) => number | Date;
+  /** The key of an element (default: one key, `null`). */
   key?: (value: T) => K;
+  /** The windows, such as `tumbling(60_000)`. */
   window: WindowAssigner;
+  /** A combiner, or an object of combiners. */
   aggregate: C;
 }
 
@@ -39,9 +43,12 @@ export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, Windo
  * ```
  */
 export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string, AnyCombiner<T>> = AnyCombiner<T>> {
+  /** Where elements are written. */
   readonly writable: WritableStream<T>;
+  /** Where the window results are read. */
   readonly readable: ReadableStream<WindowResult<K, AggregateValue<C>>>;
 
+  /** Creates the stream from the pipeline `options` describe. */
   constructor(options: WindowStreamOptions<T, K, C>) {
     const { eventTime, key, window, aggregate, maxOutOfOrderness, idleTimeout, onInvalid, ...windowOptions } = options;
     const timeOptions: EventTimeOptions<T> = { maxOutOfOrderness };

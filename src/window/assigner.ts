@@ -1,26 +1,36 @@
 /** Fixed-size, non-overlapping windows `[start, start + size)` with start ≡ offset (mod size). */
 export interface TumblingWindows {
+  /** Tumbling windows. */
   readonly kind: "tumbling";
+  /** Window length (ms). */
   readonly size: number;
+  /** Window starts are `offset` plus a multiple of `size` (ms, in `[0, size)`). */
   readonly offset: number;
 }
 
 /** Windows of length `size` starting every `slide`, at start ≡ offset (mod slide). */
 export interface SlidingWindows {
+  /** Sliding windows. */
   readonly kind: "sliding";
+  /** Window length (ms). */
   readonly size: number;
+  /** Distance between window starts (ms). */
   readonly slide: number;
+  /** Window starts are `offset` plus a multiple of `slide` (ms, in `[0, slide)`). */
   readonly offset: number;
 }
 
 /** Per-key sessions: each element opens `[t, t + gap)`; overlapping windows merge. */
 export interface SessionWindows {
+  /** Session windows. */
   readonly kind: "session";
+  /** Inactivity (ms) that closes a session: elements closer than this share one. */
   readonly gap: number;
 }
 
 /** One window per key spanning all time. */
 export interface GlobalWindows {
+  /** The global window: one window for all time. */
   readonly kind: "global";
 }
 
