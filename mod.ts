@@ -39,4 +39,11 @@ export {
   type StateStoreListOptions,
   type StateStoreOp,
 } from "./src/state/mod.ts";
-export { CheckpointError, DecodeError, InvalidElementError, StateStoreError, WeirError } from "./src/errors.ts";
+export {
+  CheckpointError,
+  DecodeError,
+  InvalidElementError,
+  StateStoreError,
+  StepError,
+  WeirError,
+} from "./src/errors.ts";

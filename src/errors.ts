@@ -37,6 +37,54 @@ export class DecodeError extends WeirError {
 /** A `StateStore` operation failed. */
 export class StateStoreError extends WeirError {}
 
+/**
+ * A function given to a step (map, filter, flatMap, the event-time getter, keyBy, a combiner, onLate)
+ * threw: the message names the step and shows the element, and `cause` is the original error.
+ *
+ * @example A failing map
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { stream, StepError } from "weirjs";
+ * const error = await stream([1, 2]).map((n) => {
+ *   if (n === 2) throw new Error("no twos");
+ *   return n;
+ * }).toArray().catch((e) => e);
+ * assert(error instanceof StepError);
+ * assertEquals(error.step, "map #1");
+ * assertEquals((error.cause as Error).message, "no twos");
+ * ```
+ */
+export class StepError extends WeirError {
+  /** The step whose function threw, e.g. `"keyBy #1"` or `"aggregate #2"`. */
+  readonly step: string;
+  /** `element` is the element being processed, or FIRING when the step's function ran to fire a window. */
+  constructor(step: string, element: unknown, cause: unknown) {
+    super(
+      `${step} threw ${element === FIRING ? "while firing a window" : `on element ${preview(element)}`}: ${
+        describeCause(cause)
+      }`,
+      { cause },
+    );
+    this.step = step;
+  }
+}
+
+/** Marks a StepError raised while a window fired (a combiner's result or merge), not on an element. */
+export const FIRING: unique symbol = Symbol("firing");
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return preview(cause);
+}
+
+/**
+ * What a step rethrows when a user function threw on `element`: a StepError naming the step, unless the
+ * error is already a WeirError (weir's own, which names what was wrong).
+ */
+export function stepFailure(step: string, element: unknown, error: unknown): unknown {
+  return error instanceof WeirError ? error : new StepError(step, element, error);
+}
+
 /** A checkpoint could not be written, or could not be restored. */
 export class CheckpointError extends WeirError {}
 

@@ -1,4 +1,5 @@
 // What happens to an element no window accepts: it goes to `onLate`, or is counted with one warning.
+import { stepFailure } from "../errors.ts";
 import { type Windower, windowerFor } from "../window/windower.ts";
 import type { LateInfo } from "../window/window_options.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -19,7 +20,11 @@ export class LateElements {
     this.count++;
     const onLate = this.#c.onLate;
     if (onLate) {
-      onLate(v, { timestamp: t, windows: this.#windower.windowsOf(t), watermark: w, reason });
+      try {
+        onLate(v, { timestamp: t, windows: this.#windower.windowsOf(t), watermark: w, reason });
+      } catch (error) {
+        throw stepFailure(`onLate of window #${this.#c.ordinal}`, v, error);
+      }
     } else if (!this.#warned) {
       this.#warned = true;
       console.warn(

@@ -1,5 +1,5 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
-import { InvalidElementError, preview } from "../errors.ts";
+import { InvalidElementError, preview, stepFailure } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
@@ -8,11 +8,27 @@ export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
   if (typeof o !== "object" || o === null) {
     throw new TypeError(`Cannot assign event time as options are missing: pass { maxOutOfOrderness } (ms)`);
   }
-  checkOptionNames("assign event time", o, ["maxOutOfOrderness", "idleTimeout", "onInvalid"]);
+  checkOptionNames("assign event time", o, [
+    "maxOutOfOrderness",
+    "idleTimeout",
+    "maxFutureSkew",
+    "minEventTime",
+    "onInvalid",
+  ]);
   const b = o.maxOutOfOrderness;
   if (typeof b !== "number" || !(b >= 0) || b === Infinity) {
     throw new RangeError(
       `Cannot assign event time as maxOutOfOrderness must be a finite number >= 0: current value is ${String(b)}`,
+    );
+  }
+  if (o.maxFutureSkew !== undefined && (typeof o.maxFutureSkew !== "number" || !(o.maxFutureSkew >= 0))) {
+    throw new RangeError(
+      `Cannot assign event time as maxFutureSkew must be a number >= 0: current value is ${String(o.maxFutureSkew)}`,
+    );
+  }
+  if (o.minEventTime !== undefined && (typeof o.minEventTime !== "number" || Number.isNaN(o.minEventTime))) {
+    throw new RangeError(
+      `Cannot assign event time as minEventTime must be a number: current value is ${String(o.minEventTime)}`,
     );
   }
   if (o.idleTimeout !== undefined && (typeof o.idleTimeout !== "number" || !(o.idleTimeout > 0))) {
@@ -29,6 +45,9 @@ export class EventTimeOperator implements Operator {
   readonly #bound: number;
   readonly #idle: number;
   readonly #onInvalid: EventTimeOptions["onInvalid"] | undefined;
+  readonly #label: string;
+  readonly #maxFutureSkew: number;
+  readonly #minEventTime: number;
   #maxTs = -Infinity;
   #srcWm = -Infinity;
   #wm = -Infinity;
@@ -38,8 +57,12 @@ export class EventTimeOperator implements Operator {
   #invalidCount = 0;
   #lastTick = -Infinity;
 
-  constructor(id: string, get: (v: unknown) => unknown, options: EventTimeOptions) {
+  /** `label` names the step in errors, e.g. "withEventTime #1". */
+  constructor(id: string, get: (v: unknown) => unknown, options: EventTimeOptions, label = "withEventTime") {
     this.id = id;
+    this.#label = label;
+    this.#maxFutureSkew = options.maxFutureSkew ?? Infinity;
+    this.#minEventTime = options.minEventTime ?? -Infinity;
     this.#get = get;
     this.#bound = options.maxOutOfOrderness;
     this.#idle = options.idleTimeout ?? Infinity;
@@ -57,20 +80,26 @@ export class EventTimeOperator implements Operator {
     const base = this.#wm;
     let keep: unknown[] | null = null;
     let k = 0;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      const raw = this.#get(v);
-      const t = typeof raw === "number" ? raw : raw instanceof Date ? raw.getTime() : (raw as number);
-      if (typeof t !== "number" || !Number.isFinite(t)) {
-        this.#invalid(v, t, this.#seen + i);
-        if (keep === null) keep = values.slice(0, i);
-        continue;
+    const latest = batch.pt + this.#maxFutureSkew, earliest = this.#minEventTime;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const v = values[i];
+        const raw = this.#get(v);
+        const t = typeof raw === "number" ? raw : raw instanceof Date ? raw.getTime() : (raw as number);
+        if (typeof t !== "number" || !Number.isFinite(t) || t > latest || t < earliest) {
+          this.#invalid(v, t, this.#seen + i, latest, earliest);
+          if (keep === null) keep = values.slice(0, i);
+          continue;
+        }
+        if (keep !== null) keep.push(v);
+        const w = maxTs - bound;
+        wms[k] = w > base ? w : base;
+        ts[k++] = t;
+        if (t > maxTs) maxTs = t;
       }
-      if (keep !== null) keep.push(v);
-      const w = maxTs - bound;
-      wms[k] = w > base ? w : base;
-      ts[k++] = t;
-      if (t > maxTs) maxTs = t;
+    } catch (error) {
+      throw stepFailure(this.#label, values[i], error);
     }
     this.#seen += n;
     this.#maxTs = maxTs;
@@ -98,10 +127,16 @@ export class EventTimeOperator implements Operator {
     return this.#invalidCount;
   }
 
-  #invalid(v: unknown, t: unknown, index: number): void {
+  #invalid(v: unknown, t: unknown, index: number, latest: number, earliest: number): void {
     const reason = t === undefined || t === null
       ? "missing"
-      : `not a finite number (${typeof t === "number" ? String(t) : typeof t})`;
+      : typeof t !== "number" || !Number.isFinite(t)
+      ? `not a finite number (${typeof t === "number" ? String(t) : typeof t})`
+      : t > latest
+      ? `${t}, more than maxFutureSkew (${this.#maxFutureSkew} ms) ahead of processing time ${
+        latest - this.#maxFutureSkew
+      }`
+      : `${t}, before minEventTime (${earliest})`;
     if (this.#onInvalid) {
       this.#invalidCount++;
       this.#onInvalid(v, { timestamp: t, reason: `event time is ${reason}` });

@@ -12,6 +12,7 @@
 // watermark passed the window" is W >= end; garbage collection (Beam's GC time, maxTimestamp +
 // allowedLateness) is W >= end + allowedLateness, which is also when an element becomes droppable.
 import type { Combiner } from "../aggregate/combiner.ts";
+import { FIRING, stepFailure } from "../errors.ts";
 import * as tm from "../trigger/state_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { maxTimestamp as windowMaxTimestamp } from "../window/assigner.ts";
@@ -30,6 +31,8 @@ const TIMING: PaneTiming[] = ["early", "early", "on-time", "late"];
 const TIMING_CODE: Record<string, number> = { none: NONE, early: EARLY, "on-time": ON_TIME, late: LATE };
 const ADDED = 0, DROPPED_LATE = 1, DROPPED_CLOSED = 2, NO_WINDOW = 3;
 const EOW = 0, EARLIEST = 1, LATEST = 2;
+/** Which user function a window step was running (for StepError). */
+const KEY = 1, AGGREGATE = 2;
 
 class KeyState {
   /** Active windows and closed ones (kept until garbage collection so they stay closed). */
@@ -209,68 +212,91 @@ export class GeneralWindowOperator implements WindowEngine {
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     const eachElement = batch.bundle !== true;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      const t = ts[i]!;
-      const w = wmOf === null ? constWm : wmOf[i]!;
-      if (w > this.#wm) {
-        // The watermark rises: the bundle so far ends, then the timers this makes due fire.
-        if (this.#touchedKeys.length > 0 || this.#held > 0) this.#endBundle();
-        if (w >= this.#nextDue) this.#advance(w);
-        else this.#wm = w; // nothing due; the output watermark follows when next needed
-      } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
-      const key = keyFn === null ? null : keyFn(v);
-      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-        ? groupingKey(key, v)
-        : key;
-      let ks = this.#keys.get(nk);
-      if (ks === undefined) {
-        ks = new KeyState(key, nk);
-        this.#keys.set(nk, ks);
-      }
-      let status: number;
-      if (sessions !== null) {
-        if (this.#wm >= sessions.lastEnd(t) + this.#lateness) status = DROPPED_LATE;
-        else if (eachElement) status = this.#addSession(ks, v, t, true);
-        else {
-          // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
-          const n = this.#held++;
-          this.#heldKeys[n] = ks;
-          this.#heldValues[n] = v;
-          this.#heldTimes[n] = t;
-          continue;
+    // A user function that throws (the key function, a combiner, onLate) fails the job with a StepError
+    // naming the step: `phase` says which one was running.
+    let i = 0, phase = AGGREGATE;
+    try {
+      for (; i < values.length; i++) {
+        const v = values[i];
+        const t = ts[i]!;
+        const w = wmOf === null ? constWm : wmOf[i]!;
+        if (w > this.#wm) {
+          // The watermark rises: the bundle so far ends, then the timers this makes due fire.
+          if (this.#touchedKeys.length > 0 || this.#held > 0) this.#endBundle();
+          if (w >= this.#nextDue) this.#advance(w);
+          else this.#wm = w; // nothing due; the output watermark follows when next needed
+        } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
+        phase = KEY;
+        const key = keyFn === null ? null : keyFn(v);
+        phase = AGGREGATE;
+        const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+          ? groupingKey(key, v)
+          : key;
+        let ks = this.#keys.get(nk);
+        if (ks === undefined) {
+          ks = new KeyState(key, nk);
+          this.#keys.set(nk, ks);
         }
-      } else {
-        // Ascending window start, so the panes of one firing come out in that order. A sliding window
-        // gap (slide > size) leaves some times in no window: Beam assigns such an element none.
-        const n = windower.assign(t, assigned);
-        status = NO_WINDOW;
-        for (let j = 0; j < n; j++) {
-          const st = this.#add(ks, assigned[2 * j]!, assigned[2 * j + 1]!, v, t);
-          if (st < status) status = st;
+        let status: number;
+        if (sessions !== null) {
+          if (this.#wm >= sessions.lastEnd(t) + this.#lateness) status = DROPPED_LATE;
+          else if (eachElement) status = this.#addSession(ks, v, t, true);
+          else {
+            // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
+            const n = this.#held++;
+            this.#heldKeys[n] = ks;
+            this.#heldValues[n] = v;
+            this.#heldTimes[n] = t;
+            continue;
+          }
+        } else {
+          // Ascending window start, so the panes of one firing come out in that order. A sliding window
+          // gap (slide > size) leaves some times in no window: Beam assigns such an element none.
+          const n = windower.assign(t, assigned);
+          status = NO_WINDOW;
+          for (let j = 0; j < n; j++) {
+            const st = this.#add(ks, assigned[2 * j]!, assigned[2 * j + 1]!, v, t);
+            if (st < status) status = st;
+          }
+        }
+        if (ks.windows.length === 0) this.#keys.delete(nk);
+        if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
+          this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
         }
       }
-      if (ks.windows.length === 0) this.#keys.delete(nk);
-      if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
-        this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
-      }
+      this.#endBundle();
+      if (this.#c.complete && values.length > 0) this.#emitAll();
+      this.#firePt();
+    } catch (error) {
+      throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
     }
-    this.#endBundle();
-    if (this.#c.complete && values.length > 0) this.#emitAll();
-    this.#firePt();
     this.#flush(out);
+  }
+
+  /** The StepError for a user function that threw while `phase` ran. */
+  #failure(phase: number, element: unknown, error: unknown): unknown {
+    const n = this.#c.ordinal;
+    return stepFailure(phase === KEY ? `keyBy #${n}` : `aggregate #${n}`, element, error);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
     this.#now = pt;
-    if (wm > this.#wm) this.#advance(wm);
-    this.#firePt();
+    try {
+      if (wm > this.#wm) this.#advance(wm);
+      this.#firePt();
+    } catch (error) {
+      throw this.#failure(AGGREGATE, FIRING, error);
+    }
     this.#flush(out);
   }
 
   tick(pt: number, out: Output): void {
     this.#now = pt;
-    this.#firePt();
+    try {
+      this.#firePt();
+    } catch (error) {
+      throw this.#failure(AGGREGATE, FIRING, error);
+    }
     this.#flush(out);
   }
 

@@ -4,6 +4,7 @@
 // allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
 // GeneralWindowOperator, which keeps per-window state.
 import type { Combiner } from "../aggregate/combiner.ts";
+import { FIRING, stepFailure } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
 import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
@@ -25,6 +26,9 @@ class KeySlices {
   lastAcc: unknown = undefined;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
+
+/** Which user function the window step was running (for StepError). */
+const KEY = 1, AGGREGATE = 2;
 
 /** Every window here has exactly one pane: on time and final. */
 const ONLY_PANE = Object.freeze(
@@ -127,63 +131,82 @@ export class SlicedWindowOperator implements WindowEngine {
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     let nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      const t = ts[i]!;
-      const w = wmOf === null ? constWm : wmOf[i]!;
-      // Windows whose end this element's watermark has passed are complete without it: fire them
-      // first, exactly as the per-window engine judges each element against its own watermark.
-      if (w >= nextEnd) {
-        this.#advance(w);
-        nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
-      }
-      const key = keyFn === null ? null : keyFn(v);
-      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-        ? groupingKey(key, v)
-        : key;
-      let ks = this.#keys.get(nk);
-      if (ks === undefined) {
-        ks = new KeySlices(key, nk);
-        this.#keys.set(nk, ks);
-      } else if (ks.empty) {
-        ks.empty = false;
-        this.#emptyKeys--;
-      }
-      // Most elements of a key fall into the same slice as the key's previous element.
-      const last = ks.lastS;
-      const s = t >= last && t < last + slide ? last : windower.periodStart(t);
-      // The last window containing t ends at s + size: if the watermark passed it, all did.
-      if (w >= s + size) {
-        if (ks.slices.size === 0) this.#setEmpty(ks);
-        this.#late.drop(v, t, w, "late");
-        continue;
-      }
-      let acc: unknown;
-      if (s === last) acc = ks.lastAcc;
-      else {
-        const code = this.#code(s);
-        acc = ks.slices.get(code);
-        if (acc === undefined) {
-          acc = combiner.create();
-          ks.slices.set(code, acc);
-          this.#register(ks, s, w);
-          nextEnd = this.#ends[0]!;
+    // A user function that throws (the key function, a combiner, onLate) fails the job with a StepError
+    // naming the step: `phase` says which one was running.
+    let i = 0, phase = AGGREGATE;
+    try {
+      for (; i < values.length; i++) {
+        const v = values[i];
+        const t = ts[i]!;
+        const w = wmOf === null ? constWm : wmOf[i]!;
+        // Windows whose end this element's watermark has passed are complete without it: fire them
+        // first, exactly as the per-window engine judges each element against its own watermark.
+        if (w >= nextEnd) {
+          this.#advance(w);
+          nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
         }
-        ks.lastS = s;
+        phase = KEY;
+        const key = keyFn === null ? null : keyFn(v);
+        phase = AGGREGATE;
+        const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+          ? groupingKey(key, v)
+          : key;
+        let ks = this.#keys.get(nk);
+        if (ks === undefined) {
+          ks = new KeySlices(key, nk);
+          this.#keys.set(nk, ks);
+        } else if (ks.empty) {
+          ks.empty = false;
+          this.#emptyKeys--;
+        }
+        // Most elements of a key fall into the same slice as the key's previous element.
+        const last = ks.lastS;
+        const s = t >= last && t < last + slide ? last : windower.periodStart(t);
+        // The last window containing t ends at s + size: if the watermark passed it, all did.
+        if (w >= s + size) {
+          if (ks.slices.size === 0) this.#setEmpty(ks);
+          this.#late.drop(v, t, w, "late");
+          continue;
+        }
+        let acc: unknown;
+        if (s === last) acc = ks.lastAcc;
+        else {
+          const code = this.#code(s);
+          acc = ks.slices.get(code);
+          if (acc === undefined) {
+            acc = combiner.create();
+            ks.slices.set(code, acc);
+            this.#register(ks, s, w);
+            nextEnd = this.#ends[0]!;
+          }
+          ks.lastS = s;
+        }
+        const next = combiner.add(acc, v, t);
+        if (next !== acc) ks.slices.set(this.#code(s), next);
+        ks.lastAcc = next;
       }
-      const next = combiner.add(acc, v, t);
-      if (next !== acc) ks.slices.set(this.#code(s), next);
-      ks.lastAcc = next;
+      this.#advance(this.#wm);
+    } catch (error) {
+      throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
     }
-    this.#advance(this.#wm);
     this.#flush(out);
+  }
+
+  /** The StepError for a user function that threw while `phase` ran. */
+  #failure(phase: number, element: unknown, error: unknown): unknown {
+    const n = this.#c.ordinal;
+    return stepFailure(phase === KEY ? `keyBy #${n}` : `aggregate #${n}`, element, error);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
     this.#now = pt;
     if (wm > this.#wm) {
       this.#wm = wm;
-      this.#advance(wm);
+      try {
+        this.#advance(wm);
+      } catch (error) {
+        throw this.#failure(AGGREGATE, FIRING, error);
+      }
     }
     this.#flush(out);
   }

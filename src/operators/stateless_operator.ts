@@ -1,10 +1,28 @@
 // map / filter / flatMap fused into one pass over each batch.
+import { preview, stepFailure } from "../errors.ts";
 import type { Batch, Operator, Output } from "./operator.ts";
 
+/** A stateless step; `label` names it in errors ("map #2"), set when the pipeline is compiled. */
 export type Step =
-  | { kind: "map"; fn: (v: unknown) => unknown }
-  | { kind: "filter"; fn: (v: unknown) => unknown }
-  | { kind: "flatMap"; fn: (v: unknown) => Iterable<unknown> };
+  | { kind: "map"; fn: (v: unknown) => unknown; label?: string }
+  | { kind: "filter"; fn: (v: unknown) => unknown; label?: string }
+  | { kind: "flatMap"; fn: (v: unknown) => Iterable<unknown>; label?: string };
+
+function isThenable(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+function labelOf(step: Step): string {
+  return step.label ?? step.kind;
+}
+
+/** A map step must not return a promise: weir steps run synchronously, between two input steps. */
+function promiseReturned(step: Step): TypeError {
+  return new TypeError(
+    `${labelOf(step)} returned a Promise: steps run synchronously, so its value would be the promise itself. ` +
+      `Resolve asynchronous work before the pipeline (stream() takes async iterables and ReadableStreams), or after it`,
+  );
+}
 
 /** A chain of stateless steps run as one operator (no per-step batches, no per-step streams). */
 export class StatelessOperator implements Operator {
@@ -25,7 +43,16 @@ export class StatelessOperator implements Operator {
     const map = this.#simpleMap;
     if (map !== null) {
       const vs = new Array<unknown>(values.length);
-      for (let i = 0; i < values.length; i++) vs[i] = map(values[i]);
+      let i = 0;
+      try {
+        for (; i < values.length; i++) {
+          const v = map(values[i]);
+          if (typeof v === "object" && v !== null && isThenable(v)) throw promiseReturned(this.#steps[0]!);
+          vs[i] = v;
+        }
+      } catch (error) {
+        throw stepFailure(labelOf(this.#steps[0]!), values[i], error);
+      }
       out.data({ values: vs, ts, wm, pt: batch.pt, bundle: batch.bundle });
       return;
     }
@@ -38,20 +65,39 @@ export class StatelessOperator implements Operator {
       if (outTs !== null) outTs.push(ts![i]!);
       if (outWm !== null) outWm.push((wm as Float64Array)[i]!);
     };
+    // The step running and its input, for the StepError of a user function that throws.
+    let current: Step = steps[0]!;
+    let input: unknown = undefined;
     const run = (v: unknown, s: number, i: number): void => {
       for (; s < steps.length; s++) {
         const step = steps[s]!;
-        if (step.kind === "map") v = step.fn(v);
-        else if (step.kind === "filter") {
+        current = step;
+        input = v;
+        if (step.kind === "map") {
+          v = step.fn(v);
+          if (typeof v === "object" && v !== null && isThenable(v)) throw promiseReturned(step);
+        } else if (step.kind === "filter") {
           if (!step.fn(v)) return;
         } else {
-          for (const x of step.fn(v)) run(x, s + 1, i);
+          const many = step.fn(v);
+          if (typeof (many as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
+            throw new TypeError(
+              `${labelOf(step)} must return an iterable (an array, a Set, a generator): current value is ${
+                preview(many)
+              }`,
+            );
+          }
+          for (const x of many) run(x, s + 1, i);
           return;
         }
       }
       emit(v, i);
     };
-    for (let i = 0; i < values.length; i++) run(values[i], 0, i);
+    try {
+      for (let i = 0; i < values.length; i++) run(values[i], 0, i);
+    } catch (error) {
+      throw stepFailure(labelOf(current), input, error);
+    }
     if (vs.length > 0) {
       out.data({
         values: vs,

@@ -7,6 +7,8 @@ import type { LateInfo, WindowOptions } from "../window/window_options.ts";
 
 export interface ResolvedWindowConfig {
   id: string;
+  /** Which window step of the pipeline this is (1-based), to name it in errors: "keyBy #1", "aggregate #1". */
+  ordinal: number;
   assigner: WindowAssigner;
   trigger: TriggerSpec;
   allowedLateness: number;
@@ -51,6 +53,7 @@ export function resolveWindowConfig(
   keyFn: ((v: unknown) => unknown) | null,
   combiner: Combiner<unknown, unknown, unknown>,
   defaultId: string,
+  ordinal = 1,
 ): ResolvedWindowConfig {
   if (typeof assigner !== "object" || assigner === null || !ASSIGNERS.includes((assigner as { kind: string }).kind)) {
     throw new TypeError(
@@ -108,6 +111,7 @@ export function resolveWindowConfig(
   }
   return {
     id: o.id ?? defaultId,
+    ordinal,
     assigner,
     trigger,
     allowedLateness,

@@ -605,19 +605,22 @@ function compile(nodes: readonly Node[]): Operator[] {
   const ops: Operator[] = [];
   let steps: Step[] = [];
   let nStateless = 0, nTime = 0, nWindow = 0;
+  // Steps are numbered per kind, 1-based, to name them in errors: "map #2", "keyBy #1".
+  const counts = { map: 0, filter: 0, flatMap: 0 };
   const flush = () => {
     if (steps.length > 0) ops.push(new StatelessOperator(`stateless-${nStateless++}`, steps));
     steps = [];
   };
   for (const n of nodes) {
     if (n.kind === "map" || n.kind === "filter" || n.kind === "flatMap") {
-      steps.push(n);
+      steps.push({ ...n, label: `${n.kind} #${++counts[n.kind]}` } as Step);
       continue;
     }
     flush();
-    if (n.kind === "eventTime") ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options));
-    else {
-      const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`);
+    if (n.kind === "eventTime") {
+      ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options, `withEventTime #${nTime}`));
+    } else {
+      const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`, nWindow);
       ops.push(windowEngineFor(config));
     }
   }

@@ -8,6 +8,7 @@
  */
 import type { ScenarioGroup } from "./_scenario.ts";
 import combiners from "./combiners.scenarios.ts";
+import errors from "./errors.scenarios.ts";
 import beam from "./beam.scenarios.ts";
 import beamRules from "./beam_rules.scenarios.ts";
 import checkpoint from "./checkpoint.scenarios.ts";
@@ -25,4 +26,5 @@ export const groups: ScenarioGroup[] = [
   { group: "combiners", scenarios: combiners },
   { group: "checkpoint", scenarios: checkpoint },
   { group: "transforms", scenarios: transforms },
+  { group: "errors", scenarios: errors },
 ];
