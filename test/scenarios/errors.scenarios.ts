@@ -44,7 +44,7 @@ export default [
   {
     name: "a map that returns a Promise is refused with what to do instead",
     async run() {
-      const e = await stepError(() => stream([1]).map(async (n) => n * 2).toArray());
+      const e = await stepError(() => stream([1]).map((n) => Promise.resolve(n * 2)).toArray());
       assertEquals(e.step, "map #1");
       assert(e.cause instanceof TypeError && e.cause.message.includes("returned a Promise"), e.message);
     },
