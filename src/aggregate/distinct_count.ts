@@ -9,6 +9,7 @@ import {
   sparseEntry,
 } from "./_hyperloglog.ts";
 import { describe, selectorOrIdentity } from "./_util.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 export type { HyperLogLogAccumulator } from "./_hyperloglog.ts";
 
@@ -52,6 +53,7 @@ export function distinctCount<I = unknown>(
   options: DistinctCountOptions = {},
 ): Combiner<I, HyperLogLogAccumulator, number> {
   const select = selectorOrIdentity<I, unknown>("distinctCount()", selector);
+  checkOptionNames("create distinctCount()", options ?? {}, ["precision"]);
   const precision = options.precision ?? 14;
   if (!Number.isInteger(precision) || precision < 4 || precision > 18) {
     throw new RangeError(

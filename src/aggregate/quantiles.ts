@@ -1,6 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { addToKll, createKll, kFor, type KllAccumulator, kllQuantiles, KllShape, mergeKll } from "./_kll.ts";
 import { checkNumber, describe, selectorOrIdentity } from "./_util.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 export type { KllAccumulator } from "./_kll.ts";
 
@@ -86,6 +87,7 @@ export function quantiles<I>(
   }
   const wanted = single ? [checkQuantile(qs)] : (qs as readonly unknown[]).map(checkQuantile);
   const select = selectorOrIdentity<I, number>("quantiles()", selector);
+  checkOptionNames("create quantiles()", options ?? {}, ["accuracy"]);
   const accuracy = options.accuracy ?? 0.01;
   if (typeof accuracy !== "number" || !(accuracy > 0 && accuracy < 1)) {
     throw new RangeError(

@@ -1,6 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { canonicalKey } from "../keys/canonical_key.ts";
 import { describe, detach, selectorOrIdentity } from "./_util.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 /**
  * Accumulator of {@linkcode topK}: Misra–Gries counters keyed by each value's canonical key
@@ -104,6 +105,7 @@ export function topK<I, T>(
     throw new RangeError(`Cannot create topK() as k must be an integer >= 1: current value is ${describe(k)}`);
   }
   const select = selectorOrIdentity<I, T>("topK()", selector);
+  checkOptionNames("create topK()", options ?? {}, ["capacity"]);
   const capacity = options.capacity ?? Math.max(1024, 16 * k);
   if (!Number.isInteger(capacity) || capacity < 2 * k) {
     throw new RangeError(

@@ -1,3 +1,4 @@
+import { checkOptionNames } from "../option_names.ts";
 import { checkOffset, checkSize, mod, type SlidingWindows } from "./assigner.ts";
 
 /**
@@ -28,7 +29,8 @@ import { checkOffset, checkSize, mod, type SlidingWindows } from "./assigner.ts"
 export function sliding(size: number, slide: number, options: { offset?: number } = {}): SlidingWindows {
   checkSize("sliding window", "size", size);
   checkSize("sliding window", "slide", slide);
-  const offset = options.offset ?? 0;
+  checkOptionNames("create sliding window", options ?? {}, ["offset"]);
+  const offset = options?.offset ?? 0;
   checkOffset("sliding window", offset);
   return { kind: "sliding", size, slide, offset: mod(offset, slide) };
 }

@@ -1,4 +1,5 @@
 import { checkOffset, checkSize, mod, type TumblingWindows } from "./assigner.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 /**
  * Tumbling (fixed) windows: `[start, start + size)` with `start = t - mod(t - offset, size)`.
@@ -24,7 +25,8 @@ import { checkOffset, checkSize, mod, type TumblingWindows } from "./assigner.ts
  */
 export function tumbling(size: number, options: { offset?: number } = {}): TumblingWindows {
   checkSize("tumbling window", "size", size);
-  const offset = options.offset ?? 0;
+  checkOptionNames("create tumbling window", options ?? {}, ["offset"]);
+  const offset = options?.offset ?? 0;
   checkOffset("tumbling window", offset);
   return { kind: "tumbling", size, offset: mod(offset, size) };
 }

@@ -1,5 +1,17 @@
 // What a user sees when their own code fails inside a step, or when input breaks a documented bound.
-import { count, session, StepError, stream, sum, tumbling, WeirError } from "../../mod.ts";
+import {
+  count,
+  distinctCount,
+  quantiles,
+  session,
+  sliding,
+  StepError,
+  stream,
+  sum,
+  topK,
+  tumbling,
+  WeirError,
+} from "../../mod.ts";
 import type { Combiner } from "../../src/aggregate/mod.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import type { Scenario } from "./_scenario.ts";
@@ -127,6 +139,30 @@ export default [
         RangeError,
         "maxFutureSkew",
       );
+    },
+  },
+  {
+    name: "a misspelled option of an assigner or a combiner is a TypeError naming the closest valid one",
+    run() {
+      const bad = <T>(f: () => T, hint: string) => {
+        const e = (() => {
+          try {
+            f();
+            return null;
+          } catch (x) {
+            return x;
+          }
+        })();
+        assert(
+          e instanceof TypeError && e.message.includes(hint),
+          `expected a TypeError with ${hint}, got ${String(e)}`,
+        );
+      };
+      bad(() => tumbling(10, { ofset: 1 } as never), 'did you mean "offset"?');
+      bad(() => sliding(10, 5, { offsett: 1 } as never), 'did you mean "offset"?');
+      bad(() => distinctCount(undefined, { precison: 12 } as never), 'did you mean "precision"?');
+      bad(() => quantiles(0.5, undefined, { acuracy: 0.1 } as never), 'did you mean "accuracy"?');
+      bad(() => topK(3, undefined, { capasity: 64 } as never), 'did you mean "capacity"?');
     },
   },
 ] satisfies Scenario[];
