@@ -17,6 +17,7 @@ export interface DurableObjectStateStoreOptions {
 // Durable Object storage limits (KV-backed objects; SQLite-backed ones allow more, and the smaller
 // limits keep one layout valid for both): 128 KiB per value, 2 KiB per key, 128 keys per get/put/delete.
 const MAX_VALUE_BYTES = 128 * 1024;
+const MAX_KEY_BYTES = 2_048;
 const KEYS_PER_CALL = 128;
 
 /**
@@ -79,6 +80,7 @@ function storageBackend(storage: DurableObjectStorageLike, prefix: string): Atom
     maxCommitMutations: Infinity,
     maxCommitBytes: Infinity,
     maxCommitKeyBytes: Infinity,
+    maxKeyBytes: MAX_KEY_BYTES,
     keyBytes: (k) => utf8ByteLength(prefix + k),
     async get(keys) {
       const out: Array<Uint8Array | undefined> = [];

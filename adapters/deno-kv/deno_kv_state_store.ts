@@ -18,9 +18,10 @@ export interface DenoKvStateStoreOptions {
   prefix?: readonly string[];
 }
 
-// Deno KV's limits (denokv_proto limits.rs; enforced by Deno, checked here for @deno/kv too, so that a
-// store written under Node stays usable from Deno and Deno Deploy).
+// Deno KV's limits (denokv_proto limits.rs, Deno's ext/kv; enforced by Deno, and by `checkCommit` here for
+// @deno/kv too, which enforces none, so that a store written under Node stays usable from Deno and Deploy).
 const MAX_VALUE_BYTES = 65_536;
+const MAX_KEY_BYTES = 2_048;
 const MAX_MUTATIONS = 1_000;
 const MAX_COMMIT_BYTES = 819_200;
 const MAX_COMMIT_KEY_BYTES = 81_920;
@@ -133,6 +134,7 @@ function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): A
     maxCommitMutations: MAX_MUTATIONS,
     maxCommitBytes: MAX_COMMIT_BYTES,
     maxCommitKeyBytes: MAX_COMMIT_KEY_BYTES,
+    maxKeyBytes: MAX_KEY_BYTES,
     keyBytes: (k) => prefixBytes + partBytes(k),
     get: (keys) => Promise.all(keys.map(async (k) => bytesOf((await kv.get(key(k))).value))),
     async list(start, end, limit) {
@@ -144,6 +146,7 @@ function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): A
       return out;
     },
     async commit(mutations: readonly KvMutation[]) {
+      checkCommit(mutations, (k) => prefixBytes + partBytes(k));
       const op = kv.atomic();
       for (const m of mutations) {
         if (m.value === undefined) op.delete(key(m.key));
@@ -157,6 +160,28 @@ function kvBackend(kv: DenoKvLike, prefix: readonly string[], owned: boolean): A
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Refuses, with Deno's own messages, a commit that Deno KV would refuse: Deno counts a set as its key twice
+ * plus its value and a delete as its key, and (in some versions) every key towards the key total.
+ */
+function checkCommit(mutations: readonly KvMutation[], keyBytes: (key: string) => number): void {
+  if (mutations.length > MAX_MUTATIONS) throw new TypeError(`Too many mutations (max ${MAX_MUTATIONS})`);
+  let total = 0;
+  let keys = 0;
+  for (const m of mutations) {
+    const k = keyBytes(m.key);
+    if (k > MAX_KEY_BYTES) throw new TypeError(`Key too large for write (max ${MAX_KEY_BYTES} bytes)`);
+    keys += k;
+    if (m.value === undefined) total += k;
+    else {
+      if (m.value.length > MAX_VALUE_BYTES) throw new TypeError(`Value too large (max ${MAX_VALUE_BYTES} bytes)`);
+      total += 2 * k + m.value.length;
+    }
+  }
+  if (total > MAX_COMMIT_BYTES) throw new TypeError(`Total mutation size too large (max ${MAX_COMMIT_BYTES} bytes)`);
+  if (keys > MAX_COMMIT_KEY_BYTES) throw new TypeError(`Total key size too large (max ${MAX_COMMIT_KEY_BYTES} bytes)`);
 }
 
 /** Entries this store wrote are Uint8Arrays; anything else under its prefix is foreign data. */

@@ -21,11 +21,14 @@ export interface DenoKvAtomicOperation {
 export interface DenoKvLike {
   /** The value under `key` (`null` when there is none). */
   get(key: DenoKvKey): Promise<{ value: unknown }>;
-  /** Entries with `start <= key < end`, in key order. */
+  /**
+   * Entries with `start <= key < end`, in key order. Keys read back are typed loosely: Deno's own key part
+   * type has grown (symbols) beyond what this store writes.
+   */
   list(
     selector: { start: DenoKvKey; end: DenoKvKey },
     options?: { limit?: number; batchSize?: number },
-  ): AsyncIterable<{ key: DenoKvKey; value: unknown }>;
+  ): AsyncIterable<{ key: readonly unknown[]; value: unknown }>;
   /** Starts an atomic operation. */
   atomic(): DenoKvAtomicOperation;
   /** Closes the database. */

@@ -1,4 +1,12 @@
+// What a commit weighs against a backend's limits, counted as Deno KV counts (the strictest backend with
+// finite limits; see AtomicKvBackend): a set weighs its key twice plus its value, a delete its key once,
+// and every mutation's key counts towards the key total.
 import type { AtomicKvBackend, KvMutation } from "./atomic_kv_backend.ts";
+
+/** The bytes one mutation with a `keyBytes`-byte key adds to a commit (see the file header). */
+export function mutationBytes(keyBytes: number, value: Uint8Array | undefined): number {
+  return value === undefined ? keyBytes : 2 * keyBytes + value.length;
+}
 
 /** What `mutations` weigh against the commit limits of `backend`. */
 export function commitSize(
@@ -10,7 +18,7 @@ export function commitSize(
   for (const m of mutations) {
     const k = backend.keyBytes(m.key);
     keyBytes += k;
-    bytes += k + (m.value?.length ?? 0);
+    bytes += mutationBytes(k, m.value);
   }
   return { keyBytes, bytes };
 }
@@ -33,7 +41,7 @@ export function packCommits(backend: AtomicKvBackend, mutations: readonly KvMuta
   let bytes = 0;
   for (const m of mutations) {
     const k = backend.keyBytes(m.key);
-    const b = k + (m.value?.length ?? 0);
+    const b = mutationBytes(k, m.value);
     if (
       pack.length > 0 &&
       (pack.length + 1 > backend.maxCommitMutations || keyBytes + k > backend.maxCommitKeyBytes ||

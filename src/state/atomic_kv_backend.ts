@@ -38,10 +38,18 @@ export interface AtomicKvBackend {
   readonly maxValueBytes: number;
   /** Most mutations one `commit` may carry (Deno KV: 1000); `Infinity` when unbounded. */
   readonly maxCommitMutations: number;
-  /** Most bytes, keys (as `keyBytes` counts them) plus values, one `commit` may carry (Deno KV: 819200). */
+  /**
+   * Most bytes one `commit` may carry (Deno KV: 819200), counted as Deno KV counts them: a set weighs
+   * its key (as `keyBytes` counts it) twice plus its value, a delete its key once.
+   */
   readonly maxCommitBytes: number;
-  /** Most key bytes (as `keyBytes` counts them) one `commit` may carry (Deno KV: 81920). */
+  /** Most key bytes (as `keyBytes` counts them, over every mutation) one `commit` may carry (Deno KV: 81920). */
   readonly maxCommitKeyBytes: number;
+  /**
+   * Longest key the backend accepts, as `keyBytes` counts it (Deno KV: 2048). When given, opening a store
+   * checks that every key the contract allows fits (a long prefix may not leave room).
+   */
+  readonly maxKeyBytes?: number;
   /** The size the backend charges for `key` against the commit limits. */
   keyBytes(key: string): number;
   /** The values of `keys`, in order, `undefined` where there is none. */

@@ -52,6 +52,7 @@ import type { StateStoreBackend } from "./state_store_backend.ts";
  * ```
  */
 export async function openAtomicKv(backend: AtomicKvBackend, name: string): Promise<StateStoreBackend> {
+  checkKeyRoom(backend, name);
   await recoverKvStore(backend, name);
   const io = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -124,13 +125,28 @@ async function recoverKvStore(backend: AtomicKvBackend, name: string): Promise<v
 
 function batchLimits(b: AtomicKvBackend): StateStoreLimits {
   if (b.maxCommitMutations === Infinity) return { maxBatchOps: Infinity, maxBatchKeyBytes: Infinity };
-  const markerKeys = 2 * b.keyBytes(pendingKey("0000000000000000"));
-  const markerValues = 2 * b.maxValueBytes;
+  // The publishing commit of a batch: a header set per key plus two markers (a pending one deleted, a
+  // garbage one set), weighed as _commit_packing.ts does (a set counts its key twice).
+  const marker = b.keyBytes(pendingKey("0000000000000000"));
   const maxBatchOps = Math.max(0, b.maxCommitMutations - 2);
   // Per key: the backend's fixed overhead (keyBytes of the bare namespace) plus up to 2 bytes per key byte.
   const overhead = b.keyBytes(headerKey(""));
-  const byKeys = (b.maxCommitKeyBytes - markerKeys - maxBatchOps * overhead) / 2;
-  const byBytes = (b.maxCommitBytes - markerKeys - markerValues - maxBatchOps * (overhead + MAX_BLOB_HEADER_BYTES)) / 2;
+  const byKeys = (b.maxCommitKeyBytes - 2 * marker - maxBatchOps * overhead) / 2;
+  const byBytes = (b.maxCommitBytes - 3 * marker - b.maxValueBytes -
+    maxBatchOps * (2 * overhead + MAX_BLOB_HEADER_BYTES)) / 4;
   const maxBatchKeyBytes = Math.max(0, Math.floor(Math.min(byKeys, byBytes, maxBatchOps * MAX_STATE_KEY_BYTES)));
   return { maxBatchOps, maxBatchKeyBytes };
+}
+
+/** Throws RangeError when the longest key the contract allows would not fit the backend's key limit. */
+function checkKeyRoom(b: AtomicKvBackend, name: string): void {
+  if (b.maxKeyBytes === undefined) return;
+  // A key byte maps to at most 2 backend bytes (see mapKey, and escaping such as Deno KV's for "\0").
+  const longest = b.keyBytes(headerKey("")) + 2 * MAX_STATE_KEY_BYTES;
+  if (longest > b.maxKeyBytes) {
+    throw new RangeError(
+      `Cannot open the ${name} as its longest key would take ${longest} bytes where the database accepts ` +
+        `${b.maxKeyBytes}: shorten the key prefix by ${longest - b.maxKeyBytes} bytes`,
+    );
+  }
 }

@@ -2,6 +2,7 @@
 import { DenoKvStateStore } from "../../../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../../../adapters/fs/mod.ts";
 import { MemoryStateStore } from "../../../src/state/mod.ts";
+import { denoKvLimitCases } from "../../contract/deno_kv_limit_cases.ts";
 import { stateStoreContract, type StateStoreHarness } from "../../contract/state_store_contract.ts";
 
 async function fsHarness(): Promise<StateStoreHarness> {
@@ -47,6 +48,9 @@ const scenarios = [
 ];
 
 for (const s of scenarios) Deno.test(`state store › ${s.name}`, () => s.run());
+
+// Deno.openKv enforces Deno KV's limits itself: these batches meet each one.
+for (const c of denoKvLimitCases(() => Deno.openKv(":memory:"))) Deno.test(`Deno KV limits › ${c.name}`, () => c.run());
 
 Deno.test('state store › DenoKvStateStore.open uses Deno.openKv, in memory for ":memory:"', async () => {
   const store = await DenoKvStateStore.open(":memory:");
