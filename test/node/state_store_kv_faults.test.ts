@@ -45,7 +45,7 @@ class FaultyKv implements DenoKvLike {
   list(
     selector: { start: DenoKvKey; end: DenoKvKey },
     options?: { limit?: number; batchSize?: number },
-  ): AsyncIterable<{ key: DenoKvKey; value: unknown }> {
+  ): AsyncIterable<{ key: readonly unknown[]; value: unknown }> {
     this.#alive();
     return this.#kv.list(selector, options);
   }
