@@ -6,6 +6,7 @@
  */
 export {
   type AggregateValue,
+  type CombinerMap,
   KeyedStream,
   RunningJob,
   Stream,

@@ -1,5 +1,5 @@
 import { checkOptionNames } from "../option_names.ts";
-import type { AnyCombiner, CombinerResult } from "../aggregate/combiner.ts";
+import type { AnyCombiner, Combiner, CombinerResult } from "../aggregate/combiner.ts";
 import {
   type CheckpointConfig,
   type CheckpointOptions,
@@ -43,6 +43,9 @@ export interface StreamOptions {
    */
   clock?: Clock;
 }
+
+/** An object of named combiners of elements `T`, as `.aggregate({ n: count(), total: sum(...) })` takes. */
+export type CombinerMap<T> = { readonly [name: string]: AnyCombiner<T> };
 
 /** The result value of `.aggregate(...)` for a combiner or an object of combiners. */
 export type AggregateValue<C> = C extends AnyCombiner<never> ? CombinerResult<C>
@@ -573,9 +576,13 @@ export class WindowedStream<T, K> {
    * assertEquals(results.map((r) => r.value), [{ n: 2, total: 7 }]);
    * ```
    */
-  aggregate<C extends AnyCombiner<T> | Record<string, AnyCombiner<T>>>(
-    combiner: C,
-  ): Stream<WindowResult<K, AggregateValue<C>>> {
+  // One signature, not overloads: TypeScript types a selector's parameter from the first overload it
+  // tries, so overloads for "one combiner" and "an object of combiners" break inference for one of them.
+  // Here `A`/`R` infer from a combiner and `M` from an object of combiners (M keeps its index signature,
+  // the default, when the argument is a combiner).
+  aggregate<A, R, M extends CombinerMap<T> = CombinerMap<T>>(
+    combiner: Combiner<T, A, R> | M,
+  ): Stream<WindowResult<K, string extends keyof M ? R : AggregateValue<M>>> {
     let c: AnyCombiner<unknown>;
     if (isCombiner(combiner)) c = combiner as AnyCombiner<unknown>;
     else if (typeof combiner === "object" && combiner !== null) {

@@ -1,7 +1,7 @@
 import type { AnyCombiner } from "../aggregate/combiner.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { WindowOptions } from "../window/window_options.ts";
-import type { AggregateValue } from "../pipeline/stream.ts";
+import type { AggregateValue, WindowedStream } from "../pipeline/stream.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { pipelineTransform } from "./pipeline_transform.ts";
@@ -56,7 +56,9 @@ export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string,
     if (onInvalid !== undefined) timeOptions.onInvalid = onInvalid;
     const pair = pipelineTransform<T, WindowResult<K, AggregateValue<C>>>((s) => {
       const timed = s.withEventTime(eventTime, timeOptions);
-      const windowed = key ? timed.keyBy(key).window(window, windowOptions) : timed.window(window, windowOptions);
+      const windowed: WindowedStream<T, unknown> = key
+        ? timed.keyBy(key).window(window, windowOptions)
+        : timed.window(window, windowOptions);
       return windowed.aggregate(aggregate) as never;
     });
     this.writable = pair.writable;

@@ -10,7 +10,7 @@ import { encodeValue } from "../../src/checkpoint/_encode.ts";
 import { readResults } from "../../src/checkpoint/read_results.ts";
 import { storeSink } from "../../src/checkpoint/store_sink.ts";
 import type { Source } from "../../src/pipeline/source.ts";
-import { type Stream, stream } from "../../src/pipeline/stream.ts";
+import { type Stream, stream, type WindowedStream } from "../../src/pipeline/stream.ts";
 import { MemoryStateStore } from "../../src/state/memory_store.ts";
 import { afterCount, afterWatermark, repeatedly } from "../../src/trigger/trigger.ts";
 import { global } from "../../src/window/global.ts";
@@ -128,7 +128,9 @@ function build(spec: Spec, source: Source<Ev>): Stream<WindowResult> {
     ...(trigger ? { trigger } : {}),
     onLate: () => {},
   };
-  const windowed = spec.keyed ? timed.keyBy((e) => e.k).window(assigner, options) : timed.window(assigner, options);
+  const windowed: WindowedStream<Ev, unknown> = spec.keyed
+    ? timed.keyBy((e) => e.k).window(assigner, options)
+    : timed.window(assigner, options);
   switch (spec.combiner) {
     case "count":
       return windowed.aggregate(count()) as unknown as Stream<WindowResult>;
