@@ -212,6 +212,10 @@ export class GeneralWindowOperator implements WindowEngine {
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     const eachElement = batch.bundle !== true;
+    const combiner = this.#combiner;
+    const gap = sessions === null ? 0 : sessions.gap;
+    const sessionFast = sessions !== null && eachElement && this.#holdsByTimer && !this.#stateful &&
+      !this.#c.complete;
     // A user function that throws (the key function, a combiner, onLate) fails the job with a StepError
     // naming the step: `phase` says which one was running.
     let i = 0, phase = AGGREGATE;
@@ -239,6 +243,24 @@ export class GeneralWindowOperator implements WindowEngine {
         }
         let status: number;
         if (sessions !== null) {
+          // The common case, handled here without calls (each would box the event time): the key has
+          // one session, on time, and the element falls inside it or extends it to the right. This is
+          // what #addSession and #addTo do for it under the default trigger with END_OF_WINDOW holds:
+          // the window holds and has its end-of-window timer (moved lazily when it fires), and the
+          // default trigger only looks at windows the watermark has passed.
+          if (sessionFast && ks.windows.length === 1) {
+            const win = ks.windows[0]!;
+            const W = this.#wm, pEnd = t + gap;
+            if (
+              !win.closed && win.panes === 0 && win.held && win.eowTimer && win.timerAt !== null &&
+              win.start <= t && t < win.end && W < win.end && W < pEnd
+            ) {
+              if (pEnd > win.end) win.end = pEnd;
+              win.acc = combiner.add(win.acc, v, t);
+              win.nonEmpty = true;
+              continue;
+            }
+          }
           if (this.#wm >= sessions.lastEnd(t) + this.#lateness) status = DROPPED_LATE;
           else if (eachElement) status = this.#addSession(ks, v, t, true);
           else {
