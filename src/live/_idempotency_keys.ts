@@ -1,5 +1,6 @@
 // The ingestion log's memory of idempotency keys: the newest `max` keys with the offsets their batch
-// got, persisted as `k/<seq>` records written in the same atomic batch as the events.
+// got and the fingerprint of its content (when the caller gave one), persisted as `k/<seq>` records
+// written in the same atomic batch as the events.
 import type { StateStore, StateStoreOp } from "../state/mod.ts";
 import { decodeJson, encodeJson, type LogKeys, pad } from "./_log_format.ts";
 
@@ -8,6 +9,15 @@ export interface KeyRecord {
   readonly seq: number;
   readonly first: number;
   readonly count: number;
+  readonly fingerprint?: string;
+}
+
+/** A key with the batch it names, as remembered. */
+export interface KeyedBatch {
+  readonly key: string;
+  readonly first: number;
+  readonly count: number;
+  readonly fingerprint: string | undefined;
 }
 
 /** Longest idempotency key accepted, in UTF-16 code units (a UUID is 36). */
@@ -19,6 +29,22 @@ export function checkIdempotencyKey(key: unknown): asserts key is string {
       `Cannot append with idempotency key ${
         JSON.stringify(key)
       }: it must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+    );
+  }
+}
+
+/** Longest fingerprint accepted (a SHA-256 in hex is 64). */
+const MAX_FINGERPRINT_LENGTH = 128;
+
+export function checkFingerprint(fingerprint: unknown): asserts fingerprint is string | undefined {
+  if (
+    fingerprint !== undefined &&
+    (typeof fingerprint !== "string" || fingerprint.length === 0 || fingerprint.length > MAX_FINGERPRINT_LENGTH)
+  ) {
+    throw new TypeError(
+      `Cannot append with fingerprint ${
+        JSON.stringify(fingerprint)
+      }: it must be a string of 1 to ${MAX_FINGERPRINT_LENGTH} characters`,
     );
   }
 }
@@ -45,9 +71,14 @@ export class IdempotencyKeys {
       group.forEach((name, j) => {
         const bytes = values[j];
         if (bytes === undefined) return;
-        const r = decodeJson(name, bytes) as { key: string; first: number; count: number };
+        const r = decodeJson(name, bytes) as { key: string; first: number; count: number; fingerprint?: string };
         const seq = Number(name.slice(keys.idempotency.length));
-        ring.#records.set(r.key, { seq, first: r.first, count: r.count });
+        ring.#records.set(
+          r.key,
+          typeof r.fingerprint === "string"
+            ? { seq, first: r.first, count: r.count, fingerprint: r.fingerprint }
+            : { seq, first: r.first, count: r.count },
+        );
         ring.#nextSeq = seq + 1;
       });
     }
@@ -66,17 +97,18 @@ export class IdempotencyKeys {
    * The store operations that remember `entries` (in order), evicting the oldest keys beyond the
    * bound, and a function that applies the same change in memory once the batch is durable.
    */
-  plan(entries: readonly { key: string; first: number; count: number }[]): { ops: StateStoreOp[]; apply: () => void } {
+  plan(entries: readonly KeyedBatch[]): { ops: StateStoreOp[]; apply: () => void } {
     const ops: StateStoreOp[] = [];
     let seq = this.#nextSeq;
     const added: [string, KeyRecord][] = [];
     for (const e of entries) {
-      const record = { seq: seq++, first: e.first, count: e.count };
-      ops.push({
-        type: "put",
-        key: this.#keys.idempotency + pad(record.seq),
-        value: encodeJson({ key: e.key, first: e.first, count: e.count }),
-      });
+      const stored = e.fingerprint === undefined
+        ? { key: e.key, first: e.first, count: e.count }
+        : { key: e.key, first: e.first, count: e.count, fingerprint: e.fingerprint };
+      const record: KeyRecord = e.fingerprint === undefined
+        ? { seq: seq++, first: e.first, count: e.count }
+        : { seq: seq++, first: e.first, count: e.count, fingerprint: e.fingerprint };
+      ops.push({ type: "put", key: this.#keys.idempotency + pad(record.seq), value: encodeJson(stored) });
       added.push([e.key, record]);
     }
     const evict: string[] = [];

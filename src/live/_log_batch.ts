@@ -2,6 +2,7 @@
 // store's atomic-batch limits) when it is appended; appends waiting together are then written as one
 // group — one atomic store batch with their entries, the new head and their idempotency keys.
 import type { StateStoreLimits, StateStoreOp } from "../state/mod.ts";
+import type { KeyedBatch } from "./_idempotency_keys.ts";
 import type { CachedEntry } from "./_log_cache.ts";
 import { encodeEntry, encodeJson, entryKey, type LogKeys, packEntries, utf8Length } from "./_log_format.ts";
 
@@ -12,6 +13,7 @@ export interface QueuedAppend {
   readonly bytes: number;
   readonly entries: number;
   readonly key: string | undefined;
+  readonly fingerprint: string | undefined;
   readonly resolve: (r: { first: number; last: number; count: number; duplicate: boolean }) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -93,15 +95,17 @@ export function planGroup(keys: LogKeys, first: number, group: readonly QueuedAp
   cached: CachedEntry[];
   end: number;
   firsts: number[];
-  keyed: { key: string; first: number; count: number }[];
+  keyed: KeyedBatch[];
 } {
   const jsons: string[] = [];
   const sizes: number[] = [];
   const firsts: number[] = [];
-  const keyed: { key: string; first: number; count: number }[] = [];
+  const keyed: KeyedBatch[] = [];
   for (const a of group) {
     firsts.push(first + jsons.length);
-    if (a.key !== undefined) keyed.push({ key: a.key, first: first + jsons.length, count: a.jsons.length });
+    if (a.key !== undefined) {
+      keyed.push({ key: a.key, first: first + jsons.length, count: a.jsons.length, fingerprint: a.fingerprint });
+    }
     for (let i = 0; i < a.jsons.length; i++) {
       jsons.push(a.jsons[i]!);
       sizes.push(a.sizes[i]!);

@@ -4,6 +4,7 @@
 //   k/<seq>          `{"key":K,"first":F,"count":C}`: a remembered idempotency key
 // Offsets are zero-padded to 16 digits (enough for every safe integer) so keys sort numerically.
 import { WeirError } from "../errors.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 const PAD = 16;
 const encoder = new TextEncoder();
@@ -117,6 +118,7 @@ export function resolveLogOptions(options: {
   maxIdempotencyKeys?: number;
   maxCachedEvents?: number;
 }): { name: string; maxEntryBytes: number; maxIdempotencyKeys: number; maxCachedEvents: number } {
+  checkOptionNames("open ingestion log", options, ["name", "maxEntryBytes", "maxIdempotencyKeys", "maxCachedEvents"]);
   const o = {
     name: options.name ?? "events",
     maxEntryBytes: options.maxEntryBytes ?? 32 * 1024,

@@ -1,8 +1,8 @@
 import { WeirError } from "../errors.ts";
 
 /**
- * An idempotency key was reused for a batch of a different size: {@linkcode IngestLog.append}
- * rejects with it (the HTTP layer answers `409`), and nothing is appended.
+ * An idempotency key was reused for a different batch (another size, or another `fingerprint`):
+ * {@linkcode IngestLog.append} rejects with it (the HTTP layer answers `422`), and nothing is appended.
  *
  * @example A key reused for another batch
  * ```ts

@@ -1,7 +1,13 @@
 import { WeirError } from "../errors.ts";
 import type { Source, SourceEvent } from "../pipeline/source.ts";
 import type { StateStore } from "../state/mod.ts";
-import { checkIdempotencyKey, IdempotencyKeys, MAX_IDEMPOTENCY_KEY_LENGTH } from "./_idempotency_keys.ts";
+import { checkOptionNames } from "../option_names.ts";
+import {
+  checkFingerprint,
+  checkIdempotencyKey,
+  IdempotencyKeys,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+} from "./_idempotency_keys.ts";
 import { IdempotencyConflictError } from "./idempotency_conflict_error.ts";
 import { checkFits, encodeEvents, planGroup, type QueuedAppend, takeGroup } from "./_log_batch.ts";
 import { LogCache } from "./_log_cache.ts";
@@ -33,6 +39,12 @@ export interface IngestLogOptions {
 export interface AppendOptions {
   /** A retried batch with the same key gets the first attempt's offsets and is not appended again. */
   idempotencyKey?: string;
+  /**
+   * What the batch's content hashes to (`createWeirApp` passes the SHA-256 of the request body),
+   * remembered with the key: the key reused with another fingerprint is an `IdempotencyConflictError`.
+   * Without one, only the batch sizes are compared.
+   */
+  fingerprint?: string;
 }
 
 /** Where an appended batch landed. */
@@ -102,7 +114,7 @@ export class IngestLog<T = unknown> implements Source<T> {
   #queue: QueuedAppend[] = [];
   #queuedEvents = 0;
   #drain: Promise<void> | null = null;
-  readonly #inflight = new Map<string, Promise<AppendResult>>();
+  readonly #inflight = new Map<string, { done: Promise<AppendResult>; fingerprint: string | undefined }>();
   readonly #readers = new Set<LogReader<unknown>>();
   #changed!: () => void;
   #changedPromise!: Promise<void>;
@@ -187,11 +199,13 @@ export class IngestLog<T = unknown> implements Source<T> {
   /**
    * Appends `events` atomically and resolves with their offsets once durable. Rejects with
    * `TypeError` for an event that is not JSON, `RangeError` for an empty batch or one too large for one
-   * atomic store batch, `IdempotencyConflictError` when the key was used for a batch of another size,
+   * atomic store batch, `IdempotencyConflictError` when the key was used for a batch of another size
+   * or fingerprint,
    * and the store's `StateStoreError` when the write fails (then nothing was appended).
    */
   async append(events: readonly T[], options: AppendOptions = {}): Promise<AppendResult> {
     this.#checkOpen("append to");
+    checkOptionNames(`append to ingestion log "${this.name}"`, options, ["idempotencyKey", "fingerprint"]);
     if (!Array.isArray(events) || events.length === 0) {
       throw new RangeError(
         `Cannot append to ingestion log "${this.name}" as the batch must be a non-empty array: it has ${
@@ -199,24 +213,34 @@ export class IngestLog<T = unknown> implements Source<T> {
         } events`,
       );
     }
-    const key = options.idempotencyKey;
+    const { idempotencyKey: key, fingerprint } = options;
+    checkFingerprint(fingerprint);
     if (key !== undefined) {
       checkIdempotencyKey(key);
       // No await unless there is something to wait for: the enqueue below must stay in this same tick,
       // or a concurrent append with the same key would not see this one in flight.
+      const stored = this.#idem.get(key);
+      if (stored !== undefined) return this.#replay(key, stored, events.length, fingerprint);
       const inflight = this.#inflight.get(key);
-      const known = this.lookup(key) ?? (inflight === undefined ? undefined : await inflight);
-      if (known !== undefined) return this.#replay(key, known, events.length);
+      if (inflight !== undefined) {
+        const r = await inflight.done;
+        return this.#replay(
+          key,
+          { first: r.first, count: r.count, fingerprint: inflight.fingerprint },
+          events.length,
+          fingerprint,
+        );
+      }
     }
     const { jsons, sizes, bytes } = encodeEvents(events);
     const entries = packEntries(sizes, this.#maxEntryBytes).length;
     checkFits(this.#keys, this.#store.limits, { entries, key, bytes, jsons });
     const done = new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ jsons, sizes, bytes, entries, key, resolve, reject });
+      this.#queue.push({ jsons, sizes, bytes, entries, key, fingerprint, resolve, reject });
     });
     this.#queuedEvents += events.length;
     if (key !== undefined) {
-      this.#inflight.set(key, done);
+      this.#inflight.set(key, { done, fingerprint });
       const forget = () => void this.#inflight.delete(key);
       done.then(forget, forget);
     }
@@ -232,6 +256,7 @@ export class IngestLog<T = unknown> implements Source<T> {
     options: { offset?: unknown; signal?: AbortSignal } = {},
   ): AsyncIterator<SourceEvent<T>> & { return(): Promise<IteratorResult<SourceEvent<T>>> } {
     this.#checkOpen("read");
+    checkOptionNames(`read ingestion log "${this.name}"`, options, ["offset", "signal"]);
     const o = options.offset;
     let pos = this.#start;
     if (o !== undefined) {
@@ -305,13 +330,22 @@ export class IngestLog<T = unknown> implements Source<T> {
     if (this.#closed) throw new WeirError(`Cannot ${what} ingestion log "${this.name}": it is closed`);
   }
 
-  #replay(key: string, r: AppendResult, n: number): AppendResult {
-    if (r.count !== n) {
+  #replay(
+    key: string,
+    r: { first: number; count: number; fingerprint?: string | undefined },
+    n: number,
+    fingerprint: string | undefined,
+  ): AppendResult {
+    const differs = r.count !== n ||
+      (r.fingerprint !== undefined && fingerprint !== undefined && r.fingerprint !== fingerprint);
+    if (differs) {
       throw new IdempotencyConflictError(
-        `Idempotency key ${JSON.stringify(key)} was used for a batch of ${r.count} events; this batch has ${n}`,
+        `Idempotency key ${JSON.stringify(key)} was used for a different batch (${r.count} events${
+          r.fingerprint === undefined ? "" : `, fingerprint ${r.fingerprint.slice(0, 12)}…`
+        }); this batch has ${n} events${fingerprint === undefined ? "" : `, fingerprint ${fingerprint.slice(0, 12)}…`}`,
       );
     }
-    return { first: r.first, last: r.last, count: r.count, duplicate: true };
+    return { first: r.first, last: r.first + r.count - 1, count: r.count, duplicate: true };
   }
 
   #renewChanged(): void {

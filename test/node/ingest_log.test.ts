@@ -220,6 +220,42 @@ describe("IngestLog", () => {
     expect(await store.list("ingest/events/k/")).toHaveLength(2);
   });
 
+  test("an idempotency key reused with another fingerprint is a conflict, also after reopening and in flight", async () => {
+    const store = new MemoryStateStore();
+    const log = await IngestLog.open(store);
+    await log.append(views(1), { idempotencyKey: "a", fingerprint: "f1" });
+    // Same size, other content: the fingerprint tells them apart.
+    await expect(log.append(views(1, 1), { idempotencyKey: "a", fingerprint: "f2" })).rejects.toThrow(
+      /Idempotency key "a" was used for a different batch \(1 events, fingerprint f1…\); this batch has 1 events, fingerprint f2…/,
+    );
+    expect(await log.append(views(1), { idempotencyKey: "a", fingerprint: "f1" })).toMatchObject({ duplicate: true });
+    // Without a fingerprint on either side, only sizes are compared.
+    expect(await log.append(views(1, 1), { idempotencyKey: "a" })).toMatchObject({ duplicate: true });
+    const reopened = await IngestLog.open(store);
+    await expect(reopened.append(views(1), { idempotencyKey: "a", fingerprint: "f2" })).rejects.toThrow(
+      IdempotencyConflictError,
+    );
+    const racing = await Promise.allSettled([
+      reopened.append(views(1), { idempotencyKey: "b", fingerprint: "g1" }),
+      reopened.append(views(1), { idempotencyKey: "b", fingerprint: "g2" }),
+    ]);
+    expect(racing.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect(reopened.next).toBe(2);
+  });
+
+  test("misspelled options of open, append and reading are TypeErrors listing the valid names", async () => {
+    const store = new MemoryStateStore();
+    await expect(IngestLog.open(store, { maxEntryByte: 10 } as object)).rejects.toThrow(
+      /Cannot open ingestion log as "maxEntryByte" is not an option \(did you mean "maxEntryBytes"\?\): valid options are "name", /,
+    );
+    const log = await IngestLog.open(store);
+    await expect(log.append(views(1), { idempotencykey: "a" } as object)).rejects.toThrow(
+      /"idempotencykey" is not an option \(did you mean "idempotencyKey"\?\)/,
+    );
+    expect(() => log.open({ ofset: 0 } as object)).toThrow(/"ofset" is not an option \(did you mean "offset"\?\)/);
+    await expect(log.append(views(1), { fingerprint: "" })).rejects.toThrow(TypeError);
+  });
+
   test("concurrent appends with one idempotency key append once", async () => {
     const log = await IngestLog.open(new MemoryStateStore());
     const [a, b] = await Promise.all([
