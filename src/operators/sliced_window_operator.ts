@@ -14,9 +14,51 @@ import { configSignature, LateElements } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
-class KeySlices {
+/**
+ * A key's slices (code → accumulator), the base of its state. A key nearly always has one or two (the current slice, and the
+ * previous one until its last window fires), so the first lives in fields and only further ones take a
+ * Map: one Map per key would cost more memory than the key's state itself.
+ */
+class SliceSet {
+  #code = NaN;
+  #acc: unknown = undefined;
+  #more: Map<number, unknown> | null = null;
+
+  get size(): number {
+    return (Number.isNaN(this.#code) ? 0 : 1) + (this.#more === null ? 0 : this.#more.size);
+  }
+
+  get(code: number): unknown {
+    if (code === this.#code) return this.#acc;
+    return this.#more === null ? undefined : this.#more.get(code);
+  }
+
+  set(code: number, acc: unknown): void {
+    if (code === this.#code || Number.isNaN(this.#code) && (this.#more === null || !this.#more.has(code))) {
+      this.#code = code;
+      this.#acc = acc;
+    } else (this.#more ??= new Map()).set(code, acc);
+  }
+
+  delete(code: number): boolean {
+    if (code === this.#code) {
+      this.#code = NaN;
+      this.#acc = undefined;
+      return true;
+    }
+    return this.#more !== null && this.#more.delete(code);
+  }
+
+  /** The slices as [code, accumulator] pairs (a copy: safe to delete while going through it). */
+  entries(): [number, unknown][] {
+    const out: [number, unknown][] = Number.isNaN(this.#code) ? [] : [[this.#code, this.#acc]];
+    if (this.#more !== null) { for (const e of this.#more) out.push(e); }
+    return out;
+  }
+}
+
+class KeySlices extends SliceSet {
   /** slice code → accumulator, in insertion order (mostly ascending); see SlicedWindowOperator.#code */
-  readonly slices = new Map<number, unknown>();
   /** the last window end fired for this key (a key is listed once per end it has data for) */
   firedEnd = -Infinity;
   /** the slice the key's last element went to (its start), and its accumulator (NaN when none) */
@@ -24,7 +66,9 @@ class KeySlices {
   /** Whether the key is counted in #emptyKeys (no slices left; kept to avoid re-creating it at once). */
   empty = false;
   lastAcc: unknown = undefined;
-  constructor(readonly key: unknown, readonly nk: unknown) {}
+  constructor(readonly key: unknown, readonly nk: unknown) {
+    super();
+  }
 }
 
 /** Which user function the window step was running (for StepError). */
@@ -111,7 +155,7 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Open (key, slice) pairs. */
   get openWindows(): number {
     let n = 0;
-    for (const ks of this.#keys.values()) n += ks.slices.size;
+    for (const ks of this.#keys.values()) n += ks.size;
     return n;
   }
 
@@ -164,7 +208,7 @@ export class SlicedWindowOperator implements WindowEngine {
         const s = t >= last && t < last + slide ? last : windower.periodStart(t);
         // The last window containing t ends at s + size: if the watermark passed it, all did.
         if (w >= s + size) {
-          if (ks.slices.size === 0) this.#setEmpty(ks);
+          if (ks.size === 0) this.#setEmpty(ks);
           this.#late.drop(v, t, w, "late");
           continue;
         }
@@ -172,17 +216,17 @@ export class SlicedWindowOperator implements WindowEngine {
         if (s === last) acc = ks.lastAcc;
         else {
           const code = this.#code(s);
-          acc = ks.slices.get(code);
+          acc = ks.get(code);
           if (acc === undefined) {
             acc = combiner.create();
-            ks.slices.set(code, acc);
+            ks.set(code, acc);
             this.#register(ks, s, w);
             nextEnd = this.#ends[0]!;
           }
           ks.lastS = s;
         }
         const next = combiner.add(acc, v, t);
-        if (next !== acc) ks.slices.set(this.#code(s), next);
+        if (next !== acc) ks.set(this.#code(s), next);
         ks.lastAcc = next;
       }
       this.#advance(this.#wm);
@@ -280,7 +324,7 @@ export class SlicedWindowOperator implements WindowEngine {
       ks.firedEnd = end;
       let acc: unknown = undefined;
       let copied = false;
-      const slices = ks.slices;
+      const slices: SliceSet = ks;
       if (direct) {
         for (let j = 0; j < perWindow; j++) {
           const a = slices.get(first + j);
@@ -293,7 +337,7 @@ export class SlicedWindowOperator implements WindowEngine {
           }
         }
       } else {
-        for (const [sCode, a] of slices) {
+        for (const [sCode, a] of slices.entries()) {
           if (sCode < start || sCode >= end) continue;
           if (acc === undefined) acc = a;
           else {
@@ -308,14 +352,14 @@ export class SlicedWindowOperator implements WindowEngine {
       if (direct) {
         if (slices.delete(first) && start === ks.lastS) ks.lastS = NaN;
       } else {
-        for (const sCode of slices.keys()) {
+        for (const [sCode] of slices.entries()) {
           if (sCode + size <= end) {
             slices.delete(sCode);
             if (sCode === ks.lastS) ks.lastS = NaN;
           }
         }
       }
-      if (ks.slices.size === 0) this.#setEmpty(ks);
+      if (ks.size === 0) this.#setEmpty(ks);
     }
   }
 
@@ -367,9 +411,9 @@ export class SlicedWindowOperator implements WindowEngine {
 
   snapshot(): unknown {
     const keys: unknown[] = [];
-    // The live Maps, not copies: snapshots are encoded before the next input step (see JobRun.snapshot).
-    // Their keys are slice codes: start = sliceCodes.base + code * sliceCodes.period (or the start itself).
-    for (const ks of this.#keys.values()) if (!ks.empty) keys.push({ key: ks.key, slices: ks.slices });
+    // Accumulators are live, not copies: snapshots are encoded before the next input step (see
+    // JobRun.snapshot). Slices are [code, accumulator] pairs: start = sliceCodes.base + code * sliceCodes.period (or the start itself).
+    for (const ks of this.#keys.values()) if (!ks.empty) keys.push({ key: ks.key, slices: ks.entries() });
     const heldEnds: number[] = [];
     for (const e of this.#ends) if (this.#heldEnds.has(this.#code(e))) heldEnds.push(e);
     return {
@@ -416,7 +460,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const ks = new KeySlices(key, groupingKey(key));
       for (const [k, acc] of slices) {
         const start = codes === null ? k : codes.base + k * codes.period;
-        ks.slices.set(this.#code(start), acc);
+        ks.set(this.#code(start), acc);
         // Windows whose end the watermark already passed were fired before the snapshot.
         this.#register(ks, start, this.#wm);
       }
