@@ -4,42 +4,145 @@ import { isSource, type Source, type SourceEvent } from "./source.ts";
 /** What `stream()` accepts. */
 export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStream<T> | Source<T>;
 
-const MARK = Symbol("pending");
+/**
+ * The key of the port through which a ReadableStream hands `stream()` its chunks an array at a time
+ * instead of one read per chunk (a read costs a promise or two; NdjsonDecoderStream decodes a whole
+ * byte chunk into one array). Calling it locks the stream as reading it would, and returns a reader
+ * of arrays, or `undefined` when the stream was already read from and must be read chunk by chunk.
+ */
+export const readBatches: unique symbol = Symbol("weirjs.readBatches");
+
+/** A ReadableStream that offers the {@linkcode readBatches} port. */
+export interface BatchReadable<T> {
+  [readBatches](): ReadableStreamDefaultReader<readonly T[]> | undefined;
+}
 
 /**
- * Reads `next()` until a result is not immediately available, so elements that are already
- * buffered form one micro-batch, while a slow producer still sees each element promptly.
+ * Reads that may be in flight at once on a ReadableStream: reads answered from its queue settle
+ * together, so a batch costs one wait rather than one per chunk. A pull-based stream is asked for
+ * up to this many chunks ahead of the pipeline.
  */
-async function* microBatches<T>(
-  next: () => Promise<IteratorResult<T>>,
-  max: number,
-  onDone: () => void,
-): AsyncGenerator<SourceEvent<T>> {
-  let pending: Promise<IteratorResult<T>> | null = null;
-  try {
-    for (;;) {
-      const first: IteratorResult<T> = await (pending ?? next());
-      pending = null;
-      if (first.done) return;
-      const values: T[] = [first.value];
-      let ended = false;
-      while (values.length < max) {
-        const p = next();
-        const r = await Promise.race([p, Promise.resolve(MARK)]);
-        if (r === MARK) {
-          pending = p;
-          break;
-        }
-        if ((r as IteratorResult<T>).done) {
-          ended = true;
-          break;
-        }
-        values.push((r as IteratorResult<T>).value);
+const READ_AHEAD = 64;
+
+/**
+ * Microtasks without a new value after which `take()` stops waiting: a read answered from a
+ * ReadableStream's queue lands in one, a value an async generator or `ReadableStream.from` yields
+ * without waiting in a few.
+ */
+const SETTLE_TICKS = 8;
+
+type Read<T> = () => Promise<IteratorResult<T>>;
+
+/**
+ * Reads ahead of the pipeline and hands it what has arrived as one micro-batch. Up to
+ * `concurrency` reads are in flight (1 for iterators that may not take overlapping `next()`
+ * calls); their results land in order. `take()` waits for the first value only, then lets the
+ * microtasks already queued run (the reads a ReadableStream answers from its queue, the values an
+ * async generator yields without waiting) and returns everything that arrived, up to `max`. A slow
+ * producer's lone element is therefore taken at once, and a fast one's elements in batches.
+ */
+class ReadAhead<T> {
+  readonly #read: Read<T | readonly T[]>;
+  readonly #arrays: boolean;
+  readonly #concurrency: number;
+  readonly #max: number;
+  #values: T[] = [];
+  #inFlight = 0;
+  #ended = false;
+  #closed = false;
+  #failure: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+
+  /** With `arrays`, each read yields an array of values rather than one. */
+  constructor(read: Read<T | readonly T[]>, arrays: boolean, concurrency: number, max: number) {
+    this.#read = read;
+    this.#arrays = arrays;
+    this.#concurrency = concurrency;
+    this.#max = max;
+  }
+
+  /** The next micro-batch, or `null` at the end; rejects with the input's error after the values read before it. */
+  async take(): Promise<T[] | null> {
+    this.#fill();
+    if (this.#values.length === 0) {
+      if (this.#failure !== undefined) throw this.#failure.error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    // Stop once SETTLE_TICKS microtasks in a row bring nothing: what is still in flight waits for
+    // the producer (a timer, I/O), not for promise plumbing.
+    for (let idle = 0; idle < SETTLE_TICKS && this.#values.length < this.#max && this.#inFlight > 0;) {
+      const n = this.#values.length;
+      await undefined;
+      idle = this.#values.length === n ? idle + 1 : 0;
+    }
+    if (this.#values.length === 0) return this.take();
+    let values = this.#values;
+    if (values.length > this.#max) {
+      this.#values = values.slice(this.#max);
+      values = values.slice(0, this.#max);
+    } else {
+      this.#values = [];
+    }
+    this.#fill();
+    return values;
+  }
+
+  /** Whether the input has ended (or failed). */
+  get ended(): boolean {
+    return this.#ended || this.#failure !== undefined;
+  }
+
+  /** Stops reading; reads in flight land nowhere. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #fill(): void {
+    while (
+      !this.#ended && !this.#closed && this.#failure === undefined && this.#inFlight < this.#concurrency &&
+      this.#values.length < this.#max
+    ) {
+      this.#inFlight++;
+      let read: Promise<IteratorResult<T | readonly T[]>>;
+      try {
+        read = this.#read();
+      } catch (error) {
+        read = Promise.reject(error);
       }
+      read.then(this.#landed, this.#failed);
+    }
+  }
+
+  readonly #landed = (r: IteratorResult<T | readonly T[]>): void => {
+    this.#inFlight--;
+    if (r.done) this.#ended = true;
+    else if (!this.#arrays) this.#values.push(r.value as T);
+    else for (const v of r.value as readonly T[]) this.#values.push(v);
+    this.#fill();
+    this.#signal();
+  };
+
+  readonly #failed = (error: unknown): void => {
+    this.#inFlight--;
+    this.#failure ??= { error };
+    this.#signal();
+  };
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+async function* microBatches<T>(ahead: ReadAhead<T>, onDone: () => void): AsyncGenerator<SourceEvent<T>> {
+  try {
+    for (let values = await ahead.take(); values !== null; values = await ahead.take()) {
       yield { type: "elements", values };
-      if (ended) return;
     }
   } finally {
+    ahead.close();
     onDone();
   }
 }
@@ -95,7 +198,10 @@ function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Sourc
         throw new TypeError("Cannot replay an async iterable source: use a replayable weir Source");
       }
       const it = items[Symbol.asyncIterator]();
-      return microBatches(() => it.next(), chunkSize, () => void it.return?.());
+      // One next() at a time: an async iterator need not take overlapping calls (and for an async
+      // generator, which queues them, they measured no faster).
+      const ahead = new ReadAhead<T>(() => it.next(), false, 1, chunkSize);
+      return microBatches(ahead, () => void it.return?.()?.catch?.(() => {}));
     },
   };
 }
@@ -108,15 +214,18 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
       if (offset !== undefined) {
         throw new TypeError("Cannot replay a ReadableStream source: use a replayable weir Source");
       }
-      const reader = readable.getReader();
-      let done = false;
-      const next = async (): Promise<IteratorResult<T>> => {
-        const r = await reader.read();
-        if (r.done) done = true;
-        return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
-      };
-      return microBatches(next, chunkSize, () => {
-        if (!done) void reader.cancel().catch(() => {});
+      const batches = (readable as Partial<BatchReadable<T>>)[readBatches]?.();
+      const reader: ReadableStreamDefaultReader<T | readonly T[]> = batches ?? readable.getReader();
+      // Arrays are big steps already: one read ahead keeps the producer busy.
+      const concurrency = batches ? 1 : Math.min(READ_AHEAD, chunkSize);
+      const ahead = new ReadAhead<T>(
+        () => reader.read() as Promise<IteratorResult<T | readonly T[]>>,
+        batches !== undefined,
+        concurrency,
+        chunkSize,
+      );
+      return microBatches(ahead, () => {
+        if (!ahead.ended) void reader.cancel().catch(() => {});
         reader.releaseLock();
       });
     },

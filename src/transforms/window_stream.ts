@@ -1,10 +1,10 @@
 import type { AnyCombiner } from "../aggregate/combiner.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { WindowOptions } from "../window/window_options.ts";
-import type { AggregateValue, WindowedStream } from "../pipeline/stream.ts";
+import type { Source, SourceEvent } from "../pipeline/source.ts";
+import { type AggregateValue, stream, type WindowedStream } from "../pipeline/stream.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
-import { pipelineTransform } from "./pipeline_transform.ts";
 
 /** Options of `WindowStream`: event time, key, window, aggregation and window options in one object. */
 export interface WindowStreamOptions<T, K, C> extends EventTimeOptions<T>, WindowOptions<T> {
@@ -54,14 +54,88 @@ export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string,
     const timeOptions: EventTimeOptions<T> = { maxOutOfOrderness };
     if (idleTimeout !== undefined) timeOptions.idleTimeout = idleTimeout;
     if (onInvalid !== undefined) timeOptions.onInvalid = onInvalid;
-    const pair = pipelineTransform<T, WindowResult<K, AggregateValue<C>>>((s) => {
-      const timed = s.withEventTime(eventTime, timeOptions);
-      const windowed: WindowedStream<T, unknown> = key
-        ? timed.keyBy(key).window(window, windowOptions)
-        : timed.window(window, windowOptions);
-      return windowed.aggregate(aggregate) as never;
-    });
-    this.writable = pair.writable;
-    this.readable = pair.readable;
+    const input = writableSource<T>(MAX_BATCH);
+    const timed = stream(input.source).withEventTime(eventTime, timeOptions);
+    const windowed: WindowedStream<T, unknown> = key
+      ? timed.keyBy(key).window(window, windowOptions)
+      : timed.window(window, windowOptions);
+    this.writable = input.writable;
+    this.readable = windowed.aggregate(aggregate).toReadableStream() as never;
   }
+}
+
+/** Most elements per pipeline step; a write waits while this many are buffered. */
+const MAX_BATCH = 4096;
+/** Microtasks without a write after which a batch is handed on (pipeTo takes about four per chunk). */
+const SETTLE_TICKS = 8;
+
+/**
+ * A WritableStream whose chunks go to the pipeline in batches, one step per batch: a TransformStream
+ * in between would cost a read per chunk, more than windowing it. The source hands on whatever was
+ * written while it waited, so a lone chunk goes on at once and a fast writer's chunks together.
+ */
+function writableSource<T>(max: number): { writable: WritableStream<T>; source: Source<T> } {
+  let buffer: T[] = [];
+  let ended = false;
+  let failure: { reason: unknown } | undefined;
+  let wake: (() => void) | undefined; // the source waits for a write
+  let room: (() => void) | undefined; // a write waits for the source to take the buffer
+  let controller: WritableStreamDefaultController | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const writable = new WritableStream<T>({
+    start: (c) => void (controller = c),
+    write(chunk) {
+      buffer.push(chunk);
+      signal();
+      if (buffer.length >= max) return new Promise<void>((resolve) => room = resolve);
+    },
+    close: () => void (ended = true, signal()),
+    abort: (reason) => void (failure = { reason }, signal()),
+  });
+  let opened = false;
+  const source: Source<T> = {
+    kind: "source",
+    replayable: false,
+    async *open({ offset }): AsyncGenerator<SourceEvent<T>> {
+      if (opened || offset !== undefined) {
+        throw new TypeError("Cannot replay the input of a WindowStream: it is read once, as it is written");
+      }
+      opened = true;
+      let finished = false;
+      try {
+        for (;;) {
+          if (buffer.length === 0 && !ended && failure === undefined) await new Promise<void>((r) => wake = r);
+          for (let idle = 0; idle < SETTLE_TICKS && buffer.length < max && !ended && failure === undefined;) {
+            const n = buffer.length;
+            await undefined;
+            idle = buffer.length === n ? idle + 1 : 0;
+          }
+          if (buffer.length > 0) {
+            const values = buffer;
+            buffer = [];
+            const r = room;
+            room = undefined;
+            r?.();
+            yield { type: "elements", values };
+          } else if (failure !== undefined) {
+            throw failure.reason;
+          } else if (ended) {
+            finished = true;
+            return;
+          }
+        }
+      } finally {
+        if (!finished && failure === undefined) {
+          // The readable side was cancelled or the pipeline failed: writing on is pointless.
+          controller?.error(new TypeError("Cannot write to WindowStream as its readable side was cancelled"));
+          room?.();
+        }
+      }
+    },
+  };
+  return { writable, source };
 }
