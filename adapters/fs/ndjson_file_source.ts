@@ -110,40 +110,48 @@ export function ndjsonFileSource<T = unknown>(path: string, options: NdjsonFileS
           }
         },
       }, { highWaterMark: 0 });
+      // One array of records per file read, rather than one stream read per line.
       const reader = bytes.pipeThrough(
-        new NdjsonDecoderStream<NdjsonRecord<T>>({
+        new NdjsonDecoderStream<NdjsonRecord<T>[]>({
           ...decoderOptions,
           offsets: true,
+          batch: true,
           startOffset: start.byte,
           startLine: start.line + 1,
         }),
       ).getReader();
       let done = false;
       try {
+        // The next read runs while the pipeline works on this one's records.
+        const readAhead = () => {
+          const read = reader.read();
+          read.catch(() => {}); // its error is thrown by the await, unless the job stopped first
+          return read;
+        };
+        let next = readAhead();
         let values: T[] = [];
-        let last: NdjsonRecord<T> | null = null;
+        let last: NdjsonRecord<T> | undefined;
+        const batch = (): SourceEvent<T> => {
+          const event: SourceEvent<T> = {
+            type: "elements",
+            values,
+            offset: { byte: last!.nextOffset, line: last!.line } satisfies NdjsonFileOffset,
+          };
+          values = [];
+          return event;
+        };
         for (;;) {
-          const r = await reader.read();
+          const r = await next;
           if (r.done) break;
-          values.push(r.value.value);
-          last = r.value;
-          if (values.length >= chunkSize) {
-            yield {
-              type: "elements",
-              values,
-              offset: { byte: last.nextOffset, line: last.line } satisfies NdjsonFileOffset,
-            };
-            values = [];
+          next = readAhead();
+          for (const record of r.value) {
+            values.push(record.value);
+            last = record;
+            if (values.length === chunkSize) yield batch();
           }
         }
         done = true;
-        if (last !== null && values.length > 0) {
-          yield {
-            type: "elements",
-            values,
-            offset: { byte: last.nextOffset, line: last.line } satisfies NdjsonFileOffset,
-          };
-        }
+        if (values.length > 0) yield batch();
       } finally {
         if (!done) await reader.cancel().catch(() => {});
         await file.close();

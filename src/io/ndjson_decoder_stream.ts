@@ -1,4 +1,5 @@
 import type { DecodeError } from "../errors.ts";
+import { type BatchReadable, readBatches } from "../pipeline/from_input.ts";
 import { NdjsonLines } from "./_ndjson_lines.ts";
 
 /** What to do with a line that is not valid JSON or is too long. */
@@ -39,6 +40,13 @@ export interface NdjsonDecoderStreamOptions {
   startOffset?: number;
   /** Number of the first input line, for error messages and records. Default 1. */
   startLine?: number;
+  /**
+   * Emit one array per input chunk, holding the values (or records) of the lines that chunk
+   * completed, instead of one chunk per line; chunks that complete no line emit nothing. Reading
+   * a stream chunk by chunk costs far more than decoding a line, so a consumer that can take arrays
+   * goes several times faster. `stream()` takes the arrays of a decoder without `batch` by itself.
+   */
+  batch?: boolean;
 }
 
 const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -52,12 +60,16 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  * stream with a `DecodeError` naming the line, with the parser's error as `cause`; see `onError` to
  * skip such lines instead. String chunks are treated as their UTF-8 bytes.
  *
+ * `stream(body.pipeThrough(new NdjsonDecoderStream()))` takes all the values decoded from one input
+ * chunk as one step rather than reading them one at a time; `batch: true` hands those arrays to any
+ * other consumer.
+ *
  * With `offsets: true` each value comes as an {@linkcode NdjsonRecord} whose byte offsets let a
  * reader resume a file after a checkpoint: slice the file at `nextOffset` and pass
  * `{ startOffset: nextOffset, startLine: line + 1 }`.
  *
- * @typeParam T The type of the emitted chunks: the parsed values, or `NdjsonRecord<V>` with
- * `offsets: true`. Values are not validated against it.
+ * @typeParam T The type of the emitted chunks: the parsed values, `NdjsonRecord<V>` with
+ * `offsets: true`, and arrays of either with `batch: true`. Values are not validated against it.
  *
  * @example Decode a response body
  * ```ts
@@ -96,6 +108,7 @@ export class NdjsonDecoderStream<T = unknown> extends TransformStream<Uint8Array
       offsets = false,
       startOffset = 0,
       startLine = 1,
+      batch = false,
     } = options;
     if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
       throw new RangeError(
@@ -119,10 +132,65 @@ export class NdjsonDecoderStream<T = unknown> extends TransformStream<Uint8Array
         `Cannot create NdjsonDecoderStream as startLine must be an integer >= 1: current value is ${startLine}`,
       );
     }
+    if (typeof batch !== "boolean") {
+      throw new TypeError(
+        `Cannot create NdjsonDecoderStream as batch must be a boolean: current value is ${String(batch)}`,
+      );
+    }
     const lines = new NdjsonLines({ maxLineBytes, onError, offsets: offsets === true, startOffset, startLine });
+    // Every chunk becomes one array, even when values are emitted one by one (see flatten): one
+    // enqueue per line costs more than parsing it, and a large chunk's lines would sit in one long
+    // stream queue.
+    const decode = (controller: TransformStreamDefaultController<T>, push: (values: unknown[]) => void) => {
+      const values: unknown[] = [];
+      try {
+        push(values);
+      } finally {
+        // Before an error too: the values of the lines that precede the bad one are not lost.
+        if (values.length > 0) controller.enqueue(values as T);
+      }
+    };
     super({
-      transform: (chunk, controller) => lines.push(chunk, (value) => controller.enqueue(value as T)),
-      flush: (controller) => lines.end((value) => controller.enqueue(value as T)),
+      transform: (chunk, controller) => decode(controller, (values) => lines.push(chunk, (v) => values.push(v))),
+      flush: (controller) => decode(controller, (values) => lines.end((v) => values.push(v))),
     });
+    if (!batch) {
+      Object.defineProperty(this, "readable", {
+        value: flatten(super.readable as unknown as ReadableStream<readonly T[]>),
+        enumerable: true,
+      });
+    }
   }
+}
+
+/**
+ * One value per chunk out of a stream of arrays. Until someone reads it, the stream also offers the
+ * arrays themselves through the `readBatches` port, so `stream()` takes each as one step.
+ */
+function flatten<T>(arrays: ReadableStream<readonly T[]>): ReadableStream<T> & BatchReadable<T> {
+  let reader: ReadableStreamDefaultReader<readonly T[]> | undefined;
+  let array: readonly T[] = [];
+  let index = 0;
+  const flat = new ReadableStream<T>({
+    async pull(controller) {
+      reader ??= arrays.getReader();
+      while (index === array.length) {
+        const r = await reader.read();
+        if (r.done) return controller.close();
+        array = r.value;
+        index = 0;
+      }
+      // A few at a time keeps the queue short (Node shifts it as an array).
+      const end = Math.min(array.length, index + 64);
+      while (index < end) controller.enqueue(array[index++]!);
+    },
+    cancel: (reason) => (reader ?? arrays).cancel(reason),
+  }, { highWaterMark: 0 });
+  return Object.defineProperty(flat, readBatches, {
+    value: (): ReadableStreamDefaultReader<readonly T[]> | undefined => {
+      if (reader !== undefined || flat.locked) return undefined;
+      flat.getReader();
+      return arrays.getReader();
+    },
+  }) as ReadableStream<T> & BatchReadable<T>;
 }
