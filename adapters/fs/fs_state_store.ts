@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   BackedStateStore,
+  DamagedValueError,
   MAX_STATE_KEY_BYTES,
   SortedKeys,
   type StateKeyRange,
@@ -126,9 +127,13 @@ class FsBackend implements StateStoreBackend {
       if (decoded.key !== key) throw new TypeError(`file holds key ${JSON.stringify(decoded.key)}`);
       return decoded.value;
     } catch (cause) {
-      throw new StateStoreError(`Cannot get ${JSON.stringify(key)} from ${this.dir} as data/${name} is damaged`, {
-        cause,
-      });
+      throw new DamagedValueError(
+        key,
+        `Cannot get ${JSON.stringify(key)} from ${this.dir} as data/${name} is damaged`,
+        {
+          cause,
+        },
+      );
     }
   }
 
@@ -236,13 +241,18 @@ class FsBackend implements StateStoreBackend {
   }
 }
 
-/** Reads data/ into key → file name. Files of names this store never writes are ignored. */
+/**
+ * Reads data/ into key → file name. Files of names this store never writes are ignored. A long key's file
+ * whose header is damaged names no key any more: it is moved to damaged/ (its key reads as absent, and the
+ * bytes stay for inspection) rather than blocking every open.
+ */
 async function readIndex(root: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const name of await readdir(join(root, "data"))) {
     const key = keyOfName(name);
     if (key !== undefined) names.set(key, name);
     else if (isHashedName(name)) {
+      let header: Uint8Array;
       try {
         // Only the header: 8 bytes and a key of at most MAX_STATE_KEY_BYTES, never the whole value.
         const handle = await open(join(root, "data", name), "r");
@@ -253,14 +263,36 @@ async function readIndex(root: string): Promise<Map<string, string>> {
             8 + MAX_STATE_KEY_BYTES,
             0,
           );
-          names.set(decodeDataFile(buffer.subarray(0, bytesRead)).key, name);
+          header = buffer.subarray(0, bytesRead);
         } finally {
           await handle.close();
         }
       } catch (cause) {
-        throw new StateStoreError(`Cannot open state store in ${root} as data/${name} is damaged`, { cause });
+        throw new StateStoreError(`Cannot open state store in ${root} as data/${name} cannot be read`, { cause });
+      }
+      try {
+        names.set(decodeDataFile(header).key, name);
+      } catch (cause) {
+        await quarantine(root, name, cause);
       }
     }
   }
   return names;
+}
+
+async function quarantine(root: string, name: string, cause: unknown): Promise<void> {
+  try {
+    await mkdir(join(root, "damaged"), { recursive: true });
+    await rename(join(root, "data", name), join(root, "damaged", name));
+    await syncDir(join(root, "data"));
+  } catch (e) {
+    throw new StateStoreError(`Cannot open state store in ${root} as data/${name} is damaged and cannot be moved`, {
+      cause: new AggregateError([cause, e]),
+    });
+  }
+  console.warn(
+    `weir: moved data/${name} of the state store in ${root} to damaged/: its header is damaged (${
+      cause instanceof Error ? cause.message : String(cause)
+    }), so the key it held reads as absent`,
+  );
 }

@@ -1,11 +1,12 @@
 // Reading a checkpoint back, checking every entry against the manifest before anything is used.
+import { DamagedValueError } from "../state/damaged_value_error.ts";
 import type { StateStore } from "../state/state_store.ts";
 import { MalformedError } from "./_codec_tags.ts";
 import { decodeValue } from "./_decode.ts";
 import { openEntry, RESULTS, STATE } from "./_entry.ts";
 import type { Layout } from "./_layout.ts";
 import { type Manifest, openManifest } from "./_manifest.ts";
-import { getAll } from "./_store_ops.ts";
+import { getAll, getEntry } from "./_store_ops.ts";
 
 /** A checkpoint that passed every check. */
 export interface LoadedCheckpoint {
@@ -19,8 +20,11 @@ export class DamagedCheckpoint extends Error {}
 
 export async function loadManifest(store: StateStore, layout: Layout, seq: number): Promise<Manifest> {
   const key = layout.manifest(seq);
-  const entry = await store.get(key);
+  const entry = await getEntry(store, key);
   if (entry === undefined) throw new DamagedCheckpoint(`has no manifest (${key}): its write was interrupted`);
+  if (entry instanceof DamagedValueError) {
+    throw new DamagedCheckpoint(`has a damaged manifest (${key}): ${unreadable(entry)}`);
+  }
   try {
     return openManifest(entry, layout.job, seq);
   } catch (e) {
@@ -43,6 +47,9 @@ async function readChunks(
   for (let i = 0; i < keys.length; i++) {
     const entry = entries[i];
     if (entry === undefined) throw new DamagedCheckpoint(`is missing ${what} chunk ${keys[i]}`);
+    if (entry instanceof DamagedValueError) {
+      throw new DamagedCheckpoint(`has a damaged ${what} chunk ${keys[i]}: ${unreadable(entry)}`);
+    }
     let opened: { payload: Uint8Array; crc: number };
     try {
       opened = openEntry(kind, entry);
@@ -96,19 +103,26 @@ export async function loadResults(store: StateStore, layout: Layout, manifest: M
 
 /** Results are stored as a sequence of encoded arrays (one per output batch). */
 export function decodeRecords(bytes: Uint8Array, where: string): unknown[] {
-  const out: unknown[] = [];
+  const { records, error } = decodeRecordPrefix(bytes);
+  if (error !== undefined) throw new DamagedCheckpoint(`has results (${where}) that do not decode: ${error}`);
+  return records;
+}
+
+/** The results of the batches of `bytes` that decode, up to the first that does not (`error` says why). */
+export function decodeRecordPrefix(bytes: Uint8Array): { records: unknown[]; error?: string } {
+  const records: unknown[] = [];
   let at = 0;
   try {
     while (at < bytes.length) {
       const { value, end } = decodeOne(bytes, at);
       if (!Array.isArray(value)) throw new MalformedError(`a result batch at byte ${at} is not an array`);
-      for (const v of value) out.push(v);
+      for (const v of value) records.push(v);
       at = end;
     }
   } catch (e) {
-    throw new DamagedCheckpoint(`has results (${where}) that do not decode: ${describe(e)}`);
+    return { records, error: describe(e) };
   }
-  return out;
+  return { records };
 }
 
 function decodeOne(bytes: Uint8Array, at: number): { value: unknown; end: number } {
@@ -122,4 +136,9 @@ function decodeOne(bytes: Uint8Array, at: number): { value: unknown; end: number
 
 export function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** What a store said about a value it cannot read back. */
+export function unreadable(e: DamagedValueError): string {
+  return `the store cannot read it (${e.message}${e.cause === undefined ? "" : `: ${describe(e.cause)}`})`;
 }

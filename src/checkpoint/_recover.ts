@@ -4,7 +4,9 @@
 // is deleted, so the store holds exactly one line of checkpoints and results.
 import type { StateStore } from "../state/state_store.ts";
 import type { Layout } from "./_layout.ts";
-import { DamagedCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./_load.ts";
+import { DamagedCheckpoint, loadCheckpoint, type LoadedCheckpoint, loadManifest } from "./_load.ts";
+import type { Manifest } from "./_manifest.ts";
+import { scanResults } from "./_results_scan.ts";
 import { deleteKeys, listAll } from "./_store_ops.ts";
 
 export interface Recovered {
@@ -107,7 +109,44 @@ export async function recover(
   // Checked before anything is deleted: an incompatible pipeline must leave the store as it was.
   if (chosen !== null) check(chosen);
   const { live, nextSeq } = await deleteNewer(store, layout, keys, chosen?.manifest.seq ?? -1);
+  if (chosen !== null) await verifyResults(store, layout, chosen.manifest, live, warn);
   return { checkpoint: chosen, live, nextSeq };
+}
+
+/**
+ * Reads back the results committed before the restored checkpoint (its own were checked with it), so that
+ * damage is reported when the job starts rather than when someone reads the results. The job runs on: its
+ * results are committed already, and no restore can bring damaged ones back.
+ */
+async function verifyResults(
+  store: StateStore,
+  layout: Layout,
+  restored: Manifest,
+  live: readonly number[],
+  warn: (message: string) => void,
+): Promise<void> {
+  const older = new Map<number, Manifest>();
+  for (const seq of live) {
+    if (seq >= restored.seq) continue;
+    try {
+      older.set(seq, await loadManifest(store, layout, seq));
+    } catch (e) {
+      if (!(e instanceof DamagedCheckpoint)) throw e;
+    }
+  }
+  const job = JSON.stringify(layout.job);
+  for (const d of await scanResults(store, layout, restored, older, () => {})) {
+    const of = `of ${restored.results.total} (counted from 0 in commit order)`;
+    const lost = d.to - d.from === 0
+      ? "no result is known to be lost"
+      : d.to - d.from === 1
+      ? `result ${d.from} ${of} is lost`
+      : `results ${d.from} to ${d.to - 1} ${of} are lost`;
+    warn(
+      `weir: job ${job} has damaged committed results: ${d.reason}; ${lost}. ` +
+        `The job runs on; readResults(store, ${job}, { onDamaged }) returns the others`,
+    );
+  }
 }
 
 /** Deletes every checkpoint and committed result of the job (`discardState`). */

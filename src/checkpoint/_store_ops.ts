@@ -1,4 +1,5 @@
 // Store access for checkpoints: writes split into batches the store accepts, bounded parallel reads.
+import { DamagedValueError } from "../state/damaged_value_error.ts";
 import type { StateStore, StateStoreOp } from "../state/state_store.ts";
 import { utf8ByteLength } from "../state/state_store_args.ts";
 
@@ -41,20 +42,33 @@ export async function listAll(store: StateStore, prefix: string, start?: string)
   }
 }
 
-/** `get` of many keys, at most `parallel` at a time, in the order of `keys`. */
+/**
+ * `get` of many keys, at most `parallel` at a time, in the order of `keys`. A value the store reports
+ * damaged comes back as its `DamagedValueError`, so that one bad entry does not hide the others.
+ */
 export async function getAll(
   store: StateStore,
   keys: readonly string[],
   parallel = 8,
-): Promise<(Uint8Array | undefined)[]> {
-  const out = new Array<Uint8Array | undefined>(keys.length);
+): Promise<(Uint8Array | undefined | DamagedValueError)[]> {
+  const out = new Array<Uint8Array | undefined | DamagedValueError>(keys.length);
   let next = 0;
   const worker = async () => {
     while (next < keys.length) {
       const i = next++;
-      out[i] = await store.get(keys[i]!);
+      out[i] = await getEntry(store, keys[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, keys.length) }, worker));
   return out;
+}
+
+/** `store.get(key)`, with a damaged value returned as its error (other failures still throw). */
+export async function getEntry(store: StateStore, key: string): Promise<Uint8Array | undefined | DamagedValueError> {
+  try {
+    return await store.get(key);
+  } catch (e) {
+    if (e instanceof DamagedValueError) return e;
+    throw e;
+  }
 }

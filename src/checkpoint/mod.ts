@@ -6,4 +6,4 @@
  */
 export type { CheckpointInfo, CheckpointOptions } from "./checkpoint_options.ts";
 export { StoreSink, storeSink, type StoreSinkOptions } from "./store_sink.ts";
-export { readResults } from "./read_results.ts";
+export { type DamagedResults, readResults, type ReadResultsOptions } from "./read_results.ts";

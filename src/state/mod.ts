@@ -24,3 +24,4 @@ export { openAtomicKv } from "./open_atomic_kv.ts";
 export { BackedStateStore } from "./backed_state_store.ts";
 export type { StateStoreBackend } from "./state_store_backend.ts";
 export { StateStoreError } from "../errors.ts";
+export { DamagedValueError } from "./damaged_value_error.ts";

@@ -1,10 +1,12 @@
 import { StateStoreError } from "../errors.ts";
+import { DamagedValueError } from "./damaged_value_error.ts";
 import type { AtomicKvBackend } from "./atomic_kv_backend.ts";
 import { applyKvBatch, discardMarker } from "./_kv_batch.ts";
 import {
   chunkPrefix,
   chunkPrefixEnd,
   decodeHeader,
+  type Header,
   headerKey,
   MAX_BLOB_HEADER_BYTES,
   pendingKey,
@@ -71,11 +73,20 @@ export async function openAtomicKv(backend: AtomicKvBackend, name: string): Prom
       // A concurrent batch may replace the value and delete its chunks between our two reads: re-read the
       // header, and only a header still naming the same incomplete blob is corruption.
       for (;;) {
-        const header = await io(`get ${JSON.stringify(key)}`, async () => {
-          const bytes = (await backend.get([headerKey(key)]))[0];
-          return bytes === undefined ? undefined : decodeHeader(bytes);
-        });
-        if (header === undefined) return undefined;
+        const bytes = await io(`get ${JSON.stringify(key)}`, async () => (await backend.get([headerKey(key)]))[0]);
+        if (bytes === undefined) return undefined;
+        let header: Header;
+        try {
+          header = decodeHeader(bytes);
+        } catch (cause) {
+          throw new DamagedValueError(
+            key,
+            `Cannot get ${JSON.stringify(key)} from the ${name} as its header is damaged`,
+            {
+              cause,
+            },
+          );
+        }
         if ("inline" in header) return new Uint8Array(header.inline);
         const { id, n, size } = header.blob;
         const chunks = await io(
@@ -93,7 +104,8 @@ export async function openAtomicKv(backend: AtomicKvBackend, name: string): Prom
           return out;
         }
         if (lastId === id) {
-          throw new StateStoreError(
+          throw new DamagedValueError(
+            key,
             `Cannot get ${JSON.stringify(key)} from the ${name} as its value is incomplete: ` +
               `${chunks.length} of ${n} chunks (${total} of ${size} bytes) of blob ${id} were found`,
           );

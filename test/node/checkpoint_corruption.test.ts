@@ -2,13 +2,14 @@
 // warning for the newest intact one, and the job still ends with exactly the uninterrupted results.
 import { describe, expect, test } from "vitest";
 import { count, sum } from "../../src/aggregate/mod.ts";
-import { readResults } from "../../src/checkpoint/read_results.ts";
+import { type DamagedResults, readResults } from "../../src/checkpoint/read_results.ts";
 import { storeSink } from "../../src/checkpoint/store_sink.ts";
 import { CheckpointError } from "../../src/errors.ts";
 import type { Source } from "../../src/pipeline/source.ts";
 import { stream } from "../../src/pipeline/stream.ts";
 import { MemoryStateStore } from "../../src/state/memory_store.ts";
 import { tumbling } from "../../src/window/tumbling.ts";
+import type { WindowResult } from "../../src/window/types.ts";
 import {
   arraySource,
   byId,
@@ -163,5 +164,68 @@ describe("damaged checkpoints", () => {
     await expect(readResults(store, "j")).rejects.toThrow(
       /the store holds \d+ results where checkpoint 5 records \d+ \(result entries were lost\)/,
     );
+  });
+});
+
+/** The results of an undamaged copy of `store`, in commit order. */
+async function intactResults(store: MemoryStateStore): Promise<WindowResult[]> {
+  return await readResults(store, "j");
+}
+
+describe("damaged committed results", () => {
+  for (const seq of [1, 3]) {
+    test(`of checkpoint ${seq} (manifest ${seq < 3 ? "pruned" : "kept"}) are reported at restore and located by readResults`, async () => {
+      const store = await stoppedRun();
+      const all = await intactResults(store);
+      await flipByte(store, `ckpt/j/r/${pad(seq)}/000000`, -1);
+      // At restore: one warning naming the entry and the results lost; the job runs on to the end.
+      const { warnings } = await capturingWarnings(() =>
+        job(store, arraySource(EVENTS, 16)).pipeTo(storeSink({ store, job: "j" }))
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        new RegExp(
+          `job "j" has damaged committed results: result chunk ckpt/j/r/${pad(seq)}/000000 is damaged: ` +
+            `its checksum does not match.*; results \\d+ to \\d+ of \\d+ \\(counted from 0 in commit order\\) are lost`,
+        ),
+      );
+      // readResults: every intact result, and the damaged range named.
+      await expect(readResults(store, "j")).rejects.toThrow(CheckpointError);
+      const damaged: DamagedResults[] = [];
+      const results = await readResults(store, "j", { onDamaged: (d) => damaged.push(d) });
+      expect(damaged).toHaveLength(1);
+      const [d] = damaged;
+      expect(d!.checkpoint).toBe(seq);
+      expect(d!.keys).toStrictEqual([`ckpt/j/r/${pad(seq)}/000000`]);
+      expect(warnings[0]).toContain(`results ${d!.from} to ${d!.to - 1} of `);
+      // The ones returned are exactly the others, by position (the run after the restore appended more).
+      expect(results.slice(0, all.length - (d!.to - d!.from))).toStrictEqual([
+        ...all.slice(0, d!.from),
+        ...all.slice(d!.to),
+      ]);
+      expect(d!.to - d!.from).toBeGreaterThan(0);
+    });
+  }
+
+  test("damage in two checkpoints whose manifests are pruned is reported for both, over the span they share", async () => {
+    const store = await stoppedRun();
+    const all = await intactResults(store);
+    await truncate(store, `ckpt/j/r/${pad(0)}/000000`, 10);
+    await flipByte(store, `ckpt/j/r/${pad(2)}/000000`, 20);
+    const damaged: DamagedResults[] = [];
+    const results = await readResults(store, "j", { onDamaged: (d) => damaged.push(d) });
+    expect(damaged.map((d) => d.checkpoint)).toStrictEqual([0, 2]);
+    // Checkpoint 0's results are lost from the first; checkpoint 2's end where checkpoint 3's begin.
+    const [first, second] = damaged;
+    expect([first!.from, second!.from, first!.to]).toStrictEqual([0, 0, second!.to]);
+    // Returned: checkpoint 1's results, then everything from checkpoint 3 on.
+    expect(results.slice(results.length - (all.length - second!.to))).toStrictEqual(all.slice(second!.to));
+    expect(results.length).toBeLessThan(all.length - second!.to + second!.to);
+  });
+
+  test("onDamaged must be a function, and options take no other names", async () => {
+    const store = await stoppedRun();
+    await expect(readResults(store, "j", { onDamaged: 1 as never })).rejects.toThrow(TypeError);
+    await expect(readResults(store, "j", { onDamage: () => {} } as never)).rejects.toThrow(/onDamaged/);
   });
 });

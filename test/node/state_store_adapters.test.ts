@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, test } from "vitest";
 import { DenoKvStateStore } from "../../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../../adapters/fs/mod.ts";
-import { StateStoreError } from "../../src/state/mod.ts";
+import { DamagedValueError, StateStoreError } from "../../src/state/mod.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { pseudoRandomBytes } from "../contract/state_store_contract.ts";
 
@@ -65,6 +65,31 @@ describe("FsStateStore", () => {
     const store = await FsStateStore.open(dir);
     assertEquals(await readdir(join(dir, "tmp")), []);
     assertEquals(await store.list(""), []);
+    await store.close();
+  });
+
+  test("a file with a torn header reads as DamagedValueError; a long key's one is moved aside at open", async () => {
+    const dir = await tempDir();
+    const long = "ckpt/" + "x".repeat(120);
+    let store = await FsStateStore.open(dir);
+    await store.batch([{ type: "put", key: "short", value: enc("a") }, { type: "put", key: long, value: enc("b") }]);
+    await store.close();
+    const files = await readdir(join(dir, "data"));
+    for (const f of files) await writeFile(join(dir, "data", f), new Uint8Array(10));
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => void warnings.push(m);
+    try {
+      store = await FsStateStore.open(dir);
+    } finally {
+      console.warn = warn;
+    }
+    assertEquals(await store.list(""), ["short"]);
+    await assertRejects(() => store.get("short"), DamagedValueError, "is damaged");
+    assertEquals(await store.get(long), undefined);
+    assertEquals(warnings.length, 1);
+    assert(warnings[0]!.includes("to damaged/: its header is damaged"), warnings[0]);
+    assertEquals(await readdir(join(dir, "damaged")), files.filter((f) => f.startsWith("h")));
     await store.close();
   });
 
