@@ -1,10 +1,13 @@
 // POST /events: authenticate, refuse early what can be refused without reading (415, 429, 413 by
-// Content-Length, a known idempotency key), then stream-read and validate the whole batch, and only
-// then append it to the log in one atomic write. Any refusal leaves the log untouched.
+// Content-Length), then stream-read (paced, decoded, bounded) and validate the whole batch, and only
+// then append it to the log in one atomic write. A reused idempotency key is compared by the SHA-256
+// of the body: the same body gets the first answer again, another body 422. Any refusal leaves the
+// log untouched.
 import type { Context } from "hono";
 import { StateStoreError } from "../../mod.ts";
 import { type BatchRules, bodyFormat, IdempotencyConflictError, IngestLog, readBatch } from "../../src/live/mod.ts";
 import type { BearerCheck } from "./_bearer.ts";
+import { IngestSlots } from "./_ingest_slots.ts";
 
 /** Why batches were refused, as `reason` labels of `weir_batches_rejected_total`. */
 export type RejectReason =
@@ -13,6 +16,7 @@ export type RejectReason =
   | "malformed"
   | "invalid"
   | "too_large"
+  | "too_slow"
   | "overloaded"
   | "conflict"
   | "store_failed";
@@ -28,11 +32,13 @@ export class IngestCounters {
     malformed: 0,
     invalid: 0,
     too_large: 0,
+    too_slow: 0,
     overloaded: 0,
     conflict: 0,
     store_failed: 0,
   };
-  inFlight = 0;
+  /** Request bodies being read now. */
+  receiving = 0;
 }
 
 export interface IngestConfig {
@@ -51,9 +57,10 @@ function discard(c: Context): void {
 
 export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Response> {
   const { log, counters } = cfg;
+  const slots = new IngestSlots(cfg.maxConcurrent);
   const refuse = (
     c: Context,
-    status: 400 | 401 | 409 | 413 | 415 | 429 | 503,
+    status: 400 | 401 | 408 | 413 | 415 | 422 | 429 | 503,
     reason: RejectReason,
     body: object,
     events = 0,
@@ -90,21 +97,15 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
           error: `Idempotency-Key must be 1 to ${IngestLog.maxIdempotencyKeyLength} characters`,
         });
       }
-      const known = log.lookup(key);
-      if (known !== undefined) {
-        // A retry of an acknowledged batch: answer as the first time, without reading the body again.
-        discard(c);
-        counters.duplicateBatches++;
-        c.header("Idempotent-Replayed", "true");
-        return c.json({ offsets: [known.first, known.last], count: known.count, duplicate: true }, 202);
-      }
     }
-    if (log.pending >= cfg.maxPending || counters.inFlight >= cfg.maxConcurrent) {
+    // A retry of an acknowledged batch adds nothing, so it is not refused for the events waiting;
+    // its body is still read, to tell a retry from another batch under the same key.
+    const known = key !== undefined && log.lookup(key) !== undefined;
+    if (!known && log.pending >= cfg.maxPending) {
       discard(c);
-      const why = log.pending >= cfg.maxPending
-        ? `${log.pending} events are waiting to be processed (limit ${cfg.maxPending})`
-        : `${counters.inFlight} batches are being received (limit ${cfg.maxConcurrent})`;
-      return refuse(c, 429, "overloaded", { error: `Overloaded: ${why}; retry later` });
+      return refuse(c, 429, "overloaded", {
+        error: `Overloaded: ${log.pending} events are waiting to be processed (limit ${cfg.maxPending}); retry later`,
+      });
     }
     const length = Number(c.req.header("content-length"));
     if (length > cfg.rules.maxBodyBytes) {
@@ -115,17 +116,32 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
     }
     const body = c.req.raw.body;
     if (body === null) return refuse(c, 400, "malformed", { error: "The request has no body: send a batch of events" });
-
-    counters.inFlight++;
+    const slot = slots.take();
+    if (slot === undefined) {
+      discard(c);
+      return refuse(c, 429, "overloaded", {
+        error: `Overloaded: ${slots.size} batches are being received (limit ${cfg.maxConcurrent}); retry later`,
+      });
+    }
+    counters.receiving = slots.size;
     let outcome;
     try {
-      outcome = await readBatch(body, format, cfg.rules);
+      outcome = await readBatch(body, format, cfg.rules, {
+        contentEncoding: c.req.header("content-encoding"),
+        fingerprint: key !== undefined,
+        signal: slot.cut.signal,
+      });
     } finally {
-      counters.inFlight--;
+      slots.release(slot);
+      counters.receiving = slots.size;
     }
     if (!outcome.ok) {
       const reason: RejectReason = outcome.status === 413
         ? "too_large"
+        : outcome.status === 408
+        ? "too_slow"
+        : outcome.status === 415
+        ? "unsupported_media_type"
         : outcome.problems !== undefined
         ? "invalid"
         : "malformed";
@@ -140,14 +156,17 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
       );
     }
     const n = outcome.events.length;
-    if (log.pending + n > cfg.maxPending) {
+    if (!known && log.pending + n > cfg.maxPending) {
       return refuse(c, 429, "overloaded", {
         error:
           `Overloaded: ${log.pending} events are waiting to be processed and this batch has ${n} (limit ${cfg.maxPending}); retry later`,
       }, n);
     }
     try {
-      const r = await log.append(outcome.events, key === undefined ? {} : { idempotencyKey: key });
+      const r = await log.append(
+        outcome.events,
+        key === undefined ? {} : { idempotencyKey: key, fingerprint: outcome.fingerprint },
+      );
       if (r.duplicate) {
         counters.duplicateBatches++;
         c.header("Idempotent-Replayed", "true");
@@ -157,7 +176,7 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
       counters.acceptedBatches++;
       return c.json({ offsets: [r.first, r.last], count: r.count }, 202);
     } catch (error) {
-      if (error instanceof IdempotencyConflictError) return refuse(c, 409, "conflict", { error: error.message }, n);
+      if (error instanceof IdempotencyConflictError) return refuse(c, 422, "conflict", { error: error.message }, n);
       if (error instanceof RangeError) return refuse(c, 413, "too_large", { error: error.message }, n);
       if (error instanceof StateStoreError) {
         return refuse(c, 503, "store_failed", {

@@ -3,7 +3,26 @@ import { BearerCheck } from "./_bearer.ts";
 import { IngestCounters, ingestHandler } from "./_ingest_handler.ts";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./_prometheus.ts";
 import { resultsHandler } from "./_results_handler.ts";
-import { type IngestLog, isStandardSchema, type ServedJob, type StandardSchemaV1 } from "../../src/live/mod.ts";
+import {
+  batchRules,
+  type IngestLog,
+  isStandardSchema,
+  type ServedJob,
+  type StandardSchemaV1,
+} from "../../src/live/mod.ts";
+
+/** The options of the app beyond the batch rules (which `batchRules` checks). */
+const APP_OPTIONS = [
+  "log",
+  "job",
+  "token",
+  "maxPending",
+  "maxConcurrentIngests",
+  "retryAfterSeconds",
+  "heartbeatMs",
+  "statsMs",
+  "retryMs",
+] as const;
 
 /** Options of {@linkcode createWeirApp}. */
 export interface WeirAppOptions<T> {
@@ -17,13 +36,27 @@ export interface WeirAppOptions<T> {
   schema?: StandardSchemaV1<unknown, T>;
   /** When set, `POST /events` requires `Authorization: Bearer <token>` (compared in constant time). */
   token?: string;
-  /** Largest request body in bytes (default 1 MiB); larger bodies get 413, counted as they stream in. */
+  /** Largest request body in bytes, as sent and once decoded (default 1 MiB); larger bodies get 413, counted as they stream in. */
   maxBodyBytes?: number;
+  /** Longest time a request body may take to arrive, in ms (default 30 000); a slower one gets 408 and frees its slot. */
+  bodyTimeoutMs?: number;
+  /** Slowest rate a request body may arrive at after its first second, in bytes per second (default 1 024); slower gets 408. */
+  minBodyBytesPerSecond?: number;
+  /** Deepest nesting of an event (default 64: `{"a":[1]}` is 2); deeper gets 400, found while parsing. */
+  maxEventDepth?: number;
+  /** How far ahead of the server's clock an event time may be, in ms (default one day; `Infinity` turns it off); beyond it 400. */
+  maxFutureSkew?: number;
+  /** The earliest event time accepted, epoch ms (default 2000-01-01; `-Infinity` turns it off); earlier gets 400. */
+  minEventTime?: number;
   /** Most events in one batch (default 10 000). */
   maxEvents?: number;
   /** Most events appended but not yet read by the job (default 100 000); beyond it batches get 429. */
   maxPending?: number;
-  /** Most request bodies read at the same time (default 16); beyond it batches get 429, so memory stays bounded. */
+  /**
+   * Most request bodies read at the same time (default 16); beyond it batches get 429, so memory stays
+   * bounded. Bodies that take longer than a second may hold at most half of them: a new request cuts
+   * the longest-running one (408) rather than be refused, so clients sending at full speed find room.
+   */
   maxConcurrentIngests?: number;
   /** `Retry-After` of a 429, in seconds (default 1). */
   retryAfterSeconds?: number;
@@ -52,15 +85,21 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  * `Bun.serve`, a Workers `fetch` export). Routes:
  *
  * - `POST /events` — a batch as a JSON array (`Content-Type: application/json`) or NDJSON
- *   (`application/x-ndjson`), read as a stream. Each event is validated (`schema`, then `eventTime`);
- *   the whole batch is appended to the log in one atomic write and the answer is
+ *   (`application/x-ndjson`), read as a stream, gzip/deflate/br-encoded or not (`Content-Encoding`,
+ *   decoded with `DecompressionStream`; br where the runtime has it). Each event is validated
+ *   (`schema`, then `eventTime`, which must lie between `minEventTime` and `maxFutureSkew` ahead of the
+ *   server's clock); the whole batch is appended to the log in one atomic write and the answer is
  *   `202 {"offsets":[first,last],"count":n}` once it is durable. Refusals apply nothing:
- *   `400` malformed JSON/NDJSON (naming the line), schema problems or missing/invalid event time
- *   (listed in `problems`), `401` missing/wrong token, `409` a batch racing another of a different size
- *   with the same `Idempotency-Key`, `413` body over `maxBodyBytes`, `415` other content types, `429` + `Retry-After` when more
- *   than `maxPending` events wait for the job, `503` when the store fails. A request repeating a known
- *   `Idempotency-Key` gets the first answer again (with `Idempotent-Replayed: true`) without its body
- *   being read.
+ *   `400` malformed JSON/NDJSON (naming the line), nesting deeper than `maxEventDepth`, schema problems
+ *   or a missing/invalid/out-of-window event time (listed in `problems`, naming each event and line),
+ *   `401` missing/wrong token, `408` a body slower than `bodyTimeoutMs` or `minBodyBytesPerSecond`
+ *   (its ingest slot is freed for others), `413` body over `maxBodyBytes` (as sent or decoded: a zip
+ *   bomb stops at the limit), `415` other content types and encodings, `422` an `Idempotency-Key` reused
+ *   with a different body (compared by SHA-256), `429` + `Retry-After` when more than `maxPending`
+ *   events wait for the job or `maxConcurrentIngests` bodies are being read (and not more than half of
+ *   them slowly), `503` when the store
+ *   fails. A request repeating a known `Idempotency-Key` with the same body gets the first answer
+ *   again (with `Idempotent-Replayed: true`), and nothing is appended.
  * - `GET /results` — Server-Sent Events: `event: result`, `id:` the result's deterministic id, data the
  *   `WindowResult` as JSON; `Last-Event-ID` (header, or `?lastEventId=`) resumes after that result;
  *   `event: stats` every `statsMs`, `event: gap` when results may have been missed; comment heartbeats.
@@ -87,14 +126,14 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  * const res = await app.request("/events", {
  *   method: "POST",
  *   headers: { "content-type": "application/x-ndjson", authorization: "Bearer s3cret" },
- *   body: '{"ts":1000}\n{"ts":2000}\n',
+ *   body: `{"ts":${Date.now()}}\n{"ts":${Date.now() + 1}}\n`,
  * });
  * assertEquals([res.status, await res.json()], [202, { offsets: [0, 1], count: 2 }]);
  * await job.stop();
  * ```
  */
 export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): Hono {
-  const { log, job } = options;
+  const { log, job } = options ?? {};
   if (typeof log?.append !== "function") {
     throw new TypeError(`Cannot create weir app as log must be an IngestLog: current value is ${String(log)}`);
   }
@@ -110,6 +149,10 @@ export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): Hono {
   if (options.token !== undefined && (typeof options.token !== "string" || options.token.length === 0)) {
     throw new TypeError("Cannot create weir app as token must be a non-empty string");
   }
+  const rules = batchRules({ ...options, eventTime: eventTime as (e: never) => unknown }, {
+    what: "create weir app",
+    otherOptions: APP_OPTIONS,
+  });
   const counters = new IngestCounters();
   const statsMs = positiveInt("statsMs", options.statsMs, 1_000, 0);
   const app = new Hono();
@@ -120,13 +163,7 @@ export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): Hono {
       // The handler appends what the schema produced, which is a T; it sees the log untyped.
       log: log as unknown as IngestLog<unknown>,
       bearer: options.token === undefined ? undefined : new BearerCheck(options.token),
-      rules: {
-        maxBodyBytes: positiveInt("maxBodyBytes", options.maxBodyBytes, 1024 * 1024),
-        maxEvents: positiveInt("maxEvents", options.maxEvents, 10_000),
-        maxProblems: positiveInt("maxProblems", options.maxProblems, 20),
-        schema: options.schema as StandardSchemaV1 | undefined,
-        eventTime: eventTime as (e: never) => unknown,
-      },
+      rules,
       maxPending: positiveInt("maxPending", options.maxPending, 100_000),
       maxConcurrent: positiveInt("maxConcurrentIngests", options.maxConcurrentIngests, 16),
       retryAfterSeconds: positiveInt("retryAfterSeconds", options.retryAfterSeconds, 1),
@@ -210,6 +247,12 @@ function metricFamilies(
       help: "Requests answered from a known Idempotency-Key.",
       type: "counter",
       samples: k.duplicateBatches,
+    },
+    {
+      name: "weir_ingest_receiving_bodies",
+      help: "Request bodies of POST /events being read now.",
+      type: "gauge",
+      samples: k.receiving,
     },
     {
       name: "weir_ingest_pending_events",

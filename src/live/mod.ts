@@ -25,12 +25,13 @@
  *
  * @module
  */
+export { type BatchRules, batchRules, type BatchRulesOptions } from "./batch_rules.ts";
 export { bodyFormat } from "./body_format.ts";
 export { IdempotencyConflictError } from "./idempotency_conflict_error.ts";
 export { type AppendOptions, type AppendResult, IngestLog, type IngestLogOptions } from "./ingest_log.ts";
 export { isStandardSchema } from "./is_standard_schema.ts";
 export { LiveJob, type LiveJobContext, type LiveJobOptions, type LiveJobStats } from "./live_job.ts";
-export { type BatchOutcome, type BatchRules, type EventProblem, readBatch } from "./read_batch.ts";
+export { type BatchOutcome, type BodyOptions, type EventProblem, readBatch } from "./read_batch.ts";
 export { type FeedItem, FeedSubscription, ResultFeed, type ResultFeedOptions } from "./result_feed.ts";
 export type { ServedJob } from "./served_job.ts";
 export type {
