@@ -52,22 +52,31 @@ class ReadAhead<T> {
   #closed = false;
   #failure: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
+  readonly #abort: AbortSignal | undefined;
 
   /** With `arrays`, each read yields an array of values rather than one. */
-  constructor(read: Read<T | readonly T[]>, arrays: boolean, concurrency: number, max: number) {
+  constructor(
+    read: Read<T | readonly T[]>,
+    options: { arrays: boolean; concurrency: number; max: number; signal: AbortSignal | undefined },
+  ) {
     this.#read = read;
-    this.#arrays = arrays;
-    this.#concurrency = concurrency;
-    this.#max = max;
+    this.#arrays = options.arrays;
+    this.#concurrency = options.concurrency;
+    this.#max = options.max;
+    // A job stopped while its input is idle must not wait for the next element.
+    this.#abort = options.signal;
+    this.#abort?.addEventListener("abort", () => this.#signal(), { once: true });
   }
 
   /** The next micro-batch, or `null` at the end; rejects with the input's error after the values read before it. */
   async take(): Promise<T[] | null> {
+    this.#abort?.throwIfAborted();
     this.#fill();
     if (this.#values.length === 0) {
       if (this.#failure !== undefined) throw this.#failure.error;
       if (this.#ended) return null;
       await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#abort?.throwIfAborted();
     }
     // Stop once SETTLE_TICKS microtasks in a row bring nothing: what is still in flight waits for
     // the producer (a timer, I/O), not for promise plumbing.
@@ -193,14 +202,14 @@ function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Sourc
   return {
     kind: "source",
     replayable: false,
-    open({ offset }) {
+    open({ offset, signal }) {
       if (offset !== undefined) {
         throw new TypeError("Cannot replay an async iterable source: use a replayable weir Source");
       }
       const it = items[Symbol.asyncIterator]();
       // One next() at a time: an async iterator need not take overlapping calls (and for an async
       // generator, which queues them, they measured no faster).
-      const ahead = new ReadAhead<T>(() => it.next(), false, 1, chunkSize);
+      const ahead = new ReadAhead<T>(() => it.next(), { arrays: false, concurrency: 1, max: chunkSize, signal });
       return microBatches(ahead, () => void it.return?.()?.catch?.(() => {}));
     },
   };
@@ -210,7 +219,7 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
   return {
     kind: "source",
     replayable: false,
-    open({ offset }) {
+    open({ offset, signal }) {
       if (offset !== undefined) {
         throw new TypeError("Cannot replay a ReadableStream source: use a replayable weir Source");
       }
@@ -220,9 +229,7 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
       const concurrency = batches ? 1 : Math.min(READ_AHEAD, chunkSize);
       const ahead = new ReadAhead<T>(
         () => reader.read() as Promise<IteratorResult<T | readonly T[]>>,
-        batches !== undefined,
-        concurrency,
-        chunkSize,
+        { arrays: batches !== undefined, concurrency, max: chunkSize, signal },
       );
       return microBatches(ahead, () => {
         if (!ahead.ended) void reader.cancel().catch(() => {});

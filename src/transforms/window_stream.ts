@@ -81,7 +81,7 @@ function writableSource<T>(max: number): { writable: WritableStream<T>; source: 
   let wake: (() => void) | undefined; // the source waits for a write
   let room: (() => void) | undefined; // a write waits for the source to take the buffer
   let controller: WritableStreamDefaultController | undefined;
-  const signal = () => {
+  const wakeSource = () => {
     const w = wake;
     wake = undefined;
     w?.();
@@ -90,25 +90,30 @@ function writableSource<T>(max: number): { writable: WritableStream<T>; source: 
     start: (c) => void (controller = c),
     write(chunk) {
       buffer.push(chunk);
-      signal();
+      wakeSource();
       if (buffer.length >= max) return new Promise<void>((resolve) => room = resolve);
     },
-    close: () => void (ended = true, signal()),
-    abort: (reason) => void (failure = { reason }, signal()),
+    close: () => void (ended = true, wakeSource()),
+    abort: (reason) => void (failure = { reason }, wakeSource()),
   });
   let opened = false;
   const source: Source<T> = {
     kind: "source",
     replayable: false,
-    async *open({ offset }): AsyncGenerator<SourceEvent<T>> {
+    async *open({ offset, signal }): AsyncGenerator<SourceEvent<T>> {
       if (opened || offset !== undefined) {
         throw new TypeError("Cannot replay the input of a WindowStream: it is read once, as it is written");
       }
       opened = true;
+      // A cancelled readable side stops the job while no write may be coming.
+      signal?.addEventListener("abort", wakeSource, { once: true });
       let finished = false;
       try {
         for (;;) {
-          if (buffer.length === 0 && !ended && failure === undefined) await new Promise<void>((r) => wake = r);
+          if (buffer.length === 0 && !ended && failure === undefined) {
+            await new Promise<void>((r) => wake = r);
+            signal?.throwIfAborted();
+          }
           for (let idle = 0; idle < SETTLE_TICKS && buffer.length < max && !ended && failure === undefined;) {
             const n = buffer.length;
             await undefined;
