@@ -1,4 +1,7 @@
+import { checkOptionNames } from "../option_names.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import { resultId } from "../window/result_id.ts";
+import { resultJson } from "./_result_json.ts";
 import type { WindowResult } from "../window/types.ts";
 
 /** Options of {@linkcode ResultFeed}. */
@@ -7,12 +10,23 @@ export interface ResultFeedOptions {
   job: string;
   /** How many recent results are kept for reconnecting clients (default 10 000). */
   capacity?: number;
+  /** How long (ms) a result is kept after it was published (default `Infinity`: only `capacity` bounds it). */
+  maxAge?: number;
+  /** Where the feed reads the time results are published at, for `maxAge` (default the wall clock). */
+  clock?: Clock;
+  /**
+   * Results to start with (a job's stored replay window, see `LiveJob`), numbered as they were: the feed
+   * is `ready` once they are in, so that ids given out before a restart resume after it.
+   */
+  restore?: Promise<Iterable<FeedItem>>;
 }
 
 /** One published result with its deterministic id and its JSON text. */
 export interface FeedItem {
-  /** Position of the result in the feed (0, 1, ...). */
+  /** Position of the result in the feed (0, 1, ...), kept across restarts when the feed is restored. */
   readonly seq: number;
+  /** When the result was published (epoch ms of the feed's clock): `maxAge` counts from here. */
+  readonly at: number;
   /** The result's deterministic id (`resultId`), the SSE `id:`. */
   readonly id: string;
   /** The result. */
@@ -27,21 +41,16 @@ let readFeed: (feed: ResultFeed, seq: number, max: number) => FeedItem[];
 /** Resolves at the feed's next publish or close. */
 let feedChanged: (feed: ResultFeed) => Promise<void>;
 
-/** Results as JSON; Maps, Sets and bigints (some combiners' values) get a JSON form instead of failing. */
-function toJson(result: WindowResult): string {
-  return JSON.stringify(
-    result,
-    (_k, v) =>
-      typeof v === "bigint" ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v,
-  );
-}
-
 /**
  * A broadcast of window results with a bounded replay buffer: what `GET /results` serves as
  * Server-Sent Events. Each result gets its deterministic id (`resultId(job, result)`), so a client
  * that reconnects with `Last-Event-ID` is sent exactly the results published after that id, as long
- * as the id is still in the buffer. A result republished with an id already in the buffer (a job
- * re-emitting after a restart) is dropped.
+ * as the id is still in the buffer: the newest `capacity` results, none older than `maxAge`. A result
+ * republished with an id already in the buffer (a job re-emitting after a restart) is dropped.
+ *
+ * `publish` is `append(prepare(results))`: a job that stores its results (`LiveJob` with checkpoints)
+ * stores what `prepare` returns before `append` shows it to anyone, and a new feed starts from the
+ * stored items (`restore`), so ids and positions survive a restart.
  *
  * @example Publish, then read from a subscription
  * ```ts
@@ -63,8 +72,15 @@ export class ResultFeed {
   readonly job: string;
   /** How many recent results the feed keeps for subscribers that fall behind or reconnect. */
   readonly capacity: number;
+  /** How long (ms) a result is kept after it was published. */
+  readonly maxAge: number;
+  /** Resolves once the results to `restore` are in (at once for a feed without). */
+  readonly ready: Promise<void>;
+  readonly #clock: Clock;
   readonly #ring: (FeedItem | undefined)[];
   readonly #ids = new Map<string, number>();
+  /** The oldest sequence number still held (age evicts from here on). */
+  #first = 0;
   #nextSeq = 0;
   readonly #subs = new Set<FeedSubscription>();
   #changed!: () => void;
@@ -78,21 +94,37 @@ export class ResultFeed {
         `Cannot create result feed as job must be a non-empty string: current value is ${JSON.stringify(options?.job)}`,
       );
     }
-    const capacity = options.capacity ?? 10_000;
+    checkOptionNames("create result feed", options, ["job", "capacity", "maxAge", "clock", "restore"]);
+    const { capacity = 10_000, maxAge = Infinity, clock = systemClock, restore } = options;
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(
         `Cannot create result feed as capacity must be an integer >= 1: current value is ${String(capacity)}`,
       );
     }
+    if (typeof maxAge !== "number" || !(maxAge > 0)) {
+      throw new RangeError(
+        `Cannot create result feed as maxAge must be a number > 0: current value is ${String(maxAge)}`,
+      );
+    }
+    if (typeof clock?.now !== "function") {
+      throw new TypeError(
+        `Cannot create result feed as clock must have a now() method: current value is ${String(clock)}`,
+      );
+    }
     this.job = options.job;
     this.capacity = capacity;
+    this.maxAge = maxAge;
+    this.#clock = clock;
     this.#ring = new Array(capacity);
     this.#renew();
+    // A failed restore leaves the feed empty: the job that supplied it reports the failure.
+    this.ready = restore === undefined ? Promise.resolve() : restore.then((items) => void this.append(items), () => {});
   }
 
   /** Sequence number of the oldest result still in the buffer. */
   get oldest(): number {
-    return Math.max(0, this.#nextSeq - this.capacity);
+    this.#expire();
+    return this.#first;
   }
 
   /** Sequence number the next published result gets. */
@@ -112,16 +144,44 @@ export class ResultFeed {
 
   /** Publishes results in order; returns how many were new. */
   publish(results: Iterable<WindowResult>): number {
-    let added = 0;
+    return this.append(this.prepare(results));
+  }
+
+  /**
+   * The items `results` become when appended next: those whose id the feed does not hold, numbered on
+   * from `next`, stamped with the time now. Nothing is published; append them before preparing more.
+   */
+  prepare(results: Iterable<WindowResult>): FeedItem[] {
+    const items: FeedItem[] = [];
+    const fresh = new Set<string>();
+    const at = this.#clock.now();
+    let seq = this.#nextSeq;
     for (const result of results) {
       const id = resultId(this.job, result);
-      if (this.#ids.has(id)) continue;
-      const seq = this.#nextSeq++;
-      const slot = seq % this.capacity;
-      const evicted = this.#ring[slot];
-      if (evicted !== undefined) this.#ids.delete(evicted.id);
-      this.#ring[slot] = { seq, id, result, data: toJson(result) };
-      this.#ids.set(id, seq);
+      if (this.#ids.has(id) || fresh.has(id)) continue;
+      fresh.add(id);
+      items.push({ seq: seq++, at, id, result, data: resultJson(result) });
+    }
+    return items;
+  }
+
+  /**
+   * Publishes items from `prepare` (or restored ones) in order; returns how many were new. An item
+   * numbered below `next`, or whose id the feed holds, is skipped; one numbered beyond it drops every
+   * older result, as if they had been evicted.
+   */
+  append(items: Iterable<FeedItem>): number {
+    let added = 0;
+    for (const item of items) {
+      if (item.seq < this.#nextSeq || this.#ids.has(item.id)) continue;
+      if (item.seq > this.#nextSeq) {
+        this.#evictBefore(this.#nextSeq);
+        this.#first = this.#nextSeq = item.seq;
+      }
+      this.#evictBefore(item.seq + 1 - this.capacity);
+      this.#ring[item.seq % this.capacity] = item;
+      this.#ids.set(item.id, item.seq);
+      this.#nextSeq = item.seq + 1;
       added++;
     }
     if (added > 0) this.#notify();
@@ -135,6 +195,7 @@ export class ResultFeed {
   subscribe(lastEventId?: string): FeedSubscription {
     let cursor = this.oldest;
     let gap = false;
+    // `oldest` expired what is too old: an id still in `#ids` is in the buffer.
     if (lastEventId !== undefined && lastEventId !== "") {
       const seq = this.#ids.get(lastEventId);
       if (seq === undefined) gap = true;
@@ -155,6 +216,24 @@ export class ResultFeed {
   static {
     readFeed = (feed, seq, max) => feed.#read(seq, max);
     feedChanged = (feed) => feed.#changedPromise;
+  }
+
+  /** Drops results older than `maxAge` (they are in publishing order, so the oldest come first). */
+  #expire(): void {
+    if (this.maxAge === Infinity || this.#first === this.#nextSeq) return;
+    const before = this.#clock.now() - this.maxAge;
+    let seq = this.#first;
+    while (seq < this.#nextSeq && this.#ring[seq % this.capacity]!.at <= before) seq++;
+    this.#evictBefore(seq);
+  }
+
+  /** Forgets every result numbered below `seq`. */
+  #evictBefore(seq: number): void {
+    for (const end = Math.min(seq, this.#nextSeq); this.#first < end; this.#first++) {
+      const slot = this.#first % this.capacity;
+      this.#ids.delete(this.#ring[slot]!.id);
+      this.#ring[slot] = undefined;
+    }
   }
 
   /** Items from `seq` on, at most `max`. */
