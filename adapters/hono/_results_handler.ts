@@ -1,6 +1,6 @@
 // GET /results: window results as Server-Sent Events. Each result is `event: result` with `id:` its
 // deterministic result id; a client reconnecting with Last-Event-ID resumes right after it (from the
-// feed's replay buffer). Between results the stream carries `event: stats` (watermark, late events,
+// feed's replay window, which a checkpointed LiveJob keeps across restarts). Between results the stream carries `event: stats` (watermark, late events,
 // ...) and comment heartbeats. A disconnect closes the subscription at once.
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -20,9 +20,20 @@ const BURST = 256;
 export function resultsHandler(cfg: ResultsConfig): (c: Context) => Response | Promise<Response> {
   return (c) => {
     const { feed } = cfg;
-    if (feed.closed) return c.json({ error: "The job has stopped: no more results" }, 503);
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
     return streamSSE(c, async (sse) => {
+      // A job restoring its stored results: ids from before a restart resolve only once they are in.
+      await feed.ready;
+      if (feed.closed) {
+        // Not a 503: a browser's EventSource gives up for good on any status but 200, while a stopped
+        // job is usually a server about to restart. An ended stream makes it reconnect after `retry`.
+        await sse.write(`retry: ${cfg.retryMs}\n\n`);
+        await sse.writeSSE({
+          event: "stopped",
+          data: JSON.stringify({ reason: "The job has stopped: no more results" }),
+        });
+        return;
+      }
       const sub = feed.subscribe(lastEventId);
       // A client disconnect cancels the response stream (on every runtime), which aborts `sse`.
       sse.onAbort(() => sub.close());
@@ -35,7 +46,8 @@ export function resultsHandler(cfg: ResultsConfig): (c: Context) => Response | P
             event: "gap",
             data: JSON.stringify({
               lastEventId,
-              reason: "Last-Event-ID is not in the replay buffer: resending all buffered results",
+              reason: "Last-Event-ID is not in the replay window (older than its retention, or unknown): " +
+                "resending every result in it",
             }),
           });
         }
@@ -44,7 +56,7 @@ export function resultsHandler(cfg: ResultsConfig): (c: Context) => Response | P
           if (sub.missed > 0) {
             await sse.writeSSE({
               event: "gap",
-              data: JSON.stringify({ missed: sub.missed, reason: "the client fell behind the replay buffer" }),
+              data: JSON.stringify({ missed: sub.missed, reason: "the client fell behind the replay window" }),
             });
             sub.missed = 0;
           }

@@ -1,10 +1,14 @@
 import type { CheckpointOptions } from "../checkpoint/mod.ts";
+import { checkOptionNames } from "../option_names.ts";
 import type { LateInfo } from "../window/mod.ts";
+import type { JobStats } from "../pipeline/job.ts";
 import type { Source } from "../pipeline/source.ts";
-import { type RunningJob, type Stream, stream } from "../pipeline/stream.ts";
+import { startJob, type Stream, stream } from "../pipeline/stream.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import type { WindowResult } from "../window/types.ts";
+import { FeedJournal } from "./_feed_journal.ts";
 import { stoppableSource } from "./_stoppable_source.ts";
-import { ResultFeed } from "./result_feed.ts";
+import { type FeedItem, ResultFeed, type ResultFeedOptions } from "./result_feed.ts";
 import type { ServedJob } from "./served_job.ts";
 
 /** What a {@linkcode LiveJob} hands to its pipeline besides the events. */
@@ -36,8 +40,13 @@ export interface LiveJobOptions<T, R extends WindowResult> {
    * stopped; each durable checkpoint lets an `IngestLog` source truncate what it covers.
    */
   checkpoint?: Omit<CheckpointOptions, "id">;
-  /** How many recent results the feed keeps for reconnecting clients (default 10 000). */
-  replay?: number;
+  /**
+   * What the result feed keeps for clients that reconnect with `Last-Event-ID`: the newest `capacity`
+   * results (default 10 000), none published more than `maxAge` ms ago (default no limit), by `clock`
+   * (default the wall clock). A number is the capacity. With `checkpoint`, this window is stored in the
+   * checkpoint store and survives restarts; a client gets `event: gap` only when it fell behind it.
+   */
+  replay?: number | Pick<ResultFeedOptions, "capacity" | "maxAge" | "clock">;
   /** Called for each late event after it was counted. */
   onLate?: (element: T, info: LateInfo) => void;
 }
@@ -76,11 +85,13 @@ export interface LiveJobStats {
  * ends the job; `stop()` ends it at once (the source is asked to stop, so a live log does not fire its
  * open windows) after a last checkpoint, and the next start resumes from it.
  *
- * Delivery to the feed is at-least-once: each result is published before the job reads on, so a
- * checkpoint never covers a result the feed has not seen, and after a crash the results since the last
- * checkpoint are published again with the same `resultId`s (consumers de-duplicate by id; the feed
- * itself drops ids it still holds). The window state and the log are exactly-once: every event
- * acknowledged by the log is counted once in the windows, whatever crashes.
+ * With `checkpoint`, the feed is exactly-once across restarts and crashes: each step's new results are
+ * stored in the checkpoint store (under `feed/<id>/`) before the feed shows them and before the job
+ * reads on, the feed restarts from what is stored (same ids, same order), and the results computed
+ * again after a crash (those since the last checkpoint) carry ids the feed holds, so it drops them. A
+ * client resuming with `Last-Event-ID` after a restart gets exactly what it missed, as long as it is
+ * within `replay`. Without `checkpoint` the feed lives in memory only. The window state and the log
+ * are exactly-once too: every event acknowledged by the log is counted once in the windows.
  *
  * @example Counting views as they arrive
  * ```ts
@@ -118,7 +129,11 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   #error: unknown;
   #run: Promise<void> | null = null;
   /** The pipeline's run, once started: the source of every statistic but the pane counts. */
-  #running: RunningJob<R> | null = null;
+  #running: { stats(): JobStats } | null = null;
+  /** Where the feed's `maxAge` reads the time. */
+  readonly #clock: Clock;
+  /** Hands the feed its stored results (or none) when the job starts or stops. */
+  #restore!: (items: Iterable<FeedItem>) => void;
   #panes = { early: 0, "on-time": 0, late: 0 };
 
   /** Creates the job (see {@linkcode LiveJobOptions}); `start()` runs it. */
@@ -141,9 +156,15 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
     this.id = options.id;
     this.eventTime = options.eventTime;
     this.#options = options;
+    const replay = typeof options.replay === "number" ? { capacity: options.replay } : options.replay ?? {};
+    checkOptionNames(`create LiveJob "${options.id}" replay`, replay, ["capacity", "maxAge", "clock"]);
+    this.#clock = replay.clock ?? systemClock;
     this.feed = new ResultFeed({
       job: options.id,
-      ...(options.replay === undefined ? {} : { capacity: options.replay }),
+      ...replay,
+      restore: new Promise<Iterable<FeedItem>>((resolve) => {
+        this.#restore = resolve;
+      }),
     });
   }
 
@@ -170,6 +191,7 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   async stop(): Promise<void> {
     this.#stop.abort();
     await this.#run?.catch(() => {});
+    this.#restore([]);
     this.feed.close();
   }
 
@@ -204,24 +226,39 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
     };
     try {
       let results = o.pipeline(events, context);
+      let journal: FeedJournal | null = null;
       if (o.checkpoint !== undefined) {
         results = results.checkpoint({ ...o.checkpoint, id: o.id });
+        const { feed } = this;
+        const opened = await FeedJournal.open(
+          o.checkpoint.store,
+          o.id,
+          { capacity: feed.capacity, maxAge: feed.maxAge, clock: this.#clock },
+          o.checkpoint.discardState === true,
+        );
+        journal = opened.journal;
+        this.#restore(opened.items);
+      } else {
+        this.#restore([]);
       }
-      // Results are published before the next one is read, so a checkpoint never covers a result the
-      // feed has not seen: after a crash, results since the last checkpoint come again with the same ids.
-      const running = results.run();
-      this.#running = running;
-      for await (const r of running) this.#publish(r);
+      await this.feed.ready;
+      // Each step's results are stored, then published, before the job reads on (and may checkpoint):
+      // a checkpoint never covers a result that is not stored, nor the feed show one that is not.
+      const { job, batches } = startJob(results);
+      this.#running = job;
+      for await (const batch of batches) {
+        for (const r of batch) this.#panes[r.pane.timing]++;
+        const items = this.feed.prepare(batch);
+        if (items.length === 0) continue;
+        await journal?.append(items);
+        this.feed.append(items);
+      }
       this.#state = "stopped";
     } catch (error) {
       this.#state = "failed";
       this.#error = error;
+      this.#restore([]);
       throw error;
     }
-  }
-
-  #publish(r: R): void {
-    this.#panes[r.pane.timing]++;
-    this.feed.publish([r]);
   }
 }

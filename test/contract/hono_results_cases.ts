@@ -86,6 +86,19 @@ export const resultsCases: HonoCase[] = [
       }),
   },
   {
+    name: "a stopped job's GET /results is a stream that ends with event: stopped and a retry delay, not an error",
+    run: (serve) =>
+      withServed(serve, { retryMs: 250 }, async (s, fx) => {
+        await fx.job.stop();
+        // An EventSource gives up for good on any status but 200: this one reconnects (to a restarted server).
+        const res = await s.fetch("/results");
+        assertEquals(res.status, 200);
+        const text = await res.text();
+        assert(text.startsWith("retry: 250\n\n"), `the stream starts with a reconnection delay: ${text}`);
+        assert(text.includes("event: stopped\n"), `the stream says the job stopped: ${text}`);
+      }),
+  },
+  {
     name: "a client that disconnects releases its subscription",
     run: (serve) =>
       withServed(serve, {}, async (s, fx) => {
