@@ -109,7 +109,10 @@ export class EventTimeOperator implements Operator {
       out.data({
         values: vs,
         ts: k === n ? ts : ts.subarray(0, k),
-        wm: k === n ? wms : wms.subarray(0, k),
+        // A bundle is judged against the watermark in force when it began (Beam holds the input
+        // watermark during a bundle; Spark moves it between micro-batches); otherwise each element
+        // against the watermark the elements before it made.
+        wm: batch.bundle === true ? base : k === n ? wms : wms.subarray(0, k),
         pt: batch.pt,
         bundle: batch.bundle,
       });

@@ -16,6 +16,54 @@ export interface JobHooks {
 const TIMEOUT = Symbol("timeout");
 
 /**
+ * Spark-style micro-batches (`stream(input, { batch })`): input is grouped into bundles of at most
+ * `maxElements` elements, gathered for at most `maxMs` of wall time after the first; a bundle is one
+ * step (Beam's bundle: triggers are evaluated once at its end, and checkpoints fall between bundles).
+ */
+export interface MicroBatch {
+  /** Longest wait (ms, wall time) for more input once a bundle has its first element; 0 takes only what is ready. */
+  readonly maxMs: number;
+  /** Most elements in one bundle. */
+  readonly maxElements: number;
+}
+
+/** Elements gathered into one bundle. */
+class Bundle {
+  readonly values: unknown[] = [];
+  timestamps: number[] | undefined;
+  offset: unknown = undefined;
+  hasOffset = false;
+
+  constructor(first: Extract<SourceEvent<unknown>, { type: "elements" }>) {
+    this.timestamps = first.timestamps === undefined ? undefined : [];
+    this.add(first);
+  }
+
+  /** Whether `ev` can join (sources give timestamps to every chunk or to none). */
+  accepts(ev: SourceEvent<unknown>): ev is Extract<SourceEvent<unknown>, { type: "elements" }> {
+    return ev.type === "elements" && (ev.timestamps === undefined) === (this.timestamps === undefined);
+  }
+
+  add(ev: Extract<SourceEvent<unknown>, { type: "elements" }>): void {
+    for (const v of ev.values) this.values.push(v);
+    if (this.timestamps !== undefined) { for (const t of ev.timestamps!) this.timestamps.push(t); }
+    if ("offset" in ev) {
+      this.offset = ev.offset;
+      this.hasOffset = true;
+    }
+  }
+
+  toEvent(): SourceEvent<unknown> {
+    return {
+      type: "elements",
+      values: this.values,
+      ...(this.timestamps === undefined ? {} : { timestamps: this.timestamps }),
+      ...(this.hasOffset ? { offset: this.offset } : {}),
+    };
+  }
+}
+
+/**
  * A point-in-time view of a running job (`stream.run().stats()`), so callers need not recompute what
  * the job knows.
  */
@@ -40,6 +88,20 @@ export interface JobStats {
   readonly lastCheckpointAt: number | undefined;
 }
 
+/** `pending`, or TIMEOUT if it has not settled after `ms` (a macrotask turn at least, so settled input wins). */
+async function raceTimeout<T>(pending: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  if (ms === Infinity) return await pending;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const sleep = new Promise<typeof TIMEOUT>((res) => {
+    timer = setTimeout(() => res(TIMEOUT), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([pending, sleep]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isWindowEngine(op: Operator): op is WindowEngine {
   return typeof (op as Partial<WindowEngine>).lateCount === "number";
 }
@@ -61,8 +123,13 @@ export class JobRun implements CheckpointedJob {
   #checkpoints = 0;
   #lastCheckpointAt: number | undefined = undefined;
 
-  constructor(source: Source<unknown>, ops: Operator[], clock: Clock) {
+  readonly #batch: MicroBatch | null;
+  /** The chunk being stepped is a bundle (a micro-batch, or a source whose chunks are bundles). */
+  #bundleStep = false;
+
+  constructor(source: Source<unknown>, ops: Operator[], clock: Clock, batch: MicroBatch | null = null) {
     this.#source = source;
+    this.#batch = batch;
     this.ops = ops;
     this.#clock = clock;
     this.#manual = clock instanceof ManualClock ? clock : null;
@@ -158,7 +225,7 @@ export class JobRun implements CheckpointedJob {
       ts: ts === undefined ? null : Float64Array.from(ts),
       wm: this.#srcWm,
       pt: this.now(),
-      bundle: this.#source.bundles === true,
+      bundle: this.#bundleStep || this.#source.bundles === true,
     };
     if (first === undefined) {
       for (const v of values) this.#results.push(v);
@@ -226,28 +293,54 @@ export class JobRun implements CheckpointedJob {
     const opened = src.open(this.#offset === undefined ? { signal } : { offset: this.#offset, signal });
     const it = opened as AsyncIterator<SourceEvent<unknown>>;
     let pending: Promise<IteratorResult<SourceEvent<unknown>>> | null = null;
+    /** An event read while gathering a bundle that did not join it: the next step. */
+    let carried: SourceEvent<unknown> | null = null;
+    let ended = false;
     let finished = false;
     try {
-      for (;;) {
+      while (!ended) {
         signal?.throwIfAborted();
-        pending ??= Promise.resolve(it.next());
         let r: IteratorResult<SourceEvent<unknown>> | typeof TIMEOUT;
-        const deadline = this.#manual !== null ? Infinity : this.#nextDeadline();
-        if (deadline < Infinity) {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const sleep = new Promise<typeof TIMEOUT>((res) => {
-            timer = setTimeout(() => res(TIMEOUT), Math.max(0, deadline - this.#clock.now()));
-          });
-          r = await Promise.race([pending, sleep]);
-          clearTimeout(timer);
+        if (carried !== null) {
+          r = { done: false, value: carried };
+          carried = null;
         } else {
-          r = await pending;
+          pending ??= Promise.resolve(it.next());
+          const deadline = this.#manual !== null ? Infinity : this.#nextDeadline();
+          r = deadline < Infinity ? await raceTimeout(pending, deadline - this.#clock.now()) : await pending;
+          if (r !== TIMEOUT) pending = null;
         }
         if (r === TIMEOUT) {
           this.#tick(this.#clock.now());
+        } else if (r.done) {
+          break;
+        } else if (this.#batch !== null && r.value.type === "elements") {
+          // Gather a micro-batch: more chunks until the bound, the wait, another kind of event or the end.
+          const bundle: Bundle = new Bundle(r.value);
+          const until = Date.now() + this.#batch.maxMs;
+          while (bundle.values.length < this.#batch.maxElements) {
+            pending ??= Promise.resolve(it.next());
+            const timer = this.#manual !== null ? Infinity : this.#nextDeadline() - this.#clock.now();
+            const next = await raceTimeout(pending, Math.min(until - Date.now(), timer));
+            if (next === TIMEOUT) break;
+            pending = null;
+            if (next.done) {
+              ended = true;
+              break;
+            }
+            if (!bundle.accepts(next.value)) {
+              carried = next.value;
+              break;
+            }
+            bundle.add(next.value);
+          }
+          this.#bundleStep = true;
+          try {
+            this.#step(bundle.toEvent());
+          } finally {
+            this.#bundleStep = false;
+          }
         } else {
-          pending = null;
-          if (r.done) break;
           this.#step(r.value);
         }
         this.steps++;

@@ -16,7 +16,7 @@ import type { WindowOptions } from "../window/window_options.ts";
 import { windowEngineFor } from "../operators/window_engine.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
-import { type JobHooks, JobRun, type JobStats } from "./job.ts";
+import { type JobHooks, JobRun, type JobStats, type MicroBatch } from "./job.ts";
 import { type StreamInput, toSource } from "./from_input.ts";
 import type { Source } from "./source.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
@@ -42,6 +42,15 @@ export interface StreamOptions {
    * Pass a `ManualClock` (from `weirjs/testing`) to drive processing time by hand.
    */
   clock?: Clock;
+  /**
+   * Spark-style micro-batches: input is grouped into bundles of at most `maxElements` elements
+   * (default unbounded), waiting at most `maxMs` ms of wall time (default 0: only what is ready) once a
+   * bundle has begun. Each bundle is one step: triggers are evaluated once at its end (as for Beam's
+   * bundles, so `afterCount(2)` fires once for a bundle of five) and checkpoints fall between bundles.
+   * Larger bundles trade latency for throughput. Without it, every element is its own bundle and
+   * results never depend on how the input is chunked.
+   */
+  batch?: { maxMs?: number; maxElements?: number };
 }
 
 /** An object of named combiners of elements `T`, as `.aggregate({ n: count(), total: sum(...) })` takes. */
@@ -71,6 +80,7 @@ export class Stream<T> implements AsyncIterable<T> {
   readonly #nodes: readonly Node[];
   readonly #checkpoint: CheckpointConfig | null;
   readonly #clock: Clock | null;
+  readonly #batch: MicroBatch | null;
 
   /** @internal use `stream()` */
   constructor(
@@ -78,15 +88,17 @@ export class Stream<T> implements AsyncIterable<T> {
     nodes: readonly Node[],
     checkpoint: CheckpointConfig | null = null,
     clock: Clock | null = null,
+    batch: MicroBatch | null = null,
   ) {
     this.#source = source;
     this.#nodes = nodes;
     this.#checkpoint = checkpoint;
     this.#clock = clock;
+    this.#batch = batch;
   }
 
   #with<U>(node: Node): Stream<U> {
-    return new Stream<U>(this.#source, [...this.#nodes, node], this.#checkpoint, this.#clock);
+    return new Stream<U>(this.#source, [...this.#nodes, node], this.#checkpoint, this.#clock, this.#batch);
   }
 
   /**
@@ -258,7 +270,7 @@ export class Stream<T> implements AsyncIterable<T> {
         `Cannot configure checkpoints twice: this job already checkpoints as ${JSON.stringify(this.#checkpoint.id)}`,
       );
     }
-    return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options), this.#clock);
+    return new Stream<T>(this.#source, this.#nodes, resolveCheckpointOptions(options), this.#clock, this.#batch);
   }
 
   static {
@@ -270,7 +282,7 @@ export class Stream<T> implements AsyncIterable<T> {
   /** Builds the operators and a runnable job. */
   #job(): JobRun {
     const clock = this.#clock ?? this.#source.createClock?.() ?? systemClock;
-    return new JobRun(this.#source, compile(this.#nodes), clock);
+    return new JobRun(this.#source, compile(this.#nodes), clock, this.#batch);
   }
 
   /** Runs `job`, yielding output batches. */
@@ -433,7 +445,9 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   pipeThrough<U>(transform: ReadableWritablePair<U, T>, options?: StreamPipeOptions): Stream<U> {
     const next = stream(this.toReadableStream().pipeThrough(transform, options));
-    return this.#clock === null ? next : new Stream<U>(next.#source, [], null, this.#clock);
+    return this.#clock === null && this.#batch === null
+      ? next
+      : new Stream<U>(next.#source, [], null, this.#clock, this.#batch);
   }
 }
 
@@ -635,6 +649,29 @@ function compile(nodes: readonly Node[]): Operator[] {
   return ops;
 }
 
+function resolveBatch(batch: StreamOptions["batch"]): MicroBatch | null {
+  if (batch === undefined) return null;
+  if (typeof batch !== "object" || batch === null) {
+    throw new TypeError(
+      `Cannot create stream as batch must be an object { maxMs, maxElements }: current value is ${String(batch)}`,
+    );
+  }
+  checkOptionNames("create stream", batch, ["maxMs", "maxElements"]);
+  const maxMs = batch.maxMs ?? 0;
+  if (typeof maxMs !== "number" || !Number.isFinite(maxMs) || maxMs < 0) {
+    throw new RangeError(
+      `Cannot create stream as batch.maxMs must be a finite number >= 0: current value is ${String(maxMs)}`,
+    );
+  }
+  const maxElements = batch.maxElements ?? Infinity;
+  if (maxElements !== Infinity && (!Number.isInteger(maxElements) || maxElements < 1)) {
+    throw new RangeError(
+      `Cannot create stream as batch.maxElements must be an integer >= 1: current value is ${String(maxElements)}`,
+    );
+  }
+  return { maxMs, maxElements };
+}
+
 /**
  * Starts a pipeline over an `Iterable`, `AsyncIterable`, `ReadableStream` or weir `Source`
  * (such as `TestStream`). A bounded input ends with the watermark at +Infinity, so every window fires:
@@ -656,7 +693,7 @@ function compile(nodes: readonly Node[]): Operator[] {
  * ```
  */
 export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): Stream<T> {
-  checkOptionNames("create stream", options ?? {}, ["chunkSize", "clock"]);
+  checkOptionNames("create stream", options ?? {}, ["chunkSize", "clock", "batch"]);
   const clock = options.clock ?? null;
   if (clock !== null && (typeof clock !== "object" || typeof clock.now !== "function")) {
     throw new TypeError(
@@ -669,5 +706,5 @@ export function stream<T>(input: StreamInput<T>, options: StreamOptions = {}): S
       `Cannot create stream as chunkSize must be an integer >= 1: current value is ${String(chunkSize)}`,
     );
   }
-  return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, [], null, clock);
+  return new Stream<T>(toSource(input, chunkSize) as Source<unknown>, [], null, clock, resolveBatch(options.batch));
 }

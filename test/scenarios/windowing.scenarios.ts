@@ -1,4 +1,4 @@
-import { global, session, sliding, stream, tumbling, type WindowResult } from "../../mod.ts";
+import { afterCount, global, repeatedly, session, sliding, stream, tumbling, type WindowResult } from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
 import { sum } from "../../src/aggregate/sum.ts";
 import { InvalidElementError } from "../../src/errors.ts";
@@ -142,6 +142,43 @@ export default [
         },
       };
       await assertRejects(() => stream(source).window(tumbling(10)).aggregate(count()).toArray(), TypeError, "#1");
+    },
+  },
+  {
+    name: "stream(input, { batch }) groups ready chunks into bundles: triggers fire once per bundle",
+    async run() {
+      // Five events with afterCount(2) in the global window: per element, panes of 2, 2, then 1 at the
+      // end; as one bundle (everything is ready: maxMs 0), one pane of 5; bundles of at most 2 elements
+      // with chunks of 1 give 2, 2, 1.
+      const evs = [1, 2, 3, 4, 5].map((ts) => ({ ts }));
+      const run = (options: Parameters<typeof stream>[1]) =>
+        stream(evs, options).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
+          .window(global(), { trigger: repeatedly(afterCount(2)) }).aggregate(count()).toArray()
+          .then((rs) => rs.map((r) => r.value));
+      assertEquals(await run({ chunkSize: 1 }), [2, 2, 1]);
+      assertEquals(await run({ chunkSize: 1, batch: {} }), [5, 0]);
+      assertEquals(await run({ chunkSize: 1, batch: { maxElements: 2 } }), [2, 2, 1]);
+      assertEquals(await run({ chunkSize: 2, batch: { maxElements: 3 } }), [4, 1]);
+      await assertRejects(async () => await run({ batch: { maxMs: -1 } }), RangeError, "batch.maxMs");
+      await assertRejects(async () => await run({ batch: { maxElemnts: 2 } as never }), TypeError, "maxElements");
+    },
+  },
+  {
+    name: "a micro-batch waits at most maxMs for more input from a slow source, and bundles what arrives",
+    async run() {
+      // Three chunks 20 ms apart: with maxMs 500 they form one bundle; with maxMs 0, three.
+      async function* slow() {
+        for (const ts of [1, 2, 3]) {
+          await new Promise((r) => setTimeout(r, 20));
+          yield { ts };
+        }
+      }
+      const run = (maxMs: number) =>
+        stream(slow(), { batch: { maxMs } }).withEventTime((e) => e.ts, { maxOutOfOrderness: 100 })
+          .window(global(), { trigger: repeatedly(afterCount(1)) }).aggregate(count()).toArray()
+          .then((rs) => rs.map((r) => r.value));
+      assertEquals(await run(500), [3, 0]);
+      assertEquals(await run(0), [1, 1, 1, 0]);
     },
   },
   {
