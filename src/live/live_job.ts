@@ -143,6 +143,17 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
         `Cannot create LiveJob as id must be a non-empty string: current value is ${JSON.stringify(options?.id)}`,
       );
     }
+    checkOptionNames(`create LiveJob "${options.id}"`, options, [
+      "id",
+      "source",
+      "eventTime",
+      "maxOutOfOrderness",
+      "idleTimeout",
+      "pipeline",
+      "checkpoint",
+      "replay",
+      "onLate",
+    ]);
     if (typeof options.source?.open !== "function") {
       throw new TypeError(`Cannot create LiveJob "${options.id}" as source is not a weir Source`);
     }

@@ -228,7 +228,7 @@ describe("LiveJob", () => {
     await second.job.stop();
   });
 
-  test("a misspelled replay option is a TypeError naming the valid ones", () => {
+  test("a misspelled option (of the job or of replay) is a TypeError naming the valid ones", () => {
     const options = {
       id: "x",
       source: { kind: "source" as const, replayable: true, open: () => ({ next: () => new Promise<never>(() => {}) }) },
@@ -240,5 +240,8 @@ describe("LiveJob", () => {
     };
     expect(() => new LiveJob({ ...options, replay: { maxAg: 1 } as never })).toThrow(/maxAge/);
     expect(() => new LiveJob({ ...options, replay: 0 })).toThrow(RangeError);
+    expect(() => new LiveJob({ ...options, maxOutOfOrderednes: 5 } as never)).toThrow(
+      /"maxOutOfOrderednes" is not an option \(did you mean "maxOutOfOrderness"\?\)/,
+    );
   });
 });
