@@ -181,9 +181,11 @@ function fromIterable<T>(items: Iterable<T>, chunkSize: number): Source<T> {
     kind: "source",
     replayable: false,
     *open({ offset }) {
-      if (opened || offset !== undefined) {
+      if (offset !== undefined) {
         throw new TypeError("Cannot replay an iterable source: only arrays and weir Sources are replayable");
       }
+      // A generator (its own iterator) can be read once; a Set or Map can be read again.
+      if (opened && (items[Symbol.iterator]() as unknown) === items) throw consumedTwice("an iterable");
       opened = true;
       let values: T[] = [];
       for (const v of items) {
@@ -199,6 +201,7 @@ function fromIterable<T>(items: Iterable<T>, chunkSize: number): Source<T> {
 }
 
 function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Source<T> {
+  let opened = false;
   return {
     kind: "source",
     replayable: false,
@@ -207,6 +210,10 @@ function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Sourc
         throw new TypeError("Cannot replay an async iterable source: use a replayable weir Source");
       }
       const it = items[Symbol.asyncIterator]();
+      // An async generator (its own iterator) can be read once; an object that makes fresh iterators
+      // can be read again.
+      if (opened && (it as unknown) === items) throw consumedTwice("an async iterable");
+      opened = true;
       // One next() at a time: an async iterator need not take overlapping calls (and for an async
       // generator, which queues them, they measured no faster).
       const ahead = new ReadAhead<T>(() => it.next(), { arrays: false, concurrency: 1, max: chunkSize, signal });
@@ -216,6 +223,7 @@ function fromAsyncIterable<T>(items: AsyncIterable<T>, chunkSize: number): Sourc
 }
 
 function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source<T> {
+  let opened = false;
   return {
     kind: "source",
     replayable: false,
@@ -223,6 +231,8 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
       if (offset !== undefined) {
         throw new TypeError("Cannot replay a ReadableStream source: use a replayable weir Source");
       }
+      if (opened) throw consumedTwice("a ReadableStream");
+      opened = true;
       const batches = (readable as Partial<BatchReadable<T>>)[readBatches]?.();
       const reader: ReadableStreamDefaultReader<T | readonly T[]> = batches ?? readable.getReader();
       // Arrays are big steps already: one read ahead keeps the producer busy.
@@ -237,6 +247,14 @@ function fromReadable<T>(readable: ReadableStream<T>, chunkSize: number): Source
       });
     },
   };
+}
+
+/** The error for running a pipeline a second time over input that can be read only once. */
+function consumedTwice(what: string): TypeError {
+  return new TypeError(
+    `Cannot run this stream again: its input, ${what}, was read by an earlier run (for await, toArray, forEach, pipeTo, run). ` +
+      `Pass an array or a replayable weir Source to stream() to run a pipeline more than once, or build a new stream over new input`,
+  );
 }
 
 export function toSource<T>(input: StreamInput<T>, chunkSize: number): Source<T> {

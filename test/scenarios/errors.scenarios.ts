@@ -165,4 +165,26 @@ export default [
       bad(() => topK(3, undefined, { capasity: 64 } as never), 'did you mean "capacity"?');
     },
   },
+  {
+    name: "running a stream twice over input that can be read once says what to do",
+    async run() {
+      const readable = new ReadableStream<number>({
+        start(c) {
+          c.enqueue(1);
+          c.close();
+        },
+      });
+      const fromReadable = stream(readable);
+      assertEquals(await fromReadable.toArray(), [1]);
+      await assertRejects(() => fromReadable.toArray(), TypeError, "Pass an array or a replayable weir Source");
+      async function* gen() {
+        yield 1;
+      }
+      const fromGenerator = stream(gen());
+      assertEquals(await fromGenerator.toArray(), [1]);
+      await assertRejects(() => fromGenerator.toArray(), TypeError, "was read by an earlier run");
+      const fromArray = stream([1, 2]);
+      assertEquals([await fromArray.toArray(), await fromArray.toArray()], [[1, 2], [1, 2]]);
+    },
+  },
 ] satisfies Scenario[];
