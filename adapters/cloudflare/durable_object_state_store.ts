@@ -7,6 +7,7 @@ import {
   utf8ByteLength,
 } from "../../src/state/mod.ts";
 import type { DurableObjectStorageLike } from "./durable_object_types.ts";
+import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** Options of {@linkcode DurableObjectStateStore.open}. */
 export interface DurableObjectStateStoreOptions {
@@ -55,6 +56,7 @@ export class DurableObjectStateStore extends BackedStateStore {
     storage: DurableObjectStorageLike,
     options: DurableObjectStateStoreOptions = {},
   ): Promise<DurableObjectStateStore> {
+    checkOptionNames("open Durable Object state store", options ?? {}, ["prefix"]);
     if (typeof storage !== "object" || storage === null || typeof storage.transaction !== "function") {
       throw new TypeError(
         `Cannot open Durable Object state store as storage must be ctx.storage: current type is ${typeof storage}`,

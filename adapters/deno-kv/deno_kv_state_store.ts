@@ -8,6 +8,7 @@ import {
   utf8ByteLength,
 } from "../../src/state/mod.ts";
 import type { DenoKvKey, DenoKvLike } from "./deno_kv_types.ts";
+import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** Options of {@linkcode DenoKvStateStore}. */
 export interface DenoKvStateStoreOptions {
@@ -76,6 +77,7 @@ export class DenoKvStateStore extends BackedStateStore {
    * where `Deno.openKv` does not exist: under Node use {@linkcode DenoKvStateStore.wrap} with `@deno/kv`.
    */
   static async open(path?: string, options?: DenoKvStateStoreOptions): Promise<DenoKvStateStore> {
+    checkOptionNames("open Deno KV state store", options ?? {}, ["prefix"]);
     const deno = (globalThis as { Deno?: { openKv?: (path?: string) => Promise<DenoKvLike> } }).Deno;
     if (typeof deno?.openKv !== "function") {
       throw new StateStoreError(
@@ -99,6 +101,7 @@ export class DenoKvStateStore extends BackedStateStore {
 
   /** A store in an open database; `close` leaves the database open for its owner. */
   static wrap(kv: DenoKvLike, options?: DenoKvStateStoreOptions): Promise<DenoKvStateStore> {
+    checkOptionNames("open Deno KV state store", options ?? {}, ["prefix"]);
     return DenoKvStateStore.#create(kv, options, false);
   }
 

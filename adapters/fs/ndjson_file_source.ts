@@ -7,6 +7,7 @@ import {
   type Source,
   type SourceEvent,
 } from "../../mod.ts";
+import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** Where an {@linkcode ndjsonFileSource} resumes: just after line `line`, at byte `byte` of the file. */
 export interface NdjsonFileOffset {
@@ -87,6 +88,7 @@ export function ndjsonFileSource<T = unknown>(path: string, options: NdjsonFileS
       `Cannot create ndjsonFileSource as path must be a non-empty string: current value is ${JSON.stringify(path)}`,
     );
   }
+  checkOptionNames("create ndjsonFileSource", options ?? {}, ["chunkSize", "readBytes"]);
   const chunkSize = positiveInt("chunkSize", options.chunkSize ?? 4096);
   const readBytes = positiveInt("readBytes", options.readBytes ?? 64 * 1024);
   const decoderOptions = { maxLineBytes: options.maxLineBytes, onError: options.onError };

@@ -1,5 +1,6 @@
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
 import { BackedStateStore, type StateStoreBackend, StateStoreError, UNLIMITED_BATCH } from "../../src/state/mod.ts";
+import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** The database's one object store: out-of-line string keys, `Uint8Array` values. */
 interface StateDb extends DBSchema {
@@ -50,6 +51,7 @@ export class IdbStateStore extends BackedStateStore {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot open IndexedDB state store as name must be a string: current type is ${typeof name}`);
     }
+    checkOptionNames("open IndexedDB state store", options ?? {}, ["indexedDB"]);
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (factory === undefined) {
       throw new StateStoreError(

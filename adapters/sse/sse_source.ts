@@ -1,6 +1,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { DecodeError, type Source, type SourceEvent, WeirError } from "../../mod.ts";
+import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** Options of {@linkcode sseSource}. */
 export interface SseSourceOptions<T> {
@@ -83,6 +84,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * ```
  */
 export function sseSource<T = unknown>(url: string | URL, options: SseSourceOptions<T> = {}): Source<T> {
+  checkOptionNames("create sseSource", options ?? {}, [
+    "events",
+    "parse",
+    "onInvalid",
+    "headers",
+    "replayable",
+    "lastEventId",
+    "initialDelayMs",
+    "maxDelayMs",
+    "maxAttempts",
+    "fetch",
+  ]);
   const href = String(url);
   const wanted = new Set(options.events ?? ["message"]);
   const parse = options.parse ?? ((data: string) => JSON.parse(data) as T);

@@ -1,6 +1,7 @@
 import type { StateStore } from "../state/state_store.ts";
 import type { CheckpointConfig } from "./checkpoint_options.ts";
 import { checkJobId } from "./_layout.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 /** Options of {@linkcode storeSink}. */
 export interface StoreSinkOptions {
@@ -98,6 +99,7 @@ export function storeSink<T = unknown>(options: StoreSinkOptions): StoreSink<T> 
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Cannot create storeSink without options: pass { store, job }");
   }
+  checkOptionNames("create storeSink", options, ["store", "job"]);
   const { store } = options;
   if (typeof store !== "object" || store === null || typeof (store as { batch?: unknown }).batch !== "function") {
     throw new TypeError(`Cannot create storeSink as store must be a StateStore: current value is ${String(store)}`);

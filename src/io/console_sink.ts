@@ -1,6 +1,7 @@
 import type { PaneInfo, Window, WindowResult } from "../window/types.ts";
 import { formatTable } from "./_format_table.ts";
 import { showValue } from "./_show_value.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 /** Options for {@linkcode consoleSink}. */
 export interface ConsoleSinkOptions {
@@ -64,6 +65,7 @@ const IDLE_TURNS = 32;
 export function consoleSink<K = unknown, V = unknown>(
   options: ConsoleSinkOptions = {},
 ): WritableStream<WindowResult<K, V>> {
+  checkOptionNames("create console sink", options ?? {}, ["write", "numRows", "maxWidth", "time"]);
   const { write = (line: string) => console.log(line), numRows = 20, maxWidth = 40, time = "number" } = options;
   if (typeof write !== "function") {
     throw new TypeError(`Cannot create console sink as write must be a function: current value is ${String(write)}`);

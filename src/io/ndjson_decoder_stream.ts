@@ -1,6 +1,7 @@
 import type { DecodeError } from "../errors.ts";
 import { type BatchReadable, readBatches } from "../pipeline/from_input.ts";
 import { NdjsonLines } from "./_ndjson_lines.ts";
+import { checkOptionNames } from "../option_names.ts";
 
 /** What to do with a line that is not valid JSON or is too long. */
 export type NdjsonErrorPolicy = "error" | "skip" | ((error: DecodeError, line: string) => void);
@@ -102,6 +103,14 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 export class NdjsonDecoderStream<T = unknown> extends TransformStream<Uint8Array | string, T> {
   /** Creates the decoder (see {@linkcode NdjsonDecoderStreamOptions}). */
   constructor(options: NdjsonDecoderStreamOptions = {}) {
+    checkOptionNames("create NdjsonDecoderStream", options ?? {}, [
+      "maxLineBytes",
+      "onError",
+      "offsets",
+      "startOffset",
+      "startLine",
+      "batch",
+    ]);
     const {
       maxLineBytes = DEFAULT_MAX_LINE_BYTES,
       onError = "error",

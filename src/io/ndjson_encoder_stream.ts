@@ -1,3 +1,4 @@
+import { checkOptionNames } from "../option_names.ts";
 /** A `JSON.stringify` replacer: a function, or the list of property names to keep. */
 export type JsonReplacer = ((this: unknown, key: string, value: unknown) => unknown) | (string | number)[];
 
@@ -49,6 +50,7 @@ export interface NdjsonEncoderStreamOptions {
 export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {
   /** Creates the encoder (see {@linkcode NdjsonEncoderStreamOptions}). */
   constructor(options: NdjsonEncoderStreamOptions = {}) {
+    checkOptionNames("create NdjsonEncoderStream", options ?? {}, ["replacer"]);
     const { replacer } = options;
     if (replacer !== undefined && typeof replacer !== "function" && !Array.isArray(replacer)) {
       throw new TypeError(

@@ -25,3 +25,4 @@ export { BackedStateStore } from "./backed_state_store.ts";
 export type { StateStoreBackend } from "./state_store_backend.ts";
 export { StateStoreError } from "../errors.ts";
 export { DamagedValueError } from "./damaged_value_error.ts";
+export { checkOptionNames } from "../option_names.ts";

@@ -1,11 +1,16 @@
 // What a user sees when their own code fails inside a step, or when input breaks a documented bound.
 import {
+  consoleSink,
   count,
   distinctCount,
+  MemoryStateStore,
+  NdjsonDecoderStream,
+  NdjsonEncoderStream,
   quantiles,
   session,
   sliding,
   StepError,
+  storeSink,
   stream,
   sum,
   topK,
@@ -142,7 +147,8 @@ export default [
     },
   },
   {
-    name: "a misspelled option of an assigner or a combiner is a TypeError naming the closest valid one",
+    name:
+      "a misspelled option of an assigner, a combiner, an NDJSON stream or a sink is a TypeError naming the closest valid one",
     run() {
       const bad = <T>(f: () => T, hint: string) => {
         const e = (() => {
@@ -163,6 +169,10 @@ export default [
       bad(() => distinctCount(undefined, { precison: 12 } as never), 'did you mean "precision"?');
       bad(() => quantiles(0.5, undefined, { acuracy: 0.1 } as never), 'did you mean "accuracy"?');
       bad(() => topK(3, undefined, { capasity: 64 } as never), 'did you mean "capacity"?');
+      bad(() => new NdjsonDecoderStream({ maxLineByte: 10 } as never), 'did you mean "maxLineBytes"?');
+      bad(() => new NdjsonEncoderStream({ replacr: null } as never), 'did you mean "replacer"?');
+      bad(() => consoleSink({ numRow: 3 } as never), 'did you mean "numRows"?');
+      bad(() => storeSink({ store: new MemoryStateStore(), jobs: "j" } as never), 'did you mean "job"?');
     },
   },
   {
