@@ -42,6 +42,8 @@ class KeyState {
   closed = 0;
   /** Windows that took an element in the current bundle, to be evaluated when it ends. */
   touched: Win[] | null = null;
+  /** Elements of this key held for the end of the bundle (sessions): the key must stay until then. */
+  held = 0;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
@@ -267,6 +269,7 @@ export class GeneralWindowOperator implements WindowEngine {
             // Sessions merge per bundle (ReduceFnRunner.mergeWindows): held until the bundle ends.
             const n = this.#held++;
             this.#heldKeys[n] = ks;
+            ks.held++;
             this.#heldValues[n] = v;
             this.#heldTimes[n] = t;
             continue;
@@ -281,7 +284,7 @@ export class GeneralWindowOperator implements WindowEngine {
             if (st < status) status = st;
           }
         }
-        if (ks.windows.length === 0) this.#keys.delete(nk);
+        if (ks.windows.length === 0 && ks.held === 0) this.#keys.delete(nk);
         if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
           this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
         }
@@ -461,8 +464,10 @@ export class GeneralWindowOperator implements WindowEngine {
       const status = closedStarts?.get(ks)?.has(t)
         ? DROPPED_CLOSED
         : this.#addSession(ks, v, t, closedStarts === null || !closedStarts.has(ks));
+      ks.held--;
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
-      if (ks.windows.length === 0) this.#keys.delete(ks.nk);
+      // Only once none of its elements is pending: a key deleted earlier would leave them in an orphan.
+      if (ks.windows.length === 0 && ks.held === 0) this.#keys.delete(ks.nk);
     }
     values.fill(undefined, 0, n);
   }

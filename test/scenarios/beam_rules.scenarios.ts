@@ -10,6 +10,7 @@ import {
   global,
   InvalidElementError,
   never,
+  repeatedly,
   session,
   sliding,
   stream,
@@ -347,6 +348,31 @@ export default [
       //  next multiples: 10 (fires with 1, 5), 20 (fires with 12 at W=25), 30 (not reached before the end:
       //  29 comes out in the final pane when the global window expires)
       assertEquals(panes(rs), ["2 early#0(-1) first", "1 early#1(-1)", "1 on-time#2(0) final"]);
+    },
+  },
+  {
+    name: "sessions in a bundle: a late element of a key does not orphan the key's held elements",
+    async run() {
+      // Each bundle holds a@69 for the end of the bundle and drops a@0 as late. The key must stay:
+      // before the fix the drop deleted it, a@69 went into a key no longer listed, and the second
+      // bundle opened a second [69, 79): every pane came out twice.
+      const late: number[] = [];
+      const script = TestStream.create<{ k: string; ts: number }>().advanceWatermarkTo(10)
+        .addElements({ value: { k: "a", ts: 69 }, timestamp: 69 }, { value: { k: "a", ts: 0 }, timestamp: 0 })
+        .addElements({ value: { k: "a", ts: 69 }, timestamp: 69 }, { value: { k: "a", ts: 0 }, timestamp: 0 })
+        .advanceWatermarkToInfinity();
+      const rs = await readAll(
+        stream(script).keyBy((e) => e.k).window(session(10), {
+          trigger: repeatedly(afterCount(1)),
+          onLate: (e) => void late.push(e.ts),
+        }).aggregate(count()),
+      );
+      assertEquals(withWindow(rs), [
+        "[69,79) 1 early#0(-1) first",
+        "[69,79) 1 early#1(-1)",
+        "[69,79) 0 on-time#2(0) final",
+      ]);
+      assertEquals(late, [0, 0]);
     },
   },
 ] satisfies Scenario[];
