@@ -6,7 +6,7 @@
 // of an uninterrupted run.
 import { openKv } from "@deno/kv";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -27,10 +27,12 @@ let dir: string | undefined;
 let child: ChildProcess | undefined;
 /** The child bundled once: a process start then costs node's, not a TypeScript compile per kill. */
 let bundle: string;
-let bundleDir: string;
+let bundleDir: string | undefined;
 
 beforeAll(async () => {
   // Inside the checkout (test-results/ is git-ignored), so that the bundle finds @deno/kv in node_modules.
+  // A fresh clone has no test-results/ yet.
+  await mkdir(fileURLToPath(new URL("../../test-results/", import.meta.url)), { recursive: true });
   bundleDir = await mkdtemp(fileURLToPath(new URL("../../test-results/restore-crash-", import.meta.url)));
   bundle = join(bundleDir, "child.mjs");
   await build({
@@ -44,7 +46,7 @@ beforeAll(async () => {
     logLevel: "error",
   });
 });
-afterAll(() => rm(bundleDir, { recursive: true, force: true }));
+afterAll(() => (bundleDir === undefined ? undefined : rm(bundleDir, { recursive: true, force: true })));
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
