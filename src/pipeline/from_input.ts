@@ -2,7 +2,96 @@
 import { isSource, type Source, type SourceEvent } from "./source.ts";
 
 /** What `stream()` accepts. */
-export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStream<T> | Source<T>;
+export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStream<T> | Source<T> | Subscribable<T>;
+
+/**
+ * An observable (RxJS, most, zen-observable, or anything with `subscribe` or `Symbol.observable`), as
+ * `stream()` takes it.
+ */
+export interface Subscribable<T> {
+  subscribe(observer: {
+    next: (value: T) => void;
+    error: (error: unknown) => void;
+    complete: () => void;
+  }): { unsubscribe(): void } | (() => void);
+}
+
+/** The interop symbol observables answer to (`Symbol.observable` where defined, else "@@observable"). */
+function observableKey(): symbol | string {
+  return (Symbol as { observable?: symbol }).observable ?? "@@observable";
+}
+
+function asSubscribable<T>(x: unknown): Subscribable<T> | null {
+  if (typeof x !== "object" && typeof x !== "function" || x === null) return null;
+  const interop = (x as Record<string | symbol, unknown>)[observableKey()];
+  const target = typeof interop === "function" ? (interop as () => unknown).call(x) : x;
+  return typeof (target as { subscribe?: unknown })?.subscribe === "function" ? target as Subscribable<T> : null;
+}
+
+/**
+ * An observable as a Source: each run subscribes (observables are usually cold, so a pipeline over one
+ * can run again), and what it emits between two steps of the job becomes one step. Observables push:
+ * the buffer between them and the job is not bounded.
+ */
+function fromObservable<T>(observable: Subscribable<T>, chunkSize: number): Source<T> {
+  return {
+    kind: "source",
+    replayable: false,
+    open({ offset, signal }) {
+      if (offset !== undefined) {
+        throw new TypeError("Cannot replay an observable source: use a replayable weir Source");
+      }
+      let queue: T[] = [];
+      let ended = false;
+      let failure: { error: unknown } | null = null;
+      let wake: (() => void) | null = null;
+      const notify = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      const subscription = observable.subscribe({
+        next: (value) => {
+          queue.push(value);
+          notify();
+        },
+        error: (error) => {
+          failure = { error };
+          notify();
+        },
+        complete: () => {
+          ended = true;
+          notify();
+        },
+      });
+      const unsubscribe = () => {
+        if (typeof subscription === "function") subscription();
+        else subscription?.unsubscribe?.();
+      };
+      const onAbort = () => notify();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      return {
+        async next(): Promise<IteratorResult<SourceEvent<T>>> {
+          while (queue.length === 0 && !ended && failure === null && !signal?.aborted) {
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+          if (queue.length > 0) {
+            const values = queue.length <= chunkSize ? queue : queue.splice(0, chunkSize);
+            if (values === queue) queue = [];
+            return { done: false, value: { type: "elements", values } };
+          }
+          if (failure !== null) throw (failure as { error: unknown }).error;
+          return { done: true, value: undefined };
+        },
+        async return(): Promise<IteratorResult<SourceEvent<T>>> {
+          signal?.removeEventListener("abort", onAbort);
+          unsubscribe();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
 
 /**
  * The key of the port through which a ReadableStream hands `stream()` its chunks an array at a time
@@ -267,9 +356,11 @@ export function toSource<T>(input: StreamInput<T>, chunkSize: number): Source<T>
   if (input != null && typeof (input as Iterable<T>)[Symbol.iterator] === "function") {
     return fromIterable(input as Iterable<T>, chunkSize);
   }
+  const observable = asSubscribable<T>(input);
+  if (observable !== null) return fromObservable(observable, chunkSize);
   throw new TypeError(
     `Cannot create a stream from ${
       input === null ? "null" : typeof input
-    }: pass an Iterable, AsyncIterable, ReadableStream or weir Source`,
+    }: pass an Iterable, AsyncIterable, ReadableStream, observable (subscribe) or weir Source`,
   );
 }

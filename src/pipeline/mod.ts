@@ -15,5 +15,5 @@ export {
   WindowedStream,
 } from "./stream.ts";
 export type { JobStats } from "./job.ts";
-export type { StreamInput } from "./from_input.ts";
+export type { StreamInput, Subscribable } from "./from_input.ts";
 export type { Source, SourceEvent } from "./source.ts";
