@@ -9,11 +9,11 @@ export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStream<T> 
  * `stream()` takes it.
  */
 export interface Subscribable<T> {
-  subscribe(observer: {
-    next: (value: T) => void;
-    error: (error: unknown) => void;
-    complete: () => void;
-  }): { unsubscribe(): void } | (() => void);
+  subscribe(
+    next?: ((value: T) => void) | null,
+    error?: ((error: unknown) => void) | null,
+    complete?: (() => void) | null,
+  ): { unsubscribe(): void } | (() => void) | void;
 }
 
 /** The interop symbol observables answer to (`Symbol.observable` where defined, else "@@observable"). */
@@ -50,12 +50,14 @@ function fromObservable<T>(observable: Subscribable<T>, chunkSize: number): Sour
         wake = null;
         w?.();
       };
-      const subscription = observable.subscribe({
-        next: (value) => {
+      // An observer object, which every observable takes (the type above is the callback form, which
+      // is what lets TypeScript infer the element type from an RxJS Observable).
+      const observer = {
+        next: (value: T) => {
           queue.push(value);
           notify();
         },
-        error: (error) => {
+        error: (error: unknown) => {
           failure = { error };
           notify();
         },
@@ -63,7 +65,10 @@ function fromObservable<T>(observable: Subscribable<T>, chunkSize: number): Sour
           ended = true;
           notify();
         },
-      });
+      };
+      const subscription =
+        (observable.subscribe as unknown as (o: typeof observer) => ReturnType<Subscribable<T>["subscribe"]>)
+          .call(observable, observer);
       const unsubscribe = () => {
         if (typeof subscription === "function") subscription();
         else subscription?.unsubscribe?.();

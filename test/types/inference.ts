@@ -72,3 +72,8 @@ windowed().aggregate({ n: count(), total: sum((e) => e.size) });
 // A misspelled option is a type error too.
 // @ts-expect-error: allowedLatness is not a window option
 stream(views).window(tumbling(10), { allowedLatness: 5 });
+
+// An observable's element type flows into the pipeline (RxJS's Observable, through Subscribable).
+import { of } from "rxjs";
+const fromObservable = stream(of({ page: "/", ts: 1 })).map((e) => e.page);
+type _10 = Expect<Equal<Awaited<ReturnType<typeof fromObservable.toArray>>, string[]>>;
