@@ -23,3 +23,5 @@
  * @module
  */
 export { sseSource, type SseSourceOptions } from "./sse_source.ts";
+/** The parsed SSE event `parse` and `onInvalid` receive (eventsource-parser's type). */
+export type { EventSourceMessage } from "eventsource-parser";

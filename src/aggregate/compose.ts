@@ -1,8 +1,8 @@
 import type { AnyCombiner, Combiner, CombinerResult } from "./combiner.ts";
 import { describe } from "./_util.ts";
 
-/** The input type of a combiner. */
-type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;
+/** The input type of a combiner (what its `add` takes). */
+export type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;
 
 /**
  * The input of a composed combiner: what every part accepts (the intersection of their inputs;

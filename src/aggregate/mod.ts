@@ -16,5 +16,6 @@ export {
   type ComposedAccumulator,
   type ComposedInput,
   type ComposedResult,
+  type InputOf,
   isCombiner,
 } from "./compose.ts";

@@ -22,6 +22,7 @@ export interface DamagedResults {
    * share, as their counts are not known one by one.
    */
   from: number;
+  /** The first position after the lost ones (exclusive). */
   to: number;
 }
 

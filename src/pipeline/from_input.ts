@@ -9,6 +9,7 @@ export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStream<T> 
  * `stream()` takes it.
  */
 export interface Subscribable<T> {
+  /** Starts the observable; weir passes an observer object `{ next, error, complete }`. */
   subscribe(
     next?: ((value: T) => void) | null,
     error?: ((error: unknown) => void) | null,
