@@ -102,6 +102,13 @@ async function raceTimeout<T>(pending: Promise<T>, ms: number): Promise<T | type
   }
 }
 
+/** `pending` if it settles within a few microtask turns (input already buffered), else TIMEOUT. */
+async function raceReady<T>(pending: Promise<T>): Promise<T | typeof TIMEOUT> {
+  let turns: Promise<typeof TIMEOUT> = Promise.resolve(TIMEOUT);
+  for (let i = 0; i < 8; i++) turns = turns.then((x) => x);
+  return await Promise.race([pending, turns]);
+}
+
 function isWindowEngine(op: Operator): op is WindowEngine {
   return typeof (op as Partial<WindowEngine>).lateCount === "number";
 }
@@ -321,7 +328,10 @@ export class JobRun implements CheckpointedJob {
           while (bundle.values.length < this.#batch.maxElements) {
             pending ??= Promise.resolve(it.next());
             const timer = this.#manual !== null ? Infinity : this.#nextDeadline() - this.#clock.now();
-            const next = await raceTimeout(pending, Math.min(until - Date.now(), timer));
+            // Past the wait (or with maxMs 0), only what is ready joins: a timer, even of 0 ms (1 ms in
+            // Node), would let a producer that emits every millisecond extend the bundle forever.
+            const wait = Math.min(until - Date.now(), timer);
+            const next = wait > 0 ? await raceTimeout(pending, wait) : await raceReady(pending);
             if (next === TIMEOUT) break;
             pending = null;
             if (next.done) {
