@@ -104,13 +104,65 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
       for (let i = 0; i < n; i++) a[i] = cs[i]!.merge(a[i], b[i]);
       return a;
     },
-    result(acc) {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) out[names[i]!] = cs[i]!.result(acc[i]);
-      return out;
-    },
+    result: composedResult(names, cs),
   };
   return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
+}
+
+/**
+ * The composite `result`: each value object is a copy of a template with the names in order, so every
+ * result has one hidden class from the start (adding the names one by one to `{}` would walk the
+ * transitions and grow the object for each result), and, for up to four parts, each part's `result`
+ * has its own call site.
+ */
+function composedResult(
+  names: string[],
+  cs: AnyCombiner<unknown>[],
+): (acc: unknown[]) => Record<string, unknown> {
+  const template: Record<string, unknown> = {};
+  for (const name of names) template[name] = undefined;
+  const [n0, n1, n2, n3] = names;
+  const [c0, c1, c2, c3] = cs;
+  switch (cs.length) {
+    case 1:
+      return (acc) => {
+        const out = { ...template };
+        out[n0!] = c0!.result(acc[0]);
+        return out;
+      };
+    case 2:
+      return (acc) => {
+        const out = { ...template };
+        out[n0!] = c0!.result(acc[0]);
+        out[n1!] = c1!.result(acc[1]);
+        return out;
+      };
+    case 3:
+      return (acc) => {
+        const out = { ...template };
+        out[n0!] = c0!.result(acc[0]);
+        out[n1!] = c1!.result(acc[1]);
+        out[n2!] = c2!.result(acc[2]);
+        return out;
+      };
+    case 4:
+      return (acc) => {
+        const out = { ...template };
+        out[n0!] = c0!.result(acc[0]);
+        out[n1!] = c1!.result(acc[1]);
+        out[n2!] = c2!.result(acc[2]);
+        out[n3!] = c3!.result(acc[3]);
+        return out;
+      };
+    default: {
+      const n = cs.length;
+      return (acc) => {
+        const out = { ...template };
+        for (let i = 0; i < n; i++) out[names[i]!] = cs[i]!.result(acc[i]);
+        return out;
+      };
+    }
+  }
 }
 
 /**

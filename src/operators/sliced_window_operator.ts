@@ -65,6 +65,8 @@ class KeySlices extends SliceSet {
   lastS = NaN;
   /** Whether the key is counted in #emptyKeys (no slices left; kept to avoid re-creating it at once). */
   empty = false;
+  /** The operator's fire count when the key became empty. */
+  emptyAt = 0;
   lastAcc: unknown = undefined;
   constructor(readonly key: unknown, readonly nk: unknown) {
     super();
@@ -98,6 +100,9 @@ export class SlicedWindowOperator implements WindowEngine {
   #keys = new Map<unknown, KeySlices>();
   /** Keys in #keys without slices: swept when they are half of all keys (a key usually comes back soon). */
   #emptyKeys = 0;
+  /** Windows fired so far, the clock of empty keys' age, and the earliest fire count for the next sweep. */
+  #fires = 0;
+  #nextSweep = 0;
   /**
    * Slices and window ends are Map keys as small integers, (time - #base) / period, when the period
    * and offset are integers (a double Map key costs an allocation and a slow hash on every lookup);
@@ -305,6 +310,7 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Fires the window [end - size, end) of every key with data in it, then drops slices no later window needs. */
   #fire(end: number): void {
+    this.#fires++;
     const bucket = this.#buckets.get(this.#code(end))!;
     this.#buckets.delete(this.#code(end));
     this.#heldEnds.delete(this.#code(end));
@@ -367,10 +373,18 @@ export class SlicedWindowOperator implements WindowEngine {
   #setEmpty(ks: KeySlices): void {
     if (ks.empty) return;
     ks.empty = true;
+    ks.emptyAt = this.#fires;
     this.#emptyKeys++;
-    if (this.#emptyKeys * 2 > this.#keys.size) {
-      for (const [nk, k] of this.#keys) if (k.empty) this.#keys.delete(nk);
-      this.#emptyKeys = 0;
+    // Keys empty for two firings or more go: a key with data in every window is empty only between
+    // one window's firing and its next element, and deleting it would re-create it each window.
+    if (this.#emptyKeys * 2 > this.#keys.size && this.#fires >= this.#nextSweep) {
+      for (const [nk, k] of this.#keys) {
+        if (k.empty && this.#fires - k.emptyAt >= 2) {
+          this.#keys.delete(nk);
+          this.#emptyKeys--;
+        }
+      }
+      this.#nextSweep = this.#fires + 2;
     }
   }
 
