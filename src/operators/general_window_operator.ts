@@ -44,6 +44,10 @@ class KeyState {
   touched: Win[] | null = null;
   /** Elements of this key held for the end of the bundle (sessions): the key must stay until then. */
   held = 0;
+  /** Counted in #emptyKeys: no windows left; kept a while, as the key usually comes back soon. */
+  empty = false;
+  /** The operator's collection count when the key became empty. */
+  emptyAt = 0;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
@@ -134,6 +138,10 @@ export class GeneralWindowOperator implements WindowEngine {
   readonly #lateness: number;
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
+  /** Keys without windows still in #keys, windows collected so far, and when the next sweep may run. */
+  #emptyKeys = 0;
+  #collected = 0;
+  #nextSweep = 0;
   #timers = new TimerHeap<Win>();
   #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold ?? NaN));
   #pt = new Set<Win>();
@@ -242,6 +250,9 @@ export class GeneralWindowOperator implements WindowEngine {
         if (ks === undefined) {
           ks = new KeyState(key, nk);
           this.#keys.set(nk, ks);
+        } else if (ks.empty) {
+          ks.empty = false;
+          this.#emptyKeys--;
         }
         let status: number;
         if (sessions !== null) {
@@ -284,7 +295,7 @@ export class GeneralWindowOperator implements WindowEngine {
             if (st < status) status = st;
           }
         }
-        if (ks.windows.length === 0 && ks.held === 0) this.#keys.delete(nk);
+        if (ks.windows.length === 0 && ks.held === 0) this.#setEmpty(ks);
         if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
           this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
         }
@@ -467,7 +478,7 @@ export class GeneralWindowOperator implements WindowEngine {
       ks.held--;
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
       // Only once none of its elements is pending: a key deleted earlier would leave them in an orphan.
-      if (ks.windows.length === 0 && ks.held === 0) this.#keys.delete(ks.nk);
+      if (ks.windows.length === 0 && ks.held === 0) this.#setEmpty(ks);
     }
     values.fill(undefined, 0, n);
   }
@@ -685,6 +696,26 @@ export class GeneralWindowOperator implements WindowEngine {
    * which timer fired, so an advance past both end and end + lateness collects the window in one
    * step with a single final pane, without asking the trigger.
    */
+  /**
+   * A key without windows stays in #keys for now; keys empty since two collections ago go once empty
+   * keys are half of all (a key with data in every window would otherwise be re-created each window).
+   */
+  #setEmpty(ks: KeyState): void {
+    if (ks.empty) return;
+    ks.empty = true;
+    ks.emptyAt = this.#collected;
+    this.#emptyKeys++;
+    if (this.#emptyKeys * 2 > this.#keys.size && this.#collected >= this.#nextSweep) {
+      for (const [nk, k] of this.#keys) {
+        if (k.empty && k.windows.length === 0 && this.#collected - k.emptyAt >= 2) {
+          this.#keys.delete(nk);
+          this.#emptyKeys--;
+        }
+      }
+      this.#nextSweep = this.#collected + 2;
+    }
+  }
+
   #activate(win: Win): void {
     const W = this.#wm;
     if (this.#defaultTrigger) {
@@ -693,7 +724,8 @@ export class GeneralWindowOperator implements WindowEngine {
     if (W >= win.end + this.#lateness) {
       if (!win.closed) this.#onTrigger(win, true);
       this.#remove(win);
-      if (win.ks.windows.length === 0) this.#keys.delete(win.ks.nk);
+      this.#collected++;
+      if (win.ks.windows.length === 0 && win.ks.held === 0) this.#setEmpty(win.ks);
       return;
     }
     if (!win.closed && this.#shouldFire(win)) this.#emit(win);
@@ -871,6 +903,7 @@ export class GeneralWindowOperator implements WindowEngine {
   snapshot(): unknown {
     const keys: Snapshot["keys"] = [];
     for (const ks of this.#keys.values()) {
+      if (ks.windows.length === 0) continue;
       keys.push({
         key: ks.key,
         windows: ks.windows.map((w): WindowSnapshot => ({
@@ -909,6 +942,7 @@ export class GeneralWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
+    this.#emptyKeys = 0;
     this.#timers.clear();
     this.#nextDue = Infinity;
     this.#holds.clear();
