@@ -10,6 +10,7 @@ import { FeedJournal } from "./_feed_journal.ts";
 import { stoppableSource } from "./_stoppable_source.ts";
 import { type FeedItem, ResultFeed, type ResultFeedOptions } from "./result_feed.ts";
 import type { ServedJob } from "./served_job.ts";
+import type { IngestLog } from "./ingest_log.ts";
 
 /** What a {@linkcode LiveJob} hands to its pipeline besides the events. */
 export interface LiveJobContext<T> {
@@ -24,8 +25,12 @@ export interface LiveJobContext<T> {
 export interface LiveJobOptions<T, R extends WindowResult> {
   /** Stable job id: result ids start with it, and so do checkpoint keys. */
   id: string;
-  /** Where events come from: usually an `IngestLog`; any weir Source works. */
-  source: Source<T>;
+  /**
+   * Where events come from: usually an `IngestLog`; any weir Source works. An untyped log
+   * (`IngestLog.open(store)`, whose events the HTTP layer validated) is accepted as it is: the event
+   * type comes from `eventTime` and `pipeline`.
+   */
+  source: Source<T> | IngestLog<unknown>;
   /** The event time of an event (ms or Date); the HTTP layer refuses events where it is missing or invalid. */
   eventTime: (event: T) => number | Date;
   /** Bound on disorder (ms): the watermark trails the largest event time seen by this much. */
@@ -226,7 +231,7 @@ export class LiveJob<T = unknown, R extends WindowResult = WindowResult> impleme
   async #loop(): Promise<void> {
     const o = this.#options;
     // The job's clock is the wall clock: lastCheckpointAt is then epoch ms.
-    const source = stoppableSource(o.source, this.#stop.signal);
+    const source = stoppableSource(o.source as Source<T>, this.#stop.signal);
     const events = stream(source).withEventTime(o.eventTime, {
       maxOutOfOrderness: o.maxOutOfOrderness,
       ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),

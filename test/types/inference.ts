@@ -77,3 +77,15 @@ stream(views).window(tumbling(10), { allowedLatness: 5 });
 import { of } from "rxjs";
 const fromObservable = stream(of({ page: "/", ts: 1 })).map((e) => e.page);
 type _10 = Expect<Equal<Awaited<ReturnType<typeof fromObservable.toArray>>, string[]>>;
+
+// An untyped IngestLog feeds a LiveJob whose event type comes from eventTime (the live entry's example).
+import { type IngestLog, LiveJob } from "../../src/live/mod.ts";
+declare const log: IngestLog;
+const live = new LiveJob({
+  id: "views",
+  source: log,
+  eventTime: (e: { ts: number; page: string }) => e.ts,
+  maxOutOfOrderness: 0,
+  pipeline: (events) => events.keyBy((e) => e.page).window(tumbling(10)).aggregate(count()),
+});
+type _11 = Expect<Equal<typeof live, LiveJob<{ ts: number; page: string }, WindowResult<string, number>>>>;
