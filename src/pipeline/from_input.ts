@@ -89,10 +89,10 @@ function fromObservable<T>(observable: Subscribable<T>, chunkSize: number): Sour
           if (failure !== null) throw (failure as { error: unknown }).error;
           return { done: true, value: undefined };
         },
-        async return(): Promise<IteratorResult<SourceEvent<T>>> {
+        return(): Promise<IteratorResult<SourceEvent<T>>> {
           signal?.removeEventListener("abort", onAbort);
           unsubscribe();
-          return { done: true, value: undefined };
+          return Promise.resolve({ done: true, value: undefined });
         },
       };
     },
