@@ -1,7 +1,8 @@
 // Installs the npm package the way a user gets it and checks it: `npm pack` -> install the
 // tarball into a scratch project under the OS temp folder -> import every subpath export
 // ("weirjs", "weirjs/testing", "weirjs/adapters/<name>") from plain Node, compare its runtime exports
-// with the TypeScript source's, and type-check a consumer against the shipped .d.ts files.
+// with the TypeScript source's, run the same probe and a small checkpointed job under Node, Bun and Deno
+// (npm-style node_modules), and type-check a consumer against the shipped .d.ts files.
 // Needs `npm run build` first. Run: npm run test:smoke
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -77,6 +78,46 @@ try {
     else console.log(`${specifier(key)}: ${Object.keys(expected[key]!).length} exports match the source`);
   }
   if (Object.keys(expected["."] ?? {}).length === 0) failures.push(`"weirjs" exports nothing`);
+
+  // The installed package on every runtime the README names that can load it from node_modules: the
+  // same exports, and a pipeline that windows, fires and checkpoints gives the same results.
+  const job = `import { count, MemoryStateStore, readResults, storeSink, stream, sum, tumbling } from "weirjs";
+import { TestStream } from "weirjs/testing";
+const events = [{ k: "a", ts: 1, v: 2 }, { k: "b", ts: 4, v: 1 }, { k: "a", ts: 12, v: 5 }, { k: "a", ts: 3, v: 9 }];
+const results = await stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).keyBy((e) => e.k)
+  .window(tumbling(10)).aggregate({ n: count(), total: sum((e) => e.v) }).toArray();
+const store = new MemoryStateStore();
+await stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10)).aggregate(count())
+  .checkpoint({ store, id: "smoke", every: { events: 2 } }).pipeTo(storeSink({ store, job: "smoke" }));
+const committed = (await readResults(store, "smoke")).map((r) => [r.window.start, r.value]);
+const scripted = await stream(TestStream.create().addElements({ value: 1, timestamp: 1 }).advanceWatermarkToInfinity())
+  .window(tumbling(10)).aggregate(count()).toArray();
+console.log(JSON.stringify({
+  results: results.map((r) => [r.key, r.window.start, r.value, r.pane.timing]),
+  committed,
+  scripted: scripted.map((r) => r.value),
+}));
+`;
+  writeFileSync(join(app, "job.mjs"), job);
+  const expectedJob = run(process.execPath, ["job.mjs"], app).trim();
+  console.log(`node: a job over the installed package gives ${expectedJob}`);
+  const runtimes: [string, string, string[]][] = [
+    ["bun", join(root, "node_modules/.bin/bun"), []],
+    ["deno", join(root, "node_modules/.bin/deno"), ["run", "-A", "--node-modules-dir=manual"]],
+  ];
+  for (const [name, bin, args] of runtimes) {
+    try {
+      const shape = JSON.parse(run(bin, [...args, "probe.mjs"], app)) as Shape;
+      if (JSON.stringify(shape) !== JSON.stringify(actual)) {
+        failures.push(`${name} sees other exports than node: ${JSON.stringify(shape)}`);
+      }
+      const got = run(bin, [...args, "job.mjs"], app).trim();
+      if (got !== expectedJob) failures.push(`${name} runs the job to ${got}, node to ${expectedJob}`);
+      else console.log(`${name}: same exports and same job results as node`);
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message}`);
+    }
+  }
 
   // A consumer that type-checks against the shipped declarations (NodeNext resolution, as users have).
   const consumer = entries
