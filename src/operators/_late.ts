@@ -1,6 +1,6 @@
 // What happens to an element no window accepts: it goes to `onLate`, or is counted with one warning.
 import { stepFailure } from "../errors.ts";
-import { type Windower, windowerFor } from "../window/windower.ts";
+import type { Windower } from "../window/windower.ts";
 import type { LateInfo } from "../window/window_options.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
@@ -11,9 +11,10 @@ export class LateElements {
   /** Elements dropped as late (or for a closed window). */
   count = 0;
 
-  constructor(config: ResolvedWindowConfig) {
+  /** `windower` is the engine's, for the windows a dropped element belonged to. */
+  constructor(config: ResolvedWindowConfig, windower: Windower) {
     this.#c = config;
-    this.#windower = windowerFor(config.assigner);
+    this.#windower = windower;
   }
 
   drop(v: unknown, t: number, w: number, reason: LateInfo["reason"]): void {
@@ -45,4 +46,17 @@ export function configSignature(c: ResolvedWindowConfig): string {
     complete: c.complete,
     timestampCombiner: c.timestampCombiner,
   });
+}
+
+/** Which user function a window step was running, for its StepError. */
+export const KEY = 1, AGGREGATE = 2;
+
+/** The StepError for a user function of window step `config` that threw while `phase` ran. */
+export function windowStepFailure(
+  config: ResolvedWindowConfig,
+  phase: number,
+  element: unknown,
+  error: unknown,
+): unknown {
+  return stepFailure(`${phase === KEY ? "keyBy" : "aggregate"} #${config.ordinal}`, element, error);
 }

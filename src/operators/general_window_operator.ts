@@ -12,7 +12,7 @@
 // watermark passed the window" is W >= end; garbage collection (Beam's GC time, maxTimestamp +
 // allowedLateness) is W >= end + allowedLateness, which is also when an element becomes droppable.
 import type { Combiner } from "../aggregate/combiner.ts";
-import { FIRING, stepFailure } from "../errors.ts";
+import { FIRING } from "../errors.ts";
 import * as tm from "../trigger/state_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { maxTimestamp as windowMaxTimestamp } from "../window/assigner.ts";
@@ -21,7 +21,8 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import type { PaneTiming, WindowResult } from "../window/types.ts";
 import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { configSignature, LateElements } from "./_late.ts";
+import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
+import { IdleKeys } from "./_idle_keys.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -32,7 +33,6 @@ const TIMING_CODE: Record<string, number> = { none: NONE, early: EARLY, "on-time
 const ADDED = 0, DROPPED_LATE = 1, DROPPED_CLOSED = 2, NO_WINDOW = 3;
 const EOW = 0, EARLIEST = 1, LATEST = 2;
 /** Which user function a window step was running (for StepError). */
-const KEY = 1, AGGREGATE = 2;
 
 class KeyState {
   /** Active windows and closed ones (kept until garbage collection so they stay closed). */
@@ -44,10 +44,9 @@ class KeyState {
   touched: Win[] | null = null;
   /** Elements of this key held for the end of the bundle (sessions): the key must stay until then. */
   held = 0;
-  /** Counted in #emptyKeys: no windows left; kept a while, as the key usually comes back soon. */
-  empty = false;
-  /** The operator's collection count when the key became empty. */
-  emptyAt = 0;
+  /** No windows left: kept a while, as the key usually comes back soon (see _idle_keys.ts). */
+  idle = false;
+  idleSince = 0;
   constructor(readonly key: unknown, readonly nk: unknown) {}
 }
 
@@ -139,9 +138,7 @@ export class GeneralWindowOperator implements WindowEngine {
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
   /** Keys without windows still in #keys, windows collected so far, and when the next sweep may run. */
-  #emptyKeys = 0;
-  #collected = 0;
-  #nextSweep = 0;
+  readonly #idleKeys = new IdleKeys<KeyState>(() => this.#keys);
   #timers = new TimerHeap<Win>();
   #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold ?? NaN));
   #pt = new Set<Win>();
@@ -193,7 +190,7 @@ export class GeneralWindowOperator implements WindowEngine {
     this.#holdsByTimer = this.#defaultTrigger && this.#tc === EOW;
     this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
-    this.#late = new LateElements(config);
+    this.#late = new LateElements(config, windower);
   }
 
   /** The input watermark seen so far. */
@@ -250,10 +247,7 @@ export class GeneralWindowOperator implements WindowEngine {
         if (ks === undefined) {
           ks = new KeyState(key, nk);
           this.#keys.set(nk, ks);
-        } else if (ks.empty) {
-          ks.empty = false;
-          this.#emptyKeys--;
-        }
+        } else this.#idleKeys.active(ks);
         let status: number;
         if (sessions !== null) {
           // The common case, handled here without calls (each would box the event time): the key has
@@ -295,7 +289,7 @@ export class GeneralWindowOperator implements WindowEngine {
             if (st < status) status = st;
           }
         }
-        if (ks.windows.length === 0 && ks.held === 0) this.#setEmpty(ks);
+        if (ks.windows.length === 0 && ks.held === 0) this.#idleKeys.idle(ks);
         if (status === DROPPED_LATE || status === DROPPED_CLOSED) {
           this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
         }
@@ -309,10 +303,8 @@ export class GeneralWindowOperator implements WindowEngine {
     this.#flush(out);
   }
 
-  /** The StepError for a user function that threw while `phase` ran. */
   #failure(phase: number, element: unknown, error: unknown): unknown {
-    const n = this.#c.ordinal;
-    return stepFailure(phase === KEY ? `keyBy #${n}` : `aggregate #${n}`, element, error);
+    return windowStepFailure(this.#c, phase, element, error);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
@@ -478,7 +470,7 @@ export class GeneralWindowOperator implements WindowEngine {
       ks.held--;
       if (status !== ADDED) this.#late.drop(v, t, this.#wm, status === DROPPED_LATE ? "late" : "window-closed");
       // Only once none of its elements is pending: a key deleted earlier would leave them in an orphan.
-      if (ks.windows.length === 0 && ks.held === 0) this.#setEmpty(ks);
+      if (ks.windows.length === 0 && ks.held === 0) this.#idleKeys.idle(ks);
     }
     values.fill(undefined, 0, n);
   }
@@ -696,26 +688,6 @@ export class GeneralWindowOperator implements WindowEngine {
    * which timer fired, so an advance past both end and end + lateness collects the window in one
    * step with a single final pane, without asking the trigger.
    */
-  /**
-   * A key without windows stays in #keys for now; keys empty since two collections ago go once empty
-   * keys are half of all (a key with data in every window would otherwise be re-created each window).
-   */
-  #setEmpty(ks: KeyState): void {
-    if (ks.empty) return;
-    ks.empty = true;
-    ks.emptyAt = this.#collected;
-    this.#emptyKeys++;
-    if (this.#emptyKeys * 2 > this.#keys.size && this.#collected >= this.#nextSweep) {
-      for (const [nk, k] of this.#keys) {
-        if (k.empty && k.windows.length === 0 && this.#collected - k.emptyAt >= 2) {
-          this.#keys.delete(nk);
-          this.#emptyKeys--;
-        }
-      }
-      this.#nextSweep = this.#collected + 2;
-    }
-  }
-
   #activate(win: Win): void {
     const W = this.#wm;
     if (this.#defaultTrigger) {
@@ -724,8 +696,8 @@ export class GeneralWindowOperator implements WindowEngine {
     if (W >= win.end + this.#lateness) {
       if (!win.closed) this.#onTrigger(win, true);
       this.#remove(win);
-      this.#collected++;
-      if (win.ks.windows.length === 0 && win.ks.held === 0) this.#setEmpty(win.ks);
+      this.#idleKeys.collected();
+      if (win.ks.windows.length === 0 && win.ks.held === 0) this.#idleKeys.idle(win.ks);
       return;
     }
     if (!win.closed && this.#shouldFire(win)) this.#emit(win);
@@ -942,7 +914,7 @@ export class GeneralWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
-    this.#emptyKeys = 0;
+    this.#idleKeys.reset();
     this.#timers.clear();
     this.#nextDue = Infinity;
     this.#holds.clear();

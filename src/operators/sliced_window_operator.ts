@@ -4,13 +4,14 @@
 // allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
 // GeneralWindowOperator, which keeps per-window state.
 import type { Combiner } from "../aggregate/combiner.ts";
-import { FIRING, stepFailure } from "../errors.ts";
+import { FIRING } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
 import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { configSignature, LateElements } from "./_late.ts";
+import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
+import { IdleKeys } from "./_idle_keys.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
@@ -63,10 +64,9 @@ class KeySlices extends SliceSet {
   firedEnd = -Infinity;
   /** the slice the key's last element went to (its start), and its accumulator (NaN when none) */
   lastS = NaN;
-  /** Whether the key is counted in #emptyKeys (no slices left; kept to avoid re-creating it at once). */
-  empty = false;
-  /** The operator's fire count when the key became empty. */
-  emptyAt = 0;
+  /** No slices left: kept a while, as the key usually comes back soon (see _idle_keys.ts). */
+  idle = false;
+  idleSince = 0;
   lastAcc: unknown = undefined;
   constructor(readonly key: unknown, readonly nk: unknown) {
     super();
@@ -74,7 +74,6 @@ class KeySlices extends SliceSet {
 }
 
 /** Which user function the window step was running (for StepError). */
-const KEY = 1, AGGREGATE = 2;
 
 /** Every window here has exactly one pane: on time and final. */
 const ONLY_PANE = Object.freeze(
@@ -93,16 +92,12 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
   readonly #c: ResolvedWindowConfig;
-  readonly #a: { size: number; slide: number; offset: number };
+  readonly #a: { size: number; slide: number };
   /** Slices are the windower's periods: a window is the merge of its size/period slices. */
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   #keys = new Map<unknown, KeySlices>();
-  /** Keys in #keys without slices: swept when they are half of all keys (a key usually comes back soon). */
-  #emptyKeys = 0;
-  /** Windows fired so far, the clock of empty keys' age, and the earliest fire count for the next sweep. */
-  #fires = 0;
-  #nextSweep = 0;
+  readonly #idleKeys = new IdleKeys<KeySlices>(() => this.#keys);
   /**
    * Slices and window ends are Map keys as small integers, (time - #base) / period, when the period
    * and offset are integers (a double Map key costs an allocation and a slow hash on every lookup);
@@ -130,14 +125,14 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#c = config;
     const windower = windowerFor(config.assigner) as AlignedWindower;
     this.#windower = windower;
-    this.#a = { size: windower.size, slide: windower.period, offset: windower.offset };
+    this.#a = { size: windower.size, slide: windower.period };
     this.#integral = Number.isInteger(windower.period) && Number.isInteger(windower.offset);
     this.id = config.id;
     this.#combiner = config.combiner;
     // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
     this.signature = configSignature(config);
-    this.#late = new LateElements(config);
+    this.#late = new LateElements(config, windower);
   }
 
   /** The input watermark seen so far. */
@@ -204,16 +199,13 @@ export class SlicedWindowOperator implements WindowEngine {
         if (ks === undefined) {
           ks = new KeySlices(key, nk);
           this.#keys.set(nk, ks);
-        } else if (ks.empty) {
-          ks.empty = false;
-          this.#emptyKeys--;
-        }
+        } else this.#idleKeys.active(ks);
         // Most elements of a key fall into the same slice as the key's previous element.
         const last = ks.lastS;
         const s = t >= last && t < last + slide ? last : windower.periodStart(t);
         // The last window containing t ends at s + size: if the watermark passed it, all did.
         if (w >= s + size) {
-          if (ks.size === 0) this.#setEmpty(ks);
+          if (ks.size === 0) this.#idleKeys.idle(ks);
           this.#late.drop(v, t, w, "late");
           continue;
         }
@@ -241,10 +233,8 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#flush(out);
   }
 
-  /** The StepError for a user function that threw while `phase` ran. */
   #failure(phase: number, element: unknown, error: unknown): unknown {
-    const n = this.#c.ordinal;
-    return stepFailure(phase === KEY ? `keyBy #${n}` : `aggregate #${n}`, element, error);
+    return windowStepFailure(this.#c, phase, element, error);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
@@ -310,7 +300,7 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Fires the window [end - size, end) of every key with data in it, then drops slices no later window needs. */
   #fire(end: number): void {
-    this.#fires++;
+    this.#idleKeys.collected();
     const bucket = this.#buckets.get(this.#code(end))!;
     this.#buckets.delete(this.#code(end));
     this.#heldEnds.delete(this.#code(end));
@@ -365,26 +355,7 @@ export class SlicedWindowOperator implements WindowEngine {
           }
         }
       }
-      if (ks.size === 0) this.#setEmpty(ks);
-    }
-  }
-
-  /** A key without slices stays in #keys for now; when such keys are half of all keys, they go. */
-  #setEmpty(ks: KeySlices): void {
-    if (ks.empty) return;
-    ks.empty = true;
-    ks.emptyAt = this.#fires;
-    this.#emptyKeys++;
-    // Keys empty for two firings or more go: a key with data in every window is empty only between
-    // one window's firing and its next element, and deleting it would re-create it each window.
-    if (this.#emptyKeys * 2 > this.#keys.size && this.#fires >= this.#nextSweep) {
-      for (const [nk, k] of this.#keys) {
-        if (k.empty && this.#fires - k.emptyAt >= 2) {
-          this.#keys.delete(nk);
-          this.#emptyKeys--;
-        }
-      }
-      this.#nextSweep = this.#fires + 2;
+      if (ks.size === 0) this.#idleKeys.idle(ks);
     }
   }
 
@@ -427,7 +398,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const keys: unknown[] = [];
     // Accumulators are live, not copies: snapshots are encoded before the next input step (see
     // JobRun.snapshot). Slices are [code, accumulator] pairs: start = sliceCodes.base + code * sliceCodes.period (or the start itself).
-    for (const ks of this.#keys.values()) if (!ks.empty) keys.push({ key: ks.key, slices: ks.entries() });
+    for (const ks of this.#keys.values()) if (!ks.idle) keys.push({ key: ks.key, slices: ks.entries() });
     const heldEnds: number[] = [];
     for (const e of this.#ends) if (this.#heldEnds.has(this.#code(e))) heldEnds.push(e);
     return {
@@ -467,7 +438,7 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#ends = [];
     this.#buckets = new Map();
     this.#keys = new Map();
-    this.#emptyKeys = 0;
+    this.#idleKeys.reset();
     const codes = s.sliceCodes ?? null;
     for (const entry of s.keys) {
       const [key, slices] = Array.isArray(entry) ? entry : [entry.key, entry.slices];
