@@ -1,0 +1,23 @@
+/**
+ * weir on NATS JetStream, for jobs that outgrow one process: the partition of a key
+ * (`partitionOf`, the same in every runtime and documented for producers in other languages) and its
+ * subject (`partitionSubject`).
+ *
+ * The adapter never opens connections: pass a `NatsConnection` you opened yourself, with
+ * `@nats-io/transport-node` under Node, Deno and Bun or `wsconnect` from `@nats-io/nats-core` in
+ * browsers. Peer packages: `@nats-io/nats-core` (with a transport), `@nats-io/jetstream`, `@nats-io/kv`.
+ *
+ * @example Publish an event to its partition
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { partitionOf, partitionSubject } from "weirjs/adapters/nats";
+ *
+ * const event = { user: "user-1", ts: 1_000 };
+ * const subject = partitionSubject("events", "clicks", partitionOf(event.user, 16));
+ * assertEquals(subject, "events.clicks.9");
+ * // await js.publish(subject, JSON.stringify(event));
+ * ```
+ *
+ * @module
+ */
+export { partitionOf, partitionSubject } from "./partition.ts";
