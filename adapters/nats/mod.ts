@@ -21,3 +21,12 @@
  * @module
  */
 export { partitionOf, partitionSubject } from "./partition.ts";
+export {
+  type JetStreamOffset,
+  jetStreamSource,
+  type JetStreamSourceOptions,
+  type PartitionedSubjects,
+  publishEvents,
+  publishWatermark,
+  WATERMARK_HEADER,
+} from "./jetstream_source.ts";

@@ -1,0 +1,142 @@
+// One partition subject read by a jetStreamSource: its position (stream sequence), its watermark, whether
+// it is idle, and the messages delivered but not yet acknowledged. Plus the queue that merges the messages
+// of every partition a source reads.
+import type { JsMsg } from "@nats-io/jetstream";
+
+/** What a source offset stores per partition subject (all finite numbers, omitted when unknown). */
+export interface PartitionPosition {
+  /** Stream sequence of the last message read; the source resumes after it. */
+  readonly seq: number;
+  /** Largest event time read (when the source has `eventTime`). */
+  readonly maxEventTime?: number;
+  /** Largest watermark published in-band on the partition (`Weir-Watermark` header). */
+  readonly watermark?: number;
+}
+
+export class PartitionState {
+  readonly subject: string;
+  seq: number;
+  maxEventTime: number;
+  marker: number;
+  /** Messages the consumer still had after the last one delivered (consumer info before any). */
+  pending = Infinity;
+  /** Wall time (ms) of the last delivery, or of the open. */
+  lastDeliveryAt: number;
+  /** The last message of each chunk, oldest first: acknowledging one (AckAll) acknowledges all before it. */
+  readonly #unacked: JsMsg[] = [];
+
+  constructor(subject: string, position: PartitionPosition | undefined, now: number) {
+    this.subject = subject;
+    this.seq = position?.seq ?? 0;
+    this.maxEventTime = position?.maxEventTime ?? -Infinity;
+    this.marker = position?.watermark ?? -Infinity;
+    this.lastDeliveryAt = now;
+  }
+
+  /** The partition's own watermark: in-band watermarks, and max event time - maxOutOfOrderness. */
+  watermark(maxOutOfOrderness: number): number {
+    return Math.max(this.marker, this.maxEventTime - maxOutOfOrderness);
+  }
+
+  /** Caught up (nothing pending) and silent for `idleTimeout` ms. */
+  isIdle(now: number, idleTimeout: number): boolean {
+    return this.pending === 0 && now - this.lastDeliveryAt >= idleTimeout;
+  }
+
+  position(): PartitionPosition {
+    return {
+      seq: this.seq,
+      ...(Number.isFinite(this.maxEventTime) ? { maxEventTime: this.maxEventTime } : {}),
+      ...(Number.isFinite(this.marker) ? { watermark: this.marker } : {}),
+    };
+  }
+
+  /** Remembers `msg`, the last of a chunk, to acknowledge once a checkpoint covers it. */
+  hold(msg: JsMsg): void {
+    this.#unacked.push(msg);
+  }
+
+  /** Acknowledges (AckAll) the newest held message at or before `seq`. */
+  ackThrough(seq: number): void {
+    let i = -1;
+    while (i + 1 < this.#unacked.length && this.#unacked[i + 1]!.seq <= seq) i++;
+    if (i < 0) return;
+    this.#unacked[i]!.ack();
+    this.#unacked.splice(0, i + 1);
+  }
+}
+
+/**
+ * The watermark of a source over `parts`: the minimum over the partitions that are not idle; when every
+ * partition is idle, the maximum (all input so far has been read: nothing is left to wait for).
+ */
+export function combinedWatermark(
+  parts: readonly PartitionState[],
+  now: number,
+  maxOutOfOrderness: number,
+  idleTimeout: number,
+): number {
+  let active = Infinity, all = -Infinity, anyActive = false;
+  for (const p of parts) {
+    const w = p.watermark(maxOutOfOrderness);
+    if (w > all) all = w;
+    if (p.isIdle(now, idleTimeout)) continue;
+    anyActive = true;
+    if (w < active) active = w;
+  }
+  return anyActive ? active : all;
+}
+
+/** Messages of every partition in arrival order, with backpressure on the pumps that fill it. */
+export class MessageQueue {
+  #items: { part: PartitionState; msg: JsMsg }[] = [];
+  #failure: { error: unknown } | null = null;
+  #wake: (() => void) | null = null;
+  #space: (() => void)[] = [];
+  readonly #high: number;
+
+  constructor(high: number) {
+    this.#high = high;
+  }
+
+  /** Adds a message; resolves once the queue has room again. */
+  async push(part: PartitionState, msg: JsMsg): Promise<void> {
+    this.#items.push({ part, msg });
+    this.#notify();
+    if (this.#items.length >= this.#high) await new Promise<void>((resolve) => this.#space.push(resolve));
+  }
+
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#notify();
+  }
+
+  /** Up to `max` messages, waiting at most `waitMs` (or until `signal` aborts) for the first. */
+  async take(
+    max: number,
+    waitMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ part: PartitionState; msg: JsMsg }[]> {
+    if (this.#items.length === 0 && this.#failure === null && waitMs > 0 && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          this.#wake = null;
+          resolve();
+        };
+        const timer = waitMs === Infinity ? undefined : setTimeout(done, waitMs);
+        signal?.addEventListener("abort", done);
+        this.#wake = done;
+      });
+    }
+    if (this.#items.length === 0 && this.#failure !== null) throw this.#failure.error;
+    const out = this.#items.splice(0, max);
+    if (this.#items.length < this.#high) { for (const resolve of this.#space.splice(0)) resolve(); }
+    return out;
+  }
+
+  #notify(): void {
+    this.#wake?.();
+  }
+}

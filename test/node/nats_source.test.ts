@@ -1,0 +1,238 @@
+/// <reference types="node" />
+// jetStreamSource against a real nats-server (one node, started by the harness): replay from any offset
+// is exact, messages are acknowledged only by commit, bad payloads go to onInvalid (or fail loudly), and
+// an idle partition does not hold the watermark of the others back.
+import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  jetStreamSource,
+  type JetStreamSourceOptions,
+  publishEvents,
+  publishWatermark,
+} from "../../adapters/nats/jetstream_source.ts";
+import { combinedWatermark, PartitionState } from "../../adapters/nats/_source_partition.ts";
+import { partitionOf, partitionSubject } from "../../adapters/nats/partition.ts";
+import { count, type Source, type SourceEvent, stream, tumbling } from "../../mod.ts";
+import { type NatsNode, startNats } from "./_nats_server.ts";
+
+let server: NatsNode;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  server = await startNats();
+  nc = await connect({ servers: server.url });
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+}, 60_000);
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+let streams = 0;
+async function freshStream(): Promise<{ stream: string; prefix: string }> {
+  const n = ++streams;
+  await jsm.streams.add({ name: `S${n}`, subjects: [`s${n}.>`] });
+  return { stream: `S${n}`, prefix: `s${n}` };
+}
+
+interface Ev {
+  id: number;
+  ts: number;
+}
+
+/** Reads `source` from `offset` until `n` elements came, then stops it; the elements with their chunk's offset. */
+async function read<T>(source: Source<T>, offset: unknown, n: number): Promise<{ value: T; offset: unknown }[]> {
+  const controller = new AbortController();
+  const it = source.open({ offset, signal: controller.signal }) as AsyncIterator<SourceEvent<T>>;
+  const out: { value: T; offset: unknown }[] = [];
+  try {
+    while (out.length < n) {
+      const r = await it.next();
+      if (r.done) throw new Error("the source ended");
+      if (r.value.type === "elements") {
+        for (const value of r.value.values) out.push({ value, offset: r.value.offset });
+      }
+    }
+  } finally {
+    controller.abort();
+    await it.return?.();
+  }
+  return out;
+}
+
+test("jetStreamSource replays exactly what followed any offset it produced", async () => {
+  const { stream: name, prefix } = await freshStream();
+  const events: Ev[] = Array.from({ length: 300 }, (_, i) => ({ id: i, ts: i }));
+  // One key, so every event is on the same partition; 4 partitions in all.
+  const where = { prefix, job: "j", partitions: 4, key: () => "k" };
+  expect(await publishEvents(js, where, events)).toEqual({ stored: 300, duplicates: 0 });
+  const p = partitionOf("k", 4);
+  const source = jetStreamSource<Ev>({ js, stream: name, prefix, job: "j", partitions: [p], maxChunk: 7 });
+  const all = await read(source, undefined, 300);
+  expect(all.map((e) => e.value)).toEqual(events);
+  // Each chunk's offset is where the next chunk starts: resume from a sample of them.
+  const offsets = [...new Map(all.map((e, i) => [JSON.stringify(e.offset), i])).entries()];
+  expect(offsets.length).toBeGreaterThan(300 / 7 - 1);
+  for (const [offset, lastIndex] of offsets.filter((_, i) => i % 9 === 0)) {
+    const rest = await read(source, JSON.parse(offset), 299 - lastIndex);
+    expect(rest.map((e) => e.value)).toEqual(events.slice(lastIndex + 1));
+  }
+  // The offset is the stream sequence of the last message read on the partition's subject.
+  const subject = partitionSubject(prefix, "j", p);
+  expect(all.at(-1)!.offset).toEqual({ [subject]: { seq: 300 } });
+}, 60_000);
+
+test("jetStreamSource acknowledges messages only when commit(offset) is called", async () => {
+  const { stream: name } = await freshStream();
+  const subject = `s${streams}.one`;
+  for (let i = 0; i < 40; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+  const source = jetStreamSource<Ev>({ js, stream: name, subject, consumer: "acks", maxChunk: 10 });
+  const controller = new AbortController();
+  const it = source.open({ signal: controller.signal }) as AsyncIterator<SourceEvent<Ev>>;
+  const offsets: unknown[] = [];
+  let seen = 0;
+  while (seen < 40) {
+    const r = await it.next();
+    if (!r.done && r.value.type === "elements") {
+      seen += r.value.values.length;
+      offsets.push(r.value.offset);
+    }
+  }
+  const consumer = `acks-${subject.replace(/\./g, "_")}`;
+  const ackFloor = async () => (await jsm.consumers.info(name, consumer)).ack_floor.stream_seq;
+  expect(await ackFloor()).toBe(0);
+  const middle = offsets[1] as Record<string, { seq: number }>;
+  await source.commit!(middle);
+  await expect.poll(ackFloor).toBe(middle[subject]!.seq);
+  await source.commit!(offsets.at(-1));
+  await expect.poll(ackFloor).toBe(40);
+  controller.abort();
+  await it.return?.();
+  // A consumer that had acknowledged everything does not decide where a replay starts: the offset does.
+  expect((await read(source, { [subject]: { seq: 30 } }, 10)).map((e) => e.value.id)).toEqual(
+    [30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+  );
+  expect((await read(source, undefined, 40)).length).toBe(40);
+}, 60_000);
+
+test("jetStreamSource hands bad payloads to onInvalid with their sequence, or fails naming it", async () => {
+  const { stream: name } = await freshStream();
+  const subject = `s${streams}.bad`;
+  await js.publish(subject, JSON.stringify({ id: 0, ts: 0 }));
+  await js.publish(subject, "{not json");
+  await js.publish(subject, JSON.stringify({ id: 2 }));
+  await js.publish(subject, JSON.stringify({ id: 3, ts: 3 }));
+  const invalid: { payload: string; sequence: number; reason: string }[] = [];
+  const options: JetStreamSourceOptions<Ev> = {
+    js,
+    stream: name,
+    subject,
+    eventTime: (e) => e.ts,
+    onInvalid: (payload, { sequence, reason }) => invalid.push({ payload, sequence, reason }),
+  };
+  const good = await read(jetStreamSource(options), undefined, 2);
+  expect(good.map((e) => e.value.id)).toEqual([0, 3]);
+  expect(invalid.map((i) => [i.payload, i.sequence])).toEqual([["{not json", 2], ['{"id":2}', 3]]);
+  expect(invalid[0]!.reason).toMatch(/^its payload is not JSON/);
+  expect(invalid[1]!.reason).toBe("its event time is not a finite number (undefined)");
+  const strict = jetStreamSource<Ev>({ ...options, onInvalid: undefined });
+  const error = await read(strict, undefined, 2).catch((e) => e);
+  expect(error).toBeInstanceOf(TypeError);
+  expect(error.message).toMatch(
+    new RegExp(`^Cannot read message 2 of ${subject.replace(".", "\\.")} in stream ${name} as its payload is not JSON`),
+  );
+}, 60_000);
+
+test("jetStreamSource rejects bad options with what was wrong", () => {
+  expect(() => jetStreamSource({ js, stream: "S", subject: "a", idleTimeout: 0 })).toThrow(
+    new RangeError("Cannot create jetStreamSource as idleTimeout must be a number > 0: current value is 0"),
+  );
+  expect(() => jetStreamSource({ js, stream: "S", prefix: "a", job: "b", partitions: [1, 1] })).toThrow(
+    /partitions must be a non-empty array of distinct partition indexes/,
+  );
+  expect(() => jetStreamSource({ js, stream: "S", subject: "a", partition: 1 } as never)).toThrow(/partition/);
+  expect(() => jetStreamSource({ js, stream: "S", subject: "a", consumer: "a.b" })).toThrow(
+    "Cannot create jetStreamSource as consumer must be letters, digits, - and _: current value is a.b",
+  );
+});
+
+test("the source watermark is the minimum over partitions that are not idle, else the maximum", () => {
+  //        partition:   a (W 5, silent 100 ms)   b (W 9, active)   c (W 2, pending messages)
+  const a = new PartitionState("a", { seq: 1, maxEventTime: 5 }, 0);
+  const b = new PartitionState("b", { seq: 1, maxEventTime: 9 }, 90);
+  const c = new PartitionState("c", { seq: 1, maxEventTime: 2 }, 0);
+  a.pending = 0;
+  b.pending = 0;
+  c.pending = 3;
+  expect(combinedWatermark([a, b, c], 100, 0, Infinity)).toBe(2);
+  expect(combinedWatermark([a, b], 100, 0, Infinity)).toBe(5);
+  expect(combinedWatermark([a, b], 100, 0, 50)).toBe(9); // a is idle: b alone
+  expect(combinedWatermark([a, b, c], 100, 0, 50)).toBe(2); // c has a backlog: never idle
+  expect(combinedWatermark([a, b], 200, 1, 50)).toBe(8); // both idle: the most advanced
+  b.marker = 20; // an in-band watermark
+  expect(combinedWatermark([b], 100, 0, Infinity)).toBe(20);
+});
+
+test("an idle partition does not stall the windows of the others; an in-band watermark closes them", async () => {
+  const { stream: name, prefix } = await freshStream();
+  // Partition 1 gets one event at 0 and then nothing; partition 0 runs on to 4 500.
+  //   event time:  0        1 000     2 000     3 000     4 000     5 000
+  //   p0:          x x x x x x x x x x x x x x x x x x x x x x x x x x x
+  //   p1:          x
+  //   windows:     [   0    )[  1000  )[  2000  )[  3000  )[  4000  )
+  const where = { prefix, job: "idle", partitions: 2, key: (e: Ev & { p: number }) => e.p };
+  const keysByPartition = [0, 1].map((p) => [...Array(50).keys()].find((k) => partitionOf(k, 2) === p)!);
+  const events = [
+    { id: -1, ts: 0, p: keysByPartition[1]! },
+    ...Array.from({ length: 46 }, (_, i) => ({ id: i, ts: i * 100, p: keysByPartition[0]! })),
+  ];
+  await publishEvents(js, where, events);
+  const job = (idleTimeout?: number) =>
+    stream(jetStreamSource<Ev>({
+      js,
+      stream: name,
+      prefix,
+      job: "idle",
+      partitions: [0, 1],
+      consumer: idleTimeout === undefined ? "busy" : "idle",
+      eventTime: (e) => e.ts,
+      ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    })).window(tumbling(1_000)).aggregate(count());
+
+  const controller = new AbortController();
+  const run = job(200).run({ signal: controller.signal });
+  const fired: [number, number][] = [];
+  for await (const r of run) {
+    fired.push([r.window.start, r.value]);
+    if (fired.length === 4) break;
+  }
+  controller.abort();
+  // [0, 1 000) has p1's event too; [4 000, 5 000) waits for more of p0.
+  expect(fired).toEqual([[0, 11], [1_000, 10], [2_000, 10], [3_000, 10]]);
+
+  // Without idleness, p1 holds every window open until it says it is done.
+  const controller2 = new AbortController();
+  const held = job().run({ signal: controller2.signal });
+  const results = (async () => {
+    const out: [number, number][] = [];
+    try {
+      for await (const r of held) out.push([r.window.start, r.value]);
+    } catch (e) {
+      if (!controller2.signal.aborted) throw e;
+    }
+    return out;
+  })();
+  await expect.poll(() => held.stats().elementsIn).toBe(47);
+  expect(held.stats().watermark).toBe(0);
+  await publishWatermark(js, { prefix, job: "idle", partitions: 2 }, 5_000);
+  await expect.poll(() => held.stats().watermark).toBe(5_000);
+  await publishWatermark(js, { prefix, job: "idle", partitions: 2 }, Infinity);
+  await expect.poll(() => held.stats().watermark).toBe(Infinity);
+  controller2.abort();
+  expect(await results).toEqual([[0, 11], [1_000, 10], [2_000, 10], [3_000, 10], [4_000, 6]]);
+}, 60_000);
