@@ -21,6 +21,8 @@ export interface CheckpointedJob {
   readonly ops: readonly { readonly id: string; readonly signature: string }[];
   /** Elements read from the source so far (checkpoints every N events count these). */
   readonly elementsIn: number;
+  /** False while asynchronous steps (mapAsync) have calls in flight: no checkpoint is taken then. */
+  readonly quiescent?: boolean;
   /** The job's processing time (checkpoints every N ms measure it). */
   now(): number;
   /** Operator states may alias live structures: the checkpointer encodes them before the next step. */

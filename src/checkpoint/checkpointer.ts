@@ -114,13 +114,17 @@ export class Checkpointer {
   async afterStep(beforeCheckpoint?: () => Promise<void>): Promise<void> {
     this.#steps++;
     if (this.#failure !== undefined) throw this.#failure;
-    const job = this.#job;
-    const due = job.elementsIn - this.#lastElements >= this.#cfg.everyEvents ||
-      job.now() - this.#lastTime >= this.#cfg.everyMs;
-    if (!due) return;
+    if (!this.due || this.#job.quiescent === false) return;
     await this.settle();
     await beforeCheckpoint?.();
     this.#begin();
+  }
+
+  /** Whether a checkpoint is due (every N events or ms since the last one). */
+  get due(): boolean {
+    const job = this.#job;
+    return job.elementsIn - this.#lastElements >= this.#cfg.everyEvents ||
+      job.now() - this.#lastTime >= this.#cfg.everyMs;
   }
 
   /** At the end of the input: waits for the write in flight, then checkpoints the final state. */

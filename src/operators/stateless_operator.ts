@@ -16,11 +16,11 @@ function labelOf(step: Step): string {
   return step.label ?? step.kind;
 }
 
-/** A map step must not return a promise: weir steps run synchronously, between two input steps. */
+/** A map step must not return a promise: map runs synchronously (mapAsync is the asynchronous map). */
 function promiseReturned(step: Step): TypeError {
   return new TypeError(
-    `${labelOf(step)} returned a Promise: steps run synchronously, so its value would be the promise itself. ` +
-      `Resolve asynchronous work before the pipeline (stream() takes async iterables and ReadableStreams), or after it`,
+    `${labelOf(step)} returned a Promise: map runs synchronously, so its value would be the promise itself. ` +
+      `Use mapAsync(fn, { concurrency }) for an asynchronous function (results keep input order)`,
   );
 }
 

@@ -36,6 +36,7 @@ export async function* runCheckpointed(
         await cp.afterStep(beforeCheckpoint);
         await hooks?.afterStep?.(j, outputs);
       },
+      checkpointDue: () => cp.due,
     }, signal);
     for await (const batch of run) {
       if (stage) cp.staged.add(batch);

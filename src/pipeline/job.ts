@@ -3,6 +3,7 @@
 import type { CheckpointedJob, JobSnapshot } from "../checkpoint/checkpointed_job.ts";
 import type { CheckpointInfo } from "../checkpoint/checkpoint_options.ts";
 import type { Batch, Operator, Output, WindowEngine } from "../operators/operator.ts";
+import { AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { EventTimeOperator } from "../operators/event_time_operator.ts";
 import type { Clock } from "../time/clock.ts";
 import { ManualClock } from "../time/manual_clock.ts";
@@ -11,9 +12,16 @@ import type { Source, SourceEvent } from "./source.ts";
 export interface JobHooks {
   /** Called after each input step once its outputs have been delivered; may await (checkpoint writes). */
   afterStep?(job: JobRun, outputs: number): Promise<void> | void;
+  /**
+   * Whether a checkpoint is due: with `mapAsync` calls in flight, the job then lets them finish (reading
+   * no input) before `afterStep`, since a checkpoint is taken only with none in flight.
+   */
+  checkpointDue?(): boolean;
 }
 
 const TIMEOUT = Symbol("timeout");
+/** The head of a mapAsync queue can be emitted. */
+const PROGRESS = Symbol("progress");
 
 /**
  * Spark-style micro-batches (`stream(input, { batch })`): input is grouped into bundles of at most
@@ -131,6 +139,8 @@ export class JobRun implements CheckpointedJob {
   #lastCheckpointAt: number | undefined = undefined;
 
   readonly #batch: MicroBatch | null;
+  /** The mapAsync steps, with their index in `ops`. */
+  readonly #async: { op: AsyncMapOperator; index: number }[] = [];
   /** The chunk being stepped is a bundle (a micro-batch, or a source whose chunks are bundles). */
   #bundleStep = false;
 
@@ -156,6 +166,48 @@ export class JobRun implements CheckpointedJob {
       };
     }
     this.#outs = outs;
+    ops.forEach((op, index) => {
+      if (op instanceof AsyncMapOperator) this.#async.push({ op, index });
+    });
+  }
+
+  /** No mapAsync call is in flight (and no result waits to be emitted): a snapshot now is consistent. */
+  get quiescent(): boolean {
+    for (const a of this.#async) if (a.op.queued > 0) return false;
+    return true;
+  }
+
+  /** Whether every mapAsync step has room for more input (backpressure). */
+  #hasRoom(): boolean {
+    for (const a of this.#async) if (a.op.queued >= a.op.concurrency) return false;
+    return true;
+  }
+
+  /** Resolves with PROGRESS once some mapAsync step can emit (or failed). */
+  #progress(): Promise<typeof PROGRESS> {
+    const waits: Promise<void>[] = [];
+    for (const a of this.#async) if (a.op.queued > 0) waits.push(a.op.progress());
+    return Promise.race(waits).then(() => PROGRESS);
+  }
+
+  /** Emits what the mapAsync steps have ready, in pipeline order (one step's output may feed the next). */
+  #flushAsync(): void {
+    const pt = this.now();
+    for (const a of this.#async) a.op.flush(pt, this.#outs[a.index]!);
+  }
+
+  /** Lets every mapAsync call finish, yielding outputs as they come. */
+  async *#drain(): AsyncGenerator<unknown[]> {
+    for (;;) {
+      if (this.#results.length > 0) {
+        const out = this.#results;
+        this.#results = [];
+        yield out;
+      }
+      if (this.quiescent) return;
+      await this.#progress();
+      this.#flushAsync();
+    }
   }
 
   get offset(): unknown {
@@ -307,17 +359,24 @@ export class JobRun implements CheckpointedJob {
     try {
       while (!ended) {
         signal?.throwIfAborted();
-        let r: IteratorResult<SourceEvent<unknown>> | typeof TIMEOUT;
+        let r: IteratorResult<SourceEvent<unknown>> | typeof TIMEOUT | typeof PROGRESS;
         if (carried !== null) {
           r = { done: false, value: carried };
           carried = null;
         } else {
-          pending ??= Promise.resolve(it.next());
+          // With mapAsync queues full, no input is read until they have room (backpressure).
+          if (pending === null && this.#hasRoom()) pending = Promise.resolve(it.next());
+          const next = this.quiescent ? pending! : pending === null ? this.#progress() : Promise.race([
+            pending,
+            this.#progress(),
+          ]);
           const deadline = this.#manual !== null ? Infinity : this.#nextDeadline();
-          r = deadline < Infinity ? await raceTimeout(pending, deadline - this.#clock.now()) : await pending;
-          if (r !== TIMEOUT) pending = null;
+          r = deadline < Infinity ? await raceTimeout(next, deadline - this.#clock.now()) : await next;
+          if (r !== TIMEOUT && r !== PROGRESS) pending = null;
         }
-        if (r === TIMEOUT) {
+        if (r === PROGRESS) {
+          this.#flushAsync();
+        } else if (r === TIMEOUT) {
           this.#tick(this.#clock.now());
         } else if (r.done) {
           break;
@@ -351,26 +410,26 @@ export class JobRun implements CheckpointedJob {
             this.#bundleStep = false;
           }
         } else {
+          // TestStream's processing time moves only once earlier elements are through the mapAsync steps.
+          if (r.value.type === "processing-time") yield* this.#drain();
           this.#step(r.value);
         }
-        this.steps++;
+        if (r !== PROGRESS) this.steps++;
         const n = this.#results.length;
         if (n > 0) {
           const out = this.#results;
           this.#results = [];
           yield out;
         }
+        if (!this.quiescent && hooks.checkpointDue?.() === true) yield* this.#drain();
         if (hooks.afterStep) await hooks.afterStep(this, n);
       }
       finished = true;
       if (src.flushOnEnd !== false) this.ops[0]?.watermark(Infinity, this.now(), this.#outs[0]!);
-      if (this.#results.length > 0) {
-        const out = this.#results;
-        this.#results = [];
-        yield out;
-      }
+      yield* this.#drain();
       if (hooks.afterStep) await hooks.afterStep(this, 0);
     } finally {
+      for (const a of this.#async) a.op.stop();
       if (!finished) await it.return?.();
     }
   }

@@ -8,6 +8,7 @@ export {
   type AggregateValue,
   type CombinerMap,
   KeyedStream,
+  type MapAsyncOptions,
   RunningJob,
   Stream,
   stream,

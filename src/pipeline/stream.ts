@@ -11,6 +11,7 @@ import { checkEventTimeOptions, EventTimeOperator } from "../operators/event_tim
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { Operator } from "../operators/operator.ts";
 import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
+import { type AsyncMapFn, AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { resolveWindowConfig } from "../operators/window_config.ts";
 import type { WindowOptions } from "../window/window_options.ts";
 import { windowEngineFor } from "../operators/window_engine.ts";
@@ -23,6 +24,7 @@ import { type Clock, systemClock } from "../time/clock.ts";
 
 type Node =
   | Step
+  | { kind: "mapAsync"; fn: AsyncMapFn; concurrency: number }
   | { kind: "eventTime"; fn: (v: unknown) => unknown; options: EventTimeOptions }
   | {
     kind: "window";
@@ -52,6 +54,18 @@ export interface StreamOptions {
    */
   batch?: { maxMs?: number; maxElements?: number };
 }
+
+/** Options of `mapAsync`. */
+export interface MapAsyncOptions {
+  /**
+   * Most calls in flight at once (default 4): an integer >= 1. While that many input elements wait for
+   * their results, the job reads no more input (backpressure).
+   */
+  concurrency?: number;
+}
+
+/** The default `concurrency` of `mapAsync`: overlaps the latency of a few requests without flooding a service. */
+const DEFAULT_MAP_ASYNC_CONCURRENCY = 4;
 
 /** An object of named combiners of elements `T`, as `.aggregate({ n: count(), total: sum(...) })` takes. */
 export type CombinerMap<T> = { readonly [name: string]: AnyCombiner<T> };
@@ -114,6 +128,43 @@ export class Stream<T> implements AsyncIterable<T> {
   map<U>(fn: (value: T) => U): Stream<U> {
     checkFn("map", fn);
     return this.#with({ kind: "map", fn: fn as (v: unknown) => unknown });
+  }
+
+  /**
+   * Transforms each element with an asynchronous function (a `fetch`, a database lookup), at most
+   * `concurrency` calls at once (default 4), results in input order. Event times and watermarks are
+   * kept: a watermark waits for the elements before it, so windows after `mapAsync` see exactly what
+   * they would after `map` of the awaited function. While `concurrency` elements wait for results, no
+   * more input is read (backpressure). A rejection fails the stream with a `StepError` naming the step
+   * ("mapAsync #1") and the element; `fn`'s second argument carries a `signal` that aborts when the job
+   * stops early. Checkpoints wait until no call is in flight, so none is ever lost or counted twice by
+   * a restore (calls after the last checkpoint run again, as every callback does on replay).
+   * @example Looking up each element, four at a time
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { stream } from "weirjs";
+   *
+   * const names = new Map([[1, "ada"], [2, "grace"], [3, "alan"]]);
+   * const lookup = async (id: number) => {
+   *   await new Promise((resolve) => setTimeout(resolve, 10 - id)); // later ids answer first
+   *   return names.get(id)!;
+   * };
+   * assertEquals(await stream([1, 2, 3]).mapAsync(lookup, { concurrency: 4 }).toArray(), ["ada", "grace", "alan"]);
+   * ```
+   */
+  mapAsync<U>(
+    fn: (value: T, options: { signal: AbortSignal }) => PromiseLike<U> | U,
+    options: MapAsyncOptions = {},
+  ): Stream<U> {
+    checkFn("mapAsync", fn);
+    checkOptionNames("add mapAsync step", options ?? {}, ["concurrency"]);
+    const concurrency = options.concurrency ?? DEFAULT_MAP_ASYNC_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(
+        `Cannot add mapAsync step as concurrency must be an integer >= 1: current value is ${String(concurrency)}`,
+      );
+    }
+    return this.#with({ kind: "mapAsync", fn: fn as AsyncMapFn, concurrency });
   }
 
   /**
@@ -625,7 +676,7 @@ function checkFn(name: string, fn: unknown): void {
 function compile(nodes: readonly Node[]): Operator[] {
   const ops: Operator[] = [];
   let steps: Step[] = [];
-  let nStateless = 0, nTime = 0, nWindow = 0;
+  let nStateless = 0, nTime = 0, nWindow = 0, nAsync = 0;
   // Steps are numbered per kind, 1-based, to name them in errors: "map #2", "keyBy #1".
   const counts = { map: 0, filter: 0, flatMap: 0 };
   const flush = () => {
@@ -638,7 +689,10 @@ function compile(nodes: readonly Node[]): Operator[] {
       continue;
     }
     flush();
-    if (n.kind === "eventTime") {
+    if (n.kind === "mapAsync") {
+      nAsync++;
+      ops.push(new AsyncMapOperator(`map-async-${nAsync - 1}`, n.fn, n.concurrency, `mapAsync #${nAsync}`));
+    } else if (n.kind === "eventTime") {
       ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options, `withEventTime #${nTime}`));
     } else {
       const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`, nWindow);

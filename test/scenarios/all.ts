@@ -13,6 +13,7 @@ import beam from "./beam.scenarios.ts";
 import beamRules from "./beam_rules.scenarios.ts";
 import checkpoint from "./checkpoint.scenarios.ts";
 import io from "./io.scenarios.ts";
+import mapAsync from "./map_async.scenarios.ts";
 import transforms from "./transforms.scenarios.ts";
 import triggers from "./triggers.scenarios.ts";
 import windowing from "./windowing.scenarios.ts";
@@ -26,5 +27,6 @@ export const groups: ScenarioGroup[] = [
   { group: "combiners", scenarios: combiners },
   { group: "checkpoint", scenarios: checkpoint },
   { group: "transforms", scenarios: transforms },
+  { group: "map-async", scenarios: mapAsync },
   { group: "errors", scenarios: errors },
 ];
