@@ -1,14 +1,9 @@
-import {
-  AckPolicy,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { headers, nanos } from "@nats-io/nats-core";
+import type { ConsumerMessages, JetStreamClient } from "@nats-io/jetstream";
+import { headers } from "@nats-io/nats-core";
 import type { Source, SourceEvent } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
 import { partitionOf, partitionSubject } from "./partition.ts";
+import { listConsumers, openConsumer } from "./_source_consumer.ts";
 import { combinedWatermark, MessageQueue, type PartitionPosition, PartitionState } from "./_source_partition.ts";
 
 /** The header of an in-band watermark message (see {@linkcode publishWatermark}). */
@@ -32,8 +27,8 @@ export interface JetStreamSourceOptions<T> {
   /** The partitions to read, e.g. `[0, 3, 6, 9]`. */
   partitions?: readonly number[];
   /**
-   * Durable consumer name prefix (default `"weir"`): each subject is read by the durable
-   * `<consumer>-<subject with . as _>`, re-created at every `open`.
+   * Durable consumer name prefix (default `"weir"`): each `open` reads each subject with a new durable
+   * consumer `<consumer>-<subject with . as _>-<unique id>` and deletes the ones earlier opens left.
    */
   consumer?: string;
   /**
@@ -120,34 +115,13 @@ function startPositions(offset: unknown, subjects: readonly string[]): JetStream
   return o;
 }
 
-async function recreateConsumer(
-  jsm: JetStreamManager,
-  stream: string,
-  name: string,
-  part: PartitionState,
-  ackWait: number,
-) {
-  // The checkpoint, not the consumer, knows where to resume: a consumer left by an earlier run (or by
-  // another worker) is replaced by one that starts just after the checkpointed sequence.
-  await jsm.consumers.delete(stream, name).catch(() => false);
-  const info = await jsm.consumers.add(stream, {
-    durable_name: name,
-    filter_subject: part.subject,
-    ack_policy: AckPolicy.All,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: part.seq + 1,
-    ack_wait: nanos(ackWait),
-    max_ack_pending: -1,
-  });
-  part.pending = info.num_pending;
-}
-
 /**
  * A replayable weir `Source` over JetStream: one durable pull consumer per subject (one subject, or the
  * partitions `<prefix>.<job>.<p>` of a partitioned job, see `partitionSubject`). Elements are the
  * JSON-decoded payloads. The offset is, per subject, the stream sequence of the last message read;
- * `open({ offset })` re-creates each consumer to start right after it, whatever the consumer had
- * acknowledged, so a restore replays exactly what followed the checkpoint. Messages are acknowledged
+ * `open({ offset })` replaces each subject's consumer by a new one that starts right after it, whatever
+ * the old one had acknowledged, so a restore replays exactly what followed the checkpoint (and a reader
+ * whose consumer a successor replaced fails instead of sharing its messages). Messages are acknowledged
  * (AckAll) only in `commit(offset)`, once a checkpoint covering them is durable; with an interest or
  * work-queue stream, JetStream then drops them.
  *
@@ -231,7 +205,6 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
       `Cannot create jetStreamSource as consumer must be letters, digits, - and _: current value is ${String(prefix)}`,
     );
   }
-  const consumerName = (subject: string) => `${prefix}-${subject.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   let reading: PartitionState[] = [];
 
   function invalid(part: PartitionState, seq: number, payload: string, reason: string): void {
@@ -252,11 +225,9 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
     const queue = new MessageQueue(2 * maxChunk);
     const readers: ConsumerMessages[] = [];
     try {
+      const existing = await listConsumers(jsm, stream);
       for (const part of parts) {
-        await recreateConsumer(jsm, stream, consumerName(part.subject), part, ackWait);
-        const messages = await (await js.consumers.get(stream, consumerName(part.subject))).consume({
-          max_messages: Math.min(maxChunk, 512),
-        });
+        const messages = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => queue.fail(e));
         readers.push(messages);
         (async () => {
           for await (const msg of messages) await queue.push(part, msg);

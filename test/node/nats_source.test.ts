@@ -103,8 +103,10 @@ test("jetStreamSource acknowledges messages only when commit(offset) is called",
       offsets.push(r.value.offset);
     }
   }
-  const consumer = `acks-${subject.replace(/\./g, "_")}`;
-  const ackFloor = async () => (await jsm.consumers.info(name, consumer)).ack_floor.stream_seq;
+  const consumers: string[] = [];
+  for await (const ci of jsm.consumers.list(name)) consumers.push(ci.name);
+  expect(consumers).toEqual([expect.stringMatching(new RegExp(`^acks-s${streams}_one-`))]);
+  const ackFloor = async () => (await jsm.consumers.info(name, consumers[0]!)).ack_floor.stream_seq;
   expect(await ackFloor()).toBe(0);
   const middle = offsets[1] as Record<string, { seq: number }>;
   await source.commit!(middle);
@@ -119,6 +121,27 @@ test("jetStreamSource acknowledges messages only when commit(offset) is called",
   );
   expect((await read(source, undefined, 40)).length).toBe(40);
 }, 60_000);
+
+test(
+  "a second open of a subject replaces the consumer: the first reader fails instead of sharing messages",
+  async () => {
+    const { stream: name } = await freshStream();
+    const subject = `s${streams}.two`;
+    for (let i = 0; i < 5; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+    const source = jetStreamSource<Ev>({ js, stream: name, subject });
+    const first = source.open({}) as AsyncIterator<SourceEvent<Ev>>;
+    expect((await first.next()).value).toMatchObject({ type: "elements" });
+    const second = await read(source, { [subject]: { seq: 2 } }, 3);
+    expect(second.map((e) => e.value.id)).toEqual([2, 3, 4]);
+    await js.publish(subject, JSON.stringify({ id: 5, ts: 5 }));
+    const error = await first.next().then(() => first.next()).catch((e) => e);
+    expect(String(error)).toMatch(/consumer .* was deleted: another reader of the subject took over/);
+    const names: string[] = [];
+    for await (const ci of jsm.consumers.list(name)) names.push(ci.name);
+    expect(names.length).toBe(1);
+  },
+  60_000,
+);
 
 test("jetStreamSource hands bad payloads to onInvalid with their sequence, or fails naming it", async () => {
   const { stream: name } = await freshStream();
