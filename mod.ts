@@ -32,6 +32,7 @@ export { type Clock, type EventTimeOptions, systemClock } from "./src/time/mod.t
 export * from "./src/transforms/mod.ts";
 export * from "./src/io/mod.ts";
 export * from "./src/checkpoint/mod.ts";
+export * from "./src/files/mod.ts";
 export {
   MemoryStateStore,
   type StateStore,

@@ -37,3 +37,13 @@ export interface CheckpointedSource {
   readonly replayable: boolean;
   commit?(offset: unknown): Promise<void> | void;
 }
+
+/**
+ * What the checkpointer needs from a two-phase-commit sink: what it prepared for checkpoint `seq`
+ * (stored in that checkpoint), the commit once the checkpoint is durable, and the recovery on start.
+ */
+export interface CheckpointedSink {
+  prepare(seq: number): Promise<unknown>;
+  commit(pending: unknown): Promise<void>;
+  recover(restored: { seq: number; pending: unknown } | null): Promise<void>;
+}

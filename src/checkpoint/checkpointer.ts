@@ -1,11 +1,13 @@
 // Drives checkpoints for one run of a job: restore on start, then a checkpoint whenever one is due.
 // A checkpoint has a synchronous phase (snapshot and encode, between two input steps, so it is
 // consistent) and an asynchronous one (store writes, pruning, source commit) that overlaps further
-// processing, as Flink's asynchronous snapshots do. At most one write is in flight.
+// processing, as Flink's asynchronous snapshots do. At most one write is in flight. A two-phase-commit
+// sink is prepared at the barrier (its description is stored in the checkpoint as the state of a pseudo
+// operator, SINK_ID) and committed once the checkpoint is durable, before the next one begins.
 import { CheckpointError } from "../errors.ts";
 import type { StateStoreOp } from "../state/state_store.ts";
 import type { CheckpointConfig, CheckpointInfo } from "./checkpoint_options.ts";
-import type { CheckpointedJob, CheckpointedSource } from "./checkpointed_job.ts";
+import type { CheckpointedJob, CheckpointedSink, CheckpointedSource } from "./checkpointed_job.ts";
 import { incompatibilities } from "./_compat.ts";
 import { Layout } from "./_layout.ts";
 import { describe, type LoadedCheckpoint } from "./_load.ts";
@@ -15,6 +17,10 @@ import { applyInBatches, deleteKeys, listAll } from "./_store_ops.ts";
 import { prepareCheckpoint, StagedResults } from "./_writer.ts";
 
 const warnedSources = new WeakSet<object>();
+
+/** The pseudo operator whose state is what a two-phase-commit sink prepared: chunked and checked like state. */
+const SINK_ID = "sink";
+const SINK_SIGNATURE = JSON.stringify({ sink: "two-phase-commit" });
 
 function showOffset(offset: unknown): string {
   try {
@@ -29,6 +35,7 @@ export class Checkpointer {
   readonly #source: CheckpointedSource;
   readonly #cfg: CheckpointConfig;
   readonly #layout: Layout;
+  readonly #sink: CheckpointedSink | undefined;
   readonly staged = new StagedResults();
   #nextSeq = 0;
   #live: number[] = [];
@@ -42,8 +49,9 @@ export class Checkpointer {
   #inFlight: Promise<void> | null = null;
   #failure: unknown = undefined;
 
-  constructor(job: CheckpointedJob, source: CheckpointedSource, cfg: CheckpointConfig) {
+  constructor(job: CheckpointedJob, source: CheckpointedSource, cfg: CheckpointConfig, sink?: CheckpointedSink) {
     this.#job = job;
+    this.#sink = sink;
     this.#source = source;
     this.#cfg = cfg;
     this.#layout = new Layout(cfg.id);
@@ -62,20 +70,23 @@ export class Checkpointer {
           `results are at-most-once for that input. Use an array or a replayable Source for exactly-once results.`,
       );
     }
+    let restored: { seq: number; pending: unknown } | null = null;
     if (this.#cfg.discardState) {
       this.#nextSeq = await discardAll(store, this.#layout);
     } else {
       const r = await recover(store, this.#layout, (m) => console.warn(m), (c) => this.#check(c));
       this.#nextSeq = r.nextSeq;
       this.#live = r.live;
-      if (r.checkpoint !== null) this.#restore(r.checkpoint);
+      if (r.checkpoint !== null) restored = this.#restore(r.checkpoint);
     }
+    await this.#sink?.recover(restored);
     this.#lastTime = this.#job.now();
     this.#lastElements = this.#job.elementsIn;
   }
 
   #check(c: LoadedCheckpoint): void {
     const ops = this.#job.ops.map((o) => ({ id: o.id, signature: o.signature }));
+    if (this.#sink !== undefined) ops.push({ id: SINK_ID, signature: SINK_SIGNATURE });
     const diffs = incompatibilities(c.manifest.operators, ops);
     if (diffs.length > 0) {
       throw new CheckpointError(
@@ -87,7 +98,8 @@ export class Checkpointer {
     }
   }
 
-  #restore(c: LoadedCheckpoint): void {
+  /** Restores the job; returns the checkpoint as the sink sees it. */
+  #restore(c: LoadedCheckpoint): { seq: number; pending: unknown } {
     const m = c.manifest;
     const operators: Record<string, unknown> = {};
     const signatures: Record<string, string> = {};
@@ -104,6 +116,7 @@ export class Checkpointer {
       );
     }
     this.#previous = m;
+    return { seq: m.seq, pending: operators[SINK_ID] };
   }
 
   /**
@@ -117,7 +130,7 @@ export class Checkpointer {
     if (!this.due || this.#job.quiescent === false) return;
     await this.settle();
     await beforeCheckpoint?.();
-    this.#begin();
+    await this.#checkpoint();
   }
 
   /** Whether a checkpoint is due (every N events or ms since the last one). */
@@ -132,7 +145,7 @@ export class Checkpointer {
     await this.settle();
     if (this.#stepsAtCheckpoint === this.#steps) return;
     await beforeCheckpoint?.();
-    this.#begin();
+    await this.#checkpoint();
     await this.settle();
   }
 
@@ -142,10 +155,34 @@ export class Checkpointer {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
-  #begin(): void {
+  /** Prepares the sink at the barrier (the job waits), then begins the checkpoint. */
+  async #checkpoint(): Promise<void> {
     const started = performance.now();
+    if (this.#sink === undefined) return this.#begin(started, false, undefined);
+    let pending: unknown;
+    try {
+      pending = await this.#sink.prepare(this.#nextSeq);
+    } catch (cause) {
+      throw new CheckpointError(
+        `Cannot take checkpoint ${this.#nextSeq} of job ${JSON.stringify(this.#cfg.id)}: the sink failed to prepare: ${
+          describe(cause)
+        }`,
+        { cause },
+      );
+    }
+    this.#begin(started, true, pending);
+  }
+
+  #begin(started: number, withSink: boolean, pending: unknown): void {
     const job = this.#job;
-    const snapshot = job.snapshot();
+    const taken = job.snapshot();
+    const snapshot = withSink
+      ? {
+        ...taken,
+        operators: { ...taken.operators, [SINK_ID]: pending },
+        signatures: { ...taken.signatures, [SINK_ID]: SINK_SIGNATURE },
+      }
+      : taken;
     const seq = this.#nextSeq++;
     const results = this.staged.take();
     const prepared = prepareCheckpoint(this.#layout, seq, snapshot, results, this.#previous);
@@ -154,7 +191,7 @@ export class Checkpointer {
     this.#lastElements = job.elementsIn;
     this.#stepsAtCheckpoint = this.#steps;
     const pauseMs = performance.now() - started;
-    this.#inFlight = this.#write(prepared.seq, prepared.ops, snapshot.offset).then(
+    this.#inFlight = this.#write(prepared.seq, prepared.ops, snapshot.offset, withSink, pending).then(
       () => {
         this.#inFlight = null;
         const info: CheckpointInfo = {
@@ -185,10 +222,28 @@ export class Checkpointer {
     );
   }
 
-  async #write(seq: number, ops: readonly StateStoreOp[], offset: unknown): Promise<void> {
+  async #write(
+    seq: number,
+    ops: readonly StateStoreOp[],
+    offset: unknown,
+    withSink: boolean,
+    pending: unknown,
+  ): Promise<void> {
     const store = this.#cfg.store;
     await applyInBatches(store, ops);
     this.#live.push(seq);
+    if (withSink) {
+      try {
+        await this.#sink!.commit(pending);
+      } catch (cause) {
+        throw new CheckpointError(
+          `Checkpoint ${seq} of job ${
+            JSON.stringify(this.#cfg.id)
+          } is durable, but the sink failed to commit it (a restart commits it again): ${describe(cause)}`,
+          { cause },
+        );
+      }
+    }
     await this.#prune();
     if (offset === undefined || this.#source.commit === undefined) return;
     try {

@@ -1,8 +1,11 @@
 // Running a checkpointed job: as output batches (for await, toReadableStream, toArray), or piped into
-// a WritableStream so that each checkpoint only covers results the sink has accepted.
+// a WritableStream so that each checkpoint only covers results the sink has accepted (and, for a
+// two-phase-commit sink, commits them).
 import type { CheckpointConfig } from "../checkpoint/checkpoint_options.ts";
 import { Checkpointer } from "../checkpoint/checkpointer.ts";
+import type { CheckpointedSink } from "../checkpoint/checkpointed_job.ts";
 import { claimStoreSink, StoreSink } from "../checkpoint/store_sink.ts";
+import { claimTwoPhaseCommitSink, TwoPhaseCommitSink } from "../checkpoint/two_phase_commit_sink.ts";
 import type { JobHooks, JobRun } from "./job.ts";
 import type { Source } from "./source.ts";
 
@@ -13,6 +16,8 @@ interface RunOptions {
   stage?: boolean;
   /** Awaited before each checkpoint: resolves once everything yielded so far is safely delivered. */
   beforeCheckpoint?: () => Promise<void>;
+  /** A two-phase-commit sink, prepared at each checkpoint and committed once it is durable. */
+  sink?: CheckpointedSink;
 }
 
 /**
@@ -26,7 +31,7 @@ export async function* runCheckpointed(
   cfg: CheckpointConfig,
   options: RunOptions = {},
 ): AsyncGenerator<unknown[]> {
-  const cp = new Checkpointer(job, source, cfg);
+  const cp = new Checkpointer(job, source, cfg, options.sink);
   await cp.start();
   const { hooks, signal, stage = false, beforeCheckpoint } = options;
   let completed = false;
@@ -66,12 +71,15 @@ export async function pipeCheckpointed(
     for (let r = await run.next(); !r.done; r = await run.next());
     return;
   }
+  // A two-phase-commit sink is recovered, prepared and committed by the checkpoints; writes go through
+  // the writer as to any sink, so that each checkpoint comes after the sink accepted what precedes it.
+  const sink = destination instanceof TwoPhaseCommitSink ? claimTwoPhaseCommitSink(destination, cfg.id) : undefined;
   const writer = destination.getWriter();
   let last: Promise<void> = Promise.resolve();
   try {
     const delivered = () => last;
     for await (
-      const batch of runCheckpointed(job, source, cfg, { signal: options.signal, beforeCheckpoint: delivered })
+      const batch of runCheckpointed(job, source, cfg, { signal: options.signal, beforeCheckpoint: delivered, sink })
     ) {
       for (const v of batch) {
         await writer.ready;

@@ -285,9 +285,11 @@ export class Stream<T> implements AsyncIterable<T> {
    * - Restoring into a pipeline whose operators differ (an operator added or removed, a window size or
    *   trigger changed) fails with a `CheckpointError` that lists the differences; `discardState: true`
    *   starts from scratch instead.
-   * - Results: pipe into `storeSink({ store, job: id })` for exactly-once results in the store. Any
-   *   other consumer gets at-least-once: results emitted after the last checkpoint are emitted again
-   *   after a restart, with the same `resultId`, so consumers can de-duplicate. A checkpoint is taken
+   * - Results: pipe into `storeSink({ store, job: id })` for exactly-once results in the store, or
+   *   into a `TwoPhaseCommitSink` (such as `fileSink` from `weirjs/adapters/fs`) for exactly-once
+   *   results outside it, committed once each checkpoint is durable. Any other consumer gets
+   *   at-least-once: results emitted after the last checkpoint are emitted again after a restart,
+   *   with the same `resultId`, so consumers can de-duplicate. A checkpoint is taken
    *   only after the consumer took the preceding results (`pipeTo` waits for the sink to accept them;
    *   `for await` and `toReadableStream` readers should finish handling a result before reading on).
    * - A source that cannot replay (`replayable: false`: iterables, async iterables, ReadableStreams)

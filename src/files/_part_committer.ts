@@ -1,0 +1,184 @@
+// The file sink's two-phase commit (Flink's FileSink with its committer): results are appended to one
+// open part file per partition under a temporary name; a part is finished when it reaches maxBytes or
+// maxMs, or at a checkpoint barrier. `prepare` finishes every open part and names where each finished one
+// will go; `commit` renames them there; `recover` redoes the restored checkpoint's renames and removes
+// temporary files and the parts of checkpoints newer than the restored one.
+import type { Clock } from "../time/clock.ts";
+import type { RestoredSinkCheckpoint, SinkCheckpoint, TwoPhaseCommitter } from "../checkpoint/mod.ts";
+import { CRLF, csvRow } from "./_csv.ts";
+import type { PartNames } from "./_part_names.ts";
+import type { FileSinkBackend, FileSinkFile } from "./file_sink_backend.ts";
+
+/** What a file sink prepared for a checkpoint: each finished part's temporary and committed path. */
+export interface FileSinkPending {
+  /** Parts in the order they were finished. */
+  readonly parts: readonly { readonly temp: string; readonly final: string }[];
+}
+
+export interface PartCommitterConfig<T> {
+  backend: FileSinkBackend;
+  names: PartNames;
+  format: "ndjson" | "csv";
+  maxBytes: number;
+  maxMs: number;
+  partition: (result: T) => string;
+  clock: Clock;
+}
+
+interface OpenPart {
+  dir: string;
+  temp: string;
+  file: FileSinkFile;
+  /** Bytes of the part, buffered ones included. */
+  bytes: number;
+  openedAt: number;
+  /** The CSV header line of the part (its columns), null for NDJSON. */
+  header: string | null;
+  buffer: Uint8Array[];
+  buffered: number;
+}
+
+/** Bytes gathered before one write to the file. */
+const FLUSH_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+
+function checkPending(pending: unknown, seq: number): FileSinkPending {
+  const p = pending as FileSinkPending;
+  const ok = typeof p === "object" && p !== null && Array.isArray(p.parts) &&
+    p.parts.every((x) => typeof x?.temp === "string" && typeof x.final === "string");
+  if (!ok) {
+    throw new TypeError(
+      `Cannot recover the file sink from checkpoint ${seq} as what it prepared is not a file sink's list of parts: current value is ${
+        JSON.stringify(pending) ?? String(pending)
+      }`,
+    );
+  }
+  return p;
+}
+
+export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
+  readonly #cfg: PartCommitterConfig<T>;
+  readonly #open = new Map<string, OpenPart>();
+  /** Finished parts not yet named by a prepare. */
+  #finished: { dir: string; temp: string }[] = [];
+
+  constructor(cfg: PartCommitterConfig<T>) {
+    this.#cfg = cfg;
+  }
+
+  async write(value: T): Promise<void> {
+    const cfg = this.#cfg;
+    const dir = cfg.partition(value);
+    let header: string | null = null;
+    let line: string;
+    if (cfg.format === "csv") {
+      const row = csvRow(value);
+      header = row.columns.join(",") + CRLF;
+      line = row.cells.join(",") + CRLF;
+    } else {
+      const json = JSON.stringify(value);
+      if (json === undefined) {
+        throw new TypeError(`Cannot write ${String(value)} to an NDJSON file sink as it has no JSON form`);
+      }
+      line = json + "\n";
+    }
+    const bytes = encoder.encode(line);
+    let part = this.#open.get(dir);
+    if (
+      part !== undefined &&
+      (part.header !== header || part.bytes + bytes.length > cfg.maxBytes ||
+        cfg.clock.now() - part.openedAt >= cfg.maxMs)
+    ) {
+      await this.#finish(part);
+      part = undefined;
+    }
+    part ??= await this.#start(dir, header);
+    part.buffer.push(bytes);
+    part.buffered += bytes.length;
+    part.bytes += bytes.length;
+    if (part.buffered >= FLUSH_BYTES) await this.#flush(part);
+  }
+
+  async #start(dir: string, header: string | null): Promise<OpenPart> {
+    const temp = this.#cfg.names.temp(dir);
+    const file = await this.#cfg.backend.create(temp);
+    const part: OpenPart = {
+      dir,
+      temp,
+      file,
+      bytes: 0,
+      openedAt: this.#cfg.clock.now(),
+      header,
+      buffer: [],
+      buffered: 0,
+    };
+    if (header !== null) {
+      const h = encoder.encode(header);
+      part.buffer.push(h);
+      part.buffered = part.bytes = h.length;
+    }
+    this.#open.set(dir, part);
+    return part;
+  }
+
+  async #flush(part: OpenPart): Promise<void> {
+    if (part.buffered === 0) return;
+    const out = new Uint8Array(part.buffered);
+    let at = 0;
+    for (const b of part.buffer) {
+      out.set(b, at);
+      at += b.length;
+    }
+    part.buffer = [];
+    part.buffered = 0;
+    await part.file.write(out);
+  }
+
+  async #finish(part: OpenPart): Promise<void> {
+    this.#open.delete(part.dir);
+    await this.#flush(part);
+    await part.file.close();
+    this.#finished.push({ dir: part.dir, temp: part.temp });
+  }
+
+  async prepare(checkpoint: SinkCheckpoint | null): Promise<FileSinkPending> {
+    await Promise.all([...this.#open.values()].map((p) => this.#finish(p)));
+    const run = checkpoint === null ? crypto.randomUUID() : checkpoint.seq;
+    const parts = this.#finished.map((p, n) => ({ temp: p.temp, final: this.#cfg.names.committed(p.dir, run, n) }));
+    this.#finished = [];
+    return { parts };
+  }
+
+  async commit(pending: FileSinkPending): Promise<void> {
+    for (const p of pending.parts) await this.#cfg.backend.rename(p.temp, p.final);
+  }
+
+  async recover(restored: RestoredSinkCheckpoint<FileSinkPending> | null): Promise<void> {
+    const { backend, names } = this.#cfg;
+    if (restored !== null && restored.pending !== undefined) {
+      await this.commit(checkPending(restored.pending, restored.seq));
+    }
+    const newest = restored?.seq ?? -1;
+    for (const path of await backend.list()) {
+      if (names.isTemp(path) || names.seqOf(path) > newest) await backend.remove(path);
+    }
+  }
+
+  /** Removes what no prepare described: open and finished parts (prepared ones wait for their commit). */
+  async #discard(): Promise<void> {
+    const open = [...this.#open.values()];
+    this.#open.clear();
+    const temps = [...open.map((p) => p.temp), ...this.#finished.map((p) => p.temp)];
+    this.#finished = [];
+    for (const p of open) await p.file.close().catch(() => {});
+    for (const t of temps) await this.#cfg.backend.remove(t).catch(() => {});
+  }
+
+  close(): Promise<void> {
+    return this.#discard();
+  }
+
+  abort(): Promise<void> {
+    return this.#discard();
+  }
+}
