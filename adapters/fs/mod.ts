@@ -19,5 +19,12 @@
  */
 export { FsStateStore } from "./fs_state_store.ts";
 export { type NdjsonFileOffset, ndjsonFileSource, type NdjsonFileSourceOptions } from "./ndjson_file_source.ts";
-export { fileSource, type FileSourceOffset, type FileSourceOptions } from "./file_source.ts";
+export {
+  type CsvCast,
+  type CsvCastContext,
+  type FileRecordPosition,
+  fileSource,
+  type FileSourceOffset,
+  type FileSourceOptions,
+} from "./file_source.ts";
 export { fileSink } from "./file_sink.ts";
