@@ -1,8 +1,13 @@
-// Sliding windows that share work: each element is folded once into the slice [s, s + slide) of its
-// key, and a window [e - size, e) is the merge of its size/slide slices when the watermark passes e.
-// Used when the result is fully determined by the watermark: the default trigger (or never()) with no
-// allowed lateness, so every window has exactly one pane, on time and final. Other configurations use
-// GeneralWindowOperator, which keeps per-window state.
+// Tumbling and sliding windows that share work: each element is folded once into its key's
+// accumulator in the slice [s, s + slide) it falls in, and a window [e - size, e) is the merge of its
+// size/slide slices when the watermark passes e. Used when the result is fully determined by the
+// watermark: the default trigger (or never()) with no allowed lateness, so every window has exactly
+// one pane, on time and final. Other configurations use GeneralWindowOperator, which keeps
+// per-window state.
+//
+// State is slice-major, as a hand-written loop keeps it: slice → (key → accumulator). An element costs
+// one Map lookup in its slice (the slice of the previous element is cached), an open (key, slice) one
+// Map entry and its accumulator, and a key with no open slice costs nothing.
 import type { Combiner } from "../aggregate/combiner.ts";
 import { FIRING } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
@@ -11,69 +16,31 @@ import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
-import { IdleKeys } from "./_idle_keys.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 /**
- * A key's slices (code → accumulator), the base of its state. A key nearly always has one or two (the current slice, and the
- * previous one until its last window fires), so the first lives in fields and only further ones take a
- * Map: one Map per key would cost more memory than the key's state itself.
+ * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
+ * windows), or the key's {@linkcode Entry} (sliding windows).
  */
-class SliceSet {
-  #code = NaN;
-  #acc: unknown = undefined;
-  #more: Map<number, unknown> | null = null;
-
-  get size(): number {
-    return (Number.isNaN(this.#code) ? 0 : 1) + (this.#more === null ? 0 : this.#more.size);
-  }
-
-  get(code: number): unknown {
-    if (code === this.#code) return this.#acc;
-    return this.#more === null ? undefined : this.#more.get(code);
-  }
-
-  set(code: number, acc: unknown): void {
-    if (code === this.#code || Number.isNaN(this.#code) && (this.#more === null || !this.#more.has(code))) {
-      this.#code = code;
-      this.#acc = acc;
-    } else (this.#more ??= new Map()).set(code, acc);
-  }
-
-  delete(code: number): boolean {
-    if (code === this.#code) {
-      this.#code = NaN;
-      this.#acc = undefined;
-      return true;
-    }
-    return this.#more !== null && this.#more.delete(code);
-  }
-
-  /** The slices as [code, accumulator] pairs (a copy: safe to delete while going through it). */
-  entries(): [number, unknown][] {
-    const out: [number, unknown][] = Number.isNaN(this.#code) ? [] : [[this.#code, this.#acc]];
-    if (this.#more !== null) { for (const e of this.#more) out.push(e); }
-    return out;
-  }
+class Slice {
+  /** grouping key (the key itself, or its canonical encoding for object keys) → accumulator or Entry */
+  readonly accs = new Map<unknown, unknown>();
+  /** grouping key → the key as the key function returned it, for keys that are objects (else null) */
+  keys: Map<unknown, unknown> | null = null;
+  constructor(readonly start: number, readonly code: number) {}
 }
 
-class KeySlices extends SliceSet {
-  /** slice code → accumulator, in insertion order (mostly ascending); see SlicedWindowOperator.#code */
-  /** the last window end fired for this key (a key is listed once per end it has data for) */
-  firedEnd = -Infinity;
-  /** the slice the key's last element went to (its start), and its accumulator (NaN when none) */
-  lastS = NaN;
-  /** No slices left: kept a while, as the key usually comes back soon (see _idle_keys.ts). */
-  idle = false;
-  idleSince = 0;
-  lastAcc: unknown = undefined;
-  constructor(readonly key: unknown, readonly nk: unknown) {
-    super();
-  }
+/**
+ * A key's accumulator in one slice of sliding windows, linked to the same key's entries in the
+ * neighbouring open slices (ascending start), so that firing a window merges each key's slices by
+ * following links instead of building a Map per window.
+ */
+class Entry {
+  prev: Entry | null = null;
+  next: Entry | null = null;
+  constructor(readonly slice: Slice, readonly nk: unknown, public acc: unknown) {}
 }
-
-/** Which user function the window step was running (for StepError). */
 
 /** Every window here has exactly one pane: on time and final. */
 const ONLY_PANE = Object.freeze(
@@ -92,12 +59,14 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
   readonly #c: ResolvedWindowConfig;
-  readonly #a: { size: number; slide: number };
+  readonly #size: number;
+  readonly #slide: number;
   /** Slices are the windower's periods: a window is the merge of its size/period slices. */
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
-  #keys = new Map<unknown, KeySlices>();
-  readonly #idleKeys = new IdleKeys<KeySlices>(() => this.#keys);
+  /** Open slices by code, and the same slices in ascending start order. */
+  #slices = new Map<number, Slice>();
+  #ordered: Slice[] = [];
   /**
    * Slices and window ends are Map keys as small integers, (time - #base) / period, when the period
    * and offset are integers (a double Map key costs an allocation and a slow hash on every lookup);
@@ -105,9 +74,9 @@ export class SlicedWindowOperator implements WindowEngine {
    */
   readonly #integral: boolean;
   #base = NaN;
-  /** Pending window ends, ascending, and the keys with data for the window ending at each (by end code). */
+  /** Pending window ends, ascending (each end once), and their codes. */
   #ends: number[] = [];
-  #buckets = new Map<number, KeySlices[]>();
+  #endCodes = new Set<number>();
   #wm = -Infinity;
   #emittedWm = -Infinity;
   /**
@@ -125,7 +94,8 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#c = config;
     const windower = windowerFor(config.assigner) as AlignedWindower;
     this.#windower = windower;
-    this.#a = { size: windower.size, slide: windower.period };
+    this.#size = windower.size;
+    this.#slide = windower.period;
     this.#integral = Number.isInteger(windower.period) && Number.isInteger(windower.offset);
     this.id = config.id;
     this.#combiner = config.combiner;
@@ -144,7 +114,7 @@ export class SlicedWindowOperator implements WindowEngine {
   #code(time: number): number {
     if (!this.#integral) return time;
     if (Number.isNaN(this.#base)) this.#base = time;
-    return (time - this.#base) / this.#a.slide;
+    return (time - this.#base) / this.#slide;
   }
 
   /** Elements dropped as late since the job started. */
@@ -155,7 +125,7 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Open (key, slice) pairs. */
   get openWindows(): number {
     let n = 0;
-    for (const ks of this.#keys.values()) n += ks.size;
+    for (const slice of this.#ordered) n += slice.accs.size;
     return n;
   }
 
@@ -167,14 +137,17 @@ export class SlicedWindowOperator implements WindowEngine {
         `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
       );
     }
-    const { size, slide } = this.#a;
+    const size = this.#size, slide = this.#slide;
     const windower = this.#windower;
     const keyFn = this.#c.keyFn;
     const combiner = this.#combiner;
+    const sliding = this.#slide !== this.#size;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     let nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
+    // The slice of the previous element: most elements fall into it.
+    let cur: Slice | null = null, curStart = NaN, curEnd = NaN;
     // A user function that throws (the key function, a combiner, onLate) fails the job with a StepError
     // naming the step: `phase` says which one was running.
     let i = 0, phase = AGGREGATE;
@@ -188,6 +161,8 @@ export class SlicedWindowOperator implements WindowEngine {
         if (w >= nextEnd) {
           this.#advance(w);
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
+          cur = null;
+          curStart = curEnd = NaN;
         }
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
@@ -195,36 +170,41 @@ export class SlicedWindowOperator implements WindowEngine {
         const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
           ? groupingKey(key, v)
           : key;
-        let ks = this.#keys.get(nk);
-        if (ks === undefined) {
-          ks = new KeySlices(key, nk);
-          this.#keys.set(nk, ks);
-        } else this.#idleKeys.active(ks);
-        // Most elements of a key fall into the same slice as the key's previous element.
-        const last = ks.lastS;
-        const s = t >= last && t < last + slide ? last : windower.periodStart(t);
-        // The last window containing t ends at s + size: if the watermark passed it, all did.
-        if (w >= s + size) {
-          if (ks.size === 0) this.#idleKeys.idle(ks);
-          this.#late.drop(v, t, w, "late");
-          continue;
-        }
-        let acc: unknown;
-        if (s === last) acc = ks.lastAcc;
+        let slice: Slice;
+        if (t >= curStart && t < curEnd) slice = cur!;
         else {
+          const s = windower.periodStart(t);
+          // The last window containing t ends at s + size: if the watermark passed it, all did.
+          if (w >= s + size) {
+            this.#late.drop(v, t, w, "late");
+            continue;
+          }
           const code = this.#code(s);
-          acc = ks.get(code);
-          if (acc === undefined) {
-            acc = combiner.create();
-            ks.set(code, acc);
-            this.#register(ks, s, w);
+          let found = this.#slices.get(code);
+          if (found === undefined) {
+            found = this.#open(s, code, w);
             nextEnd = this.#ends[0]!;
           }
-          ks.lastS = s;
+          slice = cur = found;
+          curStart = s;
+          curEnd = s + slide;
         }
-        const next = combiner.add(acc, v, t);
-        if (next !== acc) ks.set(this.#code(s), next);
-        ks.lastAcc = next;
+        if (typeof key === "object" || typeof key === "function" || typeof key === "symbol") {
+          (slice.keys ??= new Map()).set(nk, key);
+        }
+        const accs = slice.accs;
+        if (sliding) {
+          const entry = (accs.get(nk) as Entry | undefined) ?? this.#link(slice, nk, combiner.create());
+          entry.acc = combiner.add(entry.acc, v, t);
+        } else {
+          const acc = accs.get(nk);
+          // (an accumulator may be undefined: a user combiner's create() can return it)
+          if (acc === undefined && !accs.has(nk)) accs.set(nk, combiner.add(combiner.create(), v, t));
+          else {
+            const next = combiner.add(acc, v, t);
+            if (next !== acc) accs.set(nk, next);
+          }
+        }
       }
       this.#advance(this.#wm);
     } catch (error) {
@@ -259,25 +239,32 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   /**
-   * Lists `ks` under the end of every window that contains the new slice starting at `s`, except
-   * windows the watermark `w` has already passed: the element is late for those.
+   * Opens the slice starting at `s` and lists the end of every window that contains it, except
+   * windows the watermark `w` has already passed: its elements are late for those.
    */
-  #register(ks: KeySlices, s: number, w: number): void {
-    const { size, slide } = this.#a;
+  #open(s: number, code: number, w: number): Slice {
+    const slice = new Slice(s, code);
+    this.#slices.set(code, slice);
+    const ordered = this.#ordered;
+    let i = ordered.length;
+    ordered.push(slice);
+    while (i > 0 && ordered[i - 1]!.start > s) {
+      ordered[i] = ordered[i - 1]!;
+      i--;
+    }
+    ordered[i] = slice;
+    const size = this.#size, slide = this.#slide;
     for (let j = 1; j * slide <= size; j++) {
       const e = s + j * slide;
       if (e <= w) continue;
-      const code = this.#code(e);
-      let bucket = this.#buckets.get(code);
-      if (bucket === undefined) {
-        bucket = [];
-        this.#buckets.set(code, bucket);
-        this.#insertEnd(e);
-        this.#refreshOutputWatermark(w);
-        if (this.#maxTimestamp(e) >= this.#outWm) this.#heldEnds.add(code);
-      }
-      bucket.push(ks);
+      const ec = this.#code(e);
+      if (this.#endCodes.has(ec)) continue;
+      this.#endCodes.add(ec);
+      this.#insertEnd(e);
+      this.#refreshOutputWatermark(w);
+      if (this.#maxTimestamp(e) >= this.#outWm) this.#heldEnds.add(ec);
     }
+    return slice;
   }
 
   #insertEnd(e: number): void {
@@ -298,70 +285,99 @@ export class SlicedWindowOperator implements WindowEngine {
     if (n > 0) this.#ends = ends.slice(n);
   }
 
-  /** Fires the window [end - size, end) of every key with data in it, then drops slices no later window needs. */
+  /** Fires the window [end - size, end) of every key with data in it, then drops the slice whose last window it was. */
   #fire(end: number): void {
-    this.#idleKeys.collected();
-    const bucket = this.#buckets.get(this.#code(end))!;
-    this.#buckets.delete(this.#code(end));
-    this.#heldEnds.delete(this.#code(end));
-    const { size, slide } = this.#a;
-    const start = end - size;
+    const ec = this.#code(end);
+    this.#endCodes.delete(ec);
+    this.#heldEnds.delete(ec);
+    const start = end - this.#size;
     const c = this.#combiner;
-    // With integral slice codes the window's slices are the codes first .. first + perWindow - 1.
-    const direct = this.#integral;
-    const perWindow = Math.round(size / slide);
-    const first = direct ? this.#code(start) : NaN;
-    // One window object for every key's result (results are read-only).
+    const results = this.#results;
+    // One window object and one pane for every key's result (results are read-only).
     const window = { start, end };
     const timestamp = maxTimestamp(start, end);
-    for (let b = 0; b < bucket.length; b++) {
-      const ks = bucket[b]!;
-      if (ks.firedEnd === end) continue;
-      ks.firedEnd = end;
-      let acc: unknown = undefined;
-      let copied = false;
-      const slices: SliceSet = ks;
-      if (direct) {
-        for (let j = 0; j < perWindow; j++) {
-          const a = slices.get(first + j);
-          if (a === undefined) continue;
-          if (acc === undefined) acc = a;
-          else {
-            // never merge into a slice's own accumulator: later windows still need it
-            acc = c.merge(copied ? acc : c.merge(c.create(), acc), a);
+    const ordered = this.#ordered;
+    // The window's slices: the open ones starting in [start, end) (older ones were dropped when their
+    // last window fired).
+    let first = 0;
+    while (first < ordered.length && ordered[first]!.start < start) first++;
+    let last = first;
+    while (last < ordered.length && ordered[last]!.start < end) last++;
+    if (first === last) {
+      // no slice left in the window (cannot happen: a window's end is listed by the slices it has)
+    } else if (this.#slide === this.#size) {
+      // Tumbling: the window is its one slice.
+      const slice = ordered[first]!;
+      const keys = slice.keys;
+      for (const [nk, acc] of slice.accs) {
+        const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+        results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
+      }
+    } else {
+      // A key's result is the merge of its entries in the window's slices, found from its first one by
+      // following links; never merged into a slice's own accumulator (later windows still need it):
+      // the first is used as it is until a second one joins, then copied.
+      for (let j = first; j < last; j++) {
+        const slice = ordered[j]!;
+        const keys = slice.keys;
+        for (const e of (slice.accs as Map<unknown, Entry>).values()) {
+          if (e.prev !== null && e.prev.slice.start >= start) continue;
+          let acc = e.acc;
+          let copied = false;
+          for (let n = e.next; n !== null && n.slice.start < end; n = n.next) {
+            acc = c.merge(copied ? acc : c.merge(c.create(), acc), n.acc);
             copied = true;
           }
-        }
-      } else {
-        for (const [sCode, a] of slices.entries()) {
-          if (sCode < start || sCode >= end) continue;
-          if (acc === undefined) acc = a;
-          else {
-            acc = c.merge(copied ? acc : c.merge(c.create(), acc), a);
-            copied = true;
-          }
+          const nk = e.nk;
+          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+          results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
         }
       }
-      if (acc === undefined) continue;
-      this.#results.push({ key: ks.key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
-      // The slice starting at `start` is the only one whose last window this was.
-      if (direct) {
-        if (slices.delete(first) && start === ks.lastS) ks.lastS = NaN;
-      } else {
-        for (const [sCode] of slices.entries()) {
-          if (sCode + size <= end) {
-            slices.delete(sCode);
-            if (sCode === ks.lastS) ks.lastS = NaN;
-          }
-        }
-      }
-      if (ks.size === 0) this.#idleKeys.idle(ks);
     }
+    // The slice starting at `start` is the only one whose last window this was.
+    // (A slice before `start` cannot remain: its last window ended before this one.)
+    const drop = first < last && ordered[first]!.start === start ? first + 1 : first;
+    for (let j = 0; j < drop; j++) this.#close(ordered[j]!);
+    if (drop > 0) ordered.splice(0, drop);
+  }
+
+  /** Forgets `slice` (the oldest open one): its entries are unlinked from the next slices' ones. */
+  #close(slice: Slice): void {
+    this.#slices.delete(slice.code);
+    if (this.#slide === this.#size) return;
+    for (const e of (slice.accs as Map<unknown, Entry>).values()) if (e.next !== null) e.next.prev = null;
+  }
+
+  /** Adds `nk`'s entry to `slice` (of sliding windows), linked to its entries in the other open slices. */
+  #link(slice: Slice, nk: unknown, acc: unknown): Entry {
+    const entry = new Entry(slice, nk, acc);
+    slice.accs.set(nk, entry);
+    const ordered = this.#ordered;
+    let i = ordered.length - 1;
+    while (ordered[i] !== slice) i--;
+    // The nearest older slice with the key gives both neighbours; without one, the nearest newer slice.
+    for (let j = i - 1; j >= 0; j--) {
+      const prev = ordered[j]!.accs.get(nk) as Entry | undefined;
+      if (prev === undefined) continue;
+      entry.prev = prev;
+      entry.next = prev.next;
+      if (prev.next !== null) prev.next.prev = entry;
+      prev.next = entry;
+      return entry;
+    }
+    for (let j = i + 1; j < ordered.length; j++) {
+      const next = ordered[j]!.accs.get(nk) as Entry | undefined;
+      if (next === undefined) continue;
+      entry.next = next;
+      next.prev = entry;
+      break;
+    }
+    return entry;
   }
 
   /** The last millisecond of the window ending at `end` (Beam's maxTimestamp), as GeneralWindowOperator has it. */
   #maxTimestamp(end: number): number {
-    return maxTimestamp(end - this.#a.size, end);
+    return maxTimestamp(end - this.#size, end);
   }
 
   #refreshOutputWatermark(W: number): void {
@@ -395,21 +411,33 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   snapshot(): unknown {
-    const keys: unknown[] = [];
-    // Accumulators are live, not copies: snapshots are encoded before the next input step (see
-    // JobRun.snapshot). Slices are [code, accumulator] pairs: start = sliceCodes.base + code * sliceCodes.period (or the start itself).
-    for (const ks of this.#keys.values()) if (!ks.idle) keys.push({ key: ks.key, slices: ks.entries() });
+    // Key-major, as every version before the slice-major state: each key with its slices as
+    // [code, accumulator] pairs (start = sliceCodes.base + code * sliceCodes.period, or the start
+    // itself). Accumulators are live, not copies: snapshots are encoded before the next input step
+    // (see JobRun.snapshot).
+    const byKey = new Map<unknown, { key: unknown; slices: [number, unknown][] }>();
+    for (const slice of this.#ordered) {
+      const keys = slice.keys;
+      for (const [nk, acc] of slice.accs) {
+        let entry = byKey.get(nk);
+        if (entry === undefined) {
+          entry = { key: keys !== null && keys.has(nk) ? keys.get(nk) : nk, slices: [] };
+          byKey.set(nk, entry);
+        }
+        entry.slices.push([slice.code, acc instanceof Entry ? acc.acc : acc]);
+      }
+    }
     const heldEnds: number[] = [];
     for (const e of this.#ends) if (this.#heldEnds.has(this.#code(e))) heldEnds.push(e);
     return {
       v: "sliced-4",
-      sliceCodes: this.#integral ? { base: this.#base, period: this.#a.slide } : null,
+      sliceCodes: this.#integral ? { base: this.#base, period: this.#slide } : null,
       watermark: this.#wm,
       outputWatermark: this.#outWm,
       emittedWatermark: this.#emittedWm,
       heldEnds,
       late: this.#late.count,
-      keys,
+      keys: [...byKey.values()],
     };
   }
 
@@ -436,26 +464,29 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#heldEnds = new Set();
     this.#late.count = s.late;
     this.#ends = [];
-    this.#buckets = new Map();
-    this.#keys = new Map();
-    this.#idleKeys.reset();
+    this.#endCodes = new Set();
+    this.#slices = new Map();
+    this.#ordered = [];
     const codes = s.sliceCodes ?? null;
     for (const entry of s.keys) {
       const [key, slices] = Array.isArray(entry) ? entry : [entry.key, entry.slices];
-      const ks = new KeySlices(key, groupingKey(key));
+      const isObject = typeof key === "object" || typeof key === "function" || typeof key === "symbol";
+      const nk = isObject ? groupingKey(key) : key;
       for (const [k, acc] of slices) {
         const start = codes === null ? k : codes.base + k * codes.period;
-        ks.set(this.#code(start), acc);
+        const code = this.#code(start);
         // Windows whose end the watermark already passed were fired before the snapshot.
-        this.#register(ks, start, this.#wm);
+        const slice = this.#slices.get(code) ?? this.#open(start, code, this.#wm);
+        if (this.#slide === this.#size) slice.accs.set(nk, acc);
+        else this.#link(slice, nk, acc);
+        if (isObject) (slice.keys ??= new Map()).set(nk, key);
       }
-      this.#keys.set(ks.nk, ks);
     }
-    // #register decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
+    // #open decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
     // output watermark was the input watermark)
     this.#outWm = s.outputWatermark ?? this.#emittedWm;
     if (s.heldEnds !== undefined) {
-      this.#heldEnds = new Set(s.heldEnds.map((e) => this.#code(e)).filter((c) => this.#buckets.has(c)));
+      this.#heldEnds = new Set(s.heldEnds.map((e) => this.#code(e)).filter((c) => this.#endCodes.has(c)));
     }
   }
 }
