@@ -1,15 +1,19 @@
 // Installs the npm package the way a user gets it and checks it: `npm pack` -> install the
 // tarball into a scratch project under the OS temp folder -> import every subpath export
 // ("weirjs", "weirjs/testing", "weirjs/adapters/<name>") from plain Node, compare its runtime exports
-// with the TypeScript source's, run the same probe and a small checkpointed job under Node, Bun and Deno
-// (npm-style node_modules), and type-check a consumer against the shipped .d.ts files.
-// Needs `npm run build` first. Run: npm run test:smoke
+// with the TypeScript source's, run the same probe and the smoke job (scripts/smoke_app/job.js: windows,
+// mapAsync, a checkpointed run, a TestStream) under Node, Bun and Deno (npm-style node_modules), then the
+// same job in Deno after `deno install` (Deno KV), in a Vite production build in Chromium (IndexedDB) and
+// in a bundled worker in workerd (a Durable Object), all giving Node's output (scripts/smoke_targets.ts);
+// and type-check a consumer against the shipped .d.ts files. Offline but for the npm registry (the
+// packages come from npm's cache). Needs `npm run build` first. Run: npm run test:smoke
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { expectedEntries, readJson, root } from "./export_map.ts";
+import { denoInstall, viteChromium, workerd } from "./smoke_targets.ts";
 
 type Shape = Record<string, Record<string, string>>;
 
@@ -81,25 +85,8 @@ try {
 
   // The installed package on every runtime the README names that can load it from node_modules: the
   // same exports, and a pipeline that windows, fires and checkpoints gives the same results.
-  const job = `import { count, MemoryStateStore, readResults, storeSink, stream, sum, tumbling } from "weirjs";
-import { TestStream } from "weirjs/testing";
-const events = [{ k: "a", ts: 1, v: 2 }, { k: "b", ts: 4, v: 1 }, { k: "a", ts: 12, v: 5 }, { k: "a", ts: 3, v: 9 }];
-const results = await stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).keyBy((e) => e.k)
-  .window(tumbling(10)).aggregate({ n: count(), total: sum((e) => e.v) }).toArray();
-const store = new MemoryStateStore();
-await stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 }).window(tumbling(10)).aggregate(count())
-  .checkpoint({ store, id: "smoke", every: { events: 2 } }).pipeTo(storeSink({ store, job: "smoke" }));
-const committed = (await readResults(store, "smoke")).map((r) => [r.window.start, r.value]);
-const scripted = await stream(TestStream.create().addElements({ value: 1, timestamp: 1 }).advanceWatermarkToInfinity())
-  .window(tumbling(10)).aggregate(count()).toArray();
-console.log(JSON.stringify({
-  results: results.map((r) => [r.key, r.window.start, r.value, r.pane.timing]),
-  committed,
-  scripted: scripted.map((r) => r.value),
-}));
-`;
-  writeFileSync(join(app, "job.mjs"), job);
-  const expectedJob = run(process.execPath, ["job.mjs"], app).trim();
+  for (const f of ["job.js", "main.js"]) cpSync(join(root, "scripts/smoke_app", f), join(app, f));
+  const expectedJob = run(process.execPath, ["main.js"], app).trim();
   console.log(`node: a job over the installed package gives ${expectedJob}`);
   const runtimes: [string, string, string[]][] = [
     ["bun", join(root, "node_modules/.bin/bun"), []],
@@ -111,9 +98,26 @@ console.log(JSON.stringify({
       if (JSON.stringify(shape) !== JSON.stringify(actual)) {
         failures.push(`${name} sees other exports than node: ${JSON.stringify(shape)}`);
       }
-      const got = run(bin, [...args, "job.mjs"], app).trim();
+      const got = run(bin, [...args, "main.js"], app).trim();
       if (got !== expectedJob) failures.push(`${name} runs the job to ${got}, node to ${expectedJob}`);
       else console.log(`${name}: same exports and same job results as node`);
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+
+  // The targets that do not share this node_modules: each runs the same job with its own state store.
+  const targets: [string, () => Promise<string>][] = [
+    ["deno install", () => denoInstall(scratch, join(scratch, packed.filename), readJson("package.json"))],
+    ["vite build in chromium", () => viteChromium(app)],
+    ["workerd", () => workerd(app)],
+  ];
+  for (const [name, target] of targets) {
+    const started = performance.now();
+    try {
+      const got = await target();
+      if (got !== expectedJob) failures.push(`${name} runs the job to ${got}, node to ${expectedJob}`);
+      else console.log(`${name}: same job results as node (${Math.round(performance.now() - started)} ms)`);
     } catch (e) {
       failures.push(`${name}: ${(e as Error).message}`);
     }
@@ -131,7 +135,8 @@ console.log(JSON.stringify({
         target: "ES2022",
         module: "NodeNext",
         moduleResolution: "NodeNext",
-        lib: ["ES2022", "DOM", "DOM.Iterable"],
+        // @nats-io's own declarations (weirjs/adapters/nats) use Symbol.asyncDispose.
+        lib: ["ES2022", "DOM", "DOM.Iterable", "ESNext.Disposable"],
         types: [],
         strict: true,
         noEmit: true,
