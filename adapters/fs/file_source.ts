@@ -302,7 +302,8 @@ export function fileSource<T = unknown>(dir: string, options: FileSourceOptions<
         const listed = await listFiles(dir, pattern);
         // Files gone from the directory (cleaned, say) need not be remembered.
         const present = new Set(listed);
-        done = done.filter((f) => present.has(f) || !finished.delete(f));
+        for (const f of done) if (!present.has(f)) finished.delete(f);
+        done = done.filter((f) => present.has(f));
         round = listed.filter((f) => !finished.has(f)).slice(0, maxFilesPerBatch);
         const found = round.length > 0;
         while (round.length > 0) {
