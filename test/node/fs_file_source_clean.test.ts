@@ -83,7 +83,7 @@ describe("fileSource cleanSource", () => {
     const present = async () => (await readdir(dir)).sort();
     await source.commit!(offsets.find((o) => o.file === "a.ndjson" && o.byte < 32)); // mid-a
     expect(await present()).toEqual(["a.ndjson", "b.ndjson", "c.ndjson"]);
-    await source.commit!(offsets.findLast((o) => o.file === "a.ndjson")); // the end of a
+    await source.commit!(offsets.filter((o) => o.file === "a.ndjson").at(-1)); // the end of a
     expect(await present()).toEqual(["b.ndjson", "c.ndjson"]);
     await source.commit!(offsets.find((o) => o.file === "c.ndjson")); // b is done
     expect(await present()).toEqual(["c.ndjson"]);
