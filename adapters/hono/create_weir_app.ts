@@ -81,6 +81,14 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
 }
 
 /**
+ * The app `createWeirApp` returns: a Hono app (hono's `Hono` class) with weir's routes. Serve its
+ * `fetch` on any runtime (`serve({ fetch: app.fetch })` from `@hono/node-server`, `Deno.serve(app.fetch)`,
+ * `export default app` in a Worker, `Bun.serve(app)`), call it in tests with `app.request(path, init)`,
+ * or mount it under a prefix with `new Hono().route("/weir", app)`.
+ */
+export type WeirApp = Hono;
+
+/**
  * A Hono app that puts an HTTP front on a weir job, on any runtime (`@hono/node-server`, `Deno.serve`,
  * `Bun.serve`, a Workers `fetch` export). Routes:
  *
@@ -132,7 +140,7 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
  * await job.stop();
  * ```
  */
-export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): Hono {
+export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): WeirApp {
   const { log, job } = options ?? {};
   if (typeof log?.append !== "function") {
     throw new TypeError(`Cannot create weir app as log must be an IngestLog: current value is ${String(log)}`);

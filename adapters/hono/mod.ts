@@ -24,7 +24,7 @@
  *
  * @module
  */
-export { createWeirApp, type WeirAppOptions } from "./create_weir_app.ts";
+export { createWeirApp, type WeirApp, type WeirAppOptions } from "./create_weir_app.ts";
 // The live-job pieces moved to weirjs/live; re-exported so imports from weirjs/adapters/hono keep working.
 export {
   type AppendOptions,

@@ -1,10 +1,13 @@
-import type { ConsumerMessages, JetStreamClient } from "@nats-io/jetstream";
+import type { ConsumerMessages, JetStreamClient as NatsJetStreamClient } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import type { Source, SourceEvent } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
 import { partitionOf, partitionSubject } from "./partition.ts";
 import { listConsumers, openConsumer } from "./_source_consumer.ts";
 import { combinedWatermark, MessageQueue, type PartitionPosition, PartitionState } from "./_source_partition.ts";
+
+/** A JetStream client as `jetstream(nc)` from `@nats-io/jetstream` returns it (that package's `JetStreamClient`). */
+export type JetStreamClient = NatsJetStreamClient;
 
 /** The header of an in-band watermark message (see {@linkcode publishWatermark}). */
 export const WATERMARK_HEADER = "Weir-Watermark";

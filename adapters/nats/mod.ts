@@ -22,6 +22,7 @@
  */
 export { partitionOf, partitionSubject } from "./partition.ts";
 export {
+  type JetStreamClient,
   type JetStreamOffset,
   jetStreamSource,
   type JetStreamSourceOptions,
@@ -30,3 +31,4 @@ export {
   publishWatermark,
   WATERMARK_HEADER,
 } from "./jetstream_source.ts";
+export type { PartitionPosition } from "./_source_partition.ts";

@@ -2,6 +2,7 @@
 // `date=2026-12-03/hour=14`, which Spark, Trino and DuckDB read as partition columns), nowhere (the
 // sink's directory itself), or a path the user computes.
 
+/** Where results go: `"hour"`/`"day"` directories of the window start (UTC), `"none"`, or a path from each result. */
 export type PartitionBy<T> = "hour" | "day" | "none" | ((result: T) => string);
 
 function windowStart(result: unknown, by: string): number {
