@@ -62,7 +62,7 @@ export interface FileSourceOptions<T = unknown> {
    * Keep reading the newest file as it grows, polling every `follow.pollMs` (needs `follow`). A file
    * counts as complete once a newer matching file exists: then its last line is read even without a
    * newline, and the next file begins. Until then a partial last line waits for its newline.
-   * `.gz` files are always read as complete files.
+   * `.gz` files are always read as complete files. Files keep their names: a file renamed is a new file.
    */
   tail?: boolean;
   /** At most this many new files per listing of the directory (Spark's maxFilesPerTrigger); default all. */
@@ -94,7 +94,6 @@ export interface FileSourceOptions<T = unknown> {
 }
 
 interface Run {
-  readonly options: CheckedOptions;
   readonly signal: AbortSignal | undefined;
   /** Whether a file newer than the one being tailed exists (it is then complete). */
   readonly superseded: (file: string) => Promise<boolean>;
@@ -284,7 +283,6 @@ export function fileSource<T = unknown>(dir: string, options: FileSourceOptions<
       const finished = new Set(done);
       let round: string[] = [];
       const run: Run = {
-        options: checked,
         signal,
         superseded: async (file) =>
           round.length > 0 || (await listFiles(dir, pattern)).some((f) => f !== file && !finished.has(f)),
