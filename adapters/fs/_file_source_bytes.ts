@@ -106,18 +106,21 @@ export class FileBytes {
 /** Deletes `file`, or moves it into `archiveDir` (keeping it in place, with a warning, if the name is taken there). */
 export async function cleanFile(dir: string, file: string, archiveDir: string | undefined): Promise<void> {
   const from = join(dir, file);
+  const exists = (path: string) =>
+    stat(path).then(() => true, (e) => {
+      if (isMissing(e)) return false;
+      throw e;
+    });
   try {
     if (archiveDir === undefined) {
       await unlink(from);
       return;
     }
+    // Gone already: cleaned before a restart, whose first offsets still name it.
+    if (!(await exists(from))) return;
     await mkdir(archiveDir, { recursive: true });
     const to = join(archiveDir, file);
-    const taken = await stat(to).then(() => true, (e) => {
-      if (isMissing(e)) return false;
-      throw e;
-    });
-    if (taken) {
+    if (await exists(to)) {
       console.warn(`weir: fileSource leaves ${from} in place as ${to} already exists`);
       return;
     }

@@ -126,8 +126,17 @@ describe("fileSource cleanSource", () => {
       const store = new MemoryStateStore();
       const c = new AbortController();
       const stopped = stopAfter(fileSource<E>(dir, options), stop, c);
-      await untilStopped(job(stopped, store).pipeTo(storeSink({ store, job: "job" }), { signal: c.signal }), c);
-      await job(fileSource<E>(dir, options), store).pipeTo(storeSink({ store, job: "job" }));
+      const warn = console.warn;
+      const warnings: unknown[] = [];
+      console.warn = (m: unknown) => warnings.push(m);
+      try {
+        await untilStopped(job(stopped, store).pipeTo(storeSink({ store, job: "job" }), { signal: c.signal }), c);
+        await job(fileSource<E>(dir, options), store).pipeTo(storeSink({ store, job: "job" }));
+      } finally {
+        console.warn = warn;
+      }
+      // Offsets restored after the restart still name files archived before it: nothing to say about them.
+      expect(warnings).toEqual([]);
       expect(await results(store), `stopped after step ${stop}`).toEqual(expected);
       expect((await readdir(dir)).filter((f) => f.endsWith(".ndjson"))).toEqual([]);
       expect((await readdir(archiveDir)).sort()).toEqual(["a.ndjson", "b.ndjson", "c.ndjson"]);
@@ -170,6 +179,30 @@ describe("fileSource cleanSource", () => {
     c.abort();
     await it.return?.();
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
+  test("cleanSource: after a restart, offsets that still name archived files archive nothing and warn of nothing", async () => {
+    const dir = await makeDir();
+    const archiveDir = join(dir, "archive");
+    const options = { cleanSource: "archive", archiveDir } as const;
+    const before = fileSource<E>(dir, options);
+    const offsets: unknown[] = [];
+    const it = before.open({}) as AsyncIterator<SourceEvent<E>>;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      if (r.value.type === "elements") offsets.push(r.value.offset);
+    }
+    await before.commit!(offsets.at(-1));
+    expect((await readdir(archiveDir)).sort()).toEqual(["a.ndjson", "b.ndjson", "c.ndjson"]);
+    const warn = console.warn;
+    const warnings: unknown[] = [];
+    console.warn = (m: unknown) => warnings.push(m);
+    try {
+      for (const offset of offsets) await fileSource<E>(dir, options).commit!(offset);
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([]);
+    expect((await readdir(archiveDir)).sort()).toEqual(["a.ndjson", "b.ndjson", "c.ndjson"]);
   });
 
   test("cleanSource: archive needs archiveDir, and archiveDir needs archive", () => {
