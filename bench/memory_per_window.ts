@@ -38,7 +38,8 @@ function* events(onFull: () => void): Generator<Ev> {
 const cases: [string, WindowAssigner, number][] = [
   ["tumbling 60 s (sliced engine)", tumbling(60_000), 0],
   ["tumbling 60 s, allowedLateness 1 s (general engine)", tumbling(60_000), 1_000],
-  ["sessions, gap 60 s (general engine)", session(60_000), 0],
+  ["sessions, gap 60 s (session engine)", session(60_000), 0],
+  ["sessions, gap 60 s, allowedLateness 1 s (general engine)", session(60_000), 1_000],
 ];
 console.log(`memory per open (key, window): ${KEYS.toLocaleString("en")} keys, ${PER_KEY} events each, { count, sum }`);
 for (const [label, assigner, allowedLateness] of cases) {

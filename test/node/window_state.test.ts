@@ -4,6 +4,7 @@ import { count, session, sliding, stream, tumbling, type WindowAssigner } from "
 import { startJob } from "../../src/pipeline/stream.ts";
 import { GeneralWindowOperator } from "../../src/operators/general_window_operator.ts";
 import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
+import { SessionWindowOperator } from "../../src/operators/session_window_operator.ts";
 
 function* rolling(n: number, keys: number) {
   for (let i = 0; i < n; i++) yield { k: i % keys, ts: i * 3 };
@@ -23,9 +24,9 @@ describe("window state lifecycle", () => {
         })
           .keyBy((e) => e.k).window(a).aggregate(count()),
       );
-      const op = job.ops.find((o) => o instanceof GeneralWindowOperator || o instanceof SlicedWindowOperator) as
-        | GeneralWindowOperator
-        | SlicedWindowOperator;
+      const op = job.ops.find((o) =>
+        o instanceof GeneralWindowOperator || o instanceof SlicedWindowOperator || o instanceof SessionWindowOperator
+      ) as GeneralWindowOperator | SlicedWindowOperator | SessionWindowOperator;
       let maxOpen = 0;
       let results = 0;
       for await (const batch of batches) {

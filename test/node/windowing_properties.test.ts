@@ -187,71 +187,82 @@ describe("the two window engines, driven directly", () => {
     fc.record({ k: fc.constantFrom("a", "b", "c", "d"), ts: fc.integer({ min: 0, max: 400 }), v: fc.integer() }),
     { maxLength: 60 },
   );
-  for (const a of [tumbling(40), sliding(60, 20), sliding(80, 10), sliding(30, 30)]) {
+  for (const a of [tumbling(40), sliding(60, 20), sliding(80, 10), sliding(30, 30), session(15), session(40)]) {
     it(`${JSON.stringify(a)}: same results, final output watermark and late count, across snapshot and restore`, async () => {
       const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
       const { GeneralWindowOperator } = await import("../../src/operators/general_window_operator.ts");
-      const { SlicedWindowOperator } = await import("../../src/operators/sliced_window_operator.ts");
+      const { windowEngineFor } = await import("../../src/operators/window_engine.ts");
       const { first, last } = await import("../../mod.ts");
       await fc.assert(
-        fc.property(evs, fc.array(fc.nat(), { maxLength: 6 }), fc.array(fc.boolean(), { maxLength: 8 }), (
-          input,
-          cuts,
-          restoreAt,
-        ) => {
-          const config = () =>
-            resolveWindowConfig(
-              a,
-              { onLate: () => {} },
-              (e) => ({ name: (e as Ev).k }),
-              (composeCombiners({
-                n: count(),
-                s: sum((e: Ev) => e.v),
-                f: first((e: Ev) => e.v),
-                l: last((e: Ev) => e.v),
-              })) as never,
-              "window-0",
-            );
-          const general = new GeneralWindowOperator(config());
-          let sliced = new SlicedWindowOperator(config());
-          const outputs = { general: [] as string[], sliced: [] as string[] };
-          const sinkOf = (into: string[]) => ({
-            data: (b: { values: unknown[] }) => {
-              for (const r of b.values) into.push(JSON.stringify(r));
-            },
-            watermark: (w: number) => into.push(`wm ${w}`),
-          });
-          let maxTs = -Infinity;
-          const chunks = split(input, cuts);
-          chunks.forEach((chunk, c) => {
-            const ts = Float64Array.from(chunk.map((e) => e.ts));
-            const wm = new Float64Array(chunk.length);
-            chunk.forEach((e, i) => {
-              wm[i] = maxTs - BOUND;
-              maxTs = Math.max(maxTs, e.ts);
+        fc.property(
+          evs,
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.array(fc.boolean(), { maxLength: 8 }),
+          fc.boolean(),
+          (input, cuts, restoreAt, bundles) => {
+            const config = () =>
+              resolveWindowConfig(
+                a,
+                { onLate: () => {} },
+                (e) => ({ name: (e as Ev).k }),
+                (composeCombiners({
+                  n: count(),
+                  s: sum((e: Ev) => e.v),
+                  f: first((e: Ev) => e.v),
+                  l: last((e: Ev) => e.v),
+                })) as never,
+                "window-0",
+              );
+            const general = new GeneralWindowOperator(config());
+            // the engine the pipeline picks: sliced (tumbling, sliding) or sessions
+            let sliced = windowEngineFor(config());
+            expect(sliced).not.toBeInstanceOf(GeneralWindowOperator);
+            const outputs = { general: [] as string[], sliced: [] as string[] };
+            const sinkOf = (into: string[]) => ({
+              data: (b: { values: unknown[] }) => {
+                for (const r of b.values) into.push(JSON.stringify(r));
+              },
+              watermark: (w: number) => into.push(`wm ${w}`),
             });
-            const batch = () => ({ values: chunk, ts, wm, pt: 0 });
-            general.data(batch(), sinkOf(outputs.general));
-            sliced.data(batch(), sinkOf(outputs.sliced));
-            // then the watermark after the chunk, as the event-time step sends it
-            general.watermark(maxTs - BOUND, 0, sinkOf(outputs.general));
-            sliced.watermark(maxTs - BOUND, 0, sinkOf(outputs.sliced));
-            if (restoreAt[c % Math.max(1, restoreAt.length)]) {
-              const snap = structuredClone(sliced.snapshot());
-              sliced = new SlicedWindowOperator(config());
-              sliced.restore(snap);
-            }
-          });
-          general.watermark(Infinity, 0, sinkOf(outputs.general));
-          sliced.watermark(Infinity, 0, sinkOf(outputs.sliced));
-          // The same results (in no defined order: windows firing at one watermark have none) and the same
-          // final output watermark. The intermediate output watermarks may differ: the general engine
-          // advances it per element, the sliced one per batch (both hold it at the end of pending windows).
-          const results = (xs: string[]) => xs.filter((x) => !x.startsWith("wm ")).sort();
-          expect(results(outputs.sliced)).toEqual(results(outputs.general));
-          expect(outputs.sliced.at(-1)).toBe(outputs.general.at(-1));
-          expect(sliced.lateCount).toBe(general.lateCount);
-        }),
+            let maxTs = -Infinity;
+            const chunks = split(input, cuts);
+            chunks.forEach((chunk, c) => {
+              const ts = Float64Array.from(chunk.map((e) => e.ts));
+              const wm = new Float64Array(chunk.length);
+              chunk.forEach((e, i) => {
+                wm[i] = maxTs - BOUND;
+                maxTs = Math.max(maxTs, e.ts);
+              });
+              // a bundle (TestStream, micro-batches) is judged at the watermark at its start
+              const batch = () => ({
+                values: chunk,
+                ts,
+                wm: bundles ? wm[0] ?? maxTs - BOUND : wm,
+                pt: 0,
+                bundle: bundles,
+              });
+              general.data(batch(), sinkOf(outputs.general));
+              sliced.data(batch(), sinkOf(outputs.sliced));
+              // then the watermark after the chunk, as the event-time step sends it
+              general.watermark(maxTs - BOUND, 0, sinkOf(outputs.general));
+              sliced.watermark(maxTs - BOUND, 0, sinkOf(outputs.sliced));
+              if (restoreAt[c % Math.max(1, restoreAt.length)]) {
+                const snap = structuredClone(sliced.snapshot());
+                sliced = windowEngineFor(config());
+                sliced.restore(snap);
+              }
+            });
+            general.watermark(Infinity, 0, sinkOf(outputs.general));
+            sliced.watermark(Infinity, 0, sinkOf(outputs.sliced));
+            // The same results (in no defined order: windows firing at one watermark have none) and the same
+            // final output watermark. The intermediate output watermarks may differ: the general engine
+            // advances it per element, the sliced one per batch (both hold it at the end of pending windows).
+            const results = (xs: string[]) => xs.filter((x) => !x.startsWith("wm ")).sort();
+            expect(results(outputs.sliced)).toEqual(results(outputs.general));
+            expect(outputs.sliced.at(-1)).toBe(outputs.general.at(-1));
+            expect(sliced.lateCount).toBe(general.lateCount);
+          },
+        ),
         { numRuns: 150 },
       );
     });

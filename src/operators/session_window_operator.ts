@@ -1,0 +1,379 @@
+// Session windows whose result the watermark alone decides: the default trigger (or never()) with no
+// allowed lateness and END_OF_WINDOW timestamps, so every session has exactly one pane, on time and
+// final. Each key keeps its open sessions in a short list (nearly always one); an element's
+// proto-window [t, t + gap) merges with every open session of its key it overlaps
+// (MergeOverlappingIntervalWindows: sharing an instant merges, touching does not), and a session
+// fires when the watermark reaches its end. Ends wait in one min-heap, a session that grew re-queued
+// lazily when it comes up. Other configurations use GeneralWindowOperator (ReduceFnRunner with
+// MergingActiveWindowSet); a property test holds both equal.
+//
+// Why merging element by element gives Beam's panes here: Beam merges a bundle's windows with the
+// active ones when the bundle ends, but merging overlapping intervals is a closure (the clusters do
+// not depend on the order the windows arrive in), every open session ends after the watermark (it
+// would have fired), and the default trigger fires only on the watermark, so no pane can tell the two
+// apart.
+import type { Combiner } from "../aggregate/combiner.ts";
+import { FIRING } from "../errors.ts";
+import { maxTimestamp } from "../window/assigner.ts";
+import type { SessionWindower } from "../window/session_windower.ts";
+import { windowerFor } from "../window/windower.ts";
+import type { WindowResult } from "../window/types.ts";
+import { groupingKey } from "../keys/grouping_key.ts";
+import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
+import type { Batch, Output, WindowEngine } from "./operator.ts";
+import type { ResolvedWindowConfig } from "./window_config.ts";
+
+/** One open session of a key; a key's open sessions form a list, its head in the key Map. */
+class Session {
+  /** The next open session of the same key (no order among them). */
+  next: Session | null = null;
+  /** Merged into another session or fired: its heap entries are stale. */
+  dead = false;
+  constructor(
+    readonly nk: unknown,
+    readonly key: unknown,
+    public start: number,
+    public end: number,
+    public acc: unknown,
+  ) {}
+}
+
+/** Every session here has exactly one pane: on time and final. */
+const ONLY_PANE = Object.freeze(
+  { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const,
+);
+
+/** True when `SessionWindowOperator` computes exactly what `GeneralWindowOperator` would. */
+export function canRunSessions(c: ResolvedWindowConfig): boolean {
+  return c.assigner.kind === "session" && (c.trigger.kind === "default" || c.trigger.kind === "never") &&
+    c.allowedLateness === 0 && !c.complete && c.timestampCombiner === "end-of-window";
+}
+
+/** A snapshot of the general engine (version 2), which earlier releases ran sessions on. */
+interface GeneralSnapshot {
+  v: 2;
+  watermark: number;
+  outputWatermark: number;
+  emittedWatermark: number;
+  late: number;
+  keys: { key: unknown; windows: { start: number; end: number; acc: unknown; closed?: boolean }[] }[];
+}
+
+interface SessionsSnapshot {
+  v: "sessions-1";
+  watermark: number;
+  emittedWatermark: number;
+  late: number;
+  /** Each key with its open sessions as [start, end, accumulator]. */
+  keys: { key: unknown; sessions: [number, number, unknown][] }[];
+}
+
+export class SessionWindowOperator implements WindowEngine {
+  readonly id: string;
+  readonly signature: string;
+  readonly #c: ResolvedWindowConfig;
+  readonly #gap: number;
+  readonly #combiner: Combiner<unknown, unknown, unknown>;
+  /** grouping key → the key's first open session */
+  #keys = new Map<unknown, Session>();
+  /**
+   * Min-heap of (end, session) in parallel arrays, one entry per session, queued at its end when it
+   * opened: a session that grew since is queued again when its entry comes up (the entry is never
+   * later than the session's end), one that merged away or fired is skipped.
+   */
+  #heapEnds: number[] = [];
+  #heapSessions: Session[] = [];
+  #open = 0;
+  #wm = -Infinity;
+  #emittedWm = -Infinity;
+  #now = 0;
+  #results: WindowResult[] = [];
+  readonly #late: LateElements;
+
+  constructor(config: ResolvedWindowConfig) {
+    this.#c = config;
+    const windower = windowerFor(config.assigner) as SessionWindower;
+    this.#gap = windower.gap;
+    this.id = config.id;
+    this.#combiner = config.combiner;
+    // Same signature as GeneralWindowOperator, whose snapshots this engine also restores.
+    this.signature = configSignature(config);
+    this.#late = new LateElements(config, windower);
+  }
+
+  /** The input watermark seen so far. */
+  get inputWatermark(): number {
+    return this.#wm;
+  }
+
+  /** Elements dropped as late since the job started. */
+  get lateCount(): number {
+    return this.#late.count;
+  }
+
+  /** Open (key, session) pairs. */
+  get openWindows(): number {
+    return this.#open;
+  }
+
+  data(batch: Batch, out: Output): void {
+    this.#now = batch.pt;
+    const { values, ts, wm } = batch;
+    if (ts === null) {
+      throw new TypeError(
+        `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
+      );
+    }
+    const gap = this.#gap;
+    const keyFn = this.#c.keyFn;
+    const combiner = this.#combiner;
+    const keys = this.#keys;
+    // One element type per array (Batch: Float64Array), so these loads stay unboxed.
+    const wmOf = typeof wm === "number" ? null : wm;
+    const constWm = typeof wm === "number" ? wm : 0;
+    const heapEnds = this.#heapEnds;
+    let i = 0, phase = AGGREGATE;
+    try {
+      for (; i < values.length; i++) {
+        const v = values[i];
+        const t = ts[i]!;
+        const w = wmOf === null ? constWm : wmOf[i]!;
+        // Sessions whose end this element's watermark has passed are complete without it.
+        if (heapEnds.length > 0 && w >= heapEnds[0]!) this.#advance(w);
+        phase = KEY;
+        const key = keyFn === null ? null : keyFn(v);
+        phase = AGGREGATE;
+        const end = t + gap;
+        // The element's own window [t, t + gap) expired: it is late (a session it would join has fired).
+        if (w >= end) {
+          this.#late.drop(v, t, w, "late");
+          continue;
+        }
+        const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+          ? groupingKey(key, v)
+          : key;
+        const head = keys.get(nk);
+        // Most elements fall into (or extend) their key's only session.
+        if (head !== undefined && head.next === null && head.start < end && t < head.end) {
+          if (t < head.start) head.start = t;
+          head.acc = combiner.add(head.acc, v, t);
+          if (end > head.end) head.end = end;
+          continue;
+        }
+        this.#add(nk, key, head, v, t, end);
+      }
+      this.#advance(this.#wm);
+    } catch (error) {
+      throw windowStepFailure(this.#c, phase, i < values.length ? values[i] : FIRING, error);
+    }
+    this.#flush(out);
+  }
+
+  /** Adds an element to its key's sessions: a new one, or the merge of every one it overlaps. */
+  #add(nk: unknown, key: unknown, head: Session | undefined, v: unknown, t: number, end: number): void {
+    const combiner = this.#combiner;
+    let target: Session | null = null;
+    let prev: Session | null = null;
+    for (let s = head ?? null; s !== null;) {
+      const next: Session | null = s.next;
+      if (s.start < end && t < s.end) {
+        if (target === null) target = s;
+        else {
+          // The element bridges two sessions: the later one in the list merges into the first.
+          target.acc = combiner.merge(target.acc, s.acc);
+          if (s.start < target.start) target.start = s.start;
+          if (s.end > target.end) target.end = s.end;
+          s.dead = true;
+          this.#open--;
+          // unlink s (prev is the session before it, never null: target precedes it)
+          prev!.next = next;
+          s = next;
+          continue;
+        }
+      }
+      prev = s;
+      s = next;
+    }
+    if (target === null) {
+      const s = new Session(nk, key, t, end, combiner.add(combiner.create(), v, t));
+      s.next = head ?? null;
+      this.#keys.set(nk, s);
+      this.#open++;
+      this.#push(end, s);
+      return;
+    }
+    if (t < target.start) target.start = t;
+    if (end > target.end) target.end = end;
+    target.acc = combiner.add(target.acc, v, t);
+  }
+
+  #push(end: number, s: Session): void {
+    const ends = this.#heapEnds, ss = this.#heapSessions;
+    let i = ends.length;
+    ends.push(end);
+    ss.push(s);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (ends[p]! <= end) break;
+      ends[i] = ends[p]!;
+      ss[i] = ss[p]!;
+      i = p;
+    }
+    ends[i] = end;
+    ss[i] = s;
+  }
+
+  /** Removes the heap's minimum. */
+  #pop(): void {
+    const ends = this.#heapEnds, ss = this.#heapSessions;
+    const lastEnd = ends.pop()!, lastS = ss.pop()!;
+    const n = ends.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && ends[c + 1]! < ends[c]!) c++;
+      if (ends[c]! >= lastEnd) break;
+      ends[i] = ends[c]!;
+      ss[i] = ss[c]!;
+      i = c;
+    }
+    ends[i] = lastEnd;
+    ss[i] = lastS;
+  }
+
+  /** Fires every session whose end is at or before `limit`, in order of end. */
+  #advance(limit: number): void {
+    const ends = this.#heapEnds, ss = this.#heapSessions;
+    const c = this.#combiner;
+    while (ends.length > 0 && ends[0]! <= limit) {
+      const end = ends[0]!, s = ss[0]!;
+      this.#pop();
+      // stale: merged away or fired
+      if (s.dead) continue;
+      // grown since it was queued: queued again at its end (an entry is never later than its session's end)
+      if (s.end !== end) {
+        this.#push(s.end, s);
+        continue;
+      }
+      s.dead = true;
+      this.#open--;
+      this.#unlink(s);
+      this.#results.push({
+        key: s.key,
+        window: { start: s.start, end },
+        value: c.result(s.acc),
+        timestamp: maxTimestamp(s.start, end),
+        pane: ONLY_PANE,
+      });
+    }
+  }
+
+  /** Takes `s` out of its key's list (the key goes when it has no session left). */
+  #unlink(s: Session): void {
+    const head = this.#keys.get(s.nk)!;
+    if (head === s) {
+      if (s.next === null) this.#keys.delete(s.nk);
+      else this.#keys.set(s.nk, s.next);
+      return;
+    }
+    let p = head;
+    while (p.next !== s) p = p.next!;
+    p.next = s.next;
+  }
+
+  watermark(wm: number, pt: number, out: Output): void {
+    this.#now = pt;
+    if (wm > this.#wm) {
+      this.#wm = wm;
+      try {
+        this.#advance(wm);
+      } catch (error) {
+        throw windowStepFailure(this.#c, AGGREGATE, FIRING, error);
+      }
+    }
+    this.#flush(out);
+  }
+
+  tick(pt: number): void {
+    this.#now = pt;
+  }
+
+  nextDeadline(): number {
+    return Infinity;
+  }
+
+  /**
+   * Emits the fired sessions, then the output watermark. Every open session ends after the input
+   * watermark (else it would have fired), so its END_OF_WINDOW hold (end - 1) is never behind it:
+   * the output watermark is the input watermark.
+   */
+  #flush(out: Output): void {
+    const prev = this.#emittedWm;
+    if (this.#results.length > 0) {
+      const rs = this.#results;
+      this.#results = [];
+      const ts = new Float64Array(rs.length);
+      for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
+      out.data({ values: rs, ts, wm: prev, pt: this.#now });
+    }
+    if (this.#wm > prev) {
+      this.#emittedWm = this.#wm;
+      out.watermark(this.#wm, this.#now);
+    }
+  }
+
+  snapshot(): unknown {
+    // Accumulators are live, not copies: snapshots are encoded before the next input step.
+    const keys: SessionsSnapshot["keys"] = [];
+    for (const head of this.#keys.values()) {
+      const sessions: [number, number, unknown][] = [];
+      for (let s: Session | null = head; s !== null; s = s.next) sessions.push([s.start, s.end, s.acc]);
+      keys.push({ key: head.key, sessions });
+    }
+    const s: SessionsSnapshot = {
+      v: "sessions-1",
+      watermark: this.#wm,
+      emittedWatermark: this.#emittedWm,
+      late: this.#late.count,
+      keys,
+    };
+    return s;
+  }
+
+  restore(state: unknown): void {
+    const s = state as SessionsSnapshot | GeneralSnapshot;
+    if (s?.v !== "sessions-1" && s?.v !== 2) {
+      throw new TypeError(
+        `Cannot restore window operator "${this.id}": unknown snapshot version ${String((s as { v?: unknown })?.v)}`,
+      );
+    }
+    this.#keys = new Map();
+    this.#heapEnds = [];
+    this.#heapSessions = [];
+    this.#open = 0;
+    this.#results = [];
+    this.#wm = s.watermark;
+    this.#emittedWm = s.emittedWatermark;
+    this.#late.count = s.late;
+    for (const entry of s.keys) {
+      const key = entry.key;
+      const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+        ? groupingKey(key)
+        : key;
+      // The general engine's snapshot (v 2) of this configuration: its windows are open sessions
+      // (closed ones are gone at once without allowed lateness).
+      const spans: [number, number, unknown][] = "sessions" in entry
+        ? entry.sessions
+        : entry.windows.filter((w) => w.closed !== true).map((w) => [w.start, w.end, w.acc]);
+      for (const [start, end, acc] of spans) {
+        const session = new Session(nk, key, start, end, acc);
+        session.next = this.#keys.get(nk) ?? null;
+        this.#keys.set(nk, session);
+        this.#open++;
+        this.#push(end, session);
+      }
+    }
+  }
+}
