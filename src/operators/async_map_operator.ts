@@ -129,8 +129,9 @@ export class AsyncMapOperator implements Operator {
     }
   }
 
+  /** No call starts after a failure or once the job stopped. */
   #concurrencyLeft(): number {
-    return this.#failure === undefined ? this.concurrency : 0;
+    return this.#failure === undefined && !this.#abort.signal.aborted ? this.concurrency : 0;
   }
 
   #call(e: Pending, i: number): void {

@@ -4,7 +4,7 @@
 // test/scenarios/map_async.scenarios.ts, which every runtime runs.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { count, session, type Source, StepError, stream, sum, tumbling } from "../../mod.ts";
+import { count, MemoryStateStore, session, type Source, StepError, stream, sum, tumbling } from "../../mod.ts";
 import { sortedResults } from "../../src/testing/mod.ts";
 
 type Ev = { k: string; ts: number; v: number };
@@ -95,6 +95,55 @@ describe("mapAsync", () => {
     // input was read), 3 to 6 never started.
     expect(signals.length).toBe(2);
     expect(signals.every((x) => x.aborted)).toBe(true);
+  });
+
+  it("starts no call once the job stopped", async () => {
+    const input: Source<number> = {
+      kind: "source",
+      replayable: false,
+      async *open() {
+        yield { type: "elements", values: [1] };
+        yield { type: "elements", values: [2, 3, 4] };
+      },
+    };
+    const started: number[] = [];
+    const s = stream(input).mapAsync((n) => {
+      started.push(n);
+      return later(n, n === 1 ? 0 : 20, true);
+    }, { concurrency: 2 });
+    for await (const n of s) {
+      expect(n).toBe(1);
+      break;
+    }
+    await later(null, 60, true);
+    // 2 and 3 were in flight when the loop stopped; their settling does not start 4.
+    expect(started).toEqual([1, 2, 3]);
+  });
+
+  it("lets calls in flight finish when a checkpoint is due, so checkpoints keep coming under steady load", async () => {
+    // One element per step and four calls in flight: the queue is never empty on its own until the end.
+    const input: Source<number> = {
+      kind: "source",
+      replayable: true,
+      async *open({ offset }) {
+        for (let i = (offset as number | undefined) ?? 0; i < 60; i++) {
+          yield { type: "elements", values: [i], offset: i + 1 };
+        }
+      },
+    };
+    const offsets: unknown[] = [];
+    const out = await stream(input)
+      .mapAsync((n) => later(n, (n * 7) % 5, true), { concurrency: 4 })
+      .checkpoint({
+        store: new MemoryStateStore(),
+        id: "steady",
+        every: { events: 10 },
+        onCheckpoint: (info) => void offsets.push(info.offset),
+      })
+      .toArray();
+    expect(out).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // As with map: every 10 events, and a last one after the end of input fired what was open.
+    expect(offsets).toEqual([10, 20, 30, 40, 50, 60, 60]);
   });
 
   it("runs windows after it on results of windows before it, concurrently, in order", async () => {
