@@ -4,6 +4,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { type SourceEvent, stream } from "../../mod.ts";
@@ -213,7 +214,10 @@ describe("fileSource chunking", () => {
             const whole = await read(dir, format, 1 << 20);
             const perByte = await read(dir, format, 1);
             const chunked = await read(dir, format, readBytes);
-            for (const got of [whole, perByte, chunked]) {
+            // Gzipped, offsets count decompressed bytes: the same as the plain file's.
+            const gzipped = await read(await dirWith(`x.${format}.gz`, gzipSync(content)), format, readBytes);
+            expect(gzipped.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
+            for (const got of [whole, perByte, chunked, gzipped]) {
               expect(got.values).toEqual(values);
               expect(got.reports).toEqual(reports);
             }
