@@ -20,6 +20,23 @@ function windowStart(result: unknown, by: string): number {
 const two = (n: number): string => String(n).padStart(2, "0");
 const day = (d: Date): string => `date=${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The directory of a result's UTC hour or day; the last one is kept, as results come in runs of one period. */
+function byPeriod(ms: number, by: string, format: (d: Date) => string): (result: unknown) => string {
+  let period = NaN, path = "";
+  return (r) => {
+    const start = windowStart(r, by);
+    const p = start - (((start % ms) + ms) % ms);
+    if (p !== period) {
+      period = p;
+      path = format(new Date(p));
+    }
+    return path;
+  };
+}
+
 /** Throws unless `path` is a relative directory path of plain segments. */
 export function checkPartition(path: unknown): string {
   const ok = typeof path === "string" &&
@@ -37,13 +54,8 @@ export function checkPartition(path: unknown): string {
 /** The function that maps a result to its directory. */
 export function partitioner<T>(by: PartitionBy<T>): (result: T) => string {
   if (by === "none") return () => "";
-  if (by === "day") return (r) => day(new Date(windowStart(r, "day")));
-  if (by === "hour") {
-    return (r) => {
-      const d = new Date(windowStart(r, "hour"));
-      return `${day(d)}/hour=${two(d.getUTCHours())}`;
-    };
-  }
+  if (by === "day") return byPeriod(DAY_MS, "day", (d) => day(d));
+  if (by === "hour") return byPeriod(HOUR_MS, "hour", (d) => `${day(d)}/hour=${two(d.getUTCHours())}`);
   if (typeof by === "function") return (r) => checkPartition(by(r));
   throw new TypeError(
     `Cannot create fileSink as partitionBy must be "hour", "day", "none" or a function: current value is ${

@@ -109,6 +109,38 @@ describe("fileSink", () => {
     expect(multiset(ndjsonRecords(byUser))).toEqual(multiset(ndjsonRecords(hour)));
   });
 
+  test("fileSink() hour and day partitions follow UTC across midnight, before 1970 too", async () => {
+    const dir = await tempDir("utc");
+    const at = (start: number) => ({ key: start, window: { start, end: start + 1 }, value: 1 });
+    const starts = [-3_600_001, -1, 0, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1)];
+    for (const partitionBy of ["hour", "day"] as const) {
+      const sink = fileSink(join(dir, partitionBy), { partitionBy });
+      const w = sink.getWriter();
+      for (const s of starts) await w.write(at(s));
+      await w.close();
+    }
+    const where = async (by: string) => {
+      const d = await readSinkDir(join(dir, by));
+      return [...d.committed].flatMap(([p, t]) =>
+        t.trim().split("\n").map((l) => [JSON.parse(l).key, p.slice(0, p.lastIndexOf("/"))])
+      ).sort((a, b) => a[0] - b[0]);
+    };
+    expect(await where("hour")).toEqual([
+      [-3_600_001, "date=1969-12-31/hour=22"],
+      [-1, "date=1969-12-31/hour=23"],
+      [0, "date=1970-01-01/hour=00"],
+      [starts[3], "date=2026-12-31/hour=23"],
+      [starts[4], "date=2027-01-01/hour=00"],
+    ]);
+    expect((await where("day")).map(([, p]) => p)).toEqual([
+      "date=1969-12-31",
+      "date=1969-12-31",
+      "date=1970-01-01",
+      "date=2026-12-31",
+      "date=2027-01-01",
+    ]);
+  });
+
   test("fileSink() rolls a part over before it would pass rollover.maxBytes", async () => {
     const dir = await tempDir("bytes");
     const evs = events(1_000);
