@@ -141,6 +141,15 @@ describe("fileSink", () => {
     ]);
   });
 
+  test("fileSink()'s partitionBy function gets the stream's result type (tsc checks this file)", async () => {
+    const dir = await tempDir("typed");
+    await pipeline(events(100)).pipeTo(
+      fileSink(dir, { partitionBy: (r) => `user=${r.key.toUpperCase()}/big=${r.value.total > 50}` }),
+    );
+    const dirs = [...(await readSinkDir(dir)).committed.keys()].map((p) => p.slice(0, p.indexOf("/big=")));
+    expect([...new Set(dirs)].sort()).toEqual(["user=U0", "user=U1", "user=U2", "user=U3", "user=U4"]);
+  });
+
   test("fileSink() rolls a part over before it would pass rollover.maxBytes", async () => {
     const dir = await tempDir("bytes");
     const evs = events(1_000);
