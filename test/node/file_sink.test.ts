@@ -373,6 +373,25 @@ describe("fileSink", () => {
     expect(multiset(ndjsonRecords(d))).toEqual(multiset(await pipeline(evs).toArray()));
   });
 
+  test("a rerun of a finished job adds nothing; with discardState it writes every part again, once", async () => {
+    const dir = await tempDir("rerun");
+    const store = new MemoryStateStore();
+    const evs = events(800);
+    const job = (discardState: boolean) =>
+      pipeline(arraySource(evs, 50)).checkpoint({ store, id: "rerun", every: { events: 200 }, discardState })
+        .pipeTo(fileSink(dir, { partitionBy: "none" }));
+    await job(false);
+    const first = await readSinkDir(dir);
+    await job(false);
+    expect(await readSinkDir(dir)).toEqual(first);
+    await job(true);
+    const again = await readSinkDir(dir);
+    expect(again.hidden).toEqual([]);
+    expect(multiset(ndjsonRecords(again))).toEqual(multiset(await pipeline(evs).toArray()));
+    // Checkpoint numbers are never reused, so none of the first run's parts is left.
+    expect([...again.committed.keys()].filter((p) => first.committed.has(p))).toEqual([]);
+  });
+
   test("a checkpoint written without a two-phase-commit sink is not restored into a job with one", async () => {
     const dir = await tempDir("compat");
     const store = new MemoryStateStore();
