@@ -12,7 +12,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { readResults, storeSink, stream, sum, tumbling } from "../../mod.ts";
+import { readResults, storeSink, stream, sum, tumbling, type WindowResult } from "../../mod.ts";
 import { MemoryStateStore } from "../../src/state/memory_store.ts";
 import { fileSource, FsStateStore } from "../../adapters/fs/mod.ts";
 
@@ -178,7 +178,7 @@ test(
       .aggregate(sum((e: { n: number }) => e.n))
       .checkpoint({ store: memory, id: "files", every: { events: 7 } })
       .pipeTo(storeSink({ store: memory, job: "files" }));
-    const brief = (rs: Awaited<ReturnType<typeof readResults>>) =>
+    const brief = (rs: WindowResult[]) =>
       rs.map((r) => [r.key, r.window.start, r.value]).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
     const expected = brief(await readResults(memory, "files"));
     expect(expected.length).toBe(3 * Math.ceil((FILES * PER_FILE * 10) / 1000));
