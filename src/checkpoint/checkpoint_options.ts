@@ -37,8 +37,8 @@ export interface CheckpointOptions {
   /** Complete checkpoints to keep (default 3); older ones are deleted after each new one. */
   keep?: number;
   /**
-   * Start from scratch: delete this job's checkpoints, and the results a `storeSink` committed with them
-   * (the fresh run produces them again), instead of restoring. Needed after changing the pipeline in a
+   * Start from scratch: delete this job's checkpoints, and the results a `storeSink` (or the part files a
+   * file sink) committed with them (the fresh run produces them again), instead of restoring. Needed after changing the pipeline in a
    * way its checkpoints cannot follow. Default false.
    */
   discardState?: boolean;

@@ -93,7 +93,7 @@ export class Checkpointer {
         `Cannot restore checkpoint ${c.manifest.seq} of job ${JSON.stringify(this.#cfg.id)} into this pipeline: ${
           diffs.join("; ")
         }. ` +
-          `Restore it with the pipeline that wrote it, or pass discardState: true to start from scratch (this deletes the job's checkpoints and the results storeSink committed with them).`,
+          `Restore it with the pipeline that wrote it, or pass discardState: true to start from scratch (this deletes the job's checkpoints and the results storeSink or a file sink committed with them).`,
       );
     }
   }
