@@ -3,6 +3,7 @@
 // temporary file, a part of a checkpoint the store never saw) commits each result once.
 import { describe, expect, it } from "vitest";
 import { count, MemoryStateStore, type Source, stream, sum, tumbling, type WindowResult } from "../../../mod.ts";
+import { IdbStateStore } from "../../../adapters/idb/mod.ts";
 import { opfsFileSink } from "../../../adapters/opfs/mod.ts";
 import { arraySource, stopAfter, untilStopped } from "../../scenarios/_checkpoint_helpers.ts";
 
@@ -81,9 +82,10 @@ describe("opfsFileSink (Chromium)", () => {
     expect(lines.length - 2).toBe((await pipeline(events).toArray()).length);
   });
 
-  it("a job stopped mid-way and restarted over a crash's leftovers commits each result once", async () => {
+  it("a job checkpointing into IndexedDB, stopped mid-way and restarted over a crash's leftovers, commits each result once", async () => {
     const dir = await freshDir("weir-opfs-restart");
-    const store = new MemoryStateStore();
+    const dbName = `weir-opfs-restart-${Date.now()}`;
+    const store = await IdbStateStore.open(dbName);
     const job = (source: Source<Ev>) => pipeline(source).checkpoint({ store, id: "restart", every: { events: 120 } });
     const controller = new AbortController();
     await untilStopped(
@@ -99,7 +101,13 @@ describe("opfsFileSink (Chromium)", () => {
       await w.write('{"key":"stale"}\n');
       await w.close();
     }
-    await job(arraySource(events, 40)).pipeTo(opfsFileSink(dir));
+    await store.close();
+    // A new page would open the store again.
+    const reopened = await IdbStateStore.open(dbName);
+    await pipeline(arraySource(events, 40)).checkpoint({ store: reopened, id: "restart", every: { events: 120 } })
+      .pipeTo(opfsFileSink(dir));
+    await reopened.close();
+    indexedDB.deleteDatabase(dbName);
     const files = await readTree(dir);
     expect([...files.keys()].filter((p) => /\.inprogress$|part-000000000999/.test(p))).toEqual([]);
     expect(sorted(records(files))).toEqual(sorted(await pipeline(events).toArray()));
