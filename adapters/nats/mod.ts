@@ -1,7 +1,8 @@
 /**
  * weir on NATS JetStream, for jobs that outgrow one process: the partition of a key
  * (`partitionOf`, the same in every runtime and documented for producers in other languages) and its
- * subject (`partitionSubject`).
+ * subject (`partitionSubject`); checkpoint state in a NATS KV bucket (`NatsKvStateStore`), fenced so that
+ * a process that lost its partitions cannot commit (`FencedError`).
  *
  * The adapter never opens connections: pass a `NatsConnection` you opened yourself, with
  * `@nats-io/transport-node` under Node, Deno and Bun or `wsconnect` from `@nats-io/nats-core` in
@@ -21,6 +22,8 @@
  * @module
  */
 export { partitionOf, partitionSubject } from "./partition.ts";
+export { NatsKvStateStore, type NatsKvStateStoreOptions } from "./nats_kv_state_store.ts";
+export { FencedError } from "./fenced_error.ts";
 export {
   type JetStreamClient,
   type JetStreamOffset,
