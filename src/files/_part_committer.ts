@@ -40,6 +40,16 @@ interface OpenPart {
 
 /** Bytes gathered before one write to the file. */
 const FLUSH_BYTES = 64 * 1024;
+/** Files closed or renamed at once (each waits for an fsync on a disk). */
+const CONCURRENCY = 8;
+
+async function forEachLimited<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
 const encoder = new TextEncoder();
 
 function checkPending(pending: unknown, seq: number): FileSinkPending {
@@ -134,15 +144,22 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
     await part.file.write(out);
   }
 
-  async #finish(part: OpenPart): Promise<void> {
+  async #close(part: OpenPart): Promise<void> {
     this.#open.delete(part.dir);
     await this.#flush(part);
     await part.file.close();
+  }
+
+  async #finish(part: OpenPart): Promise<void> {
+    await this.#close(part);
     this.#finished.push({ dir: part.dir, temp: part.temp });
   }
 
   async prepare(checkpoint: SinkCheckpoint | null): Promise<FileSinkPending> {
-    await Promise.all([...this.#open.values()].map((p) => this.#finish(p)));
+    // Closed concurrently, numbered in the order the parts were opened.
+    const open = [...this.#open.values()];
+    await forEachLimited(open, (p) => this.#close(p));
+    for (const p of open) this.#finished.push({ dir: p.dir, temp: p.temp });
     const run = checkpoint === null ? crypto.randomUUID() : checkpoint.seq;
     const parts = this.#finished.map((p, n) => ({ temp: p.temp, final: this.#cfg.names.committed(p.dir, run, n) }));
     this.#finished = [];
@@ -150,7 +167,7 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
   }
 
   async commit(pending: FileSinkPending): Promise<void> {
-    for (const p of pending.parts) await this.#cfg.backend.rename(p.temp, p.final);
+    await forEachLimited(pending.parts, (p) => this.#cfg.backend.rename(p.temp, p.final));
   }
 
   async recover(restored: RestoredSinkCheckpoint<FileSinkPending> | null): Promise<void> {
@@ -159,9 +176,8 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
       await this.commit(checkPending(restored.pending, restored.seq));
     }
     const newest = restored?.seq ?? -1;
-    for (const path of await backend.list()) {
-      if (names.isTemp(path) || names.seqOf(path) > newest) await backend.remove(path);
-    }
+    const stale = (await backend.list()).filter((path) => names.isTemp(path) || names.seqOf(path) > newest);
+    await forEachLimited(stale, (path) => backend.remove(path));
   }
 
   /** Removes what no prepare described: open and finished parts (prepared ones wait for their commit). */
