@@ -68,11 +68,15 @@ export class CsvRecordDecoder<T> implements RecordDecoder<T> {
     return this.#needHeader;
   }
 
-  /** Takes the header row from `run` without reporting it when bad; returns whether it was there. */
-  takeHeader(run: RecordRun): boolean {
+  /**
+   * Takes the header row from `run` (read from the file's start) without reporting it when bad, if it
+   * starts before `resumeAt`; one that starts there or later is left to the reader. Returns whether the
+   * header row was in `run`.
+   */
+  takeHeader(run: RecordRun, resumeAt: number): boolean {
     const i = this.#firstRecord(run);
     if (i === run.ends.length) return false;
-    this.#header(run, i, () => {});
+    if (this.#byteOf(run, i) < resumeAt) this.#header(run, i, () => {});
     return true;
   }
 

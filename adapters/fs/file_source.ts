@@ -4,7 +4,7 @@ import { DecodeError, type Source, type SourceEvent } from "../../mod.ts";
 import { CsvRecordDecoder, loadCsvParse } from "./_csv_records.ts";
 import { cleanFile, FileBytes, listFiles, sleep } from "./_file_source_bytes.ts";
 import { NdjsonRecordDecoder, type ParseRecord, type RecordDecoder, type Report } from "./_file_source_decode.ts";
-import { type CheckedOptions, checkOptions, formatOf } from "./_file_source_options.ts";
+import { checkOptions, formatOf } from "./_file_source_options.ts";
 import { RecordSplitter, type Split } from "./_file_source_records.ts";
 
 /**
@@ -191,15 +191,20 @@ export function fileSource<T = unknown>(dir: string, options: FileSourceOptions<
   }
 
   // Resuming a CSV file with a header row past it: the header is read again from the file's start.
-  async function readHeader(file: string, decoder: CsvRecordDecoder<T>): Promise<void> {
+  async function readHeader(file: string, decoder: CsvRecordDecoder<T>, resumeAt: number): Promise<void> {
     const bytes = await FileBytes.open(join(dir, file), file.endsWith(".gz"), 0, checked.readBytes);
     if (bytes === undefined) return;
     const splitter = splitterFor(file, 0, 0);
     try {
-      for (let chunk = await bytes.read(); decoder.needsHeader; chunk = await bytes.read()) {
+      let found = false;
+      for (let chunk = await bytes.read(); !found; chunk = await bytes.read()) {
         for (const s of chunk === null ? splitter.end() : splitter.push(chunk)) {
-          if ("tooLong" in s) decoder.tooLong(s.line);
-          else if (decoder.takeHeader(s)) break;
+          if (!("tooLong" in s)) found = decoder.takeHeader(s, resumeAt);
+          else {
+            found = true;
+            if (s.byte < resumeAt) decoder.tooLong(s.line);
+          }
+          if (found) break;
         }
         if (chunk === null) break;
       }
@@ -221,7 +226,9 @@ export function fileSource<T = unknown>(dir: string, options: FileSourceOptions<
     };
     const gzip = file.endsWith(".gz");
     const decoder = await decoderFor(file, report);
-    if (decoder instanceof CsvRecordDecoder && decoder.needsHeader && from.byte > 0) await readHeader(file, decoder);
+    if (decoder instanceof CsvRecordDecoder && decoder.needsHeader && from.byte > 0) {
+      await readHeader(file, decoder, from.byte);
+    }
     const bytes = await FileBytes.open(join(dir, file), gzip, from.byte, checked.readBytes);
     if (bytes === undefined) {
       // Gone: cleaned after a checkpoint covered it, or listed and then removed before it was opened.

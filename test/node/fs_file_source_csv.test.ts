@@ -84,6 +84,17 @@ describe("fileSource over CSV", () => {
     }
   });
 
+  test("fileSource() resumed between leading blank lines and the header row reads the header once", async () => {
+    const dir = await dirWith({ "b.csv": "\r\n\nk,v\n1,a\n2,b\n" });
+    const all = await events<Row>(dir, { readBytes: 1 });
+    expect(all.flatMap((e) => e.values)).toEqual([{ k: "1", v: "a" }, { k: "2", v: "b" }]);
+    expect(all.map((e) => e.offset.line)).toEqual([1, 2, 3, 4, 5]);
+    for (const [i, e] of all.entries()) {
+      const got = (await events<Row>(dir, {}, e.offset)).flatMap((x) => x.values);
+      expect(got, `from ${JSON.stringify(e.offset)}`).toEqual(all.slice(i + 1).flatMap((x) => x.values));
+    }
+  });
+
   test("fileSource() reads CSV with given column names, without names as arrays, with cast and a parse function", async () => {
     const dir = await dirWith({ "a.csv": "1;x\n2;y\n" });
     expect(await stream(fileSource(dir, { columns: ["n", "s"], delimiter: ";" })).toArray()).toEqual([

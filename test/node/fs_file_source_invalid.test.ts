@@ -161,8 +161,8 @@ const item = fc.oneof(
 
 const quoteCsv = (f: string) => /[",\r\n]/.test(f) || f === "" ? `"${f.replaceAll('"', '""')}"` : f;
 
-function model(format: "ndjson" | "csv", items: Item[]) {
-  const parts: (string | Uint8Array)[] = [...HEADER[format]];
+function model(format: "ndjson" | "csv", items: Item[], leadingBlankLines: number) {
+  const parts: (string | Uint8Array)[] = ["\n".repeat(leadingBlankLines), ...HEADER[format]];
   const values: unknown[] = [];
   const reports: [number, number][] = [];
   for (const it of items) {
@@ -186,50 +186,63 @@ function model(format: "ndjson" | "csv", items: Item[]) {
   return { content: cat(parts), values, reports };
 }
 
-async function read(dir: string, format: "ndjson" | "csv", readBytes: number) {
+async function read(dir: string, format: "ndjson" | "csv", readBytes: number, from?: FileSourceOffset) {
   const reports: [number, number][] = [];
   const values: unknown[] = [];
   const offsets: [number, number][] = [];
+  const events: { values: unknown[]; offset: FileSourceOffset }[] = [];
   const it = fileSource(dir, { ...options(format), readBytes, onInvalid: (_e, at) => reports.push([at.line, at.byte]) })
-    .open({}) as AsyncIterator<SourceEvent<unknown>>;
+    .open({ offset: from }) as AsyncIterator<SourceEvent<unknown>>;
   for (let r = await it.next(); !r.done; r = await it.next()) {
     if (r.value.type !== "elements") continue;
     values.push(...r.value.values);
     const o = r.value.offset as FileSourceOffset;
     offsets.push([o.byte, o.line]);
+    events.push({ values: [...r.value.values], offset: o });
   }
-  return { values, reports, offsets };
+  return { values, reports, offsets, events };
 }
 
 describe("fileSource chunking", () => {
   for (const format of ["ndjson", "csv"] as const) {
-    test(`${format}: the read size changes neither records, nor reports, nor offsets`, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(item, { maxLength: 12 }),
-          fc.integer({ min: 1, max: 40 }),
-          async (items, readBytes) => {
-            const { content, values, reports } = model(format, items);
-            const dir = await dirWith(`x.${format}`, content);
-            const whole = await read(dir, format, 1 << 20);
-            const perByte = await read(dir, format, 1);
-            const chunked = await read(dir, format, readBytes);
-            // Gzipped, offsets count decompressed bytes: the same as the plain file's.
-            const gzipped = await read(await dirWith(`x.${format}.gz`, gzipSync(content)), format, readBytes);
-            expect(gzipped.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
-            for (const got of [whole, perByte, chunked, gzipped]) {
-              expect(got.values).toEqual(values);
-              expect(got.reports).toEqual(reports);
-            }
-            // Reading byte by byte shows every record boundary; other sizes show some of them, and the last.
-            const boundaries = new Set(perByte.offsets.map((o) => o.join()));
-            expect(chunked.offsets.every((o) => boundaries.has(o.join()))).toBe(true);
-            expect(chunked.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
-            expect(whole.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
-          },
-        ),
-        { numRuns: 60 },
-      );
-    }, 60_000);
+    test(
+      `${format}: the read size changes neither records, nor reports, nor offsets; every offset resumes exactly`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(item, { maxLength: 12 }),
+            fc.integer({ min: 1, max: 40 }),
+            fc.nat(2),
+            async (items, readBytes, leadingBlankLines) => {
+              const { content, values, reports } = model(format, items, leadingBlankLines);
+              const dir = await dirWith(`x.${format}`, content);
+              const whole = await read(dir, format, 1 << 20);
+              const perByte = await read(dir, format, 1);
+              const chunked = await read(dir, format, readBytes);
+              // Gzipped, offsets count decompressed bytes: the same as the plain file's.
+              const gzipped = await read(await dirWith(`x.${format}.gz`, gzipSync(content)), format, readBytes);
+              expect(gzipped.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
+              for (const got of [whole, perByte, chunked, gzipped]) {
+                expect(got.values).toEqual(values);
+                expect(got.reports).toEqual(reports);
+              }
+              // Reading byte by byte shows every record boundary; other sizes show some of them, and the last.
+              const boundaries = new Set(perByte.offsets.map((o) => o.join()));
+              expect(chunked.offsets.every((o) => boundaries.has(o.join()))).toBe(true);
+              expect(chunked.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
+              expect(whole.offsets.at(-1)).toEqual(perByte.offsets.at(-1));
+              // Resumed from any record boundary, the rest: the same records, the bad ones reported again.
+              for (const [i, e] of perByte.events.entries()) {
+                const resumed = await read(dir, format, readBytes, e.offset);
+                expect(resumed.values).toEqual(perByte.events.slice(i + 1).flatMap((x) => x.values));
+                expect(resumed.reports).toEqual(reports.filter(([, byte]) => byte >= e.offset.byte));
+              }
+            },
+          ),
+          { numRuns: 60 },
+        );
+      },
+      60_000,
+    );
   }
 });
