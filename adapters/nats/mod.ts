@@ -35,3 +35,4 @@ export {
   WATERMARK_HEADER,
 } from "./jetstream_source.ts";
 export type { PartitionPosition } from "./_source_partition.ts";
+export { runWorker, type RunWorkerOptions, type WorkerHandle } from "./worker.ts";
