@@ -13,7 +13,8 @@ const utf8 = new TextEncoder();
  * The algorithm, for producers written in other languages:
  * 1. Encode the key as text, the way weir keys values by content:
  *    - string `s` → `"s:" + s`;
- *    - number `n` → `"n:" + ` JavaScript's `String(n)` (`-0` is written `0`; `1.5` → `"n:1.5"`, `1e21` → `"n:1e+21"`);
+ *    - number `n` → `"n:" + ` JavaScript's `String(n)` (`-0` is written `0`; `1.5` → `"n:1.5"`,
+ *      `1e21` → `"n:1e+21"`);
  *    - boolean → `"b:1"` or `"b:0"`; bigint `i` → `"i:" + i` (decimal); `null` → `"z:"`; `undefined` → `"u:"`;
  *    - a plain object, array or Date → `"j:" + ` its canonical JSON: JSON without whitespace, object keys sorted
  *      (by UTF-16 code units), undefined members skipped, numbers as in `String(n)` with `-0` as `0` (NaN and
