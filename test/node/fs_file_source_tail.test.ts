@@ -3,6 +3,7 @@
 import { appendFile, mkdtemp, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { SourceEvent } from "../../mod.ts";
 import { fileSource, type FileSourceOffset, type FileSourceOptions } from "../../adapters/fs/mod.ts";
@@ -124,4 +125,70 @@ describe("fileSource tail", () => {
     expect((await next)!.values).toEqual([{ n: 3 }]);
     await s2.stop();
   });
+});
+
+// Records with quoted newlines, CRLF and multibyte text, appended in random pieces while tailed.
+const FIELD_CHARS = ["a", "é", "🚀", ",", '"', "\n", "\r\n"];
+const field = fc.array(fc.constantFrom(...FIELD_CHARS), { maxLength: 3 }).map((cs) => cs.join(""));
+const quoteCsv = (f: string) => /[",\r\n]/.test(f) || f === "" ? `"${f.replaceAll('"', '""')}"` : f;
+
+describe("fileSource tail, property", () => {
+  for (const format of ["ndjson", "csv"] as const) {
+    test(
+      `${format}: appended in any pieces, a tailed file gives the records of the whole file, once each`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.record({ k: field, v: field, crlf: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+            fc.array(fc.nat(), { maxLength: 6 }),
+            fc.boolean(),
+            async (rows, cuts, lastNewline) => {
+              const lines = rows.map((r) =>
+                (format === "csv" ? `${quoteCsv(r.k)},${quoteCsv(r.v)}` : JSON.stringify({ k: r.k, v: r.v })) +
+                (r.crlf ? "\r\n" : "\n")
+              );
+              let text = (format === "csv" ? "k,v\n" : "") + lines.join("");
+              if (!lastNewline) text = text.replace(/\r?\n$/, "");
+              const bytes = new TextEncoder().encode(text);
+              const at = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+              const pieces = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+              const dir = await mkdtemp(join(tmpdir(), "weir-tail-prop-"));
+              const file = join(dir, `a.${format}`);
+              await writeFile(file, new Uint8Array(0));
+              await utimes(file, 100, 100);
+              const c = new AbortController();
+              const it = fileSource<{ k: string; v: string }>(dir, { follow: { pollMs: 1 }, tail: true, readBytes: 7 })
+                .open({ signal: c.signal }) as AsyncIterator<SourceEvent<{ k: string; v: string }>>;
+              const seen: { k: string; v: string }[] = [];
+              const events: { values: { k: string; v: string }[]; offset: FileSourceOffset }[] = [];
+              const reading = (async () => {
+                for (let r = await it.next(); !r.done; r = await it.next()) {
+                  if (r.value.type !== "elements") continue;
+                  seen.push(...r.value.values);
+                  events.push({ values: [...r.value.values], offset: r.value.offset as FileSourceOffset });
+                  if (seen.at(-1)?.k === "end") c.abort();
+                }
+              })();
+              for (const piece of pieces) {
+                await appendFile(file, piece);
+                await new Promise((r) => setTimeout(r, 2));
+              }
+              // A newer file: a is complete, its last line read even without a newline.
+              await writeFile(join(dir, `b.${format}`), format === "csv" ? "k,v\nend,x\n" : '{"k":"end","v":"x"}\n');
+              await utimes(join(dir, `b.${format}`), 200, 200);
+              await reading;
+              expect(seen).toEqual([...rows.map((r) => ({ k: r.k, v: r.v })), { k: "end", v: "x" }]);
+              // Each offset in a resumes the whole file's remainder.
+              for (const [i, e] of events.entries()) {
+                if (e.offset.file !== `a.${format}`) continue;
+                expect(await rest(dir, {}, e.offset)).toEqual(events.slice(i + 1).flatMap((x) => x.values));
+              }
+            },
+          ),
+          { numRuns: 25 },
+        );
+      },
+      60_000,
+    );
+  }
 });
