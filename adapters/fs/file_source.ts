@@ -83,7 +83,10 @@ export interface FileSourceOptions<T = unknown> {
   readBytes?: number;
   /** Largest number of bytes one record may have, terminator aside (default 1 MiB). */
   maxLineBytes?: number;
-  /** CSV: `true` (default) takes the column names from each file's first row, an array names them, `false` gives arrays. */
+  /**
+   * CSV: `true` (default) takes the column names from each file's first row, an array names them,
+   * `false` gives arrays (of any length).
+   */
   columns?: boolean | readonly string[];
   /** CSV: csv-parse's `cast` (default: fields stay strings). */
   cast?: CsvCast;
