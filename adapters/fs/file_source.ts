@@ -56,7 +56,10 @@ export interface FileSourceOptions<T = unknown> {
   pattern?: RegExp;
   /** How to decode every file (default: from the extension, `.csv` is CSV and the others NDJSON). */
   format?: "ndjson" | "csv";
-  /** Poll the directory every `pollMs` for new files and end only on the abort signal (default: end once none is left). */
+  /**
+   * Poll the directory every `pollMs` for new files and end only on the abort signal (default: end
+   * once a listing finds no file left to read).
+   */
   follow?: { pollMs: number };
   /**
    * Keep reading the newest file as it grows, polling every `follow.pollMs` (needs `follow`). A file
@@ -92,7 +95,10 @@ export interface FileSourceOptions<T = unknown> {
   cast?: CsvCast;
   /** CSV: the field delimiter, one ASCII character (default `,`). */
   delimiter?: string;
-  /** Turns each decoded record (a JSON value, or a CSV row) into an element; what it throws makes the record invalid. */
+  /**
+   * Turns each decoded record (a JSON value, or a CSV row) into an element; what it throws makes the
+   * record invalid.
+   */
   parse?(record: unknown, where: FileRecordPosition): T;
 }
 
