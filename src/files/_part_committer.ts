@@ -34,8 +34,9 @@ interface OpenPart {
   openedAt: number;
   /** The CSV header line of the part (its columns), null for NDJSON. */
   header: string | null;
-  buffer: Uint8Array[];
-  buffered: number;
+  /** Bytes not yet written to the file: `buffer[0, used)`. */
+  buffer: Uint8Array;
+  used: number;
 }
 
 /** Bytes gathered before one write to the file. */
@@ -51,6 +52,13 @@ async function forEachLimited<T>(items: readonly T[], fn: (item: T) => Promise<u
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 const encoder = new TextEncoder();
+/** Each line is encoded here first (no allocation per line), then copied into its part's buffer. */
+let scratch = new Uint8Array(4096);
+
+function encodeLine(line: string): number {
+  if (line.length * 3 > scratch.length) scratch = new Uint8Array(line.length * 3);
+  return encoder.encodeInto(line, scratch).written;
+}
 
 function checkPending(pending: unknown, seq: number): FileSinkPending {
   const p = pending as FileSinkPending;
@@ -76,7 +84,8 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
     this.#cfg = cfg;
   }
 
-  async write(value: T): Promise<void> {
+  /** Synchronous while the result fits its open part's buffer: most writes create no promise. */
+  write(value: T): void | Promise<void> {
     const cfg = this.#cfg;
     const dir = cfg.partition(value);
     let header: string | null = null;
@@ -92,21 +101,38 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
       }
       line = json + "\n";
     }
-    const bytes = encoder.encode(line);
-    let part = this.#open.get(dir);
-    if (
-      part !== undefined &&
-      (part.header !== header || part.bytes + bytes.length > cfg.maxBytes ||
-        cfg.clock.now() - part.openedAt >= cfg.maxMs)
-    ) {
+    const n = encodeLine(line);
+    const part = this.#open.get(dir);
+    const rolls = part !== undefined &&
+      (part.header !== header || part.bytes + n > cfg.maxBytes || cfg.clock.now() - part.openedAt >= cfg.maxMs);
+    if (part !== undefined && !rolls && part.used + n <= part.buffer.length) {
+      part.buffer.set(scratch.subarray(0, n), part.used);
+      part.used += n;
+      part.bytes += n;
+      return;
+    }
+    return this.#writeSlowly(dir, header, part, rolls, scratch.slice(0, n));
+  }
+
+  async #writeSlowly(
+    dir: string,
+    header: string | null,
+    part: OpenPart | undefined,
+    rolls: boolean,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    if (part !== undefined && rolls) {
       await this.#finish(part);
       part = undefined;
     }
     part ??= await this.#start(dir, header);
-    part.buffer.push(bytes);
-    part.buffered += bytes.length;
+    if (part.used + bytes.length > part.buffer.length) await this.#flush(part);
+    if (bytes.length > part.buffer.length) await part.file.write(bytes);
+    else {
+      part.buffer.set(bytes, part.used);
+      part.used += bytes.length;
+    }
     part.bytes += bytes.length;
-    if (part.buffered >= FLUSH_BYTES) await this.#flush(part);
   }
 
   async #start(dir: string, header: string | null): Promise<OpenPart> {
@@ -119,28 +145,28 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
       bytes: 0,
       openedAt: this.#cfg.clock.now(),
       header,
-      buffer: [],
-      buffered: 0,
+      buffer: new Uint8Array(FLUSH_BYTES),
+      used: 0,
     };
     if (header !== null) {
       const h = encoder.encode(header);
-      part.buffer.push(h);
-      part.buffered = part.bytes = h.length;
+      if (h.length > part.buffer.length) await file.write(h);
+      else {
+        part.buffer.set(h);
+        part.used = h.length;
+      }
+      part.bytes = h.length;
     }
     this.#open.set(dir, part);
     return part;
   }
 
+  /** Writes the buffered bytes; the buffer is handed to the file and a new one taken. */
   async #flush(part: OpenPart): Promise<void> {
-    if (part.buffered === 0) return;
-    const out = new Uint8Array(part.buffered);
-    let at = 0;
-    for (const b of part.buffer) {
-      out.set(b, at);
-      at += b.length;
-    }
-    part.buffer = [];
-    part.buffered = 0;
+    if (part.used === 0) return;
+    const out = part.buffer.subarray(0, part.used);
+    part.buffer = new Uint8Array(FLUSH_BYTES);
+    part.used = 0;
     await part.file.write(out);
   }
 
