@@ -173,6 +173,23 @@ describe("fileSink", () => {
     );
   });
 
+  test("fileSink() writes a result larger than its buffer and than maxBytes whole, in a part of its own", async () => {
+    const dir = await tempDir("large");
+    const big = "é".repeat(80_000); // 160 000 bytes of UTF-8
+    const sink = fileSink<{ n: number; s: string }>(dir, { partitionBy: "none", rollover: { maxBytes: 100_000 } });
+    const w = sink.getWriter();
+    for (const [n, s] of [[1, "a"], [2, big], [3, "b"], [4, "c".repeat(70_000)], [5, "d"]] as const) {
+      await w.write({ n, s });
+    }
+    await w.close();
+    const parts = [...(await readSinkDir(dir)).committed.entries()]
+      .sort(([a], [b]) => a.slice(-13).localeCompare(b.slice(-13)))
+      .map(([, t]) => t.trim().split("\n").map((l) => JSON.parse(l) as { n: number; s: string }));
+    expect(parts.map((p) => p.map((r) => r.n))).toEqual([[1], [2], [3, 4, 5]]);
+    expect(parts[1]![0]!.s).toBe(big);
+    expect(parts[2]![1]!.s).toBe("c".repeat(70_000));
+  });
+
   test("fileSink() rolls a part over rollover.maxMs after it was opened (processing time of its clock)", async () => {
     const dir = await tempDir("time");
     const clock = new ManualClock(0);
