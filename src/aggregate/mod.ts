@@ -19,3 +19,11 @@ export {
   type InputOf,
   isCombiner,
 } from "./compose.ts";
+export {
+  type AccumulatorOf,
+  type Liftable,
+  type LiftedResult,
+  mergePartials,
+  partial,
+  type PartialAccumulator,
+} from "./partial.ts";
