@@ -88,7 +88,7 @@ describe("partial() and mergePartials()", () => {
     );
   });
 
-  it("a partial result is a copy: the first stage folding on does not change what it emitted", async () => {
+  it("a partial result is a copy: the first stage folding on does not change what it emitted", () => {
     const c = partial(sum((e: { v: number }) => e.v));
     let acc = c.create();
     acc = c.add(acc, { v: 2 ** 53 }, 0);
