@@ -167,23 +167,26 @@ export class RecordSplitter {
       let cut = -1;
       if (this.#csv) {
         lf = -1;
+        // The quoting state in locals: this loop sees every byte of a CSV file.
+        let quoted = this.#quoted, closed = this.#closed, fieldStart = this.#fieldStart, lfs = this.#lfs;
+        const delimiter = this.#delimiter;
         for (let i = pos; i < bytes.length; i++) {
           const b = bytes[i]!;
-          if (this.#quoted) {
+          if (quoted) {
             if (b === QUOTE) {
-              this.#quoted = false;
-              this.#closed = true;
-            } else if (b === LF) this.#lfs++;
+              quoted = false;
+              closed = true;
+            } else if (b === LF) lfs++;
           } else if (b === LF) {
             lf = i;
             break;
           } else if (b === QUOTE) {
-            if (this.#fieldStart || this.#closed) this.#quoted = true;
-            this.#closed = false;
-            this.#fieldStart = false;
+            if (fieldStart || closed) quoted = true;
+            closed = false;
+            fieldStart = false;
           } else {
-            this.#closed = false;
-            this.#fieldStart = b === this.#delimiter;
+            closed = false;
+            fieldStart = b === delimiter;
           }
           // Bytes so far (this one included) beyond max, unless this is the CR of a CRLF.
           const n = i - recStart;
@@ -192,6 +195,10 @@ export class RecordSplitter {
             break;
           }
         }
+        this.#quoted = quoted;
+        this.#closed = closed;
+        this.#fieldStart = fieldStart;
+        this.#lfs = lfs;
       } else {
         lf = bytes.indexOf(LF, pos);
         const end = lf === -1 ? bytes.length : lf;
