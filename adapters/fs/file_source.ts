@@ -18,7 +18,11 @@ export interface FileSourceOffset {
   readonly byte: number;
   /** Number of lines of `file` before `byte` (a CSV record may span several). */
   readonly line: number;
-  /** Names of the files read to their end before `file` (those still in the directory). */
+  /**
+   * Names of the files read to their end before `file` (those still in the directory). Checkpoints
+   * store the list, so a directory that keeps many thousands of read files is best read with
+   * `cleanSource`, which takes them out of it.
+   */
   readonly done: readonly string[];
 }
 
