@@ -411,39 +411,43 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   snapshot(): unknown {
-    // Key-major, as every version before the slice-major state: each key with its slices as
-    // [code, accumulator] pairs (start = sliceCodes.base + code * sliceCodes.period, or the start
+    // Slice-major, as the state is kept (sliced-5): each open slice with its keys and accumulators in
+    // two parallel arrays, so a snapshot is two array copies per slice and encodes without an object per
+    // key. A slice's code gives its start: sliceCodes.base + code * sliceCodes.period (or the start
     // itself). Accumulators are live, not copies: snapshots are encoded before the next input step
     // (see JobRun.snapshot).
-    const byKey = new Map<unknown, { key: unknown; slices: [number, unknown][] }>();
+    const slices: { code: number; keys: unknown[]; accs: unknown[] }[] = [];
+    const sliding = this.#slide !== this.#size;
     for (const slice of this.#ordered) {
-      const keys = slice.keys;
+      const n = slice.accs.size;
+      const keys = new Array<unknown>(n);
+      const accs = new Array<unknown>(n);
+      const originals = slice.keys;
+      let i = 0;
       for (const [nk, acc] of slice.accs) {
-        let entry = byKey.get(nk);
-        if (entry === undefined) {
-          entry = { key: keys !== null && keys.has(nk) ? keys.get(nk) : nk, slices: [] };
-          byKey.set(nk, entry);
-        }
-        entry.slices.push([slice.code, acc instanceof Entry ? acc.acc : acc]);
+        keys[i] = originals !== null && originals.has(nk) ? originals.get(nk) : nk;
+        accs[i++] = sliding ? (acc as Entry).acc : acc;
       }
+      slices.push({ code: slice.code, keys, accs });
     }
     const heldEnds: number[] = [];
     for (const e of this.#ends) if (this.#heldEnds.has(this.#code(e))) heldEnds.push(e);
     return {
-      v: "sliced-4",
+      v: "sliced-5",
       sliceCodes: this.#integral ? { base: this.#base, period: this.#slide } : null,
       watermark: this.#wm,
       outputWatermark: this.#outWm,
       emittedWatermark: this.#emittedWm,
       heldEnds,
       late: this.#late.count,
-      keys: [...byKey.values()],
+      slices,
     };
   }
 
   restore(state: unknown): void {
-    // sliced-4 keys slices by code (sliceCodes); sliced-3 by start and names every field; sliced-1 and
-    // sliced-2 (read for old checkpoints) kept each key as a [key, slices] pair and abbreviated the watermarks.
+    // sliced-5 is slice-major; the older formats (read for old checkpoints) are key-major: sliced-4 keys
+    // slices by code (sliceCodes); sliced-3 by start and names every field; sliced-1 and sliced-2 kept
+    // each key as a [key, slices] pair and abbreviated the watermarks.
     const s = state as {
       v: string;
       sliceCodes?: { base: number; period: number } | null;
@@ -454,9 +458,11 @@ export class SlicedWindowOperator implements WindowEngine {
       emittedWm?: number;
       heldEnds?: number[];
       late: number;
-      keys: ({ key: unknown; slices: Iterable<[number, unknown]> } | [unknown, Iterable<[number, unknown]>])[];
+      keys?: ({ key: unknown; slices: Iterable<[number, unknown]> } | [unknown, Iterable<[number, unknown]>])[];
+      slices?: { code: number; keys: unknown[]; accs: unknown[] }[];
     };
-    if (s?.v !== "sliced-1" && s?.v !== "sliced-2" && s?.v !== "sliced-3" && s?.v !== "sliced-4") {
+    const versions = ["sliced-1", "sliced-2", "sliced-3", "sliced-4", "sliced-5"];
+    if (!versions.includes(s?.v)) {
       throw new TypeError(`Cannot restore window operator "${this.id}": unknown snapshot version ${String(s?.v)}`);
     }
     this.#wm = (s.watermark ?? s.wm)!;
@@ -468,18 +474,20 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#slices = new Map();
     this.#ordered = [];
     const codes = s.sliceCodes ?? null;
-    for (const entry of s.keys) {
+    for (const { code: k, keys, accs } of s.slices ?? []) {
+      const start = codes === null ? k : codes.base + k * codes.period;
+      const code = this.#code(start);
+      // Windows whose end the watermark already passed were fired before the snapshot.
+      const slice = this.#slices.get(code) ?? this.#open(start, code, this.#wm);
+      for (let i = 0; i < keys.length; i++) this.#put(slice, keys[i], accs[i]);
+    }
+    for (const entry of s.keys ?? []) {
       const [key, slices] = Array.isArray(entry) ? entry : [entry.key, entry.slices];
-      const isObject = typeof key === "object" || typeof key === "function" || typeof key === "symbol";
-      const nk = isObject ? groupingKey(key) : key;
       for (const [k, acc] of slices) {
         const start = codes === null ? k : codes.base + k * codes.period;
         const code = this.#code(start);
-        // Windows whose end the watermark already passed were fired before the snapshot.
         const slice = this.#slices.get(code) ?? this.#open(start, code, this.#wm);
-        if (this.#slide === this.#size) slice.accs.set(nk, acc);
-        else this.#link(slice, nk, acc);
-        if (isObject) (slice.keys ??= new Map()).set(nk, key);
+        this.#put(slice, key, acc);
       }
     }
     // #open decided holds afresh; the snapshot's own decisions win (version 1 kept no holds: its
@@ -488,5 +496,14 @@ export class SlicedWindowOperator implements WindowEngine {
     if (s.heldEnds !== undefined) {
       this.#heldEnds = new Set(s.heldEnds.map((e) => this.#code(e)).filter((c) => this.#endCodes.has(c)));
     }
+  }
+
+  /** Restores `key`'s accumulator in `slice`. */
+  #put(slice: Slice, key: unknown, acc: unknown): void {
+    const isObject = typeof key === "object" || typeof key === "function" || typeof key === "symbol";
+    const nk = isObject ? groupingKey(key) : key;
+    if (this.#slide === this.#size) slice.accs.set(nk, acc);
+    else this.#link(slice, nk, acc);
+    if (isObject) (slice.keys ??= new Map()).set(nk, key);
   }
 }

@@ -38,13 +38,14 @@ describe("window state lifecycle", () => {
       // 100 keys, each with at most a few windows (or slices) open at any time
       expect(maxOpen).toBeLessThanOrEqual(100 * 6);
       expect(op.openWindows).toBe(0);
-      expect((op.snapshot() as { keys: unknown[] }).keys).toEqual([]);
+      const snap = op.snapshot() as { keys?: unknown[]; slices?: unknown[] };
+      expect(snap.keys ?? snap.slices).toEqual([]);
     });
   }
 });
 
 describe("snapshots with named fields", () => {
-  it("the sliced engine restores its older positional format (sliced-2) to the same state", async () => {
+  it("the sliced engine restores its older formats (sliced-4, positional sliced-2) to the same state", async () => {
     const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
     const config = () =>
       resolveWindowConfig(tumbling(10), {}, (e) => (e as { k: string }).k, count() as never, "window-0");
@@ -69,8 +70,21 @@ describe("snapshots with named fields", () => {
           [c, acc],
         ) => [x.sliceCodes === null ? c : x.sliceCodes.base + c * x.sliceCodes.period, acc]),
       }));
-    const now = op.snapshot() as Snap;
-    expect(now.v).toBe("sliced-4");
+    // Today's slice-major snapshot (sliced-5), in the key-major form of the older formats
+    const current = op.snapshot() as Omit<Snap, "keys"> & {
+      slices: { code: number; keys: unknown[]; accs: unknown[] }[];
+    };
+    expect(current.v).toBe("sliced-5");
+    const keyMajor = new Map<unknown, [number, unknown][]>();
+    for (const sl of current.slices) {
+      sl.keys.forEach((k, i) => keyMajor.set(k, [...(keyMajor.get(k) ?? []), [sl.code, sl.accs[i]]]));
+    }
+    const { slices: _slices, ...fields } = current;
+    const now: Snap = {
+      ...fields,
+      v: "sliced-4",
+      keys: [...keyMajor].map(([key, slices]) => ({ key, slices: new Map(slices) })),
+    };
     expect(byStart(now)).toEqual([{ key: "a", slices: [[0, 1]] }, { key: "b", slices: [[10, 1]] }]);
     const old = {
       v: "sliced-2",
@@ -83,8 +97,12 @@ describe("snapshots with named fields", () => {
     };
     const restored = new SlicedWindowOperator(config());
     restored.restore(structuredClone(old));
-    const again = restored.snapshot() as Snap;
-    expect(byStart(again)).toEqual(byStart(now));
-    expect({ ...again, keys: null, sliceCodes: null }).toEqual({ ...now, keys: null, sliceCodes: null });
+    const again = restored.snapshot() as typeof current;
+    expect(again.slices.map((sl) => [sl.keys, sl.accs])).toEqual(current.slices.map((sl) => [sl.keys, sl.accs]));
+    expect({ ...again, slices: null, sliceCodes: null }).toEqual({ ...current, slices: null, sliceCodes: null });
+    // and the key-major sliced-4 of the previous release restores to the same state
+    const fromFour = new SlicedWindowOperator(config());
+    fromFour.restore(structuredClone({ ...now, keys: now.keys.map((k) => ({ key: k.key, slices: [...k.slices] })) }));
+    expect(fromFour.snapshot()).toEqual(current);
   });
 });
