@@ -1,11 +1,18 @@
 // POST /events: authenticate, refuse early what can be refused without reading (415, 429, 413 by
 // Content-Length), then stream-read (paced, decoded, bounded) and validate the whole batch, and only
-// then append it to the log in one atomic write. A reused idempotency key is compared by the SHA-256
-// of the body: the same body gets the first answer again, another body 422. Any refusal leaves the
-// log untouched.
+// then append it to the log (an AppendLog: one atomic write for an IngestLog). A reused idempotency key
+// is compared by the SHA-256 of the body: the same body gets the first answer again, another body 422.
+// Any refusal leaves the log untouched.
 import type { Context } from "hono";
 import { StateStoreError } from "../../mod.ts";
-import { type BatchRules, bodyFormat, IdempotencyConflictError, IngestLog, readBatch } from "../../src/live/mod.ts";
+import {
+  type AppendLog,
+  type BatchRules,
+  bodyFormat,
+  IdempotencyConflictError,
+  IngestLog,
+  readBatch,
+} from "../../src/live/mod.ts";
 import type { BearerCheck } from "./_bearer.ts";
 import { IngestSlots } from "./_ingest_slots.ts";
 
@@ -42,7 +49,7 @@ export class IngestCounters {
 }
 
 export interface IngestConfig {
-  log: IngestLog<unknown>;
+  log: AppendLog<unknown>;
   bearer: BearerCheck | undefined;
   rules: BatchRules;
   maxPending: number;
@@ -179,8 +186,10 @@ export function ingestHandler(cfg: IngestConfig): (c: Context) => Promise<Respon
       if (error instanceof IdempotencyConflictError) return refuse(c, 422, "conflict", { error: error.message }, n);
       if (error instanceof RangeError) return refuse(c, 413, "too_large", { error: error.message }, n);
       if (error instanceof StateStoreError) {
+        // An IngestLog writes a batch atomically; another log's error says itself what may be stored.
+        const atomic = log instanceof IngestLog ? ", nothing was appended" : "";
         return refuse(c, 503, "store_failed", {
-          error: `The batch could not be stored, nothing was appended: ${error.message}`,
+          error: `The batch could not be stored${atomic}: ${error.message}`,
         }, n);
       }
       throw error;

@@ -4,8 +4,8 @@ import { IngestCounters, ingestHandler } from "./_ingest_handler.ts";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./_prometheus.ts";
 import { resultsHandler } from "./_results_handler.ts";
 import {
+  type AppendLog,
   batchRules,
-  type IngestLog,
   isStandardSchema,
   type ServedJob,
   type StandardSchemaV1,
@@ -26,8 +26,12 @@ const APP_OPTIONS = [
 
 /** Options of {@linkcode createWeirApp}. */
 export interface WeirAppOptions<T> {
-  /** The durable log that accepted batches are appended to (the job's source). */
-  log: IngestLog<T>;
+  /**
+   * The durable log that accepted batches are appended to: an `IngestLog` (a StateStore, the job's
+   * source), `jetStreamIngestLog` from `weirjs/adapters/nats` (NATS JetStream, read by workers), or
+   * any other {@linkcode AppendLog}.
+   */
+  log: AppendLog<T>;
   /** The job whose results `GET /results` streams and whose statistics `/metrics` reports. */
   job?: ServedJob<T>;
   /** Event time of an event; events where it is missing or not a finite number are refused. Default: the job's. */
@@ -50,7 +54,10 @@ export interface WeirAppOptions<T> {
   minEventTime?: number;
   /** Most events in one batch (default 10 000). */
   maxEvents?: number;
-  /** Most events appended but not yet read by the job (default 100 000); beyond it batches get 429. */
+  /**
+   * Most events appended but not yet read by the job (default 100 000); beyond it batches get 429. For
+   * a log whose readers run elsewhere (JetStream), the events being published and not yet acknowledged.
+   */
   maxPending?: number;
   /**
    * Most request bodies read at the same time (default 16); beyond it batches get 429, so memory stays
@@ -96,7 +103,8 @@ export type WeirApp = Hono;
  *   (`application/x-ndjson`), read as a stream, gzip/deflate/br-encoded or not (`Content-Encoding`,
  *   decoded with `DecompressionStream`; br where the runtime has it). Each event is validated
  *   (`schema`, then `eventTime`, which must lie between `minEventTime` and `maxFutureSkew` ahead of the
- *   server's clock); the whole batch is appended to the log in one atomic write and the answer is
+ *   server's clock); the whole batch is appended to the log (an `IngestLog` writes it in one atomic
+ *   write, a `jetStreamIngestLog` publishes each event) and the answer is
  *   `202 {"offsets":[first,last],"count":n}` once it is durable. Refusals apply nothing:
  *   `400` malformed JSON/NDJSON (naming the line), nesting deeper than `maxEventDepth`, schema problems
  *   or a missing/invalid/out-of-window event time (listed in `problems`, naming each event and line),
@@ -105,8 +113,8 @@ export type WeirApp = Hono;
  *   bomb stops at the limit), `415` other content types and encodings, `422` an `Idempotency-Key` reused
  *   with a different body (compared by SHA-256), `429` + `Retry-After` when more than `maxPending`
  *   events wait for the job or `maxConcurrentIngests` bodies are being read (and not more than half of
- *   them slowly), `503` when the store
- *   fails. A request repeating a known `Idempotency-Key` with the same body gets the first answer
+ *   them slowly), `503` when the log cannot store the batch (its message says whether part of it may be
+ *   stored: a retry with the same `Idempotency-Key` then stores the rest, each event once). A request repeating a known `Idempotency-Key` with the same body gets the first answer
  *   again (with `Idempotent-Replayed: true`), and nothing is appended.
  * - `GET /results` — Server-Sent Events: `event: result`, `id:` the result's deterministic id, data the
  *   `WindowResult` as JSON; `Last-Event-ID` (header, or `?lastEventId=`) resumes after that result;
@@ -143,7 +151,11 @@ export type WeirApp = Hono;
 export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): WeirApp {
   const { log, job } = options ?? {};
   if (typeof log?.append !== "function") {
-    throw new TypeError(`Cannot create weir app as log must be an IngestLog: current value is ${String(log)}`);
+    throw new TypeError(
+      `Cannot create weir app as log must be an AppendLog (an IngestLog, a jetStreamIngestLog, ...): current value is ${
+        String(log)
+      }`,
+    );
   }
   const eventTime = options.eventTime ?? job?.eventTime;
   if (typeof eventTime !== "function") {
@@ -169,7 +181,7 @@ export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): WeirApp 
     "/events",
     ingestHandler({
       // The handler appends what the schema produced, which is a T; it sees the log untyped.
-      log: log as unknown as IngestLog<unknown>,
+      log: log as unknown as AppendLog<unknown>,
       bearer: options.token === undefined ? undefined : new BearerCheck(options.token),
       rules,
       maxPending: positiveInt("maxPending", options.maxPending, 100_000),
@@ -211,7 +223,7 @@ export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): WeirApp 
     return c.json({
       status: failed ? "failed" : "ok",
       ...(s === undefined ? {} : { job: { state: s.state, ...(s.error === undefined ? {} : { error: s.error }) } }),
-      log: { name: log.name, start: log.start, next: log.next, committed: log.committed, pending: log.pending },
+      log: logStatus(log),
     }, failed ? 503 : 200);
   });
 
@@ -225,8 +237,19 @@ export function createWeirApp<T = unknown>(options: WeirAppOptions<T>): WeirApp 
   return app;
 }
 
+/** The log's name, its offsets when it has contiguous ones (`IngestLog`), and its pending events. */
+function logStatus(log: AppendLog<unknown>): Record<string, string | number> {
+  const status: Record<string, string | number> = { name: log.name };
+  for (const k of ["start", "next", "committed"] as const) {
+    const v = log[k];
+    if (typeof v === "number") status[k] = v;
+  }
+  status.pending = log.pending;
+  return status;
+}
+
 function metricFamilies(
-  log: Pick<IngestLog, "pending" | "next" | "start">,
+  log: AppendLog<unknown>,
   job: ServedJob<never> | undefined,
   k: IngestCounters,
 ): MetricFamily[] {
@@ -268,14 +291,18 @@ function metricFamilies(
       type: "gauge",
       samples: log.pending,
     },
-    { name: "weir_log_next_offset", help: "Offset the next appended event gets.", type: "gauge", samples: log.next },
-    {
-      name: "weir_log_retained_events",
-      help: "Events still stored in the log (not yet truncated by a checkpoint).",
-      type: "gauge",
-      samples: log.next - log.start,
-    },
   ];
+  if (typeof log.next === "number" && typeof log.start === "number") {
+    families.push(
+      { name: "weir_log_next_offset", help: "Offset the next appended event gets.", type: "gauge", samples: log.next },
+      {
+        name: "weir_log_retained_events",
+        help: "Events still stored in the log (not yet truncated by a checkpoint).",
+        type: "gauge",
+        samples: log.next - log.start,
+      },
+    );
+  }
   if (job === undefined) return families;
   const s = job.stats();
   families.push(

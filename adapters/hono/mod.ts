@@ -27,6 +27,7 @@
 export { createWeirApp, type WeirApp, type WeirAppOptions } from "./create_weir_app.ts";
 // The live-job pieces moved to weirjs/live; re-exported so imports from weirjs/adapters/hono keep working.
 export {
+  type AppendLog,
   type AppendOptions,
   type AppendResult,
   type FeedItem,

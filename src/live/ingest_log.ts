@@ -22,6 +22,7 @@ import {
 } from "./_log_format.ts";
 import { type LogAccess, LogReader } from "./_log_reader.ts";
 import { readStoredAt, truncateBelow } from "./_log_store.ts";
+import type { AppendLog, AppendOptions, AppendResult } from "./append_log.ts";
 
 /** Options of {@linkcode IngestLog.open}. */
 export interface IngestLogOptions {
@@ -35,33 +36,9 @@ export interface IngestLogOptions {
   maxCachedEvents?: number;
 }
 
-/** Options of {@linkcode IngestLog.append}. */
-export interface AppendOptions {
-  /** A retried batch with the same key gets the first attempt's offsets and is not appended again. */
-  idempotencyKey?: string;
-  /**
-   * What the batch's content hashes to (`createWeirApp` passes the SHA-256 of the request body),
-   * remembered with the key: the key reused with another fingerprint is an `IdempotencyConflictError`.
-   * Without one, only the batch sizes are compared.
-   */
-  fingerprint?: string;
-}
-
-/** Where an appended batch landed. */
-export interface AppendResult {
-  /** Offset of the batch's first event. */
-  readonly first: number;
-  /** Offset of the batch's last event. */
-  readonly last: number;
-  /** Number of events in the batch. */
-  readonly count: number;
-  /** True when the idempotency key was known: these are the offsets of the first attempt, nothing was appended. */
-  readonly duplicate: boolean;
-}
-
 /**
  * A durable, append-only log of JSON events in a {@linkcode StateStore}, and a replayable weir
- * `Source` over it: the ingestion log behind the HTTP endpoint.
+ * `Source` over it: the ingestion log behind the HTTP endpoint (an {@linkcode AppendLog}).
  *
  * - `append` writes a whole batch in one atomic store batch (split into entries of at most
  *   `maxEntryBytes`) and resolves with its offsets only once that write is durable. Appends made while
@@ -92,7 +69,7 @@ export interface AppendResult {
  * assertEquals(log.next, 2); // the retry appended nothing
  * ```
  */
-export class IngestLog<T = unknown> implements Source<T> {
+export class IngestLog<T = unknown> implements Source<T>, AppendLog<T> {
   /** Longest idempotency key `append` accepts, in UTF-16 code units (a UUID is 36). */
   static readonly maxIdempotencyKeyLength: number = MAX_IDEMPOTENCY_KEY_LENGTH;
   /** Marks a weir source. */

@@ -28,7 +28,8 @@
 export { type BatchRules, batchRules, type BatchRulesOptions } from "./batch_rules.ts";
 export { bodyFormat } from "./body_format.ts";
 export { IdempotencyConflictError } from "./idempotency_conflict_error.ts";
-export { type AppendOptions, type AppendResult, IngestLog, type IngestLogOptions } from "./ingest_log.ts";
+export type { AppendLog, AppendOptions, AppendResult } from "./append_log.ts";
+export { IngestLog, type IngestLogOptions } from "./ingest_log.ts";
 export { isStandardSchema } from "./is_standard_schema.ts";
 export { LiveJob, type LiveJobContext, type LiveJobOptions, type LiveJobStats } from "./live_job.ts";
 export { type BatchOutcome, type BodyOptions, type EventProblem, readBatch } from "./read_batch.ts";
