@@ -47,9 +47,14 @@ export interface NatsKvStateStoreOptions {
   owner?: string;
   /** Replicas of a bucket the store creates (1, 3 or 5). Default 1. */
   replicas?: number;
+  /**
+   * How long a request that fails transiently is retried before the call fails: long enough for a
+   * cluster to elect a new stream leader after a node died. Default 30 000 ms.
+   */
+  retryMs?: number;
 }
 
-const OPTION_NAMES = ["bucket", "prefix", "owner", "replicas"];
+const OPTION_NAMES = ["bucket", "prefix", "owner", "replicas", "retryMs"];
 const TOKENS = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
 /** Room left in a message for its headers (the compare-and-set header and the KV operation). */
 const HEADER_ROOM = 2_048;
@@ -57,6 +62,8 @@ const HEADER_ROOM = 2_048;
 const INLINE_LIMIT = 8 * 1024;
 const PARALLEL = 64;
 const CLAIM_ATTEMPTS = 10;
+/** JetStream's "message size exceeds maximum allowed". */
+const MESSAGE_TOO_LARGE = 10054;
 
 /**
  * A {@linkcode StateStore} in a NATS KV bucket (JetStream), for checkpoints that must survive the loss
@@ -79,6 +86,10 @@ const CLAIM_ATTEMPTS = 10;
  * and every header write one on the key's revision as read before the commit, so once another object
  * claimed the store, this one's next commit rejects with {@linkcode FencedError}, applies nothing, and
  * the store refuses all further writes: a zombie worker cannot overwrite its successor's checkpoints.
+ *
+ * **Failover.** Requests that fail transiently — an R3 bucket's stream electing a new leader after a node
+ * died, a client reconnecting — are retried for up to `retryMs` (30 s), so a worker rides through the loss
+ * of one server; a retried compare-and-set that finds its own first attempt applied counts as done.
  *
  * One object owns a prefix at a time; `list` answers from the key index it loaded at open and keeps
  * current. Deleted keys leave NATS KV delete markers (about 100 bytes each); `kv.purgeDeletes()` of
@@ -117,7 +128,7 @@ export class NatsKvStateStore extends BackedStateStore {
    */
   static async open(nc: NatsConnection, options: NatsKvStateStoreOptions = {}): Promise<NatsKvStateStore> {
     checkOptionNames("open NATS KV state store", options, OPTION_NAMES);
-    const { bucket = "weir", prefix = "weir", owner = "store", replicas = 1 } = options;
+    const { bucket = "weir", prefix = "weir", owner = "store", replicas = 1, retryMs = 30_000 } = options;
     if (typeof nc !== "object" || nc === null || typeof (nc as { request?: unknown }).request !== "function") {
       throw new TypeError(
         `Cannot open NATS KV state store as nc must be a NatsConnection: current type is ${typeof nc}`,
@@ -147,6 +158,11 @@ export class NatsKvStateStore extends BackedStateStore {
     if (![1, 3, 5].includes(replicas)) {
       throw new RangeError(
         `Cannot open NATS KV state store as replicas must be 1, 3 or 5: current value is ${String(replicas)}`,
+      );
+    }
+    if (typeof retryMs !== "number" || !(retryMs >= 0)) {
+      throw new RangeError(
+        `Cannot open NATS KV state store as retryMs must be a number >= 0: current value is ${String(retryMs)}`,
       );
     }
     let jsm: JetStreamManager;
@@ -182,6 +198,7 @@ export class NatsKvStateStore extends BackedStateStore {
       prefix,
       `${owner}#${randomId()}`,
       maxMessage - HEADER_ROOM,
+      retryMs,
     );
     await backend.claim();
     return new NatsKvStateStore(backend);
@@ -206,6 +223,7 @@ class NatsKvBackend implements StateStoreBackend {
   readonly #subjects: string;
   readonly #prefix: string;
   readonly #maxEntry: number;
+  readonly #retryMs: number;
   readonly #inlineLimit: number;
   readonly #keys = new Set<string>();
   #sorted = new SortedKeys();
@@ -225,7 +243,9 @@ class NatsKvBackend implements StateStoreBackend {
     prefix: string,
     owner: string,
     maxEntry: number,
+    retryMs: number,
   ) {
+    this.#retryMs = retryMs;
     this.#kv = kv;
     this.#jsm = jsm;
     this.#stream = stream;
@@ -246,7 +266,7 @@ class NatsKvBackend implements StateStoreBackend {
   async claim(): Promise<void> {
     try {
       for (let attempt = 0;; attempt++) {
-        const entry = await this.#kv.get(this.#prefix + HEAD);
+        const entry = await this.#get(this.#prefix + HEAD);
         let log: Uint8Array = new Uint8Array(0);
         let meta: HeadMeta = { v: 1, owner: this.owner, gen: 0, batch: null, parts: 0 };
         if (entry !== null && entry.operation === "PUT") {
@@ -260,9 +280,7 @@ class NatsKvBackend implements StateStoreBackend {
           meta = { ...previous.meta, owner: this.owner };
         }
         try {
-          this.#headRevision = await this.#kv.put(this.#prefix + HEAD, encodeHead(meta, log), {
-            previousSeq: entry?.revision ?? 0,
-          });
+          this.#headRevision = await this.#put(this.#prefix + HEAD, encodeHead(meta, log), entry?.revision ?? 0);
           this.#head = meta;
           break;
         } catch (e) {
@@ -283,11 +301,11 @@ class NatsKvBackend implements StateStoreBackend {
     const { batch, parts } = this.#head;
     if (batch === null) return;
     let log: Uint8Array;
-    if (parts === 0) log = decodeHead((await this.#kv.get(this.#prefix + HEAD))!.value).log;
+    if (parts === 0) log = decodeHead((await this.#get(this.#prefix + HEAD))!.value).log;
     else {
       const entries = await inParallel(
         Array.from({ length: parts }, (_, i) => i),
-        (i) => this.#kv.get(this.#prefix + logKey(batch, i)),
+        (i) => this.#get(this.#prefix + logKey(batch, i)),
       );
       if (entries.some((e) => e === null || e.operation !== "PUT")) {
         throw new StateStoreError(`Cannot open the ${this.name} as the log of its last batch ${batch} is incomplete`);
@@ -296,7 +314,7 @@ class NatsKvBackend implements StateStoreBackend {
     }
     const mutations = decodeLog(log);
     await inParallel(mutations, async (m) => {
-      const current = await this.#kv.get(this.#prefix + m.key);
+      const current = await this.#get(this.#prefix + m.key);
       if (sameAs(current, m.value)) this.#remember(m.key, current, m.value);
       else {
         this.#known.set(m.key, { revision: current?.revision ?? 0, blob: blobOf(current) });
@@ -310,7 +328,12 @@ class NatsKvBackend implements StateStoreBackend {
     const chunks = new Map<string, Set<string>>();
     const logs = new Set<string>();
     const keys: string[] = [];
-    for await (const full of await this.#kv.keys(this.#prefix + ">")) {
+    const listed = await this.#retry(async () => {
+      const all: string[] = [];
+      for await (const key of await this.#kv.keys(this.#prefix + ">")) all.push(key);
+      return all;
+    });
+    for (const full of listed) {
       const parts = full.slice(this.#prefix.length).split(".");
       if (parts[0] === "d" && parts.length === 2) keys.push(tokenKey(parts[1]!));
       else if (parts[0] === "c" && parts.length === 4) {
@@ -327,7 +350,7 @@ class NatsKvBackend implements StateStoreBackend {
       const key = dataKey(token);
       let known = this.#known.get(key);
       if (known === undefined) {
-        const current = await this.#kv.get(this.#prefix + key);
+        const current = await this.#get(this.#prefix + key);
         known = { revision: current?.revision ?? 0, blob: blobOf(current) };
         this.#known.set(key, known);
       }
@@ -345,7 +368,7 @@ class NatsKvBackend implements StateStoreBackend {
       let bytes: Uint8Array | undefined;
       if (this.#overlay?.has(key)) bytes = this.#overlay.get(key);
       else {
-        const entry = await this.#read(key, () => this.#kv.get(this.#prefix + dataKey(token)));
+        const entry = await this.#read(key, () => this.#get(this.#prefix + dataKey(token)));
         bytes = entry?.operation === "PUT" ? entry.value : undefined;
       }
       if (bytes === undefined) return undefined;
@@ -368,7 +391,7 @@ class NatsKvBackend implements StateStoreBackend {
         () =>
           inParallel(
             Array.from({ length: blob.n }, (_, i) => i),
-            (i) => this.#kv.get(this.#prefix + chunkKey(token, blob.id, i)),
+            (i) => this.#get(this.#prefix + chunkKey(token, blob.id, i)),
           ),
       );
       const values = chunks.map((c) => (c?.operation === "PUT" ? c.value : undefined));
@@ -431,14 +454,14 @@ class NatsKvBackend implements StateStoreBackend {
     const meta: HeadMeta = { v: 1, owner: this.owner, gen: this.#head.gen + 1, batch, parts };
     await this.#io(what, async () => {
       await inParallel(mutations.filter((m) => !this.#known.has(m.key)), async (m) => {
-        const current = await this.#kv.get(this.#prefix + m.key);
+        const current = await this.#get(this.#prefix + m.key);
         this.#known.set(m.key, { revision: current?.revision ?? 0, blob: blobOf(current) });
       });
       const writes = [...chunkWrites];
       for (let i = 0; i < parts; i++) {
         writes.push([logKey(batch, i), log.subarray(i * this.#maxEntry, (i + 1) * this.#maxEntry)]);
       }
-      await inParallel(writes, ([key, value]) => this.#kv.put(this.#prefix + key, value));
+      await inParallel(writes, ([key, value]) => this.#put(this.#prefix + key, value));
     });
 
     // 2. The commit: compare-and-set of the head on the revision this object last wrote.
@@ -496,20 +519,15 @@ class NatsKvBackend implements StateStoreBackend {
       await inParallel([...filters], (f) => this.#purge(f)).catch(() => undefined);
     };
     try {
-      this.#headRevision = await this.#kv.put(this.#prefix + HEAD, encodeHead(meta, log), {
-        previousSeq: this.#headRevision,
-      });
+      this.#headRevision = await this.#put(this.#prefix + HEAD, encodeHead(meta, log), this.#headRevision);
       this.#head = meta;
       return;
     } catch (cause) {
-      if (isWrongRevision(cause)) {
-        await discard();
-        throw await this.#fenced(what, cause);
-      }
-      // The write may have been applied before the failure: the head tells.
+      // The write may have been applied before the failure (a lost acknowledgement, then a retry refused
+      // as the revision had moved on): the head tells.
       let entry: KvEntry | null;
       try {
-        entry = await this.#kv.get(this.#prefix + HEAD);
+        entry = await this.#get(this.#prefix + HEAD);
       } catch (readError) {
         this.#refusal = new StateStoreError(
           `Cannot tell whether the batch was committed (${what}): reopen the store, which completes or discards it`,
@@ -524,7 +542,7 @@ class NatsKvBackend implements StateStoreBackend {
         return;
       }
       await discard();
-      if (current?.owner !== this.owner) throw await this.#fenced(what, cause);
+      if (isWrongRevision(cause) || current?.owner !== this.owner) throw await this.#fenced(what, cause);
       throw new StateStoreError(`Cannot ${what}: nothing was applied`, { cause });
     }
   }
@@ -532,7 +550,7 @@ class NatsKvBackend implements StateStoreBackend {
   async #fenced(what: string, cause: unknown): Promise<FencedError> {
     let claimedBy: string | undefined;
     try {
-      const entry = await this.#kv.get(this.#prefix + HEAD);
+      const entry = await this.#get(this.#prefix + HEAD);
       if (entry?.operation === "PUT") claimedBy = decodeHead(entry.value).meta.owner;
     } catch {
       // The claimant stays unknown.
@@ -555,18 +573,18 @@ class NatsKvBackend implements StateStoreBackend {
     try {
       if (m.value === undefined) {
         if (known.revision === 0) return;
-        await this.#kv.delete(subject, { previousSeq: known.revision });
+        await this.#delete(subject, known.revision);
         // A delete's revision is not returned; the next write of the key reads it again.
         this.#known.delete(m.key);
       } else {
-        const revision = await this.#kv.put(subject, m.value, { previousSeq: known.revision });
+        const revision = await this.#put(subject, m.value, known.revision);
         this.#remember(m.key, { revision } as KvEntry, m.value);
       }
     } catch (cause) {
       if (!isWrongRevision(cause)) throw cause;
       // Someone else wrote the key since we read it: harmless only if it holds what we write (a previous
       // owner finishing the batch we redo); anything else means another object owns the store now.
-      const current = await this.#kv.get(subject);
+      const current = await this.#get(subject);
       if (sameAs(current, m.value)) {
         this.#remember(m.key, current, m.value);
         return;
@@ -586,7 +604,37 @@ class NatsKvBackend implements StateStoreBackend {
 
   /** Removes every message under `filter` (relative to the prefix) from the stream: no delete markers. */
   async #purge(filter: string): Promise<void> {
-    await this.#jsm.streams.purge(this.#stream, { filter: this.#subjects + filter });
+    await this.#retry(() => this.#jsm.streams.purge(this.#stream, { filter: this.#subjects + filter }));
+  }
+
+  #get(key: string): Promise<KvEntry | null> {
+    return this.#retry(() => this.#kv.get(key));
+  }
+
+  /** Puts `value`; with `previousSeq`, only if the key's last revision is that (0: the key has none). */
+  #put(key: string, value: Uint8Array, previousSeq?: number): Promise<number> {
+    return this.#retry(() => this.#kv.put(key, value, previousSeq === undefined ? {} : { previousSeq }));
+  }
+
+  #delete(key: string, previousSeq: number): Promise<void> {
+    return this.#retry(() => this.#kv.delete(key, { previousSeq }));
+  }
+
+  /**
+   * Runs `fn` again while it fails transiently (a cluster electing a stream leader after a node died, a
+   * client reconnecting), for up to `retryMs`. A retried compare-and-set may find its own first attempt
+   * applied: callers resolve a wrong-revision failure by reading what is stored.
+   */
+  async #retry<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#retryMs;
+    for (let wait = 25;; wait = Math.min(2 * wait, 1_000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isTransient(e) || Date.now() + wait > deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   async #read<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -609,6 +657,15 @@ class NatsKvBackend implements StateStoreBackend {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Failures a retry may cure: no answer, no stream leader yet, a connection being re-established. */
+function isTransient(e: unknown): boolean {
+  if (e instanceof JetStreamApiError) {
+    return !isWrongRevision(e) && e.code !== JetStreamApiCodes.StreamNotFound && e.code !== MESSAGE_TOO_LARGE;
+  }
+  const name = e instanceof Error ? e.name : "";
+  return ["TimeoutError", "NoRespondersError", "JetStreamNotEnabled", "RequestError", "ConnectionError"].includes(name);
 }
 
 function isWrongRevision(e: unknown): boolean {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Kvm } from "@nats-io/kv";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { FencedError, NatsKvStateStore } from "../../adapters/nats/mod.ts";
 import {
   dataKey,
@@ -21,7 +22,7 @@ import {
 import { StateStoreError } from "../../src/state/mod.ts";
 import { pseudoRandomBytes, stateStoreContract, type StateStoreHarness } from "../contract/state_store_contract.ts";
 import { storedGeneration } from "./_state_store_generations.ts";
-import { type NatsNode, startNats } from "./_nats_server.ts";
+import { type NatsNode, startNats, startNatsCluster } from "./_nats_server.ts";
 
 let server: NatsNode;
 let nc: NatsConnection;
@@ -192,6 +193,9 @@ describe("NatsKvStateStore", () => {
       "Cannot open NATS KV state store as replicas must be 1, 3 or 5: current value is 2",
     );
     await expect(NatsKvStateStore.open({} as never)).rejects.toThrow(TypeError);
+    await expect(NatsKvStateStore.open(nc, { retryMs: -1 })).rejects.toThrow(
+      "Cannot open NATS KV state store as retryMs must be a number >= 0: current value is -1",
+    );
   }, 30_000);
 });
 
@@ -272,5 +276,49 @@ describe("NatsKvStateStore crashes", () => {
       expect(halfApplied + uncommitted).toBeGreaterThan(0);
     },
     240_000,
+  );
+});
+
+describe("NatsKvStateStore on a 3-node cluster", () => {
+  test(
+    "an R3 store rides through the SIGKILL of its stream leader's node and keeps every committed batch",
+    async () => {
+      const cluster = await startNatsCluster(3);
+      const client = await connect({ servers: cluster.servers });
+      try {
+        const store = await NatsKvStateStore.open(client, { bucket: "r3", prefix: "job.p0", replicas: 3 });
+        const big = pseudoRandomBytes(2_500_000, 5);
+        await store.batch([
+          ...Array.from({ length: 20 }, (_, i) => ({ type: "put" as const, key: `k/${i}`, value: enc(`v${i}`) })),
+          { type: "put", key: "big", value: big },
+        ]);
+        const jsm = await jetstreamManager(client);
+        const info = await jsm.streams.info("KV_r3");
+        expect(info.config.num_replicas).toBe(3);
+        const leader = cluster.nodes.find((n) => n.name === info.cluster?.leader)!;
+        await leader.kill();
+
+        // The next writes wait (retrying) until the two survivors elect a leader, then go through.
+        await store.batch([{ type: "put", key: "k/0", value: enc("after") }, { type: "delete", key: "k/1" }]);
+        await store.put("k/20", enc("v20"));
+        expect(dec(await store.get("k/0"))).toBe("after");
+        await leader.restart();
+
+        const again = await NatsKvStateStore.open(client, { bucket: "r3", prefix: "job.p0" });
+        expect((await again.list("k/")).length).toBe(20);
+        expect([dec(await again.get("k/0")), await again.get("k/1"), dec(await again.get("k/20"))]).toEqual([
+          "after",
+          undefined,
+          "v20",
+        ]);
+        expect(equalBytes(await again.get("big"), big)).toBe(true);
+        await expect(store.put("k/21", enc("zombie"))).rejects.toBeInstanceOf(FencedError);
+        await again.close();
+      } finally {
+        await client.close();
+        await cluster.stop();
+      }
+    },
+    120_000,
   );
 });
