@@ -21,8 +21,10 @@ export interface RestoredSinkCheckpoint<P> extends SinkCheckpoint {
 
 /**
  * The four steps of a two-phase-commit sink of results `T`, whose prepared-but-uncommitted work is
- * described by `P` (plain data: it is stored in the checkpoint). Every call is awaited before the next
- * one that depends on it; `write` calls never overlap one another, nor `prepare`.
+ * described by `P` (plain data: it is stored in the checkpoint, split over entries like operator state, so
+ * it may be large). `write` calls never overlap one another nor `prepare`; `commit` runs while the job
+ * goes on writing the results after that checkpoint (so it must leave what `write` is writing alone), and
+ * always finishes before the next `prepare`.
  */
 export interface TwoPhaseCommitter<T, P> {
   /** Writes one result where readers do not see it yet (a temporary file, an open transaction). */

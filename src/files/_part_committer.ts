@@ -60,10 +60,14 @@ function encodeLine(line: string): number {
   return encoder.encodeInto(line, scratch).written;
 }
 
+/** A relative path of plain segments: a description never points outside the sink's directory. */
+const isInside = (path: unknown): boolean =>
+  typeof path === "string" && path.split("/").every((s) => s !== "" && s !== "." && s !== ".." && !s.includes("\\"));
+
 function checkPending(pending: unknown, seq: number): FileSinkPending {
   const p = pending as FileSinkPending;
   const ok = typeof p === "object" && p !== null && Array.isArray(p.parts) &&
-    p.parts.every((x) => typeof x?.temp === "string" && typeof x.final === "string");
+    p.parts.every((x) => isInside(x?.temp) && isInside(x.final));
   if (!ok) {
     throw new TypeError(
       `Cannot recover the file sink from checkpoint ${seq} as what it prepared is not a file sink's list of parts: current value is ${

@@ -29,7 +29,8 @@ export interface FileSinkOptions<T = unknown> {
   /**
    * The directory of a result, by its window's start in UTC: `"hour"` (default,
    * `date=2026-12-03/hour=14`), `"day"` (`date=2026-12-03`), `"none"` (the sink's directory), or a
-   * function returning a relative path (`""` for none).
+   * function returning a relative path (`""` for none). Results without a finite `window.start` (not
+   * window results, or the global window) need `"none"` or a function.
    */
   partitionBy?: PartitionBy<T>;
   /** The start of part file names (default `"part"`): `part-<checkpoint>-<n>.ndjson`. */

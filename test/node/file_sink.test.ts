@@ -329,6 +329,12 @@ describe("fileSink", () => {
     await b.recover({ job: "j", seq: 5, pending });
     await b.commit(pending);
     expect(await readSinkDir(dir)).toEqual(after);
+    // A description that is not a file sink's, or points outside the directory, is refused.
+    for (const pending of [{ seq: 5 }, { parts: [{ temp: "../elsewhere", final: "p=1/x.ndjson" }] }]) {
+      await expect(committer().recover({ job: "j", seq: 5, pending: pending as never })).rejects.toThrow(
+        "Cannot recover the file sink from checkpoint 5 as what it prepared is not a file sink's list of parts",
+      );
+    }
     // A start without a checkpoint removes the job's committed parts (it writes them all again).
     await committer().recover(null);
     expect([...(await readSinkDir(dir)).committed.keys()]).toEqual([
