@@ -1,5 +1,5 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { resultId, WeirError, type WindowResult } from "../../mod.ts";
+import { resultId, TwoPhaseCommitSink, WeirError, type WindowResult } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
 
 /** Options of {@linkcode jetStreamSink}. */
@@ -32,10 +32,17 @@ const OPTION_NAMES = ["js", "subject", "job", "encode", "maxInFlight"];
  * slower recovery. A replay outside the window publishes a result a second time, with the same id, so
  * consumers can still drop it themselves.
  *
+ * **Checkpoints.** The sink is a `TwoPhaseCommitSink` whose prepare step waits for every pending
+ * acknowledgement: a checkpointed job takes a checkpoint only once JetStream stored every result before
+ * it, so a crash right after a checkpoint cannot lose a result whose publish was still in flight (the
+ * job, restarted from that checkpoint, would never emit it again). A checkpoint restored into a job whose
+ * sink was not of this kind (or the reverse) is refused like a changed pipeline (`discardState` starts
+ * afresh). One sink serves one run: create a new one for each `pipeTo`.
+ *
  * **Backpressure and errors.** Up to `maxInFlight` publishes await their acknowledgement at once; a write
- * waits while that many are pending, and `close` waits for all. A failed publish (no stream captures the
- * subject, a timeout, a rejected message) errors the stream with a `WeirError` naming the result id and
- * the subject; results written before it may or may not be stored, which a restart from the last
+ * waits while that many are pending, and checkpoints and `close` wait for all. A failed publish (no stream
+ * captures the subject, a timeout, a rejected message) fails the run with a `WeirError` naming the result
+ * id and the subject; results written before it may or may not be stored, which a restart from the last
  * checkpoint repairs. Results keep their order in the stream unless a publish fails.
  *
  * `published` and `duplicates` count the acknowledgements: stored, and dropped as duplicates.
@@ -70,7 +77,7 @@ export function jetStreamSink<K = unknown, V = unknown>(options: JetStreamSinkOp
 }
 
 /** The stream {@linkcode jetStreamSink} returns, with its acknowledgement counts. */
-export class JetStreamSink<K = unknown, V = unknown> extends WritableStream<WindowResult<K, V>> {
+export class JetStreamSink<K = unknown, V = unknown> extends TwoPhaseCommitSink<WindowResult<K, V>, null> {
   readonly #acks: { published: number; duplicates: number };
 
   /** See {@linkcode jetStreamSink}. */
@@ -82,6 +89,11 @@ export class JetStreamSink<K = unknown, V = unknown> extends WritableStream<Wind
     const counted = (ack: PubAck) => {
       if (ack.duplicate) acks.duplicates++;
       else acks.published++;
+    };
+    const flush = async (): Promise<null> => {
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
+      return null;
     };
     super({
       write: async (result) => {
@@ -100,10 +112,12 @@ export class JetStreamSink<K = unknown, V = unknown> extends WritableStream<Wind
         while (inFlight.size >= maxInFlight && failure === undefined) await Promise.race(inFlight);
         if (failure !== undefined) throw failure;
       },
-      close: async () => {
-        await Promise.all(inFlight);
-        if (failure !== undefined) throw failure;
-      },
+      // A checkpoint (or the end of the run) covers only results JetStream acknowledged.
+      prepare: flush,
+      // Published results are visible already; a replay's copies are dropped by their message ids.
+      commit: () => {},
+      recover: () => {},
+      close: async () => void (await flush()),
     });
     this.#acks = acks;
   }

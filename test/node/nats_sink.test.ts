@@ -1,6 +1,10 @@
 // jetStreamSink against a real nats-server: every result once in the stream with Nats-Msg-Id =
 // resultId(job, result), replays dropped as duplicates (a checkpointed job stopped and restarted from its
 // checkpoint), clear errors, checked options.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -10,6 +14,7 @@ import { jetStreamSink } from "../../adapters/nats/mod.ts";
 import { arraySource, stopAfter, untilStopped } from "../scenarios/_checkpoint_helpers.ts";
 import { crashEvents, crashPipeline } from "../fixtures/crash_job.ts";
 import { type NatsNode, startNats } from "./_nats_server.ts";
+import { SINK_CRASH_EVENTS } from "./_nats_sink_crash_child.ts";
 
 let server: NatsNode;
 let nc: NatsConnection;
@@ -129,4 +134,60 @@ describe("jetStreamSink()", () => {
     expect(() => jetStreamSink({ js, subject: "results.x", job: "j", maxInFlight: 0 })).toThrow(RangeError);
     expect(() => jetStreamSink({ js: {} as never, subject: "results.x", job: "j" })).toThrow(TypeError);
   });
+});
+
+describe("jetStreamSink() across process kills", () => {
+  const CHILD = fileURLToPath(new URL("./_nats_sink_crash_child.ts", import.meta.url));
+
+  test(
+    "a checkpointed job SIGKILLed again and again, restarted each time, publishes each result exactly once",
+    async () => {
+      const expected = await crashPipeline(arraySource(SINK_CRASH_EVENTS, 40)).toArray();
+      let x = 0xc0ffee;
+      const next = () => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return x >>> 0;
+      };
+      let kills = 0;
+      let last = "";
+      for (;;) {
+        const child = spawn(process.execPath, ["--import", "tsx", CHILD, server.url], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        const exited = once(child, "exit");
+        let out = "";
+        let err = "";
+        child.stderr!.on("data", (d) => (err += String(d)));
+        await new Promise<void>((resolve, reject) => {
+          child.stdout!.on("data", (d) => {
+            out += String(d);
+            if (out.includes("started\n")) resolve();
+          });
+          child.once("exit", (code) => reject(new Error(`child exited (${code}) before starting:\n${err}`)));
+        });
+        // A whole run takes about 3 s; each restart goes on from the last checkpoint (every 100 ms).
+        if (kills < 6) await new Promise((resolve) => setTimeout(resolve, 150 + (next() % 400)));
+        if (kills < 6 && !out.includes("done")) {
+          child.kill("SIGKILL");
+          await exited;
+          kills++;
+          continue;
+        }
+        const [code] = await exited;
+        expect(code, err).toBe(0);
+        last = out.split("\n").find((l) => l.startsWith("done ")) ?? "";
+        break;
+      }
+      expect(kills).toBeGreaterThanOrEqual(3);
+      const inStream = await stored("results.sinkcrash");
+      expect(inStream.length).toBe(expected.length);
+      const byId = new Map(expected.map((r) => [resultId("sinkcrash", r), JSON.parse(JSON.stringify(r))]));
+      expect(new Set(inStream.map((m) => m.id)).size).toBe(expected.length);
+      for (const m of inStream) expect(m.result, m.id).toEqual(byId.get(m.id));
+      console.log(`jetStreamSink across ${kills} kills: the last run's published and duplicates: ${last}`);
+    },
+    120_000,
+  );
 });
