@@ -20,10 +20,43 @@ export class WeirError extends Error {
   }
 }
 
-/** An element could not be processed: a missing or non-finite event time, a key function that threw, ... */
+/**
+ * An element could not be processed: a missing or non-finite event time, a key function that threw, ...
+ *
+ * @example An event time that is not a number
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { InvalidElementError, stream } from "weirjs";
+ *
+ * const events: { ts: number }[] = JSON.parse('[{ "ts": "soon" }]'); // input from outside
+ * const error = await stream(events)
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *   .toArray()
+ *   .catch((e) => e);
+ * assert(error instanceof InvalidElementError); // pass onInvalid to withEventTime to skip such elements
+ * ```
+ */
 export class InvalidElementError extends WeirError {}
 
-/** Input text could not be decoded (for example malformed NDJSON); the message names the line. */
+/**
+ * Input text could not be decoded (for example malformed NDJSON); the message names the line.
+ *
+ * @example A malformed NDJSON line
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DecodeError, NdjsonDecoderStream, stream } from "weirjs";
+ *
+ * const body = new ReadableStream<string>({
+ *   start(c) {
+ *     c.enqueue('{"a":1}\n{oops\n');
+ *     c.close();
+ *   },
+ * });
+ * const error = await stream(body.pipeThrough(new NdjsonDecoderStream())).toArray().catch((e) => e);
+ * assert(error instanceof DecodeError);
+ * assertEquals(error.line, 2);
+ * ```
+ */
 export class DecodeError extends WeirError {
   /** 1-based line number of the offending input line, when known. */
   readonly line?: number;
@@ -34,7 +67,20 @@ export class DecodeError extends WeirError {
   }
 }
 
-/** A `StateStore` operation failed. */
+/**
+ * A `StateStore` operation failed.
+ *
+ * @example Writing to a closed store
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { MemoryStateStore, StateStoreError } from "weirjs";
+ *
+ * const store = new MemoryStateStore();
+ * await store.close();
+ * const error = await store.put("k", new Uint8Array(1)).catch((e) => e);
+ * assert(error instanceof StateStoreError);
+ * ```
+ */
 export class StateStoreError extends WeirError {}
 
 /**
@@ -85,7 +131,28 @@ export function stepFailure(step: string, element: unknown, error: unknown): unk
   return error instanceof WeirError ? error : new StepError(step, element, error);
 }
 
-/** A checkpoint could not be written, or could not be restored. */
+/**
+ * A checkpoint could not be written, or could not be restored.
+ *
+ * @example Restoring into a pipeline that changed
+ * ```ts
+ * import { assert, assertMatch } from "@std/assert";
+ * import { CheckpointError, count, MemoryStateStore, stream, tumbling } from "weirjs";
+ *
+ * const store = new MemoryStateStore();
+ * const run = (size: number) =>
+ *   stream([{ ts: 1 }, { ts: 2 }])
+ *     .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *     .window(tumbling(size))
+ *     .aggregate(count())
+ *     .checkpoint({ store, id: "job", every: { events: 1 } })
+ *     .toArray();
+ * await run(10);
+ * const error = await run(20).catch((e) => e); // same job id, other windows
+ * assert(error instanceof CheckpointError);
+ * assertMatch(error.message, /assigner.size is 10 in the checkpoint and 20 in this pipeline/);
+ * ```
+ */
 export class CheckpointError extends WeirError {}
 
 /** How error messages show the element they are about: its JSON (or String), cut to 200 characters. */

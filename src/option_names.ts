@@ -21,7 +21,17 @@ function distance(a: string, b: string): number {
 
 /**
  * Throws a TypeError when `options` has a property that is not in `valid`; `what` completes
- * "Cannot ..." (for example "create window").
+ * "Cannot ..." (for example "create window"). For adapter authors (`weirjs/state`): a misspelled
+ * option fails loudly, with the closest valid name.
+ *
+ * @example A misspelled option
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkOptionNames } from "weirjs/state";
+ *
+ * checkOptionNames("open my store", { path: "/tmp/x" }, ["path", "sync"]); // fine
+ * assertThrows(() => checkOptionNames("open my store", { snyc: true }, ["path", "sync"]), TypeError);
+ * ```
  */
 export function checkOptionNames(what: string, options: object, valid: readonly string[]): void {
   for (const name of Object.keys(options)) {

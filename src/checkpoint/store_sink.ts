@@ -17,6 +17,17 @@ const MISUSE = "storeSink() commits results together with checkpoints, so it mus
 /**
  * The sink {@linkcode storeSink} returns. It is a `WritableStream` only so that `pipeTo` accepts it:
  * writing to it any other way fails, because results must travel with the checkpoints.
+ *
+ * @example Only a checkpointed job can write to it
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { MemoryStateStore, type StoreSink, storeSink } from "weirjs";
+ *
+ * const store = new MemoryStateStore();
+ * const sink: StoreSink = storeSink({ store, job: "clicks" });
+ * assertEquals(sink.job, "clicks");
+ * await assertRejects(() => sink.getWriter().write({ any: "result" }), TypeError);
+ * ```
  */
 export class StoreSink<T = unknown> extends WritableStream<T> {
   /** The store the results are committed to: the store the job checkpoints into. */

@@ -258,7 +258,27 @@ export class ResultFeed {
   }
 }
 
-/** One reader of a {@linkcode ResultFeed}: a cursor into its buffer. */
+/**
+ * One reader of a {@linkcode ResultFeed}: a cursor into its buffer.
+ *
+ * @example Waiting for results, then taking them
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { type FeedSubscription, ResultFeed } from "weirjs/live";
+ *
+ * const feed = new ResultFeed({ job: "clicks", capacity: 100 });
+ * const sub: FeedSubscription = feed.subscribe();
+ * assertEquals(await sub.wait(10), "timeout"); // nothing published yet
+ * feed.publish([{
+ *   key: "fr", window: { start: 0, end: 10 }, value: 3, timestamp: 9,
+ *   pane: { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true },
+ * }]);
+ * assertEquals(await sub.wait(10), "ready");
+ * assertEquals(sub.take(10).map((i) => i.id), ["clicks/sfr/0/10/0"]);
+ * sub.close();
+ * assertEquals(await sub.wait(10), "closed");
+ * ```
+ */
 export class FeedSubscription {
   readonly #feed: ResultFeed;
   readonly #onClose: (s: FeedSubscription) => void;

@@ -88,6 +88,16 @@ let runBatches: (
  * A description of a streaming job: a source and the steps applied to it. Nothing runs until the
  * stream is consumed (`for await`, `toReadableStream()`, `pipeTo()`, `toArray()`); each stream can be
  * consumed once per call.
+ *
+ * @example Steps describe a job; consuming it runs it
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { type Stream, stream } from "weirjs";
+ *
+ * const evens: Stream<number> = stream([1, 2, 3, 4]).filter((n) => n % 2 === 0).map((n) => n * 10);
+ * assertEquals(await evens.toArray(), [20, 40]);
+ * assertEquals(await evens.toArray(), [20, 40]); // each call runs the job again
+ * ```
  */
 export class Stream<T> implements AsyncIterable<T> {
   readonly #source: Source<unknown>;
@@ -577,7 +587,22 @@ export class RunningJob<T> implements AsyncIterable<T> {
   }
 }
 
-/** A stream grouped by key: the next `window` computes per-key windows. */
+/**
+ * A stream grouped by key: the next `window` computes per-key windows.
+ *
+ * @example Keyed by page
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { count, type KeyedStream, stream, tumbling } from "weirjs";
+ *
+ * type Click = { page: string; ts: number };
+ * const byPage: KeyedStream<Click, string> = stream<Click>([{ page: "/", ts: 1 }, { page: "/a", ts: 2 }])
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *   .keyBy((e) => e.page);
+ * const results = await byPage.window(tumbling(10)).aggregate(count()).toArray();
+ * assertEquals(results.map((r) => [r.key, r.value]), [["/", 1], ["/a", 1]]);
+ * ```
+ */
 export class KeyedStream<T, K> {
   readonly #stream: Stream<T>;
   readonly #keyFn: (v: T) => K;
@@ -612,7 +637,22 @@ export class KeyedStream<T, K> {
   }
 }
 
-/** A windowed stream: `aggregate` turns each window's elements into results. */
+/**
+ * A windowed stream: `aggregate` turns each window's elements into results.
+ *
+ * @example Summing per window
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stream, sum, tumbling, type WindowedStream } from "weirjs";
+ *
+ * type Sale = { amount: number; ts: number };
+ * const windows: WindowedStream<Sale, null> = stream<Sale>([{ amount: 5, ts: 1 }, { amount: 7, ts: 12 }])
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *   .window(tumbling(10));
+ * const totals = await windows.aggregate(sum((e: Sale) => e.amount)).toArray();
+ * assertEquals(totals.map((r) => [r.window.start, r.value]), [[0, 5], [10, 7]]);
+ * ```
+ */
 export class WindowedStream<T, K> {
   readonly #stream: Stream<T>;
   readonly #keyFn: ((v: T) => K) | null;

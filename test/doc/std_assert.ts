@@ -159,6 +159,21 @@ export function assert(expr: unknown, msg = ""): asserts expr {
   if (!expr) throw new AssertionError(msg);
 }
 
+/**
+ * Asserts that `actual` matches the regular expression `expected` (as `@std/assert`'s assertMatch).
+ *
+ * @example Usage
+ * ```ts
+ * import { assertMatch } from "@std/assert";
+ * assertMatch("window-0", /^window-\d+$/);
+ * ```
+ */
+export function assertMatch(actual: string, expected: RegExp, msg?: string): void {
+  if (expected.test(actual)) return;
+  const suffix = msg ? `: ${msg}` : ".";
+  throw new AssertionError(`Expected actual: "${actual}" to match: "${expected}"${suffix}`);
+}
+
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 
 function checkError<E extends Error>(
