@@ -1,6 +1,7 @@
-import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import type { PubAck } from "@nats-io/jetstream";
 import { resultId, TwoPhaseCommitSink, WeirError, type WindowResult } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
+import type { JetStreamClient } from "./jetstream_source.ts";
 
 /** Options of {@linkcode jetStreamSink}. */
 export interface JetStreamSinkOptions<K = unknown, V = unknown> {

@@ -24,6 +24,7 @@
 export { partitionOf, partitionSubject } from "./partition.ts";
 export { NatsKvStateStore, type NatsKvStateStoreOptions } from "./nats_kv_state_store.ts";
 export { FencedError } from "./fenced_error.ts";
+export type { NatsConnection } from "./nats_connection.ts";
 export { JetStreamSink, jetStreamSink, type JetStreamSinkOptions } from "./jetstream_sink.ts";
 export { jetStreamIngestLog, type JetStreamIngestLogOptions } from "./jetstream_ingest.ts";
 export {

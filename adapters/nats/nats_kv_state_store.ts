@@ -1,4 +1,3 @@
-import type { NatsConnection } from "@nats-io/nats-core";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import {
@@ -12,6 +11,7 @@ import {
   UNLIMITED_BATCH,
 } from "../../src/state/mod.ts";
 import { FencedError } from "./fenced_error.ts";
+import type { NatsConnection } from "./nats_connection.ts";
 import {
   blobFilter,
   type BlobRef,
