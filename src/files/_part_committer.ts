@@ -41,6 +41,8 @@ interface OpenPart {
 
 /** Bytes gathered before one write to the file. */
 const FLUSH_BYTES = 64 * 1024;
+/** A part's buffer starts small (a job may have many partitions open) and doubles up to FLUSH_BYTES. */
+const FIRST_BUFFER_BYTES = 4 * 1024;
 /** Files closed or renamed at once (each waits for an fsync on a disk). */
 const CONCURRENCY = 8;
 
@@ -130,7 +132,13 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
       part = undefined;
     }
     part ??= await this.#start(dir, header);
-    if (part.used + bytes.length > part.buffer.length) await this.#flush(part);
+    const needed = part.used + bytes.length;
+    if (needed > part.buffer.length && part.buffer.length < FLUSH_BYTES) {
+      const grown = new Uint8Array(Math.min(FLUSH_BYTES, Math.max(2 * part.buffer.length, needed)));
+      grown.set(part.buffer.subarray(0, part.used));
+      part.buffer = grown;
+    }
+    if (needed > part.buffer.length) await this.#flush(part);
     if (bytes.length > part.buffer.length) await part.file.write(bytes);
     else {
       part.buffer.set(bytes, part.used);
@@ -149,7 +157,7 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
       bytes: 0,
       openedAt: this.#cfg.clock.now(),
       header,
-      buffer: new Uint8Array(FLUSH_BYTES),
+      buffer: new Uint8Array(FIRST_BUFFER_BYTES),
       used: 0,
     };
     if (header !== null) {
@@ -169,7 +177,7 @@ export class PartCommitter<T> implements TwoPhaseCommitter<T, FileSinkPending> {
   async #flush(part: OpenPart): Promise<void> {
     if (part.used === 0) return;
     const out = part.buffer.subarray(0, part.used);
-    part.buffer = new Uint8Array(FLUSH_BYTES);
+    part.buffer = new Uint8Array(part.buffer.length);
     part.used = 0;
     await part.file.write(out);
   }
