@@ -30,7 +30,8 @@ export interface FileSinkOptions<T = unknown> {
    * The directory of a result, by its window's start in UTC: `"hour"` (default,
    * `date=2026-12-03/hour=14`), `"day"` (`date=2026-12-03`), `"none"` (the sink's directory), or a
    * function returning a relative path (`""` for none). Results without a finite `window.start` (not
-   * window results, or the global window) need `"none"` or a function.
+   * window results, or the global window) need `"none"` or a function. Each partition that received
+   * results since the last checkpoint keeps one part file open until then.
    */
   partitionBy?: PartitionBy<T>;
   /** The start of part file names (default `"part"`): `part-<checkpoint>-<n>.ndjson`. */
