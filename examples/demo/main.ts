@@ -4,17 +4,15 @@
 // Ctrl-C stops it cleanly (a final checkpoint); starting it again resumes from the last checkpoint.
 /// <reference types="node" />
 import { serve } from "@hono/node-server";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { afterProcessingTime, afterWatermark, count, tumbling } from "../../mod.ts";
 import { FsStateStore } from "../../adapters/fs/mod.ts";
 import { createWeirApp, IngestLog, LiveJob } from "../../adapters/hono/mod.ts";
 import { type PageView, startGenerator } from "./generator.ts";
+import { IDLE_TIMEOUT, MAX_OUT_OF_ORDERNESS, pageViewSchema, viewsPerCountry } from "./job.ts";
+import { addPageRoutes } from "./page_routes.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const dataDir = process.env.WEIR_DATA ?? "./.weir-data";
-const require = createRequire(import.meta.url);
 
 const store = await FsStateStore.open(`${dataDir}/demo`);
 const log = await IngestLog.open<PageView>(store, { name: "pageviews" });
@@ -23,50 +21,15 @@ const job = new LiveJob({
   id: "pageviews",
   source: log,
   eventTime: (e: PageView) => e.ts,
-  maxOutOfOrderness: 2_000,
+  maxOutOfOrderness: MAX_OUT_OF_ORDERNESS,
   // When views stop coming, the watermark moves on with the clock and the last windows still close.
-  idleTimeout: 5_000,
-  pipeline: (views, { onLate }) =>
-    views
-      .keyBy((v) => v.country)
-      .window(tumbling(10_000), {
-        trigger: afterWatermark({ early: afterProcessingTime(1_000), late: afterProcessingTime(1_000) }),
-        allowedLateness: 30_000,
-        accumulation: "accumulating",
-        onLate,
-      })
-      .aggregate(count()),
+  idleTimeout: IDLE_TIMEOUT,
+  pipeline: (views, { onLate }) => viewsPerCountry(views, onLate),
   checkpoint: { store, every: { ms: 1_000 }, onCheckpoint: () => void checkpoints++ },
 });
-const schema = {
-  "~standard": {
-    version: 1 as const,
-    vendor: "weir-demo",
-    validate: (v: unknown) => {
-      const e = v as Partial<PageView> | null;
-      return typeof e?.country === "string" && /^[A-Z]{2}$/.test(e.country) && typeof e.page === "string"
-        ? { value: e as PageView }
-        : { issues: [{ message: "a page view needs country (2 capital letters) and page (a string)" }] };
-    },
-  },
-};
-const app = createWeirApp({ log, job, schema, maxPending: 200_000 });
+const app = createWeirApp({ log, job, schema: pageViewSchema, maxPending: 200_000 });
 
-const page = (name: string) => new URL(`./page/${name}`, import.meta.url);
-const files: Record<string, [URL | string, string]> = {
-  "/": [page("index.html"), "text/html; charset=utf-8"],
-  "/app.js": [page("app.js"), "text/javascript; charset=utf-8"],
-  "/style.css": [page("style.css"), "text/css; charset=utf-8"],
-  // uPlot from node_modules: the page needs no CDN (and works offline).
-  "/vendor/uPlot.iife.min.js": [require.resolve("uplot/dist/uPlot.iife.min.js"), "text/javascript; charset=utf-8"],
-  "/vendor/uPlot.min.css": [require.resolve("uplot/dist/uPlot.min.css"), "text/css; charset=utf-8"],
-};
-for (const [path, [file, type]] of Object.entries(files)) {
-  app.get(
-    path,
-    async (c) => c.body(await readFile(file, "utf8"), 200, { "content-type": type, "cache-control": "no-cache" }),
-  );
-}
+addPageRoutes(app);
 
 // Signals are handled from the start, so a Ctrl-C during startup also stops cleanly.
 let stopping = false;
