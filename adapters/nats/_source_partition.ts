@@ -99,11 +99,17 @@ export class MessageQueue {
     this.#high = high;
   }
 
-  /** Adds a message; resolves once the queue has room again. */
-  async push(part: PartitionState, msg: JsMsg): Promise<void> {
+  /** Adds a message; true when the queue is full (wait for `room()` before adding more). */
+  push(part: PartitionState, msg: JsMsg): boolean {
     this.#items.push({ part, msg });
     this.#notify();
-    if (this.#items.length >= this.#high) await new Promise<void>((resolve) => this.#space.push(resolve));
+    return this.#items.length >= this.#high;
+  }
+
+  /** Resolves once the queue is below its high mark. */
+  room(): Promise<void> {
+    if (this.#items.length < this.#high) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#space.push(resolve));
   }
 
   fail(error: unknown): void {

@@ -233,7 +233,7 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
         const messages = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => queue.fail(e));
         readers.push(messages);
         (async () => {
-          for await (const msg of messages) await queue.push(part, msg);
+          for await (const msg of messages) if (queue.push(part, msg)) await queue.room();
         })().catch((e) => queue.fail(e));
       }
       let emitted = -Infinity;
@@ -248,8 +248,6 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
         for (const { part, msg } of batch) {
           if (msg.seq <= part.seq) continue; // redelivered after ackWait: already read
           part.seq = msg.seq;
-          part.pending = msg.info.pending;
-          part.lastDeliveryAt = at;
           last.set(part, msg);
           const marker = msg.headers?.get(WATERMARK_HEADER);
           if (marker !== undefined && marker !== "") {
@@ -279,7 +277,11 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
           values.push(value);
         }
         if (last.size > 0) {
-          for (const [part, msg] of last) part.hold(msg);
+          for (const [part, msg] of last) {
+            part.hold(msg);
+            part.pending = msg.info.pending;
+            part.lastDeliveryAt = at;
+          }
           const positions: Record<string, PartitionPosition> = {};
           for (const p of parts) positions[p.subject] = p.position();
           yield {
