@@ -89,7 +89,7 @@ test("a 202 on an R3 stream survives its leader's SIGKILL; without quorum the an
     expect(stored).toBe(300);
     const first = await rjsm.streams.getMessage("R3", { seq: offsets[0] });
     const last = await rjsm.streams.getMessage("R3", { seq: offsets[1] });
-    expect([first.json<Click>(), last.json<Click>()]).toEqual([events[0], events[299]]);
+    expect([first!.json<Click>(), last!.json<Click>()]).toEqual([events[0], events[299]]);
   } finally {
     await reader.close();
   }
