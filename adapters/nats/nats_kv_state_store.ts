@@ -115,10 +115,22 @@ const MESSAGE_TOO_LARGE = 10054;
 export class NatsKvStateStore extends BackedStateStore {
   /** The token this store wrote into the head when it claimed the data: its owner name and a random id. */
   readonly owner: string;
+  readonly #backend: NatsKvBackend;
 
   private constructor(backend: NatsKvBackend) {
     super(backend);
     this.owner = backend.owner;
+    this.#backend = backend;
+  }
+
+  /**
+   * Resolves when this store still owns its prefix; rejects with {@linkcode FencedError} (and refuses
+   * further writes from then on) when another store object claimed it since. One read of the head entry,
+   * for a worker that wants to know before it does anything costly; a commit checks by itself.
+   */
+  async verifyOwnership(): Promise<void> {
+    this.#backend.checkUsable();
+    await this.#backend.verifyOwnership();
   }
 
   /**
@@ -536,10 +548,14 @@ class NatsKvBackend implements StateStoreBackend {
         throw this.#refusal;
       }
       const current = entry?.operation === "PUT" ? decodeHead(entry.value).meta : undefined;
-      if (current?.owner === this.owner && current.batch === meta.batch) {
-        this.#headRevision = entry!.revision;
-        this.#head = meta;
-        return;
+      if (current?.batch === meta.batch) {
+        if (current.owner === this.owner) {
+          this.#headRevision = entry!.revision;
+          this.#head = meta;
+          return;
+        }
+        // Committed, then claimed by another object, whose open redoes this batch: keep its chunks and log.
+        throw await this.#fenced(what, cause, true);
       }
       await discard();
       if (isWrongRevision(cause) || current?.owner !== this.owner) throw await this.#fenced(what, cause);
@@ -547,7 +563,18 @@ class NatsKvBackend implements StateStoreBackend {
     }
   }
 
-  async #fenced(what: string, cause: unknown): Promise<FencedError> {
+  async verifyOwnership(): Promise<void> {
+    let entry: KvEntry | null;
+    try {
+      entry = await this.#get(this.#prefix + HEAD);
+    } catch (cause) {
+      throw new StateStoreError(`Cannot verify the ownership of the ${this.name}`, { cause });
+    }
+    const owner = entry?.operation === "PUT" ? decodeHead(entry.value).meta.owner : undefined;
+    if (owner !== this.owner) throw await this.#fenced("verify ownership", undefined);
+  }
+
+  async #fenced(what: string, cause: unknown, committed = false): Promise<FencedError> {
     let claimedBy: string | undefined;
     try {
       const entry = await this.#get(this.#prefix + HEAD);
@@ -560,7 +587,9 @@ class NatsKvBackend implements StateStoreBackend {
       claimedBy,
       `Cannot ${what} as ${this.owner} no longer owns the ${this.name}: ${
         claimedBy === undefined ? "another store" : claimedBy
-      } claimed it since; nothing was applied and this store refuses further writes`,
+      } claimed it since; ${
+        committed ? "the batch was committed before, and the claimant completes it" : "nothing was applied"
+      } and this store refuses further writes`,
       { cause },
     );
     return this.#refusal as FencedError;
@@ -589,7 +618,7 @@ class NatsKvBackend implements StateStoreBackend {
         this.#remember(m.key, current, m.value);
         return;
       }
-      throw await this.#fenced(`write ${JSON.stringify(tokenKey(m.key.slice(2)))}`, cause);
+      throw await this.#fenced(`write ${JSON.stringify(tokenKey(m.key.slice(2)))}`, cause, true);
     }
   }
 

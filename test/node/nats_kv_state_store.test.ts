@@ -170,6 +170,20 @@ describe("NatsKvStateStore", () => {
     30_000,
   );
 
+  test("verifyOwnership() reads the head: it passes while the store owns its prefix, then fences it", async () => {
+    const first = await NatsKvStateStore.open(nc, { bucket: "fence", prefix: "job.p9", owner: "w1" });
+    await first.verifyOwnership();
+    const second = await NatsKvStateStore.open(nc, { bucket: "fence", prefix: "job.p9", owner: "w2" });
+    const error = await first.verifyOwnership().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FencedError);
+    expect((error as FencedError).claimedBy).toBe(second.owner);
+    await expect(first.put("k", enc("zombie"))).rejects.toBeInstanceOf(FencedError);
+    await second.verifyOwnership();
+    expect(await second.list("")).toEqual([]);
+    await first.close();
+    await second.close();
+  }, 30_000);
+
   test("stores under different prefixes of one bucket are independent", async () => {
     const a = await NatsKvStateStore.open(nc, { bucket: "fence", prefix: "job.p1" });
     const b = await NatsKvStateStore.open(nc, { bucket: "fence", prefix: "job.p2" });
