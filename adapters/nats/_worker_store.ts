@@ -1,6 +1,6 @@
 // The checkpoint store of one partition of a worker: a NatsKvStateStore at `<job>.p<p>` of the bucket,
 // claimed by opening it.
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "./nats_connection.ts";
 import { FencedError } from "./fenced_error.ts";
 import { NatsKvStateStore } from "./nats_kv_state_store.ts";
 

@@ -1,5 +1,5 @@
 import { jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "./nats_connection.ts";
 import { type CheckpointInfo, type Stream, stream } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
 import { jetStreamSource, type JetStreamSourceOptions } from "./jetstream_source.ts";
