@@ -125,8 +125,8 @@ function startPositions(offset: unknown, subjects: readonly string[]): JetStream
  * `open({ offset })` replaces each subject's consumer by a new one that starts right after it, whatever
  * the old one had acknowledged, so a restore replays exactly what followed the checkpoint (and a reader
  * whose consumer a successor replaced fails instead of sharing its messages). Messages are acknowledged
- * (AckAll) only in `commit(offset)`, once a checkpoint covering them is durable; with an interest or
- * work-queue stream, JetStream then drops them.
+ * (AckAll) only in `commit(offset)`, once a checkpoint covering them is durable; on a stream with interest
+ * retention, JetStream then drops them.
  *
  * Watermarks. Each partition has its own: the largest in-band watermark published to it
  * ({@linkcode publishWatermark}, a message with the `Weir-Watermark` header, replayed like any message)
@@ -136,10 +136,12 @@ function startPositions(offset: unknown, subjects: readonly string[]): JetStream
  * again with its next message. When every partition is idle the watermark is the maximum of theirs: all
  * the input there is has been read. So an idle partition never holds the others back; an event it then
  * delivers may be late (Flink's idleness, with the same trade-off). The watermark never goes back.
+ * A source of one partition (as `runWorker` opens) has no other partition to follow: its idle windows
+ * close with the pipeline's `withEventTime({ idleTimeout })` (processing time) or a `publishWatermark`.
  * An element's lateness is judged against the watermark before its chunk. With `withEventTime` in the
  * pipeline, the job's watermark is the larger of the source's and its own.
  *
- * @example Reading a partition from a checkpointed offset (needs a nats-server)
+ * @example Counting a partition's events per window (needs a nats-server)
  * ```ts ignore
  * import { assertEquals } from "@std/assert";
  * import { connect } from "@nats-io/transport-node";
