@@ -409,12 +409,13 @@ export async function publishEvents<T>(
  * await publishWatermark(js, { prefix: "events", job: "clicks", partitions: 12 }, Infinity);
  * ```
  */
-export async function publishWatermark(
+export async function publishWatermark<T>(
   js: JetStreamClient,
-  where: Omit<PartitionedSubjects<never>, "key" | "msgId">,
+  where: PartitionedSubjects<T>,
   watermark: number,
 ): Promise<void> {
-  checkOptionNames("publish a watermark", where, ["prefix", "job", "partitions"]);
+  // key and msgId are allowed (and unused), so that one description of the job serves both publishers.
+  checkOptionNames("publish a watermark", where, ["prefix", "job", "partitions", "key", "msgId"]);
   if (typeof watermark !== "number" || Number.isNaN(watermark)) {
     throw new TypeError(`Cannot publish a watermark as it must be a number: current value is ${String(watermark)}`);
   }

@@ -252,7 +252,7 @@ test("an idle partition does not stall the windows of the others; an in-band wat
   })();
   await expect.poll(() => held.stats().elementsIn).toBe(47);
   expect(held.stats().watermark).toBe(0);
-  await publishWatermark(js, { prefix, job: "idle", partitions: 2 }, 5_000);
+  await publishWatermark(js, where, 5_000);
   await expect.poll(() => held.stats().watermark).toBe(5_000);
   await publishWatermark(js, { prefix, job: "idle", partitions: 2 }, Infinity);
   await expect.poll(() => held.stats().watermark).toBe(Infinity);
