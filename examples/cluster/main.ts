@@ -82,6 +82,8 @@ await retrying(INPUT_STREAM, () =>
     // The generator retries a batch with its Idempotency-Key until it is acknowledged: within this window
     // JetStream keeps each event once.
     duplicate_window: nanos(5 * 60_000),
+    // A demo left running does not fill the disk: views older than an hour go.
+    max_age: nanos(60 * 60_000),
   }));
 await retrying(RESULT_STREAM, () =>
   jsm.streams.add({
