@@ -1,5 +1,6 @@
 import type { AnyCombiner, Combiner, CombinerResult } from "./combiner.ts";
 import { describe } from "./_util.ts";
+import { composedRetract, withRetract } from "./_retract.ts";
 
 /** The input type of a combiner (what its `add` takes). */
 export type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;
@@ -106,6 +107,8 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
     },
     result: composedResult(names, cs),
   };
+  const retract = composedRetract(cs);
+  if (retract !== null) withRetract(combiner, retract);
   return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
 }
 

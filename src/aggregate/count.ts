@@ -1,3 +1,4 @@
+import { retractCount, withRetract } from "./_retract.ts";
 import type { Combiner } from "./combiner.ts";
 
 /**
@@ -15,10 +16,10 @@ import type { Combiner } from "./combiner.ts";
  * ```
  */
 export function count<I = unknown>(): Combiner<I, number, number> {
-  return {
+  return withRetract({
     create: () => 0,
-    add: (acc) => acc + 1,
-    merge: (a, b) => a + b,
-    result: (acc) => acc,
-  };
+    add: (acc: number) => acc + 1,
+    merge: (a: number, b: number) => a + b,
+    result: (acc: number) => acc,
+  }, retractCount);
 }

@@ -1,6 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
+import { NOT_EXACT, retractExactSum, withRetract } from "./_retract.ts";
 
 /** Accumulator of {@linkcode mean}: the exact sum (see {@linkcode sum}) and the number of values. */
 export interface MeanAccumulator {
@@ -34,7 +35,7 @@ export function mean(): Combiner<number, MeanAccumulator, number | undefined>;
 export function mean<I>(selector: (element: I) => number): Combiner<I, MeanAccumulator, number | undefined>;
 export function mean<I>(selector?: (element: I) => number): Combiner<I, MeanAccumulator, number | undefined> {
   const select = selectorOrIdentity<I, number>("mean()", selector);
-  return {
+  const combiner: Combiner<I, MeanAccumulator, number | undefined> = {
     create: () => ({ sum: createExactSum(), count: 0 }),
     add(acc, element) {
       const value = select(element);
@@ -50,4 +51,12 @@ export function mean<I>(selector?: (element: I) => number): Combiner<I, MeanAccu
     },
     result: (acc) => (acc.count === 0 ? undefined : exactSumValue(acc.sum) / acc.count),
   };
+  return withRetract(combiner, (a, b) => {
+    const acc = a as MeanAccumulator, removed = b as MeanAccumulator;
+    const sum = retractExactSum(acc.sum, removed.sum);
+    if (sum === NOT_EXACT) return NOT_EXACT;
+    acc.sum = sum as SumAccumulator;
+    acc.count -= removed.count;
+    return acc;
+  });
 }

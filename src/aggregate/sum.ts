@@ -1,6 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
+import { retractExactSum, withRetract } from "./_retract.ts";
 
 export type { SumAccumulator } from "./_exact_sum.ts";
 
@@ -38,7 +39,7 @@ export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumu
     addToExactSum(x, acc);
     return x;
   };
-  return {
+  const combiner: Combiner<I, SumAccumulator | number, number> = {
     create: () => 0,
     add(acc, element) {
       const value = select(element);
@@ -67,4 +68,5 @@ export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumu
     },
     result: (acc) => (typeof acc === "number" ? acc + 0 : exactSumValue(acc)),
   };
+  return withRetract(combiner, (a, b) => retractExactSum(a as number | SumAccumulator, b as number | SumAccumulator));
 }

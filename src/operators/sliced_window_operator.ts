@@ -13,8 +13,9 @@ import { FIRING } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
 import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
-import type { WindowResult } from "../window/types.ts";
+import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
+import { NOT_EXACT, type Retract, retractOf } from "../aggregate/_retract.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -28,11 +29,18 @@ class Slice {
   readonly accs = new Map<unknown, unknown>();
   /** grouping key → the key as the key function returned it, for keys that are objects (else null) */
   keys: Map<unknown, unknown> | null = null;
+  /** Merged into the running accumulators (sliding windows of a retractable combiner). */
+  included = false;
   constructor(readonly start: number, readonly code: number) {}
 }
 
+/** A key's accumulator over the slices of the last window fired (sliding windows, retractable combiner). */
+class Running {
+  constructor(readonly key: unknown, public acc: unknown, public refs: number) {}
+}
+
 /**
- * A key's accumulator in one slice of sliding windows, linked to the same key's entries in the
+ * A key's accumulator in one slice of sliding windows (of a combiner without retraction), linked to the same key's entries in the
  * neighbouring open slices (ascending start), so that firing a window merges each key's slices by
  * following links instead of building a Map per window.
  */
@@ -64,6 +72,16 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Slices are the windower's periods: a window is the merge of its size/period slices. */
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
+  /**
+   * Sliding windows of a combiner that can take a merged accumulator out again (count, sum, mean, an
+   * object of them): each key's accumulator over the window is kept running, the slice entering a
+   * window merged in and the one leaving retracted, as a hand-written loop does. Null otherwise:
+   * slices then hold linked entries (Entry) and each window merges its slices.
+   */
+  readonly #retract: Retract | null;
+  readonly #running = new Map<unknown, Running>();
+  /** Sliding windows without retraction: slices hold Entry objects. */
+  readonly #linked: boolean;
   /** Open slices by code, and the same slices in ascending start order. */
   #slices = new Map<number, Slice>();
   #ordered: Slice[] = [];
@@ -99,6 +117,9 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#integral = Number.isInteger(windower.period) && Number.isInteger(windower.offset);
     this.id = config.id;
     this.#combiner = config.combiner;
+    const sliding = windower.period !== windower.size;
+    this.#retract = sliding ? retractOf(config.combiner) : null;
+    this.#linked = sliding && this.#retract === null;
     // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
     this.signature = configSignature(config);
@@ -141,7 +162,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const windower = this.#windower;
     const keyFn = this.#c.keyFn;
     const combiner = this.#combiner;
-    const sliding = this.#slide !== this.#size;
+    const linked = this.#linked;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
@@ -193,17 +214,20 @@ export class SlicedWindowOperator implements WindowEngine {
           (slice.keys ??= new Map()).set(nk, key);
         }
         const accs = slice.accs;
-        if (sliding) {
+        if (linked) {
           const entry = (accs.get(nk) as Entry | undefined) ?? this.#link(slice, nk, combiner.create());
           entry.acc = combiner.add(entry.acc, v, t);
         } else {
           const acc = accs.get(nk);
           // (an accumulator may be undefined: a user combiner's create() can return it)
-          if (acc === undefined && !accs.has(nk)) accs.set(nk, combiner.add(combiner.create(), v, t));
+          const fresh = acc === undefined && !accs.has(nk);
+          if (fresh) accs.set(nk, combiner.add(combiner.create(), v, t));
           else {
             const next = combiner.add(acc, v, t);
             if (next !== acc) accs.set(nk, next);
           }
+          // A slice already in the running accumulators (a window containing it fired): they take the element too.
+          if (slice.included) this.#addRunning(nk, key, v, t, fresh);
         }
       }
       this.#advance(this.#wm);
@@ -305,6 +329,8 @@ export class SlicedWindowOperator implements WindowEngine {
     while (last < ordered.length && ordered[last]!.start < end) last++;
     if (first === last) {
       // no slice left in the window (cannot happen: a window's end is listed by the slices it has)
+    } else if (this.#retract !== null) {
+      this.#fireRunning(ordered, first, last, window, timestamp);
     } else if (this.#slide === this.#size) {
       // Tumbling: the window is its one slice.
       const slice = ordered[first]!;
@@ -337,14 +363,108 @@ export class SlicedWindowOperator implements WindowEngine {
     // The slice starting at `start` is the only one whose last window this was.
     // (A slice before `start` cannot remain: its last window ended before this one.)
     const drop = first < last && ordered[first]!.start === start ? first + 1 : first;
-    for (let j = 0; j < drop; j++) this.#close(ordered[j]!);
-    if (drop > 0) ordered.splice(0, drop);
+    if (drop === 0) return;
+    const gone = ordered.splice(0, drop);
+    for (const slice of gone) this.#close(slice);
+    if (this.#retract !== null) this.#retractSlices(gone);
+  }
+
+  /** Fires a window of sliding windows from the running accumulators, after merging in its new slices. */
+  #fireRunning(ordered: Slice[], first: number, last: number, window: Window, timestamp: number): void {
+    const c = this.#combiner;
+    const running = this.#running;
+    for (let j = first; j < last; j++) {
+      const slice = ordered[j]!;
+      if (slice.included) continue;
+      slice.included = true;
+      const keys = slice.keys;
+      for (const [nk, a] of slice.accs) {
+        const r = running.get(nk);
+        if (r === undefined) {
+          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+          // a copy: the running accumulator is the engine's own, folded into and retracted from
+          running.set(nk, new Running(key, c.merge(c.create(), a), 1));
+        } else {
+          r.acc = c.merge(r.acc, a);
+          r.refs++;
+        }
+      }
+    }
+    const results = this.#results;
+    for (const r of running.values()) {
+      results.push({ key: r.key, window, value: c.result(r.acc), timestamp, pane: ONLY_PANE });
+    }
+  }
+
+  /** Adds an element of an included slice to its key's running accumulator (`fresh`: the key is new in the slice). */
+  #addRunning(nk: unknown, key: unknown, v: unknown, t: number, fresh: boolean): void {
+    const c = this.#combiner;
+    const r = this.#running.get(nk);
+    if (r === undefined) this.#running.set(nk, new Running(key, c.add(c.create(), v, t), 1));
+    else {
+      r.acc = c.add(r.acc, v, t);
+      if (fresh) r.refs++;
+    }
+  }
+
+  /** Takes the slices that left the window out of the running accumulators. */
+  #retractSlices(gone: Slice[]): void {
+    const running = this.#running;
+    const included = gone.filter((slice) => slice.included);
+    if (included.length === 0) return;
+    if (included.length > 1) {
+      // (not in steady state: rebuild from the slices still in)
+      this.#rebuildRunning();
+      return;
+    }
+    const retract = this.#retract!;
+    for (const [nk, a] of included[0]!.accs) {
+      const r = running.get(nk)!;
+      if (--r.refs === 0) running.delete(nk);
+      else {
+        const x = retract(r.acc, a);
+        // An infinity or NaN was summed: merge the key's remaining slices again.
+        r.acc = x === NOT_EXACT ? this.#mergeIncluded(nk) : x;
+      }
+    }
+  }
+
+  /** The merge of `nk`'s accumulators in the included slices. */
+  #mergeIncluded(nk: unknown): unknown {
+    const c = this.#combiner;
+    let acc = c.create();
+    for (const slice of this.#ordered) {
+      if (!slice.included) continue;
+      const a = slice.accs.get(nk);
+      if (a !== undefined || slice.accs.has(nk)) acc = c.merge(acc, a);
+    }
+    return acc;
+  }
+
+  #rebuildRunning(): void {
+    const c = this.#combiner;
+    const running = this.#running;
+    running.clear();
+    for (const slice of this.#ordered) {
+      if (!slice.included) continue;
+      const keys = slice.keys;
+      for (const [nk, a] of slice.accs) {
+        const r = running.get(nk);
+        if (r === undefined) {
+          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+          running.set(nk, new Running(key, c.merge(c.create(), a), 1));
+        } else {
+          r.acc = c.merge(r.acc, a);
+          r.refs++;
+        }
+      }
+    }
   }
 
   /** Forgets `slice` (the oldest open one): its entries are unlinked from the next slices' ones. */
   #close(slice: Slice): void {
     this.#slices.delete(slice.code);
-    if (this.#slide === this.#size) return;
+    if (!this.#linked) return;
     for (const e of (slice.accs as Map<unknown, Entry>).values()) if (e.next !== null) e.next.prev = null;
   }
 
@@ -417,7 +537,7 @@ export class SlicedWindowOperator implements WindowEngine {
     // itself). Accumulators are live, not copies: snapshots are encoded before the next input step
     // (see JobRun.snapshot).
     const slices: { code: number; keys: unknown[]; accs: unknown[] }[] = [];
-    const sliding = this.#slide !== this.#size;
+    const linked = this.#linked;
     for (const slice of this.#ordered) {
       const n = slice.accs.size;
       const keys = new Array<unknown>(n);
@@ -426,7 +546,7 @@ export class SlicedWindowOperator implements WindowEngine {
       let i = 0;
       for (const [nk, acc] of slice.accs) {
         keys[i] = originals !== null && originals.has(nk) ? originals.get(nk) : nk;
-        accs[i++] = sliding ? (acc as Entry).acc : acc;
+        accs[i++] = linked ? (acc as Entry).acc : acc;
       }
       slices.push({ code: slice.code, keys, accs });
     }
@@ -473,6 +593,8 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#endCodes = new Set();
     this.#slices = new Map();
     this.#ordered = [];
+    // Rebuilt as windows fire: no restored slice is in the running accumulators yet.
+    this.#running.clear();
     const codes = s.sliceCodes ?? null;
     for (const { code: k, keys, accs } of s.slices ?? []) {
       const start = codes === null ? k : codes.base + k * codes.period;
@@ -502,8 +624,8 @@ export class SlicedWindowOperator implements WindowEngine {
   #put(slice: Slice, key: unknown, acc: unknown): void {
     const isObject = typeof key === "object" || typeof key === "function" || typeof key === "symbol";
     const nk = isObject ? groupingKey(key) : key;
-    if (this.#slide === this.#size) slice.accs.set(nk, acc);
-    else this.#link(slice, nk, acc);
+    if (this.#linked) this.#link(slice, nk, acc);
+    else slice.accs.set(nk, acc);
     if (isObject) (slice.keys ??= new Map()).set(nk, key);
   }
 }

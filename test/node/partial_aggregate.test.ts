@@ -58,7 +58,7 @@ describe("partial() and mergePartials()", () => {
         const keyOf = keyed ? (e: { k: string }) => e.k : () => null;
         const single = await stream(sorted).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy(keyOf)
           .window(tumbling(40)).aggregate(combiners()).toArray();
-        const partials: WindowResult<unknown, unknown>[] = [];
+        const partials: WindowResult<unknown, unknown[]>[] = [];
         for (const p of [0, 1, 2]) {
           const mine = sorted.filter((e) => e.p === p);
           partials.push(

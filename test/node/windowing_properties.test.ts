@@ -183,16 +183,32 @@ describe("the two window engines, driven directly", () => {
   // per-element watermarks; the sliced one is snapshotted and restored into a fresh operator at random
   // batch boundaries, as a checkpoint and a restart do. Object keys and timestamp-sensitive combiners
   // (first, last) included.
+  // Values that stress exact sums: integers near 2^53, fractions, and now and then an infinity or NaN.
+  const value = fc.oneof(
+    { weight: 6, arbitrary: fc.integer() },
+    { weight: 2, arbitrary: fc.constantFrom(2 ** 53 - 1, -(2 ** 53), 0.1, 0.2, 1e300, -1e300, 5e-324) },
+    { weight: 2, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(Infinity, -Infinity, NaN) },
+  );
   const evs = fc.array(
-    fc.record({ k: fc.constantFrom("a", "b", "c", "d"), ts: fc.integer({ min: 0, max: 400 }), v: fc.integer() }),
+    fc.record({ k: fc.constantFrom("a", "b", "c", "d"), ts: fc.integer({ min: 0, max: 400 }), v: value }),
     { maxLength: 60 },
   );
-  for (const a of [tumbling(40), sliding(60, 20), sliding(80, 10), sliding(30, 30), session(15), session(40)]) {
-    it(`${JSON.stringify(a)}: same results, final output watermark and late count, across snapshot and restore`, async () => {
+  const windows = [tumbling(40), sliding(60, 20), sliding(80, 10), sliding(30, 30), session(15), session(40)];
+  // With first/last the sliding engine merges each window's slices; with count, sum and mean only it
+  // keeps running accumulators and retracts the slice that leaves the window.
+  for (
+    const [a, retractable] of [
+      ...windows.map((w) => [w, false] as const),
+      [sliding(60, 20), true] as const,
+      [sliding(80, 10), true] as const,
+    ]
+  ) {
+    it(`${JSON.stringify(a)}${retractable ? ", count/sum/mean" : ""}: same results, final output watermark and late count, across snapshot and restore`, async () => {
       const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
       const { GeneralWindowOperator } = await import("../../src/operators/general_window_operator.ts");
       const { windowEngineFor } = await import("../../src/operators/window_engine.ts");
-      const { first, last } = await import("../../mod.ts");
+      const { first, last, mean } = await import("../../mod.ts");
       await fc.assert(
         fc.property(
           evs,
@@ -205,12 +221,11 @@ describe("the two window engines, driven directly", () => {
                 a,
                 { onLate: () => {} },
                 (e) => ({ name: (e as Ev).k }),
-                (composeCombiners({
-                  n: count(),
-                  s: sum((e: Ev) => e.v),
-                  f: first((e: Ev) => e.v),
-                  l: last((e: Ev) => e.v),
-                })) as never,
+                (composeCombiners(
+                  retractable
+                    ? { n: count(), s: sum((e: Ev) => e.v), m: mean((e: Ev) => e.v) }
+                    : { n: count(), s: sum((e: Ev) => e.v), f: first((e: Ev) => e.v), l: last((e: Ev) => e.v) },
+                )) as never,
                 "window-0",
               );
             const general = new GeneralWindowOperator(config());
