@@ -24,9 +24,11 @@ import { build } from "esbuild";
 import { jetStreamSink } from "../adapters/nats/jetstream_sink.ts";
 import { jetStreamSource, publishEvents, publishWatermark } from "../adapters/nats/jetstream_source.ts";
 import { partitionOf } from "../adapters/nats/partition.ts";
-import { stream } from "../mod.ts";
+import { runWorker } from "../adapters/nats/worker.ts";
+import { type CheckpointInfo, stream, type WindowResult } from "../mod.ts";
 import { startNats } from "../test/node/_nats_server.ts";
 import {
+  BUCKET,
   INPUT_PREFIX,
   INPUT_STREAM,
   PARTITIONS,
@@ -175,6 +177,39 @@ for (const count of (process.env.BENCH_WORKERS ?? "1,2,3").split(",").map(Number
   await Promise.all(workers.map((w) => new Promise((resolve) => w.child.once("exit", resolve))));
   console.log(
     `${count} worker${count > 1 ? "s" : " "} (processes):    ${fmt(N / (ms / 1_000))} events (${micros(ms, N)}/event)`,
+  );
+}
+
+// 6. Checkpoints into NATS KV: one in-process worker over the same backlog, every checkpoint measured.
+{
+  const job = "ckpt";
+  await publishEvents(js, { prefix: INPUT_PREFIX, job, partitions: PARTITIONS, key: (e: WorkerEvent) => e.key }, input);
+  await publishWatermark(js, { prefix: INPUT_PREFIX, job, partitions: PARTITIONS }, Infinity);
+  const checkpoints: CheckpointInfo[] = [];
+  let out = 0;
+  const worker = await runWorker<WorkerEvent, WindowResult<string, { n: number; total: number }>>({
+    nc,
+    job,
+    stream: INPUT_STREAM,
+    prefix: INPUT_PREFIX,
+    partitions: PARTITIONS,
+    bucket: BUCKET,
+    worker: { index: 0, count: 1 },
+    pipeline: workerPipeline,
+    sink: () => new WritableStream({ write: () => void out++ }),
+    checkpoint: { every: { ms: 150 } },
+    onCheckpoint: (_, info) => void checkpoints.push(info),
+  });
+  const start = performance.now();
+  while (out < results) await new Promise((resolve) => setTimeout(resolve, 20));
+  const ms = performance.now() - start;
+  await worker.stop();
+  const mean = (f: (c: CheckpointInfo) => number) => checkpoints.reduce((a, c) => a + f(c), 0) / checkpoints.length;
+  console.log(
+    `in-process worker, sink dropping results: ${fmt(N / (ms / 1_000))} events; ${checkpoints.length} checkpoints ` +
+      `(${fmt(checkpoints.length / (ms / 1_000))}), each ${mean((c) => c.durationMs).toFixed(1)} ms to durable, ` +
+      `${Math.round(mean((c) => c.bytes))} bytes in ${mean((c) => c.entries).toFixed(1)} entries, job paused ` +
+      `${mean((c) => c.pauseMs).toFixed(2)} ms`,
   );
 }
 
