@@ -189,11 +189,12 @@ export class NatsKvStateStore extends BackedStateStore {
         throw e;
       });
       if (info === undefined) {
-        kv = await kvm.create(bucket, { history: 1, replicas });
+        await kvm.create(bucket, { history: 1, replicas });
         info = await jsm.streams.info(stream);
-      } else {
-        kv = await kvm.open(bucket);
       }
+      // Bound without allow_direct, reads go to the stream leader: a direct get may be answered by a
+      // replica that lags behind, and a stale revision would look like another owner's write.
+      kv = await kvm.open(bucket);
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
       const maxMsg = info.config.max_msg_size ?? -1;
       maxMessage = maxMsg > 0 ? Math.min(maxMsg, maxPayload) : maxPayload;
