@@ -32,6 +32,17 @@ if (servers.length === 0 || !Number.isInteger(index) || !Number.isInteger(count)
 }
 const label = `worker ${index}/${count}`;
 
+// Registered first, so that no stop is missed: until the worker runs there is nothing to checkpoint, and
+// a stop exits at once; the launcher's IPC channel closes when it exits, however it exits, so no worker
+// outlives it.
+let onStop: (why: string) => void = (why) => {
+  console.log(`${label}: ${why} while starting, exiting`);
+  process.exit(0);
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => onStop(signal));
+process.once("disconnect", () => onStop("launcher gone"));
+if (!process.connected) onStop("launcher gone");
+
 const nc = await connect({ servers, name: `weir-demo-${label}`, maxReconnectAttempts: -1 });
 const js = jetstream(nc);
 
@@ -94,9 +105,7 @@ async function shutdown(why: string): Promise<void> {
   await nc.drain().catch(() => {});
   process.exit(0);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void shutdown(signal));
-// The launcher's IPC channel closes when it exits, however it exits: no worker outlives it.
-process.once("disconnect", () => void shutdown("launcher gone"));
+onStop = (why) => void shutdown(why);
 
 worker.done.then(
   () => {
