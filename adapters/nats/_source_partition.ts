@@ -3,13 +3,13 @@
 // of every partition a source reads.
 import type { JsMsg } from "@nats-io/jetstream";
 
-/** What a source offset stores per partition subject (all finite numbers, omitted when unknown). */
+/** What a source offset stores per partition subject (fields omitted while unknown). */
 export interface PartitionPosition {
   /** Stream sequence of the last message read; the source resumes after it. */
   readonly seq: number;
   /** Largest event time read (when the source has `eventTime`). */
   readonly maxEventTime?: number;
-  /** Largest watermark published in-band on the partition (`Weir-Watermark` header). */
+  /** Largest watermark published in-band on the partition (`Weir-Watermark` header; Infinity ends it). */
   readonly watermark?: number;
 }
 
@@ -47,7 +47,7 @@ export class PartitionState {
     return {
       seq: this.seq,
       ...(Number.isFinite(this.maxEventTime) ? { maxEventTime: this.maxEventTime } : {}),
-      ...(Number.isFinite(this.marker) ? { watermark: this.marker } : {}),
+      ...(this.marker > -Infinity ? { watermark: this.marker } : {}),
     };
   }
 

@@ -199,6 +199,11 @@ test("the source watermark is the minimum over partitions that are not idle, els
   expect(combinedWatermark([a, b], 200, 1, 50)).toBe(8); // both idle: the most advanced
   b.marker = 20; // an in-band watermark
   expect(combinedWatermark([b], 100, 0, Infinity)).toBe(20);
+  // The offset carries both, so that a restore combines as before; Infinity (the end) included.
+  b.marker = Infinity;
+  expect(b.position()).toEqual({ seq: 1, maxEventTime: 9, watermark: Infinity });
+  expect(new PartitionState("b", b.position(), 0).watermark(0)).toBe(Infinity);
+  expect(new PartitionState("c", { seq: 4 }, 0).position()).toEqual({ seq: 4 });
 });
 
 test("an idle partition does not stall the windows of the others; an in-band watermark closes them", async () => {
