@@ -140,17 +140,51 @@ describe("createWeirApp with jetStreamIngestLog", () => {
     expect((await stored("retry")).map((m) => m.event)).toEqual(events);
   });
 
-  test("bad input is refused by the same rules, and nothing is published", async () => {
-    const app = createWeirApp({ log: logOf("bad"), eventTime: (e: Click) => e.ts });
-    const malformed = await app.request("/events", {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson" },
-      body: `{"user":"a","ts":${BASE}}\n{"user":\n`,
+  test("bad input is refused by the same rules as with an IngestLog, and nothing is published", async () => {
+    const schema = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: (v: unknown) =>
+          typeof (v as Click).user === "string" ? { value: v as Click } : { issues: [{ message: "user is missing" }] },
+      },
+    };
+    const app = createWeirApp({
+      log: logOf("bad"),
+      eventTime: (e: Click) => e.ts,
+      schema,
+      token: "s3cret",
+      maxBodyBytes: 2_048,
     });
-    expect(malformed.status).toBe(400);
-    expect((await malformed.json() as { error: string }).error).toMatch(/^Malformed NDJSON at line 2/);
-    const noTime = await post(app, [{ user: "a", ts: BASE }, { user: "b" } as Click]);
-    expect(noTime.status).toBe(400);
+    const auth = { authorization: "Bearer s3cret" };
+    const send = (body: string, headers: Record<string, string> = {}) =>
+      app.request("/events", {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", ...auth, ...headers },
+        body,
+      });
+    const line = (e: unknown) => JSON.stringify(e) + "\n";
+    const refusals: [string, Response, number, RegExp][] = [
+      ["malformed", await send(line({ user: "a", ts: BASE }) + '{"user":\n'), 400, /^Malformed NDJSON at line 2/],
+      [
+        "schema",
+        await send(line({ user: "a", ts: BASE }) + line({ ts: BASE })),
+        400,
+        /event #1 \(line 2\): user is missing/,
+      ],
+      ["event time", await send(line({ user: "a", ts: BASE }) + line({ user: "b" })), 400, /event #1 \(line 2\)/],
+      ["token", await send(line({ user: "a", ts: BASE }), { authorization: "Bearer nope" }), 401, /./],
+      ["too large", await send(line({ user: "a".repeat(3_000), ts: BASE })), 413, /larger than the limit/],
+      ["media type", await send(line({ user: "a", ts: BASE }), { "content-type": "text/plain" }), 415, /Content-Type/],
+    ];
+    for (const [what, res, status, message] of refusals) {
+      expect([what, res.status]).toEqual([what, status]);
+      expect((await res.json() as { error: string }).error).toMatch(message);
+    }
+    // More events than maxPending in flight at once: 429, as when an IngestLog's job falls behind.
+    const small = createWeirApp({ log: logOf("bad"), eventTime: (e: Click) => e.ts, maxPending: 5 });
+    const overloaded = await post(small, clicks(10));
+    expect([overloaded.status, overloaded.headers.get("retry-after")]).toEqual([429, "1"]);
     expect(await stored("bad")).toEqual([]);
   });
 
