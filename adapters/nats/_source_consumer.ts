@@ -56,7 +56,9 @@ export async function openConsumer(
     inactive_threshold: nanos(86_400_000),
   });
   part.pending = info.num_pending;
-  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512 });
+  // Pull requests expire after 5 s instead of the client's 30 s: a pull the server did not serve is
+  // renewed that much sooner (bench/nats.ts saw runs stall for the 30 s).
+  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512, expires: 5_000 });
   (async () => {
     for await (const s of messages.status()) {
       if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
