@@ -3,7 +3,7 @@ import { StateStoreError } from "../../src/state/mod.ts";
 /**
  * A {@linkcode NatsKvStateStore} lost ownership of its data: another store object (another process, a
  * restarted worker) opened the same bucket and prefix and claimed it, so this one's commit was refused by
- * NATS KV's compare-and-set. The store refuses every further write; a worker that sees it must stop,
+ * NATS KV's compare-and-set. The store rejects every further call but `close` with it; a worker that sees it must stop,
  * because another process now owns its partitions.
  *
  * @example Telling fencing from other store failures

@@ -156,7 +156,7 @@ describe("NatsKvStateStore", () => {
       expect((refused as FencedError).claimedBy).toBe(second.owner);
       expect((refused as Error).message).toBe(
         `Cannot apply batch of 2 ops as ${first.owner} no longer owns the NATS KV state store fence/job.p0: ` +
-          `${second.owner} claimed it since; nothing was applied and this store refuses further writes`,
+          `${second.owner} claimed it since; nothing was applied and this store refuses further calls`,
       );
       await expect(first.put("ckpt/3", enc("zombie"))).rejects.toBeInstanceOf(FencedError);
 
