@@ -114,7 +114,11 @@ function startWorker(index: number): void {
   child.once("exit", (code, signal) => {
     if (stopping) return;
     console.warn(`worker ${index} exited (${signal ?? `code ${code}`}); restarting it in 1 s`);
-    setTimeout(() => !stopping && startWorker(index), 1_000);
+    setTimeout(() => {
+      if (stopping) return;
+      startWorker(index);
+      console.log(`worker ${index} restarted: pids ${workers[index]!.pid}`);
+    }, 1_000);
   });
 }
 cleanups.push(async () => {
