@@ -77,7 +77,13 @@ export class EventTimeOperator implements Operator {
     const wms = new Float64Array(n);
     const bound = this.#bound;
     let maxTs = this.#maxTs;
-    const base = this.#wm;
+    const base0 = this.#wm;
+    // The watermark in force from upstream, per element: a window step's results carry the output
+    // watermark each was produced under (see operators/_result_watermarks.ts).
+    const src = batch.wm;
+    const srcOf = typeof src === "number" ? null : src;
+    let base = typeof src === "number" && src > base0 ? src : base0;
+    const bundleWm = base;
     let keep: unknown[] | null = null;
     let k = 0;
     const latest = batch.pt + this.#maxFutureSkew, earliest = this.#minEventTime;
@@ -93,6 +99,7 @@ export class EventTimeOperator implements Operator {
           continue;
         }
         if (keep !== null) keep.push(v);
+        if (srcOf !== null && srcOf[i]! > base) base = srcOf[i]!;
         const w = maxTs - bound;
         wms[k] = w > base ? w : base;
         ts[k++] = t;
@@ -103,6 +110,7 @@ export class EventTimeOperator implements Operator {
     }
     this.#seen += n;
     this.#maxTs = maxTs;
+    if (base > this.#srcWm) this.#srcWm = base;
     this.#lastInput = batch.pt;
     if (k > 0) {
       const vs = keep ?? values;
@@ -112,7 +120,7 @@ export class EventTimeOperator implements Operator {
         // A bundle is judged against the watermark in force when it began (Beam holds the input
         // watermark during a bundle; Spark moves it between micro-batches); otherwise each element
         // against the watermark the elements before it made.
-        wm: batch.bundle === true ? base : k === n ? wms : wms.subarray(0, k),
+        wm: batch.bundle === true ? bundleWm : k === n ? wms : wms.subarray(0, k),
         pt: batch.pt,
         bundle: batch.bundle,
       });

@@ -23,6 +23,7 @@ import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import { IdleKeys } from "./_idle_keys.ts";
+import { resultWatermarks } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -162,6 +163,16 @@ export class GeneralWindowOperator implements WindowEngine {
   #wm = -Infinity;
   #outWm = -Infinity;
   #emittedWm = -Infinity;
+  /**
+   * The output watermark each pending result was produced under: what a run with one element per
+   * step would have emitted before the step that produced it (see #resultWatermark), so that a
+   * following step judges each result as it would then, whatever the chunking.
+   */
+  #resultWms: number[] = [];
+  /** Inside #advance: its panes see the output watermark from before it (#advanceWm). */
+  #advanceWm: number | null = null;
+  /** The output watermark at the start of the current element's step, once computed (NaN: not yet). */
+  #stepWm = NaN;
   #now = 0;
   #results: WindowResult[] = [];
   #ctx: tm.TriggerContext;
@@ -231,6 +242,7 @@ export class GeneralWindowOperator implements WindowEngine {
         const v = values[i];
         const t = ts[i]!;
         const w = wmOf === null ? constWm : wmOf[i]!;
+        this.#stepWm = NaN;
         if (w > this.#wm) {
           // The watermark rises: the bundle so far ends, then the timers this makes due fire.
           if (this.#touchedKeys.length > 0 || this.#held > 0) this.#endBundle();
@@ -660,8 +672,11 @@ export class GeneralWindowOperator implements WindowEngine {
   #advance(W: number): void {
     // the output watermark as of the old input watermark: what this batch's panes see
     this.#updateOutputWatermark();
+    const before = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
     this.#wm = W;
+    this.#stepWm = NaN;
     if (!(W >= this.#nextDue)) return;
+    this.#advanceWm = before;
     const due = this.#due;
     for (;;) {
       const d = this.#timers.popDue(W);
@@ -680,7 +695,10 @@ export class GeneralWindowOperator implements WindowEngine {
     }
     due.length = 0;
     this.#nextDue = this.#timers.nextTime();
+    this.#advanceWm = null;
     this.#updateOutputWatermark();
+    // the panes of the element whose watermark this was see the output watermark from after it
+    this.#stepWm = NaN;
   }
 
   /**
@@ -779,8 +797,28 @@ export class GeneralWindowOperator implements WindowEngine {
     }
   }
 
+  /**
+   * The output watermark a result produced now was produced under: inside an advance, the one from
+   * before it; otherwise the one at the start of the current element's step, computed before any pane
+   * of the step releases its hold (holds added since are at or above it, so they do not change it).
+   */
+  #resultWatermark(): number {
+    if (this.#advanceWm !== null) return this.#advanceWm;
+    if (Number.isNaN(this.#stepWm)) {
+      let w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
+      if (this.#holdsByTimer && this.#nextDue - 1 < w) {
+        const h = this.#minTimerHeldHold();
+        if (h < w) w = h;
+      }
+      if (this.#outWm > w) w = this.#outWm;
+      this.#stepWm = w > this.#emittedWm ? w : this.#emittedWm;
+    }
+    return this.#stepWm;
+  }
+
   /** Emits a pane (ReduceFnRunner.onTrigger) and resets or closes the window. */
   #onTrigger(win: Win, isFinished: boolean): void {
+    const resultWm = this.#resultWatermark();
     // WatermarkHold.extractAndRelease: the pane's timestamp is the hold, or the window's max timestamp.
     const timestamp = win.held || win.hold === null ? maxTimestamp(win) : win.hold;
     this.#clearHold(win);
@@ -793,6 +831,7 @@ export class GeneralWindowOperator implements WindowEngine {
     // ReduceFnRunner.needToEmit
     if (win.nonEmpty || (isFinished && c.closingAlways) || (timing === ON_TIME && c.onTimeAlways)) {
       const nonSpec = timing === EARLY ? -1 : win.panes === 0 ? 0 : win.nonSpeculativeIndex + 1;
+      this.#resultWms.push(resultWm);
       this.#results.push({
         key: win.ks.key,
         window: { start: win.start, end: win.end },
@@ -857,12 +896,15 @@ export class GeneralWindowOperator implements WindowEngine {
   #flush(out: Output): void {
     this.#updateOutputWatermark();
     const prevOut = this.#emittedWm;
+    this.#stepWm = NaN;
     if (this.#results.length > 0) {
       const rs = this.#results;
+      const wms = this.#resultWms;
       this.#results = [];
+      this.#resultWms = [];
       const ts = new Float64Array(rs.length);
       for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: prevOut, pt: this.#now });
+      out.data({ values: rs, ts, wm: resultWatermarks(wms, prevOut), pt: this.#now });
     }
     if (this.#outWm > prevOut) {
       this.#emittedWm = this.#outWm;

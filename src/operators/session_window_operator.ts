@@ -19,6 +19,7 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
+import { resultWatermarks } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -88,6 +89,9 @@ export class SessionWindowOperator implements WindowEngine {
   #emittedWm = -Infinity;
   #now = 0;
   #results: WindowResult[] = [];
+  /** Per pending result, the output watermark it was produced under (see _result_watermarks.ts). */
+  #resultWms: number[] = [];
+  #fireWm = -Infinity;
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -139,7 +143,12 @@ export class SessionWindowOperator implements WindowEngine {
         const t = ts[i]!;
         const w = wmOf === null ? constWm : wmOf[i]!;
         // Sessions whose end this element's watermark has passed are complete without it.
-        if (heapEnds.length > 0 && w >= heapEnds[0]!) this.#advance(w);
+        if (heapEnds.length > 0 && w >= heapEnds[0]!) {
+          // under the output watermark (the input one: no hold is behind it) emitted before this element
+          const before = i > 0 ? (wmOf === null ? constWm : wmOf[i - 1]!) : -Infinity;
+          this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
+          this.#advance(w);
+        }
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
         phase = AGGREGATE;
@@ -162,6 +171,7 @@ export class SessionWindowOperator implements WindowEngine {
         }
         this.#add(nk, key, head, v, t, end);
       }
+      this.#fireWm = this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
       throw windowStepFailure(this.#c, phase, i < values.length ? values[i] : FIRING, error);
@@ -260,6 +270,7 @@ export class SessionWindowOperator implements WindowEngine {
       s.dead = true;
       this.#open--;
       this.#unlink(s);
+      this.#resultWms.push(this.#fireWm);
       this.#results.push({
         key: s.key,
         window: { start: s.start, end },
@@ -287,6 +298,7 @@ export class SessionWindowOperator implements WindowEngine {
     this.#now = pt;
     if (wm > this.#wm) {
       this.#wm = wm;
+      this.#fireWm = this.#emittedWm;
       try {
         this.#advance(wm);
       } catch (error) {
@@ -313,10 +325,12 @@ export class SessionWindowOperator implements WindowEngine {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
       const rs = this.#results;
+      const wms = this.#resultWms;
       this.#results = [];
+      this.#resultWms = [];
       const ts = new Float64Array(rs.length);
       for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: prev, pt: this.#now });
+      out.data({ values: rs, ts, wm: resultWatermarks(wms, prev), pt: this.#now });
     }
     if (this.#wm > prev) {
       this.#emittedWm = this.#wm;
@@ -354,6 +368,7 @@ export class SessionWindowOperator implements WindowEngine {
     this.#heapSessions = [];
     this.#open = 0;
     this.#results = [];
+    this.#resultWms = [];
     this.#wm = s.watermark;
     this.#emittedWm = s.emittedWatermark;
     this.#late.count = s.late;

@@ -16,6 +16,7 @@ import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/_retract.ts";
+import { resultWatermarks } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -106,6 +107,10 @@ export class SlicedWindowOperator implements WindowEngine {
   #heldEnds = new Set<number>();
   #now = 0;
   #results: WindowResult[] = [];
+  /** Per pending result, the output watermark it was produced under (see _result_watermarks.ts). */
+  #resultWms: number[] = [];
+  /** The output watermark the windows firing now were fired under. */
+  #fireWm = -Infinity;
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -180,6 +185,9 @@ export class SlicedWindowOperator implements WindowEngine {
         // Windows whose end this element's watermark has passed are complete without it: fire them
         // first, exactly as the per-window engine judges each element against its own watermark.
         if (w >= nextEnd) {
+          // under the output watermark a run of one element per step would have emitted before this one
+          if (i > 0) this.#refreshOutputWatermark(wmOf === null ? constWm : wmOf[i - 1]!);
+          this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
           this.#advance(w);
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
           cur = null;
@@ -230,6 +238,7 @@ export class SlicedWindowOperator implements WindowEngine {
           if (slice.included) this.#addRunning(nk, key, v, t, fresh);
         }
       }
+      this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
       throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
@@ -245,6 +254,7 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#now = pt;
     if (wm > this.#wm) {
       this.#wm = wm;
+      this.#fireWm = this.#emittedWm;
       try {
         this.#advance(wm);
       } catch (error) {
@@ -317,6 +327,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const start = end - this.#size;
     const c = this.#combiner;
     const results = this.#results;
+    const resultWms = this.#resultWms, fireWm = this.#fireWm;
     // One window object and one pane for every key's result (results are read-only).
     const window = { start, end };
     const timestamp = maxTimestamp(start, end);
@@ -338,6 +349,7 @@ export class SlicedWindowOperator implements WindowEngine {
       for (const [nk, acc] of slice.accs) {
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
         results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
+        resultWms.push(fireWm);
       }
     } else {
       // A key's result is the merge of its entries in the window's slices, found from its first one by
@@ -357,6 +369,7 @@ export class SlicedWindowOperator implements WindowEngine {
           const nk = e.nk;
           const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
           results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
+          resultWms.push(fireWm);
         }
       }
     }
@@ -391,8 +404,10 @@ export class SlicedWindowOperator implements WindowEngine {
       }
     }
     const results = this.#results;
+    const resultWms = this.#resultWms, fireWm = this.#fireWm;
     for (const r of running.values()) {
       results.push({ key: r.key, window, value: c.result(r.acc), timestamp, pane: ONLY_PANE });
+      resultWms.push(fireWm);
     }
   }
 
@@ -518,10 +533,12 @@ export class SlicedWindowOperator implements WindowEngine {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
       const rs = this.#results;
+      const wms = this.#resultWms;
       this.#results = [];
+      this.#resultWms = [];
       const ts = new Float64Array(rs.length);
       for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: prev, pt: this.#now });
+      out.data({ values: rs, ts, wm: resultWatermarks(wms, prev), pt: this.#now });
     }
     this.#refreshOutputWatermark(this.#wm);
     if (this.#outWm > prev) {

@@ -283,3 +283,56 @@ describe("the two window engines, driven directly", () => {
     });
   }
 });
+
+describe("results windowed again do not depend on chunking", () => {
+  // A first window step with early and late panes, its results windowed again (directly, and after a
+  // second withEventTime over the results' timestamps). Late panes come out behind the output
+  // watermark, so whether the second step takes them depends on the watermark each result was
+  // produced under: every result carries it, so any chunking of the input gives one-element-per-step
+  // results.
+  const events = fc.array(
+    fc.record({
+      k: fc.constantFrom("a", "b", "c"),
+      ts: fc.integer({ min: 0, max: 600 }),
+      v: fc.integer({ min: 0, max: 9 }),
+    }),
+    { maxLength: 80 },
+  );
+  const assignersAgain: [string, WindowAssigner][] = [
+    ["tumbling", tumbling(40)],
+    ["sliding", sliding(60, 20)],
+    ["session", session(15)],
+  ];
+  for (const [name, a] of assignersAgain) {
+    for (const reassign of [false, true]) {
+      it(`${name}, then tumbling(120)${reassign ? " after withEventTime on the results" : ""}`, async () => {
+        const { afterCount } = await import("../../mod.ts");
+        const pipeline = (src: Source<Ev>) => {
+          const first = stream(src).withEventTime((e) => e.ts, { maxOutOfOrderness: 30 }).keyBy((e) => e.k)
+            .window(a, {
+              trigger: afterWatermark({ early: afterCount(3), late: afterCount(1) }),
+              allowedLateness: 40,
+              onLate: () => {},
+            })
+            .aggregate(sum((e: Ev) => e.v))
+            .filter((r) => r.pane.timing !== "early");
+          const again = reassign ? first.withEventTime((r) => r.timestamp, { maxOutOfOrderness: 0 }) : first;
+          return sortedResults(
+            again.keyBy((r) => r.key).window(tumbling(120), { onLate: () => {} }).aggregate({
+              n: count(),
+              total: sum((r: { value: number }) => r.value),
+            }),
+          );
+        };
+        await fc.assert(
+          fc.asyncProperty(events, fc.array(fc.nat(), { maxLength: 10 }), async (evs, cuts) => {
+            const one = await pipeline(chunked(evs.map((e) => [e])));
+            const cut = await pipeline(chunked(split(evs, cuts)));
+            expect(brief(cut)).toEqual(brief(one));
+          }),
+          { numRuns: 60 },
+        );
+      });
+    }
+  }
+});
