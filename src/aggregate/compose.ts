@@ -1,6 +1,6 @@
 import type { AnyCombiner, Combiner, CombinerResult } from "./combiner.ts";
 import { describe } from "./_util.ts";
-import { composedRetract, withRetract } from "./_retract.ts";
+import { composedRetract, withRetract } from "./retraction.ts";
 
 /** The input type of a combiner (what its `add` takes). */
 export type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;

@@ -1,4 +1,4 @@
-import { retractCount, withRetract } from "./_retract.ts";
+import { retractCount, withRetract } from "./retraction.ts";
 import type { Combiner } from "./combiner.ts";
 
 /**

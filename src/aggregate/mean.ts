@@ -1,7 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
-import { NOT_EXACT, retractExactSum, withRetract } from "./_retract.ts";
+import { NOT_EXACT, retractExactSum, withRetract } from "./retraction.ts";
 
 /** Accumulator of {@linkcode mean}: the exact sum (see {@linkcode sum}) and the number of values. */
 export interface MeanAccumulator {

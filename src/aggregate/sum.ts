@@ -1,7 +1,7 @@
 import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
-import { retractExactSum, withRetract } from "./_retract.ts";
+import { retractExactSum, withRetract } from "./retraction.ts";
 
 export type { SumAccumulator } from "./_exact_sum.ts";
 

@@ -15,7 +15,7 @@ import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { NOT_EXACT, type Retract, retractOf } from "../aggregate/_retract.ts";
+import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { resultWatermarks } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
