@@ -77,7 +77,30 @@ export function jetStreamSink<K = unknown, V = unknown>(options: JetStreamSinkOp
   return new JetStreamSink(options);
 }
 
-/** The stream {@linkcode jetStreamSink} returns, with its acknowledgement counts. */
+/**
+ * The stream {@linkcode jetStreamSink} returns, with its acknowledgement counts: `published` (stored by
+ * JetStream) and `duplicates` (dropped as a replay of a result it already has).
+ *
+ * @example Counting what a run stored (needs a nats-server with JetStream)
+ * ```ts ignore
+ * import { assertEquals } from "@std/assert";
+ * import { connect } from "@nats-io/transport-node";
+ * import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+ * import { count, stream, tumbling } from "weirjs";
+ * import { type JetStreamSink, jetStreamSink } from "weirjs/adapters/nats";
+ *
+ * const nc = await connect({ servers: "nats://127.0.0.1:4222" });
+ * await (await jetstreamManager(nc)).streams.add({ name: "counts", subjects: ["counts.>"] });
+ * const sink: JetStreamSink = jetStreamSink({ js: jetstream(nc), subject: "counts.views", job: "views" });
+ * await stream([{ ts: 1 }, { ts: 12 }])
+ *   .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+ *   .window(tumbling(10))
+ *   .aggregate(count())
+ *   .pipeTo(sink);
+ * assertEquals([sink.published, sink.duplicates], [2, 0]);
+ * await nc.close();
+ * ```
+ */
 export class JetStreamSink<K = unknown, V = unknown> extends TwoPhaseCommitSink<WindowResult<K, V>, null> {
   readonly #acks: { published: number; duplicates: number };
 
