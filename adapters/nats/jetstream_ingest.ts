@@ -122,9 +122,16 @@ export function jetStreamIngestLog<T>(options: JetStreamIngestLogOptions<T>): Ap
       `Cannot create JetStream ingestion log as key must be a function: current value is ${String(key)}`,
     );
   }
-  positiveInt("partitions", partitions, 1);
+  if (typeof partitions !== "number" || !Number.isSafeInteger(partitions) || partitions < 1 || partitions > 2 ** 31) {
+    throw new RangeError(
+      `Cannot create JetStream ingestion log as partitions must be an integer from 1 to 2^31: current value is ${
+        String(partitions)
+      }`,
+    );
+  }
   partitionSubject(prefix, job, 0); // checks prefix and job
-  return new JetStreamIngestLog(options, positiveInt("ackTimeout", options.ackTimeout, 5_000), {
+  return new JetStreamIngestLog(options, {
+    ackTimeout: positiveInt("ackTimeout", options.ackTimeout, 5_000),
     maxKeys: positiveInt("maxIdempotencyKeys", options.maxIdempotencyKeys, 10_000),
   });
 }
@@ -139,10 +146,10 @@ class JetStreamIngestLog<T> implements AppendLog<T> {
   readonly #inflight = new Map<string, { done: Promise<AppendResult>; fingerprint: string | undefined }>();
   #pending = 0;
 
-  constructor(o: JetStreamIngestLogOptions<T>, ackTimeout: number, limits: { maxKeys: number }) {
+  constructor(o: JetStreamIngestLogOptions<T>, limits: { ackTimeout: number; maxKeys: number }) {
     this.name = o.job;
     this.#o = o;
-    this.#ackTimeout = ackTimeout;
+    this.#ackTimeout = limits.ackTimeout;
     this.#maxKeys = limits.maxKeys;
   }
 

@@ -256,8 +256,11 @@ describe("createWeirApp with jetStreamIngestLog", () => {
   test("rejects bad options with what was wrong", () => {
     const base = { js, stream: STREAM, prefix: PREFIX, job: "j", partitions: P, key: (e: Click) => e.user };
     expect(() => jetStreamIngestLog({ ...base, partitions: 0 })).toThrow(
-      new RangeError("Cannot create JetStream ingestion log as partitions must be an integer >= 1: current value is 0"),
+      new RangeError(
+        "Cannot create JetStream ingestion log as partitions must be an integer from 1 to 2^31: current value is 0",
+      ),
     );
+    expect(() => jetStreamIngestLog({ ...base, partitions: undefined as never })).toThrow(/current value is undefined/);
     expect(() => jetStreamIngestLog({ ...base, job: "a.b" })).toThrow(/job must be one subject token/);
     expect(() => jetStreamIngestLog({ ...base, key: undefined as never })).toThrow(
       "Cannot create JetStream ingestion log as key must be a function: current value is undefined",
