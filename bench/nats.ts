@@ -157,8 +157,10 @@ async function resultCount(job: string): Promise<number> {
   return info.state.subjects?.[subject] ?? 0;
 }
 
-for (const count of (process.env.BENCH_WORKERS ?? "1,2,3").split(",").map(Number).filter((n) => n > 0)) {
-  const job = `w${count}`;
+for (
+  const [run, count] of (process.env.BENCH_WORKERS ?? "1,2,3").split(",").map(Number).filter((n) => n > 0).entries()
+) {
+  const job = `w${count}-${run}`;
   await publishEvents(js, { prefix: INPUT_PREFIX, job, partitions: PARTITIONS, key: (e: WorkerEvent) => e.key }, input);
   await publishWatermark(js, { prefix: INPUT_PREFIX, job, partitions: PARTITIONS }, Infinity);
   const workers = Array.from({ length: count }, (_, i) => startWorker(job, i, count));
