@@ -8,6 +8,8 @@ import {
   type ConsumerInfo,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
 } from "@nats-io/jetstream";
@@ -22,7 +24,8 @@ export function consumerBase(prefix: string, subject: string): string {
 /** The consumers of `stream` (read once per open). */
 export async function listConsumers(jsm: JetStreamManager, stream: string): Promise<ConsumerInfo[]> {
   const out: ConsumerInfo[] = [];
-  for await (const ci of jsm.consumers.list(stream)) out.push(ci);
+  // A consumer deleted while the server pages through the list comes back as null.
+  for await (const ci of jsm.consumers.list(stream)) if (ci?.name !== undefined && ci.config) out.push(ci);
   return out;
 }
 
@@ -56,12 +59,17 @@ export async function openConsumer(
     inactive_threshold: nanos(86_400_000),
   });
   part.pending = info.num_pending;
-  // Pull requests expire after 5 s instead of the client's 30 s: a pull the server did not serve is
-  // renewed that much sooner (bench/nats.ts saw runs stall for the 30 s).
-  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512, expires: 5_000 });
+  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512 });
   (async () => {
     for await (const s of messages.status()) {
-      if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
+      // "Not found" can also be a pull that raced a leader change: the consumer is gone only if asking
+      // for its info says so (a timeout says nothing).
+      const gone = s.type === "consumer_deleted" ||
+        (s.type === "consumer_not_found" && await jsm.consumers.info(stream, name).then(
+          () => false,
+          (e) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound,
+        ));
+      if (gone) {
         onGone(
           new Error(
             `Cannot read ${part.subject} from stream ${stream} as its consumer ${name} was deleted: another reader of the subject took over (or it was removed by hand)`,
