@@ -95,7 +95,11 @@ export function startWorker(
     Promise.reject(new Error(`worker ${index}/${count} exited before starting:\n${output}`))
   );
   failed.catch(() => {});
-  return { child, started: Promise.race([started, failed]), exited };
+  // A worker nobody waits for (restarted, then killed at the end of the test) may exit before it
+  // started: that rejection is for whoever awaits `started`, not an unhandled one.
+  const startedOrFailed = Promise.race([started, failed]);
+  startedOrFailed.catch(() => {});
+  return { child, started: startedOrFailed, exited };
 }
 
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
