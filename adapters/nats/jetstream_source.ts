@@ -126,7 +126,9 @@ function startPositions(offset: unknown, subjects: readonly string[]): JetStream
  * the old one had acknowledged, so a restore replays exactly what followed the checkpoint (and a reader
  * whose consumer a successor replaced fails instead of sharing its messages). Messages are acknowledged
  * (AckAll) only in `commit(offset)`, once a checkpoint covering them is durable; on a stream with interest
- * retention, JetStream then drops them.
+ * retention, JetStream then drops them. With limits retention (`max_msgs`, `max_bytes`, `max_age`) the
+ * stream may drop messages a restore still needs: the source then warns, naming the subject and the
+ * sequences that are gone.
  *
  * Watermarks. Each partition has its own: the largest in-band watermark published to it
  * ({@linkcode publishWatermark}, a message with the `Weir-Watermark` header, replayed like any message)
@@ -231,6 +233,26 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
     const readers: ConsumerMessages[] = [];
     try {
       const existing = await listConsumers(jsm, stream);
+      // Resuming after a checkpoint assumes the stream still holds what followed it. Limits retention
+      // (max_msgs, max_bytes, max_age) removes the oldest messages of the whole stream: once the first
+      // one left is past a partition's checkpoint, that partition's messages in between (if it had any)
+      // are gone. Whether it had some cannot be told, so this warns instead of failing (a quiet
+      // partition on a busy stream must still restart); interest or work-queue retention, which keeps
+      // every message until the checkpoint's commit acknowledges it, never gets here.
+      if (parts.some((p) => p.seq > 0)) {
+        const first = (await jsm.streams.info(stream)).state.first_seq;
+        for (const part of parts) {
+          if (part.seq > 0 && first > part.seq + 1) {
+            console.warn(
+              `weir: jetStreamSource resumes ${part.subject} after sequence ${part.seq}, but stream ${stream} now starts at ${first}: ` +
+                `messages ${part.seq + 1}..${
+                  first - 1
+                } were removed by its retention, and those of ${part.subject} among them are lost. ` +
+                `Use interest retention (messages stay until a checkpoint acknowledges them) or retain longer than a restart takes.`,
+            );
+          }
+        }
+      }
       for (const part of parts) {
         const messages = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => queue.fail(e));
         readers.push(messages);

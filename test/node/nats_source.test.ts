@@ -4,7 +4,7 @@
 // an idle partition does not hold the watermark of the others back.
 import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import {
   jetStreamSource,
   type JetStreamSourceOptions,
@@ -264,3 +264,26 @@ test("an idle partition does not stall the windows of the others; an in-band wat
   controller2.abort();
   expect(await results).toEqual([[0, 11], [1_000, 10], [2_000, 10], [3_000, 10], [4_000, 6]]);
 }, 60_000);
+
+test("resuming after messages the stream's retention removed warns, naming the subject and the lost range", async () => {
+  // A stream that keeps only its last 10 messages: 30 published, a checkpoint at sequence 5.
+  await jsm.streams.add({ name: "SHORT", subjects: ["short.>"], max_msgs: 10 });
+  const where = { prefix: "short", job: "j", partitions: 1, key: () => "k" };
+  await publishEvents(js, where, Array.from({ length: 30 }, (_, i) => ({ id: i, ts: i })));
+  const source = jetStreamSource<Ev>({ js, stream: "SHORT", prefix: "short", job: "j", partitions: [0] });
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  try {
+    const fresh = await read(source, undefined, 10);
+    expect(warn).not.toHaveBeenCalled(); // a first run starts at whatever the stream holds
+    expect(fresh[0]!.value.id).toBe(20);
+    const position = { "short.j.0": { seq: 5 } };
+    const resumed = await read(source, position, 10);
+    expect(resumed.map((e) => e.value.id)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(
+      /resumes short\.j\.0 after sequence 5, but stream SHORT now starts at 21: messages 6\.\.20/,
+    );
+  } finally {
+    warn.mockRestore();
+  }
+});
