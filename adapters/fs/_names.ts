@@ -20,7 +20,7 @@ export function keyOfName(name: string): string | undefined {
   const bytes = new Uint8Array((name.length - 1) / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(name.slice(1 + 2 * i, 3 + 2 * i), 16);
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return undefined;
   }
@@ -43,7 +43,7 @@ export function decodeDataFile(file: Uint8Array): { key: string; value: Uint8Arr
   if (file.length < 8 || MAGIC.some((m, i) => file[i] !== m)) throw new TypeError("missing WSV1 header");
   const length = new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(4);
   if (8 + length > file.length) throw new TypeError("truncated key");
-  const key = new TextDecoder("utf-8", { fatal: true }).decode(file.subarray(8, 8 + length));
+  const key = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(file.subarray(8, 8 + length));
   return { key, value: new Uint8Array(file.subarray(8 + length)) };
 }
 

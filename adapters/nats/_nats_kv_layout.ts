@@ -39,7 +39,8 @@ export interface LogMutation {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a key that starts with U+FEFF keeps it (the default strips it as a byte-order mark).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const DELETE = 0xffffffff;
 const INLINE = 0;
 const BLOB = 1;

@@ -21,7 +21,8 @@ import {
   UTF8,
 } from "./_codec_tags.ts";
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default would strip it as a byte-order mark).
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 class Reader {
   pos = 0;

@@ -56,6 +56,7 @@ const ORDER_KEYS = [
   "\u{1f600}",
   "\u{10000}z",
   "\ue000",
+  "\ufeffbom", // U+FEFF first: a UTF-8 decoder must not strip it as a byte-order mark
   "\uffff",
   "\uffff\uffff",
   "z",

@@ -252,3 +252,9 @@ describe("restore equivalence", () => {
     );
   });
 });
+
+test("the codec keeps a leading U+FEFF in strings and Map keys (a UTF-8 decoder strips it by default)", () => {
+  for (const v of ["\ufeff", "\ufeffx", new Map([["\ufeff", 1]]), { "\ufeffk": ["\ufeff\ufeff"] }]) {
+    expect(decodeValue(encodeValue(v))).toStrictEqual(v);
+  }
+});
