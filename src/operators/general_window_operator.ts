@@ -23,7 +23,7 @@ import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import { IdleKeys } from "./_idle_keys.ts";
-import { resultWatermarks } from "./_result_watermarks.ts";
+import { resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -805,11 +805,8 @@ export class GeneralWindowOperator implements WindowEngine {
   #resultWatermark(): number {
     if (this.#advanceWm !== null) return this.#advanceWm;
     if (Number.isNaN(this.#stepWm)) {
-      let w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
-      if (this.#holdsByTimer && this.#nextDue - 1 < w) {
-        const h = this.#minTimerHeldHold();
-        if (h < w) w = h;
-      }
+      // (computed without raising #outWm: the step's later panes must still see it as it was)
+      let w = this.#heldInputWatermark();
       if (this.#outWm > w) w = this.#outWm;
       this.#stepWm = w > this.#emittedWm ? w : this.#emittedWm;
     }
@@ -875,6 +872,12 @@ export class GeneralWindowOperator implements WindowEngine {
    * input watermark: holds only appear at or above it and only go at firings, so the value is the same.
    */
   #updateOutputWatermark(): void {
+    const w = this.#heldInputWatermark();
+    if (w > this.#outWm) this.#outWm = w;
+  }
+
+  /** The input watermark held back by the holds of panes still to come (what #updateOutputWatermark raises to). */
+  #heldInputWatermark(): number {
     let w = this.#holds.below(this.#wm) ? this.#holds.min() : this.#wm;
     // Holds kept by their end-of-window timers (see #holdsByTimer) are at or above the earliest timer
     // minus one: only a watermark within that last unit needs a look at them.
@@ -882,7 +885,7 @@ export class GeneralWindowOperator implements WindowEngine {
       const h = this.#minTimerHeldHold();
       if (h < w) w = h;
     }
-    if (w > this.#outWm) this.#outWm = w;
+    return w;
   }
 
   #minTimerHeldHold(): number {
@@ -898,13 +901,10 @@ export class GeneralWindowOperator implements WindowEngine {
     const prevOut = this.#emittedWm;
     this.#stepWm = NaN;
     if (this.#results.length > 0) {
-      const rs = this.#results;
-      const wms = this.#resultWms;
+      const batch = resultBatch(this.#results, this.#resultWms, prevOut, this.#now);
       this.#results = [];
       this.#resultWms = [];
-      const ts = new Float64Array(rs.length);
-      for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: resultWatermarks(wms, prevOut), pt: this.#now });
+      out.data(batch);
     }
     if (this.#outWm > prevOut) {
       this.#emittedWm = this.#outWm;

@@ -19,7 +19,7 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { resultWatermarks } from "./_result_watermarks.ts";
+import { resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -324,13 +324,10 @@ export class SessionWindowOperator implements WindowEngine {
   #flush(out: Output): void {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
-      const rs = this.#results;
-      const wms = this.#resultWms;
+      const batch = resultBatch(this.#results, this.#resultWms, prev, this.#now);
       this.#results = [];
       this.#resultWms = [];
-      const ts = new Float64Array(rs.length);
-      for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: resultWatermarks(wms, prev), pt: this.#now });
+      out.data(batch);
     }
     if (this.#wm > prev) {
       this.#emittedWm = this.#wm;

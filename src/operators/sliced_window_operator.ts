@@ -16,7 +16,7 @@ import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
-import { resultWatermarks } from "./_result_watermarks.ts";
+import { resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -390,18 +390,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const slice = ordered[j]!;
       if (slice.included) continue;
       slice.included = true;
-      const keys = slice.keys;
-      for (const [nk, a] of slice.accs) {
-        const r = running.get(nk);
-        if (r === undefined) {
-          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-          // a copy: the running accumulator is the engine's own, folded into and retracted from
-          running.set(nk, new Running(key, c.merge(c.create(), a), 1));
-        } else {
-          r.acc = c.merge(r.acc, a);
-          r.refs++;
-        }
-      }
+      this.#mergeIntoRunning(slice);
     }
     const results = this.#results;
     const resultWms = this.#resultWms, fireWm = this.#fireWm;
@@ -457,21 +446,24 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   #rebuildRunning(): void {
+    this.#running.clear();
+    for (const slice of this.#ordered) if (slice.included) this.#mergeIntoRunning(slice);
+  }
+
+  /** Merges every key's accumulator in `slice` into the running accumulators. */
+  #mergeIntoRunning(slice: Slice): void {
     const c = this.#combiner;
     const running = this.#running;
-    running.clear();
-    for (const slice of this.#ordered) {
-      if (!slice.included) continue;
-      const keys = slice.keys;
-      for (const [nk, a] of slice.accs) {
-        const r = running.get(nk);
-        if (r === undefined) {
-          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-          running.set(nk, new Running(key, c.merge(c.create(), a), 1));
-        } else {
-          r.acc = c.merge(r.acc, a);
-          r.refs++;
-        }
+    const keys = slice.keys;
+    for (const [nk, a] of slice.accs) {
+      const r = running.get(nk);
+      if (r === undefined) {
+        const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+        // a copy: the running accumulator is the engine's own, folded into and retracted from
+        running.set(nk, new Running(key, c.merge(c.create(), a), 1));
+      } else {
+        r.acc = c.merge(r.acc, a);
+        r.refs++;
       }
     }
   }
@@ -532,13 +524,10 @@ export class SlicedWindowOperator implements WindowEngine {
   #flush(out: Output): void {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
-      const rs = this.#results;
-      const wms = this.#resultWms;
+      const batch = resultBatch(this.#results, this.#resultWms, prev, this.#now);
       this.#results = [];
       this.#resultWms = [];
-      const ts = new Float64Array(rs.length);
-      for (let i = 0; i < rs.length; i++) ts[i] = rs[i]!.timestamp;
-      out.data({ values: rs, ts, wm: resultWatermarks(wms, prev), pt: this.#now });
+      out.data(batch);
     }
     this.#refreshOutputWatermark(this.#wm);
     if (this.#outWm > prev) {
