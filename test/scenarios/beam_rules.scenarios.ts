@@ -375,4 +375,42 @@ export default [
       assertEquals(late, [0, 0]);
     },
   },
+  // ---- Output watermark per element (WatermarkHold; every element its own bundle) ----
+  {
+    name:
+      "results windowed again: a late pane is judged against the output watermark of its own element's step, however the input is chunked",
+    async run() {
+      // [390] opens [360, 400); then 320 is late for [320, 360) (within allowedLateness 40) and makes
+      // a late pane (timestamp 359) behind the output watermark 360. The second window judges it
+      // against the watermark emitted before that element's step (360: late, dropped), whether the
+      // two elements arrive in one chunk or two.
+      const events = [{ ts: 390 }, { ts: 320 }];
+      const chunkings = [[events], [[events[0]!], [events[1]!]]];
+      const out: string[][] = [];
+      for (const chunks of chunkings) {
+        const late: number[] = [];
+        const rs = await readAll(
+          stream({
+            kind: "source" as const,
+            replayable: false,
+            *open() {
+              for (const values of chunks) yield { type: "elements" as const, values };
+            },
+          })
+            .withEventTime((e) => e.ts, { maxOutOfOrderness: 30 })
+            .window(tumbling(40), {
+              trigger: afterWatermark({ late: afterCount(1) }),
+              allowedLateness: 40,
+              onLate: () => {},
+            })
+            .aggregate(count())
+            .window(tumbling(120), { onLate: (r) => void late.push(r.timestamp) })
+            .aggregate(count()),
+        );
+        out.push([...rs.map((r) => `[${r.window.start},${r.window.end}) ${r.value}`), `late ${late.join(",")}`]);
+      }
+      assertEquals(out[0], ["[360,480) 1", "late 359"]);
+      assertEquals(out[1], out[0]);
+    },
+  },
 ] satisfies Scenario[];
