@@ -2,6 +2,7 @@ import type { AnyCombiner } from "../aggregate/combiner.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { WindowOptions } from "../window/window_options.ts";
 import type { Source, SourceEvent } from "../pipeline/source.ts";
+import { settled } from "../pipeline/from_input.ts";
 import { type AggregateValue, stream, type WindowedStream } from "../pipeline/stream.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
@@ -56,9 +57,13 @@ export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string,
     if (onInvalid !== undefined) timeOptions.onInvalid = onInvalid;
     const input = writableSource<T>(MAX_BATCH);
     const timed = stream(input.source).withEventTime(eventTime, timeOptions);
-    const windowed: WindowedStream<T, unknown> = key
-      ? timed.keyBy(key).window(window, windowOptions)
-      : timed.window(window, windowOptions);
+    // Widened by hand: whether WindowedStream<T, K> is assignable to WindowedStream<T, unknown>
+    // depends on the order in which the checker meets the types (deno check failed it on a cold cache).
+    const windowed =
+      (key ? timed.keyBy(key).window(window, windowOptions) : timed.window(window, windowOptions)) as WindowedStream<
+        T,
+        unknown
+      >;
     this.writable = input.writable;
     this.readable = windowed.aggregate(aggregate).toReadableStream() as never;
   }
@@ -66,8 +71,6 @@ export class WindowStream<T, K = null, C extends AnyCombiner<T> | Record<string,
 
 /** Most elements per pipeline step; a write waits while this many are buffered. */
 const MAX_BATCH = 4096;
-/** Microtasks without a write after which a batch is handed on (pipeTo takes about four per chunk). */
-const SETTLE_TICKS = 8;
 
 /**
  * A WritableStream whose chunks go to the pipeline in batches, one step per batch: a TransformStream
@@ -96,6 +99,8 @@ function writableSource<T>(max: number): { writable: WritableStream<T>; source: 
     close: () => void (ended = true, wakeSource()),
     abort: (reason) => void (failure = { reason }, wakeSource()),
   });
+  const buffered = () => buffer.length;
+  const full = () => buffer.length >= max || ended || failure !== undefined;
   let opened = false;
   const source: Source<T> = {
     kind: "source",
@@ -114,11 +119,7 @@ function writableSource<T>(max: number): { writable: WritableStream<T>; source: 
             await new Promise<void>((r) => wake = r);
             signal?.throwIfAborted();
           }
-          for (let idle = 0; idle < SETTLE_TICKS && buffer.length < max && !ended && failure === undefined;) {
-            const n = buffer.length;
-            await undefined;
-            idle = buffer.length === n ? idle + 1 : 0;
-          }
+          await settled(buffered, full);
           if (buffer.length > 0) {
             const values = buffer;
             buffer = [];

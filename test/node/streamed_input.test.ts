@@ -66,6 +66,48 @@ describe("stream() over streamed input", () => {
     expect(all.length).toBeLessThan(events.length / 10);
   });
 
+  test("a pull-based ReadableStream (ReadableStream.from) is read in a few steps, in order", async () => {
+    const from = (ReadableStream as unknown as { from<T>(it: Iterable<T>): ReadableStream<T> }).from(events);
+    const all = await steps(from);
+    expect(all.flat()).toStrictEqual(events);
+    expect(all.length).toBeLessThan(events.length / 10);
+  });
+
+  test("a ReadableStream that turns from pulled one at a time to queued keeps its order and its batches", async () => {
+    // Reads land one at a time for the first 250 values (fewer reads are then kept in flight), then
+    // the rest is queued at once and must again come in one step.
+    let i = 0;
+    const readable = new ReadableStream<Ev>({
+      pull(c) {
+        if (i < 250) return void c.enqueue(events[i++]!);
+        while (i < events.length) c.enqueue(events[i++]!);
+        c.close();
+      },
+    }, { highWaterMark: 0 });
+    const all = await steps(readable);
+    expect(all.flat()).toStrictEqual(events);
+    expect(all.at(-1)!.length).toBeGreaterThanOrEqual(events.length - 250);
+  });
+
+  test("an async generator stopped early is returned, though two next() calls were in flight", async () => {
+    const returned = deferred();
+    let yielded = 0;
+    async function* endless() {
+      try {
+        for (;;) yield yielded++;
+      } finally {
+        returned.resolve();
+      }
+    }
+    const it = toSource(endless(), 16).open({}) as AsyncIterator<SourceEvent<number>>;
+    const first = await it.next();
+    expect(first.value).toStrictEqual({ type: "elements", values: Array.from({ length: 16 }, (_, j) => j) });
+    await it.return!();
+    await returned.promise;
+    // Read ahead of the pipeline: at most one more step and the reads that were in flight.
+    expect(yielded).toBeLessThanOrEqual(16 + 16 + 2);
+  });
+
   test("a lone element goes on at once, without waiting for the next one", async () => {
     const second = deferred();
     let controller!: ReadableStreamDefaultController<number>;
