@@ -1,4 +1,6 @@
 import { checkOptionNames } from "../option_names.ts";
+import { settled } from "../pipeline/from_input.ts";
+
 /** A `JSON.stringify` replacer: a function, or the list of property names to keep. */
 export type JsonReplacer = ((this: unknown, key: string, value: unknown) => unknown) | (string | number)[];
 
@@ -10,7 +12,9 @@ export interface NdjsonEncoderStreamOptions {
 
 /**
  * Encodes values as newline-delimited JSON: one `JSON.stringify` line, terminated by `\n`, per
- * value, as UTF-8 bytes.
+ * value, as UTF-8 bytes. Lines written while the reader is busy come out together as one chunk
+ * (up to 64 KiB of text; a write then waits for the reader): reading a web stream chunk by chunk
+ * costs more than encoding a line.
  *
  * A value JSON cannot represent — `undefined`, a function, a symbol, a `BigInt`, a cyclic
  * structure — errors the stream with a `TypeError` naming the element's 0-based index, rather
@@ -59,27 +63,115 @@ export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {
         }`,
       );
     }
-    const encoder = new TextEncoder();
     let index = 0;
-    super({
-      transform(value, controller) {
-        const i = index++;
-        let text: string | undefined;
-        try {
-          // The overloads of JSON.stringify take either replacer form, not their union.
-          text = JSON.stringify(value, replacer as (string | number)[] | undefined);
-        } catch (cause) {
-          // JSON reports BigInt and cycles as TypeError; other errors come from the replacer or a toJSON.
-          if (!(cause instanceof TypeError)) throw cause;
-          throw new TypeError(`Cannot encode element ${i} as NDJSON: ${cause.message}`, { cause });
-        }
-        if (text === undefined) {
-          throw new TypeError(
-            `Cannot encode element ${i} as NDJSON as JSON cannot represent a value of type ${typeof value}`,
-          );
-        }
-        controller.enqueue(encoder.encode(text + "\n"));
+    const lines = new EncodedLines();
+    let transformController!: TransformStreamDefaultController<Uint8Array>;
+    super(
+      {
+        start: (controller) => void (transformController = controller),
+        transform(value) {
+          const i = index++;
+          let text: string | undefined;
+          try {
+            // The overloads of JSON.stringify take either replacer form, not their union.
+            text = JSON.stringify(value, replacer as (string | number)[] | undefined);
+          } catch (cause) {
+            // JSON reports BigInt and cycles as TypeError; other errors come from the replacer or a toJSON.
+            if (!(cause instanceof TypeError)) throw cause;
+            throw new TypeError(`Cannot encode element ${i} as NDJSON: ${cause.message}`, { cause });
+          }
+          if (text === undefined) {
+            throw new TypeError(
+              `Cannot encode element ${i} as NDJSON as JSON cannot represent a value of type ${typeof value}`,
+            );
+          }
+          return lines.add(text);
+        },
+        flush: () => lines.end(),
+        // With room for a chunk it never gets, the inner readable side never holds writes back; the
+        // reader's pace reaches the writes through EncodedLines.
       },
+      undefined,
+      { highWaterMark: 1 },
+    );
+    // The inner readable side carries no data; it errors when the writable side does (a transform
+    // threw, the writer aborted), and so must the readable side.
+    super.readable.getReader().closed.catch((reason: unknown) => lines.fail(reason));
+    Object.defineProperty(this, "readable", {
+      value: lines.readable((reason) => transformController.error(reason)),
+      enumerable: true,
     });
+  }
+}
+
+/** Characters of encoded lines after which a write waits for the reader to take them. */
+const MAX_PENDING = 64 * 1024;
+
+/**
+ * Lines on their way from the writable side to the readable side: a read takes all that
+ * accumulated as one chunk, after letting the writes already under way land (see `settled`).
+ */
+class EncodedLines {
+  #text = "";
+  #ended = false;
+  #failure: { reason: unknown } | undefined;
+  #wake: (() => void) | undefined; // the reader waits for a line
+  #room: (() => void) | undefined; // a write waits for the reader to take the lines
+  readonly #length = (): number => this.#text.length;
+  readonly #ready = (): boolean => this.#text.length >= MAX_PENDING || this.#ended || this.#failure !== undefined;
+
+  /** Adds a line; returns a promise to wait on when the reader has this much to take already. */
+  add(line: string): Promise<void> | undefined {
+    this.#text += line + "\n";
+    this.#signal();
+    if (this.#text.length >= MAX_PENDING) return new Promise<void>((resolve) => this.#room = resolve);
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#signal();
+  }
+
+  fail(reason: unknown): void {
+    this.#failure ??= { reason };
+    this.#signal();
+    this.#freeRoom();
+  }
+
+  /** The readable side; cancelling it calls `cancel`. */
+  readable(cancel: (reason: unknown) => void): ReadableStream<Uint8Array> {
+    const encoder = new TextEncoder();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (!this.#ready() && this.#text.length === 0) {
+          await new Promise<void>((resolve) => this.#wake = resolve);
+        }
+        await settled(this.#length, this.#ready);
+        // As a TransformStream's readable side, lines not yet read are dropped when the writable side fails.
+        if (this.#failure !== undefined) return controller.error(this.#failure.reason);
+        if (this.#text.length > 0) {
+          controller.enqueue(encoder.encode(this.#text));
+          this.#text = "";
+          this.#freeRoom();
+        }
+        if (this.#ended) controller.close();
+      },
+      cancel: (reason) => {
+        cancel(reason);
+        this.fail(reason);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #freeRoom(): void {
+    const room = this.#room;
+    this.#room = undefined;
+    room?.();
   }
 }
