@@ -8,6 +8,8 @@ import type { NdjsonErrorPolicy, NdjsonRecord } from "./ndjson_decoder_stream.ts
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf] as const;
+/** Bytes of whole lines decoded into one string (see #scan). */
+const RUN_BYTES = 64 * 1024;
 
 export interface NdjsonLinesConfig {
   maxLineBytes: number;
@@ -108,7 +110,13 @@ export class NdjsonLines {
         this.#pendingLength = 0;
         pos = first + 1;
       }
-      if (pos <= last) this.#completeRun(bytes, pos, last, emit);
+      // At most RUN_BYTES decoded at a time: lines sliced out of one string per 1 MiB chunk parsed
+      // a third slower on V8 than out of 64 KiB strings.
+      while (pos <= last) {
+        const end = last - pos <= RUN_BYTES ? last : bytes.indexOf(LF, pos + RUN_BYTES);
+        this.#completeRun(bytes, pos, end, emit);
+        pos = end + 1;
+      }
       pos = last + 1;
     }
     if (!this.#discarding && pos < bytes.length) {
