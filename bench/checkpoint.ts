@@ -1,11 +1,15 @@
 /// <reference types="node" />
-// Checkpoint cost. Part 1: throughput of a keyed tumbling-window count with 100k open keys, with no
-// checkpoints and with a checkpoint every second into each store (memory, fs, Deno KV via @deno/kv or
-// Deno.openKv). Part 2: size and time of one checkpoint against the number of open keys.
-// Events come from a replayable generating source (no input arrays in memory); the event time stays
-// inside one 1-hour window, so every key stays open for the whole run.
+// Checkpoint cost. Part 1: throughput of a keyed tumbling-window count (or W1's {count, sum}) with 100k
+// open keys, with no checkpoints and with a checkpoint every second into each store (memory, fs, Deno
+// KV via @deno/kv or Deno.openKv). Part 2: size and time of one checkpoint against the number of open
+// keys. Events come from a replayable generating source (no input arrays in memory); the event time
+// stays inside one 1-hour window, so every key stays open for the whole run.
+// The pause is what the job waits for at the barrier; the stall is the longest the event loop (so the
+// job) was blocked in one go: in part 1 over the whole run (the steps themselves included, so compare
+// with "none"), in part 2 after the pause until the checkpoint was durable (encoding slices, writes).
 //
 // Run: npx tsx bench/checkpoint.ts [--seconds 10] [--reps 3] [--keys 100000] [--stores memory,fs,deno-kv]
+//        [--sizes 1000,10000,100000,1000000] [--aggregate count|count-sum]
 //  or: node_modules/.bin/deno run -A --unstable-kv bench/checkpoint.ts
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { DenoKvStateStore } from "../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../adapters/fs/mod.ts";
-import { count, type Source, stream, tumbling } from "../mod.ts";
+import { count, type Source, type Stream, stream, sum, tumbling, type WindowResult } from "../mod.ts";
 import type { CheckpointInfo } from "../src/checkpoint/mod.ts";
 import { MemoryStateStore, type StateStore } from "../src/state/mod.ts";
 import { intArg, prng, stringArg, T0 } from "./_data.ts";
@@ -22,6 +26,9 @@ const SECONDS = intArg("seconds", 10);
 const REPS = intArg("reps", 3);
 const KEYS = intArg("keys", 100_000);
 const STORES = stringArg("stores", "memory,fs,deno-kv").split(",");
+const SIZES = stringArg("sizes", "1000,10000,100000,1000000").split(",").map(Number);
+const AGGREGATE = stringArg("aggregate", "count");
+if (AGGREGATE !== "count" && AGGREGATE !== "count-sum") throw new RangeError("--aggregate must be count or count-sum");
 const CHUNK = 4096;
 const isDeno = "Deno" in globalThis;
 
@@ -95,19 +102,48 @@ async function openStore(name: string, dir: string): Promise<Opened> {
   }
 }
 
-function pipeline(source: Source<Ev>) {
-  return stream(source)
+function pipeline(source: Source<Ev>): Stream<WindowResult<string, unknown>> {
+  const windowed = stream(source)
     .withEventTime((e) => e.ts, { maxOutOfOrderness: 1_000 })
     .keyBy((e) => e.key)
-    .window(tumbling(3_600_000))
-    .aggregate(count());
+    .window(tumbling(3_600_000));
+  // count-sum: W1's accumulator, a small array per key that the combiner changes in place.
+  const aggregated = AGGREGATE === "count" ? windowed.aggregate(count()) : windowed.aggregate({
+    count: count(),
+    sum: sum((e: Ev) => e.key.length),
+  });
+  return aggregated as Stream<WindowResult<string, unknown>>;
+}
+
+/** The longest the event loop went without a turn, counted from `since()` on, until stopped. */
+function stallMonitor(since: () => number = () => 0): { stop(): number } {
+  let longest = 0;
+  let last = performance.now();
+  let running = true;
+  const loop = () => {
+    if (!running) return;
+    const now = performance.now();
+    const from = Math.max(last, since());
+    if (now - from > longest) longest = now - from;
+    last = now;
+    setImmediate(loop);
+  };
+  setImmediate(loop);
+  return {
+    stop() {
+      running = false;
+      return longest;
+    },
+  };
 }
 
 /**
  * Events per second over `SECONDS` (the run is then aborted), with checkpoints into `store`; also per
  * second of CPU time the process used (all its threads), which other load on the machine does not skew.
  */
-async function throughput(store: string | null): Promise<{ rate: number; cpuRate: number; infos: CheckpointInfo[] }> {
+async function throughput(
+  store: string | null,
+): Promise<{ rate: number; cpuRate: number; stall: number; infos: CheckpointInfo[] }> {
   const dir = await mkdtemp(join(tmpdir(), "weir-bench-ckpt-"));
   const opened = store === null ? null : await openStore(store, dir);
   const infos: CheckpointInfo[] = [];
@@ -121,45 +157,72 @@ async function throughput(store: string | null): Promise<{ rate: number; cpuRate
   const started = performance.now();
   const cpu = process.cpuUsage();
   const timer = setTimeout(() => stop.abort(), SECONDS * 1000);
+  // From the second second on: the first one builds the keys' state.
+  const monitor = stallMonitor(() => started + 1000);
   try {
     await s.pipeTo(new WritableStream(), { signal: stop.signal });
   } catch (e) {
     if (!stop.signal.aborted) throw e;
   }
+  const stall = monitor.stop();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   clearTimeout(timer);
   await opened?.close();
   await rm(dir, { recursive: true, force: true });
-  return { rate: counter.n / seconds, cpuRate: counter.n / ((used.user + used.system) / 1e6), infos };
+  return { rate: counter.n / seconds, cpuRate: counter.n / ((used.user + used.system) / 1e6), stall, infos };
 }
 
-/** One checkpoint of a job with `keys` open keys (one event each), into `store`. */
-async function oneCheckpoint(store: string, keys: number): Promise<CheckpointInfo> {
+/**
+ * Checkpoints of a job with `keys` open keys, into `store`: one after an event for each key, then
+ * `again` more, each after another event for each key (the same keys, their accumulators changed).
+ * With each, the longest stall after its pause until it was durable.
+ */
+async function checkpoints(
+  store: string,
+  keys: number,
+  again: number,
+): Promise<(CheckpointInfo & { stall: number })[]> {
   const dir = await mkdtemp(join(tmpdir(), "weir-bench-ckpt-"));
   const opened = await openStore(store, dir);
-  const infos: CheckpointInfo[] = [];
+  const infos: (CheckpointInfo & { stall: number })[] = [];
+  let durable = () => {};
+  let resumed = Infinity;
+  let monitor = stallMonitor();
   const names = Array.from({ length: keys }, (_, k) => ({ key: `user-${k}`, ts: T0 + k / 1000 }));
   const source: Source<Ev> = {
     kind: "source",
     replayable: true,
-    *open() {
-      yield { type: "elements", values: names, offset: keys };
-      // Stops here (the consumer returns once the checkpoint is durable), before the end of input fires the windows.
+    async *open() {
+      for (let r = 0; r <= again; r++) {
+        // Set up before the step: a checkpoint into the memory store is durable before the job reads on.
+        const done = new Promise<void>((resolve) => (durable = resolve));
+        resumed = Infinity;
+        monitor = stallMonitor(() => resumed);
+        yield { type: "elements", values: names, offset: (r + 1) * keys };
+        // The job asks for more once the checkpoint's pause is over; it then waits, idle, until the
+        // checkpoint is durable (and after the last, the consumer returns before the windows fire).
+        resumed = performance.now();
+        await done;
+      }
       yield { type: "watermark", watermark: T0 };
     },
   };
+  const onCheckpoint = (i: CheckpointInfo) => {
+    infos.push({ ...i, stall: monitor.stop() });
+    durable();
+  };
   const it = pipeline(source)
-    .checkpoint({ store: opened.store, id: "size", every: { events: keys }, onCheckpoint: (i) => infos.push(i) })
+    .checkpoint({ store: opened.store, id: "size", every: { events: keys }, onCheckpoint })
     [Symbol.asyncIterator]();
-  while (infos.length === 0) {
+  while (infos.length <= again) {
     const r = await it.next();
     if (r.done) break;
   }
   await it.return?.(undefined);
   await opened.close();
   await rm(dir, { recursive: true, force: true });
-  return infos[0]!;
+  return infos;
 }
 
 const mean = (xs: number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -169,7 +232,7 @@ const fmt = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDig
 console.log(
   `weir checkpoint benchmark: ${
     KEYS.toLocaleString("en-US")
-  } open keys, ${SECONDS} s per run, median of ${REPS} runs, ` +
+  } open keys, aggregate ${AGGREGATE}, ${SECONDS} s per run, median of ${REPS} runs, ` +
     `${
       isDeno
         ? "Deno " + (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno
@@ -179,15 +242,22 @@ console.log(
 console.log(
   "\nPart 1: throughput with a checkpoint every second (configurations interleaved, so load drift hits all alike)",
 );
-console.log("store      events/s     cost  events/CPU-s     cost   ckpts  pause ms  write ms  MiB/ckpt  entries/ckpt");
+console.log(
+  "store      events/s     cost  events/CPU-s     cost   ckpts  pause ms  write ms  MiB/ckpt  entries/ckpt  stall ms",
+);
 const configs: (string | null)[] = [null, ...STORES];
-const runs = new Map<string | null, { rate: number; cpuRate: number; infos: CheckpointInfo[] }[]>(
+const runs = new Map<string | null, { rate: number; cpuRate: number; stall: number; infos: CheckpointInfo[] }[]>(
   configs.map((c) => [c, []]),
 );
 for (let r = 0; r < REPS; r++) for (const c of configs) runs.get(c)!.push(await throughput(c));
 const base = median(runs.get(null)!.map((x) => x.rate));
 const cpuBase = median(runs.get(null)!.map((x) => x.cpuRate));
-console.log(`none    ${fmt(base).padStart(11)}        -  ${fmt(cpuBase).padStart(12)}        -`);
+const stallBase = median(runs.get(null)!.map((x) => x.stall));
+console.log(
+  `none    ${fmt(base).padStart(11)}        -  ${fmt(cpuBase).padStart(12)}        -${" ".repeat(57)}${
+    fmt(stallBase, 1).padStart(8)
+  }`,
+);
 for (const name of STORES) {
   const rs = runs.get(name)!;
   const rate = median(rs.map((x) => x.rate));
@@ -200,22 +270,32 @@ for (const name of STORES) {
       ` ${fmt(mean(infos.map((i) => i.durationMs)), 1).padStart(9)} ${
         fmt(mean(infos.map((i) => i.bytes)) / 2 ** 20, 2).padStart(9)
       }` +
-      ` ${fmt(mean(infos.map((i) => i.entries))).padStart(13)}`,
+      ` ${fmt(mean(infos.map((i) => i.entries))).padStart(13)} ${fmt(median(rs.map((x) => x.stall)), 1).padStart(9)}`,
   );
 }
 
-console.log("\nPart 2: one checkpoint against state size (median of 3)");
-console.log("store      keys       MiB  entries  pause ms  write ms");
+console.log(
+  "\nPart 2: checkpoints against state size (first: the first of a job; then: each later one; median of 3 jobs)",
+);
+console.log(
+  "store      keys       MiB  entries  first: pause ms  stall ms  write ms  then: pause ms  stall ms  write ms",
+);
 for (const name of STORES) {
-  for (const keys of [1_000, 10_000, 100_000, 1_000_000]) {
-    const infos: CheckpointInfo[] = [];
-    for (let r = 0; r < 3; r++) infos.push(await oneCheckpoint(name, keys));
+  for (const keys of SIZES) {
+    const firsts: (CheckpointInfo & { stall: number })[] = [];
+    const thens: (CheckpointInfo & { stall: number })[] = [];
+    for (let r = 0; r < 3; r++) {
+      const [first, ...then] = await checkpoints(name, keys, 3);
+      firsts.push(first!);
+      thens.push(...then);
+    }
+    const col = (xs: (CheckpointInfo & { stall: number })[]) =>
+      `${fmt(median(xs.map((i) => i.pauseMs)), 1).padStart(9)} ${fmt(median(xs.map((i) => i.stall)), 1).padStart(9)} ${
+        fmt(median(xs.map((i) => i.durationMs)), 1).padStart(9)
+      }`;
     console.log(
-      `${name.padEnd(7)} ${fmt(keys).padStart(9)} ${fmt(median(infos.map((i) => i.bytes)) / 2 ** 20, 2).padStart(9)}` +
-        ` ${fmt(median(infos.map((i) => i.entries))).padStart(8)} ${
-          fmt(median(infos.map((i) => i.pauseMs)), 1).padStart(9)
-        }` +
-        ` ${fmt(median(infos.map((i) => i.durationMs)), 1).padStart(9)}`,
+      `${name.padEnd(7)} ${fmt(keys).padStart(9)} ${fmt(median(firsts.map((i) => i.bytes)) / 2 ** 20, 2).padStart(9)}` +
+        ` ${fmt(median(firsts.map((i) => i.entries))).padStart(8)}       ${col(firsts)}       ${col(thens)}`,
     );
   }
 }

@@ -26,6 +26,28 @@ const utf8 = new TextEncoder();
 /** Bytes `value()` reserves before each value: a tag and a float64 or a varint fit. */
 const HEADROOM = 16;
 
+/** `steps()` pauses after about this many bytes: a fraction of a millisecond of encoding. */
+const STEP_BYTES = 16 * 1024;
+
+/** Below this depth `steps()` hands everything to `value()`: deep nesting is small, and nested generators cost stack. */
+const STEP_DEPTH = 16;
+
+/** Containers with at least this many entries are large: `steps()` does not descend into their small entries. */
+const LARGE = 256;
+
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Whether `steps()` walks entry `x` of a container of `size` entries itself: in small containers every container, in large ones only large ones. */
+function descends(x: unknown, size: number): x is object {
+  if (typeof x !== "object" || x === null) return false;
+  if (size < LARGE) return true;
+  if (Array.isArray(x)) return x.length >= LARGE;
+  return (x instanceof Map || x instanceof Set) && x.size >= LARGE;
+}
+
 class Writer {
   buf: Uint8Array;
   view: DataView;
@@ -96,6 +118,74 @@ class Writer {
     this.uint(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+  }
+
+  /** `pos` at the last pause of `steps()`. */
+  mark = 0;
+
+  /**
+   * Writes what `value(v, depth)` writes, pausing (a `yield`) every STEP_BYTES or so. It walks the
+   * containers itself down to the large ones (a state's key and accumulator lists) and hands their
+   * small entries to `value()`, so that pausing costs no generator per entry.
+   */
+  *steps(v: unknown, depth: number): Generator<void, void, void> {
+    if (
+      depth >= STEP_DEPTH || typeof v !== "object" || v === null ||
+      !(Array.isArray(v) || v instanceof Map || v instanceof Set || isPlain(v))
+    ) {
+      this.value(v, depth);
+      return;
+    }
+    if (depth >= MAX_DEPTH) throw new UnencodableError(`it nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
+    const d = depth + 1;
+    if (this.pos + HEADROOM > this.buf.length) this.ensure(HEADROOM);
+    if (Array.isArray(v)) {
+      this.buf[this.pos++] = ARRAY;
+      const n = v.length;
+      this.uint(n);
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (descends(x, n)) yield* this.steps(x, d);
+        else this.value(x, d);
+        if (this.pos - this.mark >= STEP_BYTES) yield* this.pause();
+      }
+    } else if (v instanceof Map) {
+      this.buf[this.pos++] = MAP;
+      const n = v.size;
+      this.uint(n);
+      for (const [k, x] of v) {
+        if (descends(k, n)) yield* this.steps(k, d);
+        else this.value(k, d);
+        if (descends(x, n)) yield* this.steps(x, d);
+        else this.value(x, d);
+        if (this.pos - this.mark >= STEP_BYTES) yield* this.pause();
+      }
+    } else if (v instanceof Set) {
+      this.buf[this.pos++] = SET;
+      const n = v.size;
+      this.uint(n);
+      for (const x of v) {
+        if (descends(x, n)) yield* this.steps(x, d);
+        else this.value(x, d);
+        if (this.pos - this.mark >= STEP_BYTES) yield* this.pause();
+      }
+    } else {
+      this.buf[this.pos++] = OBJECT;
+      const keys = Object.keys(v);
+      this.uint(keys.length);
+      for (const k of keys) {
+        this.value(k, d);
+        const x = (v as Record<string, unknown>)[k];
+        if (descends(x, 0)) yield* this.steps(x, d);
+        else this.value(x, d);
+        if (this.pos - this.mark >= STEP_BYTES) yield* this.pause();
+      }
+    }
+  }
+
+  *pause(): Generator<void, void, void> {
+    this.mark = this.pos;
+    yield;
   }
 
   value(v: unknown, depth: number): void {
@@ -203,5 +293,16 @@ class Writer {
 export function encodeValue(value: unknown, sizeHint = 1024): Uint8Array {
   const w = new Writer(sizeHint);
   w.value(value, 0);
+  return w.buf.subarray(0, w.pos);
+}
+
+/**
+ * Encodes `value` to the bytes `encodeValue` writes, in steps: the generator yields about every
+ * 16 KiB written, so that a caller can encode a large state in slices between other work. `value`
+ * must not change until the generator is done.
+ */
+export function* encodeInSteps(value: unknown, sizeHint = 1024): Generator<void, Uint8Array, void> {
+  const w = new Writer(sizeHint);
+  yield* w.steps(value, 0);
   return w.buf.subarray(0, w.pos);
 }

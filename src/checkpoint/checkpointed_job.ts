@@ -25,7 +25,7 @@ export interface CheckpointedJob {
   readonly quiescent?: boolean;
   /** The job's processing time (checkpoints every N ms measure it). */
   now(): number;
-  /** Operator states may alias live structures: the checkpointer encodes them before the next step. */
+  /** Operator states may alias live structures: the checkpointer copies them before the next step. */
   snapshot(): JobSnapshot;
   restore(snapshot: JobSnapshot): void;
   /** Called once each checkpoint is durable (before the user's `onCheckpoint`). */

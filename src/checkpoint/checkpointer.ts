@@ -1,9 +1,11 @@
 // Drives checkpoints for one run of a job: restore on start, then a checkpoint whenever one is due.
-// A checkpoint has a synchronous phase (snapshot and encode, between two input steps, so it is
-// consistent) and an asynchronous one (store writes, pruning, source commit) that overlaps further
-// processing, as Flink's asynchronous snapshots do. At most one write is in flight. A two-phase-commit
-// sink is prepared at the barrier (its description is stored in the checkpoint as the state of a pseudo
-// operator, SINK_ID) and committed once the checkpoint is durable, before the next one begins.
+// A checkpoint has a synchronous phase (a snapshot and a copy of its mutable parts, between two input
+// steps, so it is consistent) and an asynchronous one (encoding and checksums in slices of a few
+// milliseconds, store writes, pruning, source commit) that overlaps further processing, as Flink's
+// asynchronous snapshots do. At most one checkpoint is in flight; waiting for it finishes its encoding
+// without turns of the event loop. A two-phase-commit sink is prepared at the barrier (its description
+// is stored in the checkpoint as the state of a pseudo operator, SINK_ID) and committed once the
+// checkpoint is durable, before the next one begins.
 import { CheckpointError } from "../errors.ts";
 import type { StateStoreOp } from "../state/state_store.ts";
 import type { CheckpointConfig, CheckpointInfo } from "./checkpoint_options.ts";
@@ -13,8 +15,10 @@ import { Layout } from "./_layout.ts";
 import { describe, type LoadedCheckpoint } from "./_load.ts";
 import type { Manifest } from "./_manifest.ts";
 import { discardAll, recover } from "./_recover.ts";
+import { copyState } from "./_copy_state.ts";
+import { runInSlices, type Urgency } from "./_slices.ts";
 import { applyInBatches, deleteKeys, listAll } from "./_store_ops.ts";
-import { prepareCheckpoint, StagedResults } from "./_writer.ts";
+import { prepareCheckpoint, type PreparedCheckpoint, StagedResults } from "./_writer.ts";
 
 const warnedSources = new WeakSet<object>();
 
@@ -47,6 +51,10 @@ export class Checkpointer {
   #steps = 0;
   #stepsAtCheckpoint = -1;
   #inFlight: Promise<void> | null = null;
+  /** The operator states the last checkpoint copied (and encoded): the next copy refills them. */
+  #copies: Record<string, unknown> = {};
+  /** Of the checkpoint in flight: set once something waits for it. */
+  #urgency: Urgency = { now: false };
   #failure: unknown = undefined;
 
   constructor(job: CheckpointedJob, source: CheckpointedSource, cfg: CheckpointConfig, sink?: CheckpointedSink) {
@@ -151,6 +159,7 @@ export class Checkpointer {
 
   /** Waits for the write in flight, and rethrows its failure. */
   async settle(): Promise<void> {
+    this.#urgency.now = true;
     await this.#inFlight;
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -176,30 +185,42 @@ export class Checkpointer {
   #begin(started: number, withSink: boolean, pending: unknown): void {
     const job = this.#job;
     const taken = job.snapshot();
+    // Operator states may share structures the next step changes: the job waits only for this copy.
+    // The previous checkpoint is durable (or failed) by now, so its copies are free to refill.
+    const operators: Record<string, unknown> = {};
+    for (const [id, state] of Object.entries(taken.operators)) operators[id] = copyState(state, this.#copies[id]);
+    this.#copies = operators;
     const snapshot = withSink
       ? {
         ...taken,
-        operators: { ...taken.operators, [SINK_ID]: pending },
+        offset: copyState(taken.offset),
+        operators: { ...operators, [SINK_ID]: copyState(pending) },
         signatures: { ...taken.signatures, [SINK_ID]: SINK_SIGNATURE },
       }
-      : taken;
+      : { ...taken, offset: copyState(taken.offset), operators };
     const seq = this.#nextSeq++;
     const results = this.staged.take();
-    const prepared = prepareCheckpoint(this.#layout, seq, snapshot, results, this.#previous);
-    this.#previous = prepared.manifest;
     this.#lastTime = job.now();
     this.#lastElements = job.elementsIn;
     this.#stepsAtCheckpoint = this.#steps;
     const pauseMs = performance.now() - started;
-    this.#inFlight = this.#write(prepared.seq, prepared.ops, snapshot.offset, withSink, pending).then(
+    const urgency: Urgency = { now: false };
+    this.#urgency = urgency;
+    let prepared: PreparedCheckpoint | undefined;
+    const written = (async () => {
+      prepared = await runInSlices(prepareCheckpoint(this.#layout, seq, snapshot, results, this.#previous), urgency);
+      this.#previous = prepared.manifest;
+      await this.#write(seq, prepared.ops, snapshot.offset, withSink, pending);
+    })();
+    this.#inFlight = written.then(
       () => {
         this.#inFlight = null;
         const info: CheckpointInfo = {
           job: this.#cfg.id,
           seq,
           offset: snapshot.offset,
-          bytes: prepared.bytes,
-          entries: prepared.ops.length,
+          bytes: prepared!.bytes,
+          entries: prepared!.ops.length,
           results: results.records,
           pauseMs,
           durationMs: performance.now() - started,
