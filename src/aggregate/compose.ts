@@ -95,11 +95,7 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
   const cs = parts.map(([, part]) => part as AnyCombiner<unknown>);
   const n = names.length;
   const combiner: Combiner<unknown, Accumulators, Record<string, unknown>> = {
-    create() {
-      const acc: Accumulators = new Array(n);
-      for (let i = 0; i < n; i++) acc[i] = cs[i]!.create();
-      return acc;
-    },
+    create: composedCreate(cs),
     add: composedAdd(cs),
     merge(a, b) {
       for (let i = 0; i < n; i++) a[i] = cs[i]!.merge(a[i], b[i]);
@@ -172,6 +168,27 @@ function composedResult(
  * The composite `add`, written out for up to four parts: each part gets its own call site, which stays
  * monomorphic, so V8 can inline the part's `add` (a loop would make one polymorphic call site).
  */
+/**
+ * create() of the composite: an array literal per arity (a packed array of exactly n entries, about
+ * twice as fast to allocate as `new Array(n)` filled in a loop, and windows at many keys create one
+ * per (key, window)).
+ */
+function composedCreate(cs: AnyCombiner<unknown>[]): () => unknown[] {
+  const [c0, c1, c2, c3] = cs;
+  switch (cs.length) {
+    case 1:
+      return () => [c0!.create()];
+    case 2:
+      return () => [c0!.create(), c1!.create()];
+    case 3:
+      return () => [c0!.create(), c1!.create(), c2!.create()];
+    case 4:
+      return () => [c0!.create(), c1!.create(), c2!.create(), c3!.create()];
+    default:
+      return () => cs.map((c) => c.create());
+  }
+}
+
 function composedAdd(cs: AnyCombiner<unknown>[]): (acc: unknown[], input: unknown, timestamp: number) => unknown[] {
   const [c0, c1, c2, c3] = cs;
   switch (cs.length) {

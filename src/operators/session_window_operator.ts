@@ -130,8 +130,6 @@ export class SessionWindowOperator implements WindowEngine {
     }
     const gap = this.#gap;
     const keyFn = this.#c.keyFn;
-    const combiner = this.#combiner;
-    const keys = this.#keys;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
@@ -158,18 +156,16 @@ export class SessionWindowOperator implements WindowEngine {
           this.#late.drop(v, t, w, "late");
           continue;
         }
-        const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-          ? groupingKey(key, v)
-          : key;
-        const head = keys.get(nk);
-        // Most elements fall into (or extend) their key's only session.
-        if (head !== undefined && head.next === null && head.start < end && t < head.end) {
-          if (t < head.start) head.start = t;
-          head.acc = combiner.add(head.acc, v, t);
-          if (end > head.end) head.end = end;
-          continue;
+        // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
+        // specialise the Map lookup for it (a key of unknown type takes the generic lookup).
+        if (typeof key === "number") this.#fold(key, key, v, t, end);
+        else if (typeof key === "string") this.#fold(key, key, v, t, end);
+        else {
+          const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
+            ? groupingKey(key, v)
+            : key;
+          this.#fold(nk, key, v, t, end);
         }
-        this.#add(nk, key, head, v, t, end);
       }
       this.#fireWm = this.#emittedWm;
       this.#advance(this.#wm);
@@ -177,6 +173,19 @@ export class SessionWindowOperator implements WindowEngine {
       throw windowStepFailure(this.#c, phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);
+  }
+
+  /** Folds element `v` into the session of grouping key `nk` it falls in (or extends), or #add()s it. */
+  #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number): void {
+    const head = this.#keys.get(nk);
+    // Most elements fall into (or extend) their key's only session.
+    if (head !== undefined && head.next === null && head.start < end && t < head.end) {
+      if (t < head.start) head.start = t;
+      head.acc = this.#combiner.add(head.acc, v, t);
+      if (end > head.end) head.end = end;
+      return;
+    }
+    this.#add(nk, key, head, v, t, end);
   }
 
   /** Adds an element to its key's sessions: a new one, or the merge of every one it overlaps. */

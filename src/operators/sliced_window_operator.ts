@@ -166,8 +166,6 @@ export class SlicedWindowOperator implements WindowEngine {
     const size = this.#size, slide = this.#slide;
     const windower = this.#windower;
     const keyFn = this.#c.keyFn;
-    const combiner = this.#combiner;
-    const linked = this.#linked;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
@@ -196,9 +194,6 @@ export class SlicedWindowOperator implements WindowEngine {
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
         phase = AGGREGATE;
-        const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-          ? groupingKey(key, v)
-          : key;
         let slice: Slice;
         if (t >= curStart && t < curEnd) slice = cur!;
         else {
@@ -218,25 +213,12 @@ export class SlicedWindowOperator implements WindowEngine {
           curStart = s;
           curEnd = s + slide;
         }
-        if (typeof key === "object" || typeof key === "function" || typeof key === "symbol") {
-          (slice.keys ??= new Map()).set(nk, key);
-        }
-        const accs = slice.accs;
-        if (linked) {
-          const entry = (accs.get(nk) as Entry | undefined) ?? this.#link(slice, nk, combiner.create());
-          entry.acc = combiner.add(entry.acc, v, t);
-        } else {
-          const acc = accs.get(nk);
-          // (an accumulator may be undefined: a user combiner's create() can return it)
-          const fresh = acc === undefined && !accs.has(nk);
-          if (fresh) accs.set(nk, combiner.add(combiner.create(), v, t));
-          else {
-            const next = combiner.add(acc, v, t);
-            if (next !== acc) accs.set(nk, next);
-          }
-          // A slice already in the running accumulators (a window containing it fired): they take the element too.
-          if (slice.included) this.#addRunning(nk, key, v, t, fresh);
-        }
+        // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
+        // specialise the Map lookups for it (a key of unknown type takes the generic lookup: measured
+        // 1.5x slower per element on W1).
+        if (typeof key === "number") this.#fold(slice, key, key, v, t);
+        else if (typeof key === "string") this.#fold(slice, key, key, v, t);
+        else this.#foldOther(slice, key, v, t);
       }
       this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
       this.#advance(this.#wm);
@@ -244,6 +226,36 @@ export class SlicedWindowOperator implements WindowEngine {
       throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);
+  }
+
+  /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
+  #fold(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
+    const combiner = this.#combiner;
+    const accs = slice.accs;
+    if (this.#linked) {
+      const entry = (accs.get(nk) as Entry | undefined) ?? this.#link(slice, nk, combiner.create());
+      entry.acc = combiner.add(entry.acc, v, t);
+      return;
+    }
+    const acc = accs.get(nk);
+    // (an accumulator may be undefined: a user combiner's create() can return it)
+    const fresh = acc === undefined && !accs.has(nk);
+    if (fresh) accs.set(nk, combiner.add(combiner.create(), v, t));
+    else {
+      const next = combiner.add(acc, v, t);
+      if (next !== acc) accs.set(nk, next);
+    }
+    // A slice already in the running accumulators (a window containing it fired): they take the element too.
+    if (slice.included) this.#addRunning(nk, key, v, t, fresh);
+  }
+
+  /** #fold for a key that is neither a number nor a string: objects are grouped by their canonical encoding. */
+  #foldOther(slice: Slice, key: unknown, v: unknown, t: number): void {
+    if (typeof key === "object" || typeof key === "function" || typeof key === "symbol") {
+      const nk = groupingKey(key, v);
+      (slice.keys ??= new Map()).set(nk, key);
+      this.#fold(slice, nk, key, v, t);
+    } else this.#fold(slice, key, key, v, t);
   }
 
   #failure(phase: number, element: unknown, error: unknown): unknown {
