@@ -12,6 +12,20 @@
 // not depend on the order the windows arrive in), every open session ends after the watermark (it
 // would have fired), and the default trigger fires only on the watermark, so no pane can tell the two
 // apart.
+//
+// Output watermark (WatermarkHold with END_OF_WINDOW, as GeneralWindowOperator keeps it): a session
+// holds the output watermark at its max timestamp (end - 1) if that was not behind the output
+// watermark when it appeared or grew in place; a merge of two or more sessions decides afresh
+// (WatermarkHold.onMerge places the END_OF_WINDOW hold at the merged window's end again). With
+// integer times and gap a hold is never behind the input watermark while its session is open (end >
+// watermark implies end - 1 >= watermark), so the output watermark is the input one; fractional times
+// or a gap under 1 make a session open with its hold behind the input watermark, and that hold then
+// holds the output watermark back.
+// One case is not traced to the general engine's behaviour: in a bundle (one watermark for many
+// elements), elements that first open a session and then bridge it to an existing one merge here one
+// by one (a fresh hold decision) where the general engine merges the bundle's windows at its end (the
+// existing session grown in place, keeping its hold). The two differ only if that merged session's
+// max timestamp is behind the output watermark, which needs fractional times.
 import type { Combiner } from "../aggregate/combiner.ts";
 import { FIRING } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
@@ -30,6 +44,8 @@ class Session {
   next: Session | null = null;
   /** Merged into another session or fired: its heap entries are stale. */
   dead = false;
+  /** Holds the output watermark at its max timestamp (END_OF_WINDOW hold). */
+  held = false;
   constructor(
     readonly nk: unknown,
     readonly key: unknown,
@@ -57,16 +73,23 @@ interface GeneralSnapshot {
   outputWatermark: number;
   emittedWatermark: number;
   late: number;
-  keys: { key: unknown; windows: { start: number; end: number; acc: unknown; closed?: boolean }[] }[];
+  keys: {
+    key: unknown;
+    /** `hold`: its hold (END_OF_WINDOW: the max timestamp), null when it holds nothing. */
+    windows: { start: number; end: number; acc: unknown; closed?: boolean; hold?: number | null }[];
+  }[];
 }
 
 interface SessionsSnapshot {
-  v: "sessions-1";
+  /** sessions-2 adds whether each session holds the output watermark; sessions-1 did not keep it. */
+  v: "sessions-1" | "sessions-2";
   watermark: number;
   emittedWatermark: number;
+  /** The output watermark (sessions-2); sessions-1 had it equal to the input watermark. */
+  outputWatermark?: number;
   late: number;
-  /** Each key with its open sessions as [start, end, accumulator]. */
-  keys: { key: unknown; sessions: [number, number, unknown][] }[];
+  /** Each key with its open sessions as [start, end, accumulator] (sessions-2: and 1 when it holds). */
+  keys: { key: unknown; sessions: [number, number, unknown, (0 | 1)?][] }[];
 }
 
 export class SessionWindowOperator implements WindowEngine {
@@ -86,6 +109,8 @@ export class SessionWindowOperator implements WindowEngine {
   #heapSessions: Session[] = [];
   #open = 0;
   #wm = -Infinity;
+  /** Output watermark: the input watermark held back by the sessions' holds (only ever rises). */
+  #outWm = -Infinity;
   #emittedWm = -Infinity;
   #now = 0;
   #results: WindowResult[] = [];
@@ -143,7 +168,7 @@ export class SessionWindowOperator implements WindowEngine {
         // Sessions whose end this element's watermark has passed are complete without it.
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
           // under the output watermark (the input one: no hold is behind it) emitted before this element
-          const before = i > 0 ? (wmOf === null ? constWm : wmOf[i - 1]!) : -Infinity;
+          const before = i > 0 ? this.#outputWatermark(wmOf === null ? constWm : wmOf[i - 1]!) : -Infinity;
           this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
           this.#advance(w);
         }
@@ -158,13 +183,13 @@ export class SessionWindowOperator implements WindowEngine {
         }
         // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
         // specialise the Map lookup for it (a key of unknown type takes the generic lookup).
-        if (typeof key === "number") this.#fold(key, key, v, t, end);
-        else if (typeof key === "string") this.#fold(key, key, v, t, end);
+        if (typeof key === "number") this.#fold(key, key, v, t, end, w);
+        else if (typeof key === "string") this.#fold(key, key, v, t, end, w);
         else {
           const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
             ? groupingKey(key, v)
             : key;
-          this.#fold(nk, key, v, t, end);
+          this.#fold(nk, key, v, t, end, w);
         }
       }
       this.#fireWm = this.#emittedWm;
@@ -176,23 +201,63 @@ export class SessionWindowOperator implements WindowEngine {
   }
 
   /** Folds element `v` into the session of grouping key `nk` it falls in (or extends), or #add()s it. */
-  #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number): void {
+  #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number, w: number): void {
     const head = this.#keys.get(nk);
     // Most elements fall into (or extend) their key's only session.
     if (head !== undefined && head.next === null && head.start < end && t < head.end) {
-      if (t < head.start) head.start = t;
       head.acc = this.#combiner.add(head.acc, v, t);
-      if (end > head.end) head.end = end;
+      if (t < head.start || end > head.end) {
+        if (t < head.start) head.start = t;
+        if (end > head.end) head.end = end;
+        this.#grown(head, w);
+      }
       return;
     }
-    this.#add(nk, key, head, v, t, end);
+    this.#add(nk, key, head, v, t, end, w);
+  }
+
+  /**
+   * A session appeared or grew in place: it holds the output watermark at its max timestamp unless
+   * that is behind it (WatermarkHold.addElementHold, as GeneralWindowOperator's #onTimeWindow); `w` is
+   * the input watermark the element is judged against.
+   */
+  #grown(s: Session, w: number): void {
+    if (!s.held && maxTimestamp(s.start, s.end) >= this.#outputWatermark(w)) s.held = true;
+  }
+
+  /**
+   * The output watermark under input watermark `w` (no lower than it was): `w` held back by the
+   * lowest hold of an open session. Every open session ends after `w`, so a hold (its max timestamp)
+   * behind `w` belongs to a session ending before w + 1, and every such session has a heap entry
+   * below w + 1 (entries are never later than their session's end): only those are looked at.
+   */
+  #outputWatermark(w: number): number {
+    let x = w;
+    const ends = this.#heapEnds;
+    if (ends.length > 0 && ends[0]! < w + 1) x = this.#lowestHold(0, w + 1, x);
+    if (x > this.#outWm) this.#outWm = x;
+    return this.#outWm;
+  }
+
+  /** The lowest hold below `low` among sessions with a heap entry below `bound` in the subheap at `i`. */
+  #lowestHold(i: number, bound: number, low: number): number {
+    const ends = this.#heapEnds;
+    if (i >= ends.length || ends[i]! >= bound) return low;
+    const s = this.#heapSessions[i]!;
+    if (!s.dead && s.held) {
+      const h = maxTimestamp(s.start, s.end);
+      if (h < low) low = h;
+    }
+    low = this.#lowestHold(2 * i + 1, bound, low);
+    return this.#lowestHold(2 * i + 2, bound, low);
   }
 
   /** Adds an element to its key's sessions: a new one, or the merge of every one it overlaps. */
-  #add(nk: unknown, key: unknown, head: Session | undefined, v: unknown, t: number, end: number): void {
+  #add(nk: unknown, key: unknown, head: Session | undefined, v: unknown, t: number, end: number, w: number): void {
     const combiner = this.#combiner;
     let target: Session | null = null;
     let prev: Session | null = null;
+    let merged = false;
     for (let s = head ?? null; s !== null;) {
       const next: Session | null = s.next;
       if (s.start < end && t < s.end) {
@@ -200,6 +265,7 @@ export class SessionWindowOperator implements WindowEngine {
         else {
           // The element bridges two sessions: the later one in the list merges into the first.
           target.acc = combiner.merge(target.acc, s.acc);
+          merged = true;
           if (s.start < target.start) target.start = s.start;
           if (s.end > target.end) target.end = s.end;
           s.dead = true;
@@ -219,11 +285,16 @@ export class SessionWindowOperator implements WindowEngine {
       this.#keys.set(nk, s);
       this.#open++;
       this.#push(end, s);
+      this.#grown(s, w);
       return;
     }
+    const grew = t < target.start || end > target.end;
     if (t < target.start) target.start = t;
     if (end > target.end) target.end = end;
     target.acc = combiner.add(target.acc, v, t);
+    // WatermarkHold.onMerge: the merged session's END_OF_WINDOW hold is placed afresh
+    if (merged) target.held = false;
+    if (merged || grew) this.#grown(target, w);
   }
 
   #push(end: number, s: Session): void {
@@ -325,11 +396,7 @@ export class SessionWindowOperator implements WindowEngine {
     return Infinity;
   }
 
-  /**
-   * Emits the fired sessions, then the output watermark. Every open session ends after the input
-   * watermark (else it would have fired), so its END_OF_WINDOW hold (end - 1) is never behind it:
-   * the output watermark is the input watermark.
-   */
+  /** Emits the fired sessions, then the output watermark (the input one held back by the sessions' holds). */
   #flush(out: Output): void {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
@@ -338,9 +405,10 @@ export class SessionWindowOperator implements WindowEngine {
       this.#resultWms = [];
       out.data(batch);
     }
-    if (this.#wm > prev) {
-      this.#emittedWm = this.#wm;
-      out.watermark(this.#wm, this.#now);
+    const wm = this.#outputWatermark(this.#wm);
+    if (wm > prev) {
+      this.#emittedWm = wm;
+      out.watermark(wm, this.#now);
     }
   }
 
@@ -348,14 +416,15 @@ export class SessionWindowOperator implements WindowEngine {
     // Accumulators are live, not copies: snapshots are encoded before the next input step.
     const keys: SessionsSnapshot["keys"] = [];
     for (const head of this.#keys.values()) {
-      const sessions: [number, number, unknown][] = [];
-      for (let s: Session | null = head; s !== null; s = s.next) sessions.push([s.start, s.end, s.acc]);
+      const sessions: [number, number, unknown, 0 | 1][] = [];
+      for (let s: Session | null = head; s !== null; s = s.next) sessions.push([s.start, s.end, s.acc, s.held ? 1 : 0]);
       keys.push({ key: head.key, sessions });
     }
     const s: SessionsSnapshot = {
-      v: "sessions-1",
+      v: "sessions-2",
       watermark: this.#wm,
       emittedWatermark: this.#emittedWm,
+      outputWatermark: this.#outWm,
       late: this.#late.count,
       keys,
     };
@@ -364,7 +433,7 @@ export class SessionWindowOperator implements WindowEngine {
 
   restore(state: unknown): void {
     const s = state as SessionsSnapshot | GeneralSnapshot;
-    if (s?.v !== "sessions-1" && s?.v !== 2) {
+    if (s?.v !== "sessions-1" && s?.v !== "sessions-2" && s?.v !== 2) {
       throw new TypeError(
         `Cannot restore window operator "${this.id}": unknown snapshot version ${String((s as { v?: unknown })?.v)}`,
       );
@@ -377,6 +446,7 @@ export class SessionWindowOperator implements WindowEngine {
     this.#resultWms = [];
     this.#wm = s.watermark;
     this.#emittedWm = s.emittedWatermark;
+    this.#outWm = s.v === "sessions-2" ? s.outputWatermark! : s.v === 2 ? s.outputWatermark : s.emittedWatermark;
     this.#late.count = s.late;
     for (const entry of s.keys) {
       const key = entry.key;
@@ -385,11 +455,16 @@ export class SessionWindowOperator implements WindowEngine {
         : key;
       // The general engine's snapshot (v 2) of this configuration: its windows are open sessions
       // (closed ones are gone at once without allowed lateness).
-      const spans: [number, number, unknown][] = "sessions" in entry
+      const spans: [number, number, unknown, (0 | 1)?][] = "sessions" in entry
         ? entry.sessions
-        : entry.windows.filter((w) => w.closed !== true).map((w) => [w.start, w.end, w.acc]);
-      for (const [start, end, acc] of spans) {
+        : entry.windows.filter((w) => w.closed !== true).map((w) =>
+          w.hold === undefined ? [w.start, w.end, w.acc] : [w.start, w.end, w.acc, w.hold === null ? 0 : 1]
+        );
+      for (const [start, end, acc, held] of spans) {
         const session = new Session(nk, key, start, end, acc);
+        // sessions-2 says whether it holds; before, a session held unless its hold was behind the output
+        // watermark (with integer times, never while it is open)
+        session.held = held !== undefined ? held === 1 : maxTimestamp(start, end) >= this.#outWm;
         session.next = this.#keys.get(nk) ?? null;
         this.#keys.set(nk, session);
         this.#open++;
