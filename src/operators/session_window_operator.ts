@@ -192,6 +192,9 @@ export class SessionWindowOperator implements WindowEngine {
           this.#fold(nk, key, v, t, end, w);
         }
       }
+      // The output watermark a run of one element per step would have emitted after the last element:
+      // the watermark in force at it, held back by the sessions still open.
+      if (values.length > 0) this.#outputWatermark(wmOf === null ? constWm : wmOf[values.length - 1]!);
       this.#fireWm = this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {

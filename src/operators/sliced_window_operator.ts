@@ -220,6 +220,9 @@ export class SlicedWindowOperator implements WindowEngine {
         else if (typeof key === "string") this.#fold(slice, key, key, v, t);
         else this.#foldOther(slice, key, v, t);
       }
+      // The output watermark a run of one element per step would have emitted after the last element:
+      // the watermark in force at it, held back by the windows still open.
+      if (values.length > 0) this.#refreshOutputWatermark(wmOf === null ? constWm : wmOf[values.length - 1]!);
       this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
