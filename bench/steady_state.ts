@@ -1,0 +1,78 @@
+/// <reference types="node" />
+// weir against the plain loop in steady state: one workload, one key count, many reps of the whole
+// pipeline (`stream(array)` → withEventTime → keyBy → window → aggregate({ count, sum }) → forEach),
+// each followed by the plain loop on the same events, the first `--warmup` reps untimed. No forced GC
+// between reps unless `--gc-between` is given: `windows.ts` calls gc() before every timed run, and a
+// forced full GC lets V8 drop the optimized code of weir's hot functions (it embeds the previous run's
+// closures, which the GC found dead), so each rep then starts over in the interpreter and re-optimizes;
+// `--gc-between` shows that effect, which a long-running job does not see.
+//
+// Run: node_modules/.bin/esbuild bench/steady_state.ts --bundle --platform=node --format=esm --outfile=/tmp/ss.mjs
+//      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
+//      [--warmup 4] [--gc-between]
+import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
+import { loopSessions, loopSliced, loopTumbling } from "./_baselines.ts";
+import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
+
+const workload = stringArg("workload", "w1");
+if (!["w1", "w2", "w3"].includes(workload)) {
+  throw new RangeError(`--workload must be w1, w2 or w3: current value is ${workload}`);
+}
+const keys = intArg("keys", 1_000);
+const N = intArg("events", 1_000_000);
+const REPS = intArg("reps", 15);
+const WARMUP = intArg("warmup", 4);
+const gcBetween = process.argv.includes("--gc-between");
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gcBetween && gc === undefined) throw new Error("--gc-between needs node --expose-gc");
+
+const events = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys));
+const assigner = workload === "w1" ? tumbling(10_000) : workload === "w2" ? sliding(60_000, 10_000) : session(30_000);
+
+let loopCount = 0, weirCount = 0;
+const emit = (_k: number, _s: number, _e: number, c: number) => {
+  loopCount += c;
+};
+const loop = () =>
+  workload === "w1"
+    ? loopTumbling(events, 10_000, 2_000, emit)
+    : workload === "w2"
+    ? loopSliced(events, 60_000, 10_000, 2_000, emit)
+    : loopSessions(events, 30_000, 2_000, emit);
+const weir = () =>
+  stream(events)
+    .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
+    .keyBy((e) => e.key)
+    .window(assigner)
+    .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) })
+    .forEach((r) => {
+      weirCount += r.value.n;
+    });
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const ratios: number[] = [], weirMs: number[] = [], loopMs: number[] = [];
+for (let rep = 0; rep < WARMUP + REPS; rep++) {
+  if (gcBetween) gc!();
+  const t0 = cpuMs();
+  await weir();
+  const t1 = cpuMs();
+  loop();
+  const t2 = cpuMs();
+  if (weirCount !== loopCount) throw new Error(`rep ${rep}: weir counted ${weirCount} events, the loop ${loopCount}`);
+  if (rep < WARMUP) continue;
+  weirMs.push(t1 - t0);
+  loopMs.push(t2 - t1);
+  ratios.push((t2 - t1) / (t1 - t0));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+console.log(
+  `${workload}, ${keys.toLocaleString("en")} keys, ${N.toLocaleString("en")} events${
+    gcBetween ? ", gc() before each rep" : ""
+  }: weir ${median(weirMs).toFixed(1)} ms, plain loop ${median(loopMs).toFixed(1)} ms (CPU, medians of ${REPS}); ` +
+    `ratio loop/weir median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}–${
+      Math.max(...ratios).toFixed(2)
+    }`,
+);
