@@ -551,23 +551,37 @@ export class SlicedWindowOperator implements WindowEngine {
     }
   }
 
+  /** The key and accumulator lists of the last snapshot, by slice position: the next one refills them. */
+  #snapshotLists: { keys: unknown[]; accs: unknown[] }[] = [];
+
   snapshot(): unknown {
     // Slice-major, as the state is kept (sliced-5): each open slice with its keys and accumulators in
     // two parallel arrays, so a snapshot is two array copies per slice and encodes without an object per
     // key. A slice's code gives its start: sliceCodes.base + code * sliceCodes.period (or the start
-    // itself). Accumulators are live, not copies: snapshots are encoded before the next input step
-    // (see JobRun.snapshot).
+    // itself). Accumulators are live, not copies, and the arrays are the last snapshot's refilled
+    // (filling memory already touched costs a fraction of new arrays): a snapshot holds until the next
+    // input step or snapshot, and the checkpointer copies it at once (see JobRun.snapshot).
     const slices: { code: number; keys: unknown[]; accs: unknown[] }[] = [];
     const linked = this.#linked;
-    for (const slice of this.#ordered) {
-      const n = slice.accs.size;
-      const keys = new Array<unknown>(n);
-      const accs = new Array<unknown>(n);
+    const lists = this.#snapshotLists;
+    lists.length = this.#ordered.length;
+    for (let j = 0; j < this.#ordered.length; j++) {
+      const slice = this.#ordered[j]!;
+      const { keys, accs } = lists[j] ??= { keys: [], accs: [] };
+      // Shortened, never lengthened: a length set far ahead makes a slow (dictionary) array.
+      if (keys.length > slice.accs.size) keys.length = accs.length = slice.accs.size;
       const originals = slice.keys;
       let i = 0;
-      for (const [nk, acc] of slice.accs) {
-        keys[i] = originals !== null && originals.has(nk) ? originals.get(nk) : nk;
-        accs[i++] = linked ? (acc as Entry).acc : acc;
+      if (originals === null && !linked) {
+        // Keys and accumulators apart: no entry array per key.
+        for (const nk of slice.accs.keys()) keys[i++] = nk;
+        i = 0;
+        for (const acc of slice.accs.values()) accs[i++] = acc;
+      } else {
+        for (const [nk, acc] of slice.accs) {
+          keys[i] = originals !== null && originals.has(nk) ? originals.get(nk) : nk;
+          accs[i++] = linked ? (acc as Entry).acc : acc;
+        }
       }
       slices.push({ code: slice.code, keys, accs });
     }
