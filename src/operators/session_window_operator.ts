@@ -167,7 +167,7 @@ export class SessionWindowOperator implements WindowEngine {
         const w = wmOf === null ? constWm : wmOf[i]!;
         // Sessions whose end this element's watermark has passed are complete without it.
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
-          // under the output watermark (the input one: no hold is behind it) emitted before this element
+          // under the output watermark emitted before this element
           const before = i > 0 ? this.#outputWatermark(wmOf === null ? constWm : wmOf[i - 1]!) : -Infinity;
           this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
           this.#advance(w);
@@ -416,7 +416,7 @@ export class SessionWindowOperator implements WindowEngine {
   }
 
   snapshot(): unknown {
-    // Accumulators are live, not copies: snapshots are encoded before the next input step.
+    // Accumulators are live, not copies: the checkpointer copies the snapshot at the barrier.
     const keys: SessionsSnapshot["keys"] = [];
     for (const head of this.#keys.values()) {
       const sessions: [number, number, unknown, 0 | 1][] = [];
@@ -449,7 +449,8 @@ export class SessionWindowOperator implements WindowEngine {
     this.#resultWms = [];
     this.#wm = s.watermark;
     this.#emittedWm = s.emittedWatermark;
-    this.#outWm = s.v === "sessions-2" ? s.outputWatermark! : s.v === 2 ? s.outputWatermark : s.emittedWatermark;
+    // (sessions-1 kept none: its output watermark was the one emitted)
+    this.#outWm = s.outputWatermark ?? s.emittedWatermark;
     this.#late.count = s.late;
     for (const entry of s.keys) {
       const key = entry.key;

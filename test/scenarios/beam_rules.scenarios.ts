@@ -385,18 +385,11 @@ export default [
       // against the watermark emitted before that element's step (360: late, dropped), whether the
       // two elements arrive in one chunk or two.
       const events = [{ ts: 390 }, { ts: 320 }];
-      const chunkings = [[events], [[events[0]!], [events[1]!]]];
       const out: string[][] = [];
-      for (const chunks of chunkings) {
+      for (const chunks of chunkingsOf(events)) {
         const late: number[] = [];
         const rs = await readAll(
-          stream({
-            kind: "source" as const,
-            replayable: false,
-            *open() {
-              for (const values of chunks) yield { type: "elements" as const, values };
-            },
-          })
+          stream(sourceOf(chunks))
             .withEventTime((e) => e.ts, { maxOutOfOrderness: 30 })
             .window(tumbling(40), {
               trigger: afterWatermark({ late: afterCount(1) }),
@@ -413,4 +406,68 @@ export default [
       assertEquals(out[1], out[0]);
     },
   },
+  {
+    name:
+      "sessions: an open session whose hold (end - 1) is behind the input watermark holds the output watermark back (WatermarkHold.addElementHold)",
+    async run() {
+      // Session [174.25, 189.25) is still open at input watermark 189, and holds at its max timestamp
+      // 188.25: the output watermark stays there, so its result (timestamp 188.25), windowed again, is on
+      // time for [185.5, 189). Same with the default trigger and repeatedly(afterWatermark()), in one
+      // chunk or one element per chunk.
+      const events = [{ ts: 174.25 }, { ts: 194 }];
+      for (const chunks of chunkingsOf(events)) {
+        for (const trigger of [undefined, repeatedly(afterWatermark())]) {
+          const late: number[] = [];
+          const rs = await readAll(
+            stream(sourceOf(chunks)).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
+              .window(session(15), { trigger }).aggregate(count())
+              .window(tumbling(3.5), { onLate: (r) => void late.push(r.timestamp) }).aggregate(count()),
+          );
+          assertEquals(rs.map((r) => `[${r.window.start},${r.window.end}) ${r.value}`), [
+            "[185.5,189) 1",
+            "[206.5,210) 1",
+          ]);
+          assertEquals(late, []);
+        }
+      }
+    },
+  },
+  {
+    name:
+      "results windowed again: a window fired by the watermark after a chunk carries the output watermark of the chunk's last element",
+    async run() {
+      // maxOutOfOrderness 1: 10.5 opens [10, 20) (holds at 19); 9.6 opens [0, 10) at watermark 9.5, past
+      // its max timestamp 9, so it holds nothing; 10.8 and 11.2 raise the watermark to 9.8, then 10.2,
+      // which fires [0, 10). A run of one element per step emitted 9.8 before that, so the result
+      // (timestamp 9) is late for [0, 9.75) downstream, in one chunk too.
+      const events = [{ ts: 10.5 }, { ts: 9.6 }, { ts: 10.8 }, { ts: 11.2 }];
+      for (const chunks of chunkingsOf(events)) {
+        for (const trigger of [undefined, repeatedly(afterWatermark())]) {
+          const late: number[] = [];
+          await readAll(
+            stream(sourceOf(chunks)).withEventTime((e) => e.ts, { maxOutOfOrderness: 1 })
+              .window(tumbling(10), { trigger }).aggregate(count())
+              .window(tumbling(9.75), { onLate: (r) => void late.push(r.timestamp) }).aggregate(count()),
+          );
+          assertEquals(late, [9]);
+        }
+      }
+    },
+  },
 ] satisfies Scenario[];
+
+/** The input in one chunk, and one element per chunk. */
+function chunkingsOf<T>(events: T[]): T[][][] {
+  return [[events], events.map((e) => [e])];
+}
+
+/** A source yielding `chunks` as they are. */
+function sourceOf<T>(chunks: T[][]) {
+  return {
+    kind: "source" as const,
+    replayable: false,
+    *open() {
+      for (const values of chunks) yield { type: "elements" as const, values };
+    },
+  };
+}
