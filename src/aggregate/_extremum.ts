@@ -5,6 +5,7 @@
 import type { Combiner } from "./combiner.ts";
 import { decodeNumber, encodeNumber, type JsonNumber } from "./_json_number.ts";
 import { describe, selectorOrIdentity } from "./_util.ts";
+import { extremumKernel, withPartKernel } from "./column_kernel.ts";
 
 /**
  * Accumulator of {@linkcode min} and {@linkcode max}: `null` for an empty window, else the extreme
@@ -57,7 +58,7 @@ export function extremum<I, T extends number | string>(
   selector: ((element: I) => T) | undefined,
 ): Combiner<I, ExtremumAccumulator, T | undefined> {
   const select = selectorOrIdentity<I, T>(`${which}()`, selector);
-  return {
+  const combiner: Combiner<I, ExtremumAccumulator, T | undefined> = {
     create: () => null,
     add(acc, element) {
       const value: unknown = select(element);
@@ -73,4 +74,5 @@ export function extremum<I, T extends number | string>(
       return (acc.type === "number" ? decodeNumber(acc.value) : acc.value) as T;
     },
   };
+  return withPartKernel(combiner, extremumKernel(which, select as (element: unknown) => unknown));
 }

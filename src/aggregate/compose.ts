@@ -1,6 +1,7 @@
 import type { AnyCombiner, Combiner, CombinerResult } from "./combiner.ts";
 import { describe } from "./_util.ts";
 import { composedRetract, withRetract } from "./retraction.ts";
+import { composedColumns, withColumnKernel } from "./column_kernel.ts";
 
 /** The input type of a combiner (what its `add` takes). */
 export type InputOf<C> = C extends Combiner<infer I, infer _A, infer _O> ? I : never;
@@ -94,6 +95,9 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
   const names = parts.map(([name]) => name);
   const cs = parts.map(([, part]) => part as AnyCombiner<unknown>);
   const n = names.length;
+  // Every result object is a copy of this template (see composedResult).
+  const template: Record<string, unknown> = {};
+  for (const name of names) template[name] = undefined;
   const combiner: Combiner<unknown, Accumulators, Record<string, unknown>> = {
     create: composedCreate(cs),
     add: composedAdd(cs),
@@ -101,10 +105,12 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
       for (let i = 0; i < n; i++) a[i] = cs[i]!.merge(a[i], b[i]);
       return a;
     },
-    result: composedResult(names, cs),
+    result: composedResult(names, cs, template),
   };
   const retract = composedRetract(cs);
   if (retract !== null) withRetract(combiner, retract);
+  const columns = composedColumns(names, cs, template);
+  if (columns !== null) withColumnKernel(combiner, columns);
   return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
 }
 
@@ -117,9 +123,8 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
 function composedResult(
   names: string[],
   cs: AnyCombiner<unknown>[],
+  template: Record<string, unknown>,
 ): (acc: unknown[]) => Record<string, unknown> {
-  const template: Record<string, unknown> = {};
-  for (const name of names) template[name] = undefined;
   const [n0, n1, n2, n3] = names;
   const [c0, c1, c2, c3] = cs;
   switch (cs.length) {

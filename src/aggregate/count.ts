@@ -1,5 +1,6 @@
 import { retractCount, withRetract } from "./retraction.ts";
 import type { Combiner } from "./combiner.ts";
+import { COUNT_KERNEL, withPartKernel } from "./column_kernel.ts";
 
 /**
  * Counts the elements of a window. The accumulator is the count itself.
@@ -16,10 +17,13 @@ import type { Combiner } from "./combiner.ts";
  * ```
  */
 export function count<I = unknown>(): Combiner<I, number, number> {
-  return withRetract({
-    create: () => 0,
-    add: (acc: number) => acc + 1,
-    merge: (a: number, b: number) => a + b,
-    result: (acc: number) => acc,
-  }, retractCount);
+  return withPartKernel(
+    withRetract({
+      create: () => 0,
+      add: (acc: number) => acc + 1,
+      merge: (a: number, b: number) => a + b,
+      result: (acc: number) => acc,
+    }, retractCount),
+    COUNT_KERNEL,
+  );
 }

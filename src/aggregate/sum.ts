@@ -2,6 +2,7 @@ import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
 import { retractExactSum, withRetract } from "./retraction.ts";
+import { sumKernel, withPartKernel } from "./column_kernel.ts";
 
 export type { SumAccumulator } from "./_exact_sum.ts";
 
@@ -68,5 +69,6 @@ export function sum<I>(selector?: (element: I) => number): Combiner<I, SumAccumu
     },
     result: (acc) => (typeof acc === "number" ? acc + 0 : exactSumValue(acc)),
   };
+  withPartKernel(combiner, sumKernel(select as (element: unknown) => unknown));
   return withRetract(combiner, (a, b) => retractExactSum(a as number | SumAccumulator, b as number | SumAccumulator));
 }

@@ -26,6 +26,7 @@ import { IdleKeys } from "./_idle_keys.ts";
 import { resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
+import { PaneObject, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
@@ -829,19 +830,15 @@ export class GeneralWindowOperator implements WindowEngine {
     if (win.nonEmpty || (isFinished && c.closingAlways) || (timing === ON_TIME && c.onTimeAlways)) {
       const nonSpec = timing === EARLY ? -1 : win.panes === 0 ? 0 : win.nonSpeculativeIndex + 1;
       this.#resultWms.push(resultWm);
-      this.#results.push({
-        key: win.ks.key,
-        window: { start: win.start, end: win.end },
-        value: this.#combiner.result(win.acc),
-        timestamp,
-        pane: {
-          index: win.panes,
-          nonSpeculativeIndex: nonSpec,
-          timing: TIMING[timing]!,
-          isFirst: win.panes === 0,
-          isFinal: isFinished,
-        },
-      });
+      this.#results.push(
+        new ResultObject(
+          win.ks.key,
+          new WindowObject(win.start, win.end),
+          this.#combiner.result(win.acc),
+          timestamp,
+          new PaneObject(win.panes, nonSpec, TIMING[timing]!, win.panes === 0, isFinished),
+        ),
+      );
       win.panes++;
       win.nonSpeculativeIndex = nonSpec;
       win.lastTiming = timing;

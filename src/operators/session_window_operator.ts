@@ -36,6 +36,7 @@ import { groupingKey } from "../keys/grouping_key.ts";
 import { resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
+import { ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 /** One open session of a key; a key's open sessions form a list, its head in the key Map. */
@@ -354,13 +355,9 @@ export class SessionWindowOperator implements WindowEngine {
       this.#open--;
       this.#unlink(s);
       this.#resultWms.push(this.#fireWm);
-      this.#results.push({
-        key: s.key,
-        window: { start: s.start, end },
-        value: c.result(s.acc),
-        timestamp: maxTimestamp(s.start, end),
-        pane: ONLY_PANE,
-      });
+      this.#results.push(
+        new ResultObject(s.key, new WindowObject(s.start, end), c.result(s.acc), maxTimestamp(s.start, end), ONLY_PANE),
+      );
     }
   }
 

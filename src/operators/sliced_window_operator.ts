@@ -15,7 +15,9 @@ import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
+import { ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
+import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -32,6 +34,15 @@ class Slice {
   keys: Map<unknown, unknown> | null = null;
   /** Merged into the running accumulators (sliding windows of a retractable combiner). */
   included = false;
+  /**
+   * Tumbling windows of a combiner with a column kernel: `accs` maps a grouping key to its slot, and
+   * the accumulator is the kernel's `width` numbers at slot * width in `col`; a negative slot ~j is
+   * the combiner's own accumulator `spilled[j]` (an element the column could not stand for).
+   */
+  col: Float64Array | null = null;
+  /** Slots of `col` in use. */
+  used = 0;
+  spilled: unknown[] | null = null;
   constructor(readonly start: number, readonly code: number) {}
 }
 
@@ -73,6 +84,13 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Slices are the windower's periods: a window is the merge of its size/period slices. */
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
+  /** Tumbling windows of a combiner whose accumulator fits in numbers: slices keep it in columns (Slice.col). */
+  readonly #columns: ColumnKernel | null;
+  readonly #width: number;
+  /** The column of the last slice dropped, for the next slice opened (every slot is written before it is read). */
+  #spareCol: Float64Array | null = null;
+  /** Slots the last slice dropped used: a new slice's column starts that large. */
+  #slotHint = 64;
   /**
    * Sliding windows of a combiner that can take a merged accumulator out again (count, sum, mean, an
    * object of them): each key's accumulator over the window is kept running, the slice entering a
@@ -125,6 +143,8 @@ export class SlicedWindowOperator implements WindowEngine {
     const sliding = windower.period !== windower.size;
     this.#retract = sliding ? retractOf(config.combiner) : null;
     this.#linked = sliding && this.#retract === null;
+    this.#columns = sliding ? null : columnKernelOf(config.combiner);
+    this.#width = this.#columns === null ? 0 : this.#columns.width;
     // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
     this.signature = configSignature(config);
@@ -233,6 +253,10 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
   #fold(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
+    if (this.#columns !== null) {
+      this.#foldColumn(slice, nk, v, t);
+      return;
+    }
     const combiner = this.#combiner;
     const accs = slice.accs;
     if (this.#linked) {
@@ -250,6 +274,73 @@ export class SlicedWindowOperator implements WindowEngine {
     }
     // A slice already in the running accumulators (a window containing it fired): they take the element too.
     if (slice.included) this.#addRunning(nk, key, v, t, fresh);
+  }
+
+  /** #fold into a slice's column (tumbling windows of a combiner with a column kernel). */
+  #foldColumn(slice: Slice, nk: unknown, v: unknown, t: number): void {
+    const k = this.#columns!;
+    const w = this.#width;
+    const accs = slice.accs as Map<unknown, number>;
+    const s = accs.get(nk);
+    if (s === undefined) {
+      const i = slice.used;
+      let col = slice.col;
+      if (col === null || (i + 1) * w > col.length) col = this.#grow(slice);
+      if (k.first(col, i * w, v, t)) {
+        slice.used = i + 1;
+        accs.set(nk, i);
+      } else {
+        const c = this.#combiner;
+        this.#spill(slice, nk, c.add(c.create(), v, t));
+      }
+    } else if (s >= 0) {
+      const col = slice.col!;
+      if (!k.add(col, s * w, v, t)) this.#spill(slice, nk, this.#combiner.add(k.toAcc(col, s * w), v, t));
+    } else {
+      const spilled = slice.spilled!;
+      spilled[~s] = this.#combiner.add(spilled[~s], v, t);
+    }
+  }
+
+  /** Keeps `nk`'s accumulator in `slice` as the combiner's own from now on. */
+  #spill(slice: Slice, nk: unknown, acc: unknown): void {
+    const spilled = slice.spilled ??= [];
+    spilled.push(acc);
+    slice.accs.set(nk, ~(spilled.length - 1));
+  }
+
+  /** A column for `slice` with room for one more slot (its slots copied over). */
+  #grow(slice: Slice): Float64Array {
+    const w = this.#width, old = slice.col;
+    let col: Float64Array;
+    if (old === null) {
+      const spare = this.#spareCol;
+      if (spare !== null && spare.length >= this.#slotHint * w) {
+        this.#spareCol = null;
+        col = spare;
+      } else col = new Float64Array(Math.max(this.#slotHint, 16) * w);
+    } else {
+      col = new Float64Array(old.length * 2);
+      col.set(old.subarray(0, slice.used * w));
+    }
+    slice.col = col;
+    return col;
+  }
+
+  /** Puts accumulator `acc` for `nk` into a slot of `slice`'s column, or spills it when the column cannot hold it. */
+  #putColumn(slice: Slice, nk: unknown, acc: unknown): void {
+    const i = slice.used, w = this.#width;
+    let col = slice.col;
+    if (col === null || (i + 1) * w > col.length) col = this.#grow(slice);
+    if (this.#columns!.fromAcc(col, i * w, acc)) {
+      slice.used = i + 1;
+      slice.accs.set(nk, i);
+    } else this.#spill(slice, nk, acc);
+  }
+
+  /** The accumulator at slot `s` of `slice` (a column slot, or a spilled accumulator), as the combiner's own. */
+  #accAt(slice: Slice, s: number): unknown {
+    return s >= 0 ? this.#columns!.toAcc(slice.col!, s * this.#width) : slice.spilled![~s];
   }
 
   /** #fold for a key that is neither a number nor a string: objects are grouped by their canonical encoding. */
@@ -357,13 +448,24 @@ export class SlicedWindowOperator implements WindowEngine {
       // no slice left in the window (cannot happen: a window's end is listed by the slices it has)
     } else if (this.#retract !== null) {
       this.#fireRunning(ordered, first, last, window, timestamp);
+    } else if (this.#columns !== null) {
+      // Tumbling, accumulators in the slice's column.
+      const slice = ordered[first]!;
+      const keys = slice.keys;
+      const k = this.#columns, w = this.#width, col = slice.col!, spilled = slice.spilled;
+      for (const [nk, s] of slice.accs as Map<unknown, number>) {
+        const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+        const value = s >= 0 ? k.result(col, s * w) : c.result(spilled![~s]);
+        results.push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
+        resultWms.push(fireWm);
+      }
     } else if (this.#slide === this.#size) {
       // Tumbling: the window is its one slice.
       const slice = ordered[first]!;
       const keys = slice.keys;
       for (const [nk, acc] of slice.accs) {
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-        results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
+        results.push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
         resultWms.push(fireWm);
       }
     } else {
@@ -383,7 +485,7 @@ export class SlicedWindowOperator implements WindowEngine {
           }
           const nk = e.nk;
           const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-          results.push({ key, window, value: c.result(acc), timestamp, pane: ONLY_PANE });
+          results.push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
           resultWms.push(fireWm);
         }
       }
@@ -410,7 +512,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const results = this.#results;
     const resultWms = this.#resultWms, fireWm = this.#fireWm;
     for (const r of running.values()) {
-      results.push({ key: r.key, window, value: c.result(r.acc), timestamp, pane: ONLY_PANE });
+      results.push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
       resultWms.push(fireWm);
     }
   }
@@ -486,6 +588,11 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Forgets `slice` (the oldest open one): its entries are unlinked from the next slices' ones. */
   #close(slice: Slice): void {
     this.#slices.delete(slice.code);
+    if (slice.col !== null) {
+      this.#slotHint = slice.used;
+      this.#spareCol = slice.col;
+      slice.col = null;
+    }
     if (!this.#linked) return;
     for (const e of (slice.accs as Map<unknown, Entry>).values()) if (e.next !== null) e.next.prev = null;
   }
@@ -572,7 +679,12 @@ export class SlicedWindowOperator implements WindowEngine {
       if (keys.length > slice.accs.size) keys.length = accs.length = slice.accs.size;
       const originals = slice.keys;
       let i = 0;
-      if (originals === null && !linked) {
+      if (this.#columns !== null) {
+        for (const [nk, s] of slice.accs as Map<unknown, number>) {
+          keys[i] = originals !== null && originals.has(nk) ? originals.get(nk) : nk;
+          accs[i++] = this.#accAt(slice, s);
+        }
+      } else if (originals === null && !linked) {
         // Keys and accumulators apart: no entry array per key.
         for (const nk of slice.accs.keys()) keys[i++] = nk;
         i = 0;
@@ -660,6 +772,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const isObject = typeof key === "object" || typeof key === "function" || typeof key === "symbol";
     const nk = isObject ? groupingKey(key) : key;
     if (this.#linked) this.#link(slice, nk, acc);
+    else if (this.#columns !== null) this.#putColumn(slice, nk, acc);
     else slice.accs.set(nk, acc);
     if (isObject) (slice.keys ??= new Map()).set(nk, key);
   }

@@ -1,0 +1,168 @@
+// Column kernels (src/aggregate/column_kernel.ts): the sliced engine keeps the accumulators of count, sum,
+// min, max and objects of them in Float64Array slots, and moves a (key, window) to the combiner's own
+// accumulator when an element cannot be stored there (a sum leaving the safe integers, a float, NaN,
+// a string for min/max). Results, per-result watermarks and late counts must be exactly those of the
+// same combiners without kernels and of the general engine, under any chunking and with snapshots
+// restored into a new engine at any point.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { composeCombiners, count, max, min, sum } from "../../mod.ts";
+import type { Combiner } from "../../src/aggregate/combiner.ts";
+import { columnKernelOf } from "../../src/aggregate/column_kernel.ts";
+import { GeneralWindowOperator } from "../../src/operators/general_window_operator.ts";
+import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
+import { resolveWindowConfig } from "../../src/operators/window_config.ts";
+import type { WindowEngine } from "../../src/operators/operator.ts";
+import { tumbling } from "../../mod.ts";
+import { split } from "./_chunks.ts";
+
+type Ev = { k: number; ts: number; v: unknown };
+const BOUND = 30;
+
+/** The same combiner without hidden properties (no kernel, no retraction): the engines' object path. */
+function plain<C extends Combiner<unknown, unknown, unknown>>(c: C): C {
+  return { create: c.create, add: c.add, merge: c.merge, result: c.result } as C;
+}
+
+const v = (e: unknown) => (e as Ev).v as number;
+/** Combiner specs: each a name and a factory (kernels on, or every part without kernel). */
+const specs: [string, (bare: boolean) => Combiner<unknown, unknown, unknown>][] = [
+  ["sum", (bare) => (bare ? plain(sum(v)) : sum(v)) as never],
+  ["min", (bare) => (bare ? plain(min(v)) : min(v)) as never],
+  ["count+sum", (bare) => {
+    const parts = { n: count(), s: sum(v) };
+    return composeCombiners(bare ? { n: plain(parts.n), s: plain(parts.s) } : parts) as never;
+  }],
+  ["sum+min+max+count", (bare) => {
+    const parts = { s: sum(v), lo: min(v), hi: max(v), n: count() };
+    return composeCombiners(
+      bare ? { s: plain(parts.s), lo: plain(parts.lo), hi: plain(parts.hi), n: plain(parts.n) } : parts,
+    ) as never;
+  }],
+];
+
+/** Values that fit a slot and values that do not (each forces the column to hand over to the combiner). */
+const numbers = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -9, max: 9 }) },
+  // -0 against 0: min keeps -0, max keeps 0
+  { weight: 1, arbitrary: fc.constantFrom(-0, 0) },
+  { weight: 1, arbitrary: fc.constantFrom(0.5, 0.1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 60, Infinity, -Infinity, NaN) },
+);
+
+/** JSON with -0, NaN and the infinities spelled out (JSON.stringify would turn them into 0 and null). */
+const show = (x: unknown) =>
+  JSON.stringify(
+    x,
+    (_k, y) => (typeof y === "number" && (Object.is(y, -0) || !Number.isFinite(y)) ? `#${y === 0 ? "-0" : y}` : y),
+  );
+
+function drive(
+  make: () => WindowEngine,
+  input: Ev[],
+  cuts: number[],
+  restoreAt: boolean[],
+): { out: string[]; late: number } {
+  let engine = make();
+  const out: string[] = [];
+  const sink = {
+    data: (b: { values: unknown[]; wm: number | Float64Array }) =>
+      b.values.forEach((r, j) => out.push(`${show(r)} under ${typeof b.wm === "number" ? b.wm : b.wm[j]}`)),
+    watermark: (w: number) => out.push(`wm ${w}`),
+  };
+  let maxTs = -Infinity;
+  split(input, cuts).forEach((chunk, c) => {
+    const ts = Float64Array.from(chunk.map((e) => e.ts));
+    const wm = new Float64Array(chunk.length);
+    chunk.forEach((e, i) => {
+      wm[i] = maxTs - BOUND;
+      maxTs = Math.max(maxTs, e.ts);
+    });
+    engine.data({ values: chunk, ts, wm, pt: 0 }, sink);
+    engine.watermark(maxTs - BOUND, 0, sink);
+    if (restoreAt[c % Math.max(1, restoreAt.length)]) {
+      const snap = structuredClone(engine.snapshot());
+      engine = make();
+      engine.restore(snap);
+    }
+  });
+  engine.watermark(Infinity, 0, sink);
+  return { out: out.filter((x) => !x.startsWith("wm ")).sort(), late: engine.lateCount };
+}
+
+describe("column kernels", () => {
+  it("the built-ins and objects of up to four of them have one; other combiners do not", () => {
+    expect(columnKernelOf(count())?.width).toBe(1);
+    expect(columnKernelOf(composeCombiners({ n: count(), s: sum(), lo: min() }))?.width).toBe(3);
+    expect(columnKernelOf(plain(count()))).toBeNull();
+    expect(columnKernelOf(composeCombiners({ n: count(), s: plain(sum()) }))).toBeNull();
+  });
+
+  for (const [name, make] of specs) {
+    it(`${name}: tumbling windows give exactly the results of the combiners without kernels and of the general engine`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({ k: fc.integer({ min: 0, max: 3 }), ts: fc.integer({ min: 0, max: 300 }), v: numbers }),
+            { maxLength: 70 },
+          ),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.array(fc.boolean(), { maxLength: 6 }),
+          (input, cuts, restoreAt) => {
+            const config = (bare: boolean) =>
+              resolveWindowConfig(tumbling(40), { onLate: () => {} }, (e) => (e as Ev).k, make(bare), "window-0");
+            expect(columnKernelOf(config(false).combiner)).not.toBeNull();
+            const columns = drive(() => new SlicedWindowOperator(config(false)), input, cuts, restoreAt);
+            const objects = drive(() => new SlicedWindowOperator(config(true)), input, cuts, restoreAt);
+            const general = drive(() => new GeneralWindowOperator(config(false)), input, [], []);
+            expect(columns.out).toEqual(objects.out);
+            expect(columns.out).toEqual(general.out);
+            expect(columns.late).toBe(general.late);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  it("min and max of strings go to the combiner's own accumulator, with the same results", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ k: fc.integer({ min: 0, max: 2 }), ts: fc.integer({ min: 0, max: 200 }), v: fc.string() }),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.array(fc.boolean(), { maxLength: 4 }),
+        (input, cuts, restoreAt) => {
+          const config = () =>
+            resolveWindowConfig(
+              tumbling(40),
+              { onLate: () => {} },
+              (e) => (e as Ev).k,
+              composeCombiners({ lo: min(v), hi: max(v), n: count() }) as never,
+              "window-0",
+            );
+          const columns = drive(() => new SlicedWindowOperator(config()), input, cuts, restoreAt);
+          const general = drive(() => new GeneralWindowOperator(config()), input, [], []);
+          expect(columns.out).toEqual(general.out);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("an element a combiner rejects fails the step with the combiner's own error", () => {
+    const config = resolveWindowConfig(
+      tumbling(40),
+      {},
+      (e) => (e as Ev).k,
+      composeCombiners({ n: count(), s: sum(v) }) as never,
+      "window-0",
+    );
+    const engine = new SlicedWindowOperator(config);
+    const sink = { data: () => {}, watermark: () => {} };
+    engine.data({ values: [{ k: 1, ts: 1, v: 2 }], ts: Float64Array.of(1), wm: -Infinity, pt: 0 }, sink);
+    expect(() => engine.data({ values: [{ k: 1, ts: 2, v: "x" }], ts: Float64Array.of(2), wm: -Infinity, pt: 0 }, sink))
+      .toThrow(/sum\(\)/);
+  });
+});
