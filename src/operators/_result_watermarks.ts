@@ -7,29 +7,45 @@
 import type { WindowResult } from "../window/types.ts";
 import type { Batch } from "./operator.ts";
 
-/** `wms` (one per result, none below `emitted`) as a batch's `wm`: a number when they are all `emitted`. */
-export function resultWatermarks(wms: readonly number[], emitted: number): number | Float64Array {
-  let same = true;
-  for (let i = 0; i < wms.length; i++) {
-    if (wms[i] !== emitted) {
-      same = false;
-      break;
-    }
+/**
+ * Records that the `n` results just added were produced under output watermark `wm`. `runs` holds
+ * the per-result watermarks run-length encoded, as pairs (count, watermark): results fired together
+ * share one, so a firing of many keys costs one entry, not one per result.
+ */
+export function noteWatermarks(runs: number[], n: number, wm: number): void {
+  if (n === 0) return;
+  const len = runs.length;
+  if (len > 0 && runs[len - 1] === wm) runs[len - 2]! += n;
+  else runs.push(n, wm);
+}
+
+/** `runs` (see noteWatermarks; none below `emitted`) as a batch's `wm`: a number when they are all `emitted`. */
+export function resultWatermarks(runs: readonly number[], emitted: number): number | Float64Array {
+  let same = true, n = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    n += runs[i]!;
+    if (runs[i + 1] !== emitted) same = false;
   }
-  return same ? emitted : Float64Array.from(wms);
+  if (same) return emitted;
+  const wms = new Float64Array(n);
+  for (let i = 0, at = 0; i < runs.length; i += 2) {
+    wms.fill(runs[i + 1]!, at, at + runs[i]!);
+    at += runs[i]!;
+  }
+  return wms;
 }
 
 /**
  * The batch of pending window results, each with its event time and the output watermark it was
- * produced under (`wms`, one per result, none below `emitted`, the watermark emitted before them).
+ * produced under (`runs`, see noteWatermarks, none below `emitted`, the watermark emitted before them).
  */
 export function resultBatch(
   results: WindowResult[],
-  wms: readonly number[],
+  runs: readonly number[],
   emitted: number,
   pt: number,
 ): Batch {
   const ts = new Float64Array(results.length);
   for (let i = 0; i < results.length; i++) ts[i] = results[i]!.timestamp;
-  return { values: results, ts, wm: resultWatermarks(wms, emitted), pt };
+  return { values: results, ts, wm: resultWatermarks(runs, emitted), pt, owned: true };
 }

@@ -23,7 +23,7 @@ import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import { IdleKeys } from "./_idle_keys.ts";
-import { resultBatch } from "./_result_watermarks.ts";
+import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { PaneObject, ResultObject, WindowObject } from "./_result.ts";
@@ -165,7 +165,7 @@ export class GeneralWindowOperator implements WindowEngine {
   #outWm = -Infinity;
   #emittedWm = -Infinity;
   /**
-   * The output watermark each pending result was produced under: what a run with one element per
+   * The output watermark each pending result was produced under, run-length encoded (noteWatermarks): what a run with one element per
    * step would have emitted before the step that produced it (see #resultWatermark), so that a
    * following step judges each result as it would then, whatever the chunking.
    */
@@ -829,7 +829,7 @@ export class GeneralWindowOperator implements WindowEngine {
     // ReduceFnRunner.needToEmit
     if (win.nonEmpty || (isFinished && c.closingAlways) || (timing === ON_TIME && c.onTimeAlways)) {
       const nonSpec = timing === EARLY ? -1 : win.panes === 0 ? 0 : win.nonSpeculativeIndex + 1;
-      this.#resultWms.push(resultWm);
+      noteWatermarks(this.#resultWms, 1, resultWm);
       this.#results.push(
         new ResultObject(
           win.ks.key,

@@ -20,6 +20,11 @@ export interface Batch {
    * do not depend on how the input happened to be chunked.
    */
   bundle?: boolean;
+  /**
+   * True when `values` is an array made for this batch that its maker no longer uses (a window step's
+   * results): the job's sink may keep it as it is instead of copying it.
+   */
+  owned?: boolean;
 }
 
 export interface Output {

@@ -33,7 +33,7 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { resultBatch } from "./_result_watermarks.ts";
+import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { ResultObject, WindowObject } from "./_result.ts";
@@ -115,7 +115,7 @@ export class SessionWindowOperator implements WindowEngine {
   #emittedWm = -Infinity;
   #now = 0;
   #results: WindowResult[] = [];
-  /** Per pending result, the output watermark it was produced under (see _result_watermarks.ts). */
+  /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
   #resultWms: number[] = [];
   #fireWm = -Infinity;
   readonly #late: LateElements;
@@ -354,7 +354,7 @@ export class SessionWindowOperator implements WindowEngine {
       s.dead = true;
       this.#open--;
       this.#unlink(s);
-      this.#resultWms.push(this.#fireWm);
+      noteWatermarks(this.#resultWms, 1, this.#fireWm);
       this.#results.push(
         new ResultObject(s.key, new WindowObject(s.start, end), c.result(s.acc), maxTimestamp(s.start, end), ONLY_PANE),
       );

@@ -18,7 +18,7 @@ import { groupingKey } from "../keys/grouping_key.ts";
 import { ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
-import { resultBatch } from "./_result_watermarks.ts";
+import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -60,6 +60,14 @@ class Entry {
   prev: Entry | null = null;
   next: Entry | null = null;
   constructor(readonly slice: Slice, readonly nk: unknown, public acc: unknown) {}
+}
+
+/** Results a firing hands on at a time (see SlicedWindowOperator.#push). */
+const RESULT_CHUNK = 4096;
+
+/** An error thrown by a later step while a firing handed it results: passed on unwrapped. */
+class Downstream {
+  constructor(readonly error: unknown) {}
 }
 
 /** Every window here has exactly one pane: on time and final. */
@@ -125,10 +133,14 @@ export class SlicedWindowOperator implements WindowEngine {
   #heldEnds = new Set<number>();
   #now = 0;
   #results: WindowResult[] = [];
-  /** Per pending result, the output watermark it was produced under (see _result_watermarks.ts). */
+  /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
   #resultWms: number[] = [];
   /** The output watermark the windows firing now were fired under. */
   #fireWm = -Infinity;
+  /** Pending results whose watermark is in #resultWms (the rest are being fired under #fireWm). */
+  #noted = 0;
+  /** Where results go while a step runs (set by data() and watermark()): see #push. */
+  #out: Output | null = null;
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -177,6 +189,7 @@ export class SlicedWindowOperator implements WindowEngine {
 
   data(batch: Batch, out: Output): void {
     this.#now = batch.pt;
+    this.#out = out;
     const { values, ts, wm } = batch;
     if (ts === null) {
       throw new TypeError(
@@ -190,8 +203,10 @@ export class SlicedWindowOperator implements WindowEngine {
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
     let nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
-    // The slice of the previous element: most elements fall into it.
+    // The slice of the previous element: most elements fall into it. Around a slice boundary, elements
+    // within the out-of-orderness bound alternate between two slices: the other one is kept too.
     let cur: Slice | null = null, curStart = NaN, curEnd = NaN;
+    let alt: Slice | null = null, altStart = NaN, altEnd = NaN;
     // A user function that throws (the key function, a combiner, onLate) fails the job with a StepError
     // naming the step: `phase` says which one was running.
     let i = 0, phase = AGGREGATE;
@@ -208,15 +223,27 @@ export class SlicedWindowOperator implements WindowEngine {
           this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
           this.#advance(w);
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
-          cur = null;
-          curStart = curEnd = NaN;
+          cur = alt = null;
+          curStart =
+            curEnd =
+            altStart =
+            altEnd =
+              NaN;
         }
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
         phase = AGGREGATE;
         let slice: Slice;
         if (t >= curStart && t < curEnd) slice = cur!;
-        else {
+        else if (t >= altStart && t < altEnd) {
+          slice = alt!;
+          alt = cur;
+          cur = slice;
+          altStart = curStart;
+          altEnd = curEnd;
+          curStart = slice.start;
+          curEnd = curStart + slide;
+        } else {
           const s = windower.periodStart(t);
           // The last window containing t ends at s + size: if the watermark passed it, all did.
           if (w >= s + size) {
@@ -229,6 +256,9 @@ export class SlicedWindowOperator implements WindowEngine {
             found = this.#open(s, code, w);
             nextEnd = this.#ends[0]!;
           }
+          alt = cur;
+          altStart = curStart;
+          altEnd = curEnd;
           slice = cur = found;
           curStart = s;
           curEnd = s + slide;
@@ -353,11 +383,13 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   #failure(phase: number, element: unknown, error: unknown): unknown {
+    if (error instanceof Downstream) return error.error;
     return windowStepFailure(this.#c, phase, element, error);
   }
 
   watermark(wm: number, pt: number, out: Output): void {
     this.#now = pt;
+    this.#out = out;
     if (wm > this.#wm) {
       this.#wm = wm;
       this.#fireWm = this.#emittedWm;
@@ -432,8 +464,6 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#heldEnds.delete(ec);
     const start = end - this.#size;
     const c = this.#combiner;
-    const results = this.#results;
-    const resultWms = this.#resultWms, fireWm = this.#fireWm;
     // One window object and one pane for every key's result (results are read-only).
     const window = { start, end };
     const timestamp = maxTimestamp(start, end);
@@ -456,8 +486,7 @@ export class SlicedWindowOperator implements WindowEngine {
       for (const [nk, s] of slice.accs as Map<unknown, number>) {
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
         const value = s >= 0 ? k.result(col, s * w) : c.result(spilled![~s]);
-        results.push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
-        resultWms.push(fireWm);
+        this.#push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
       }
     } else if (this.#slide === this.#size) {
       // Tumbling: the window is its one slice.
@@ -465,8 +494,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const keys = slice.keys;
       for (const [nk, acc] of slice.accs) {
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-        results.push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
-        resultWms.push(fireWm);
+        this.#push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
       }
     } else {
       // A key's result is the merge of its entries in the window's slices, found from its first one by
@@ -485,11 +513,11 @@ export class SlicedWindowOperator implements WindowEngine {
           }
           const nk = e.nk;
           const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-          results.push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
-          resultWms.push(fireWm);
+          this.#push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
         }
       }
     }
+    this.#noteFired();
     // The slice starting at `start` is the only one whose last window this was.
     // (A slice before `start` cannot remain: its last window ended before this one.)
     const drop = first < last && ordered[first]!.start === start ? first + 1 : first;
@@ -509,11 +537,8 @@ export class SlicedWindowOperator implements WindowEngine {
       slice.included = true;
       this.#mergeIntoRunning(slice);
     }
-    const results = this.#results;
-    const resultWms = this.#resultWms, fireWm = this.#fireWm;
     for (const r of running.values()) {
-      results.push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
-      resultWms.push(fireWm);
+      this.#push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
     }
   }
 
@@ -643,12 +668,44 @@ export class SlicedWindowOperator implements WindowEngine {
     if (w > this.#outWm) this.#outWm = w;
   }
 
+  /**
+   * Adds a result of the firing in progress. A firing hands its results on every RESULT_CHUNK results
+   * instead of holding them all until the step ends: a window of a million keys would otherwise keep
+   * every result alive across the scavenges it takes to build them, each copying them all, and
+   * promote them (W2 at 1M keys spent a quarter of its time in scavenges of results waiting).
+   */
+  #push(r: WindowResult): void {
+    const results = this.#results;
+    results.push(r);
+    if (results.length >= RESULT_CHUNK && this.#out !== null) {
+      this.#noteFired();
+      const batch = resultBatch(results, this.#resultWms, this.#emittedWm, this.#now);
+      this.#results = [];
+      this.#resultWms = [];
+      this.#noted = 0;
+      try {
+        this.#out.data(batch);
+      } catch (error) {
+        // not this step's failure: a later step's (or the consumer's), to pass on as it is
+        throw new Downstream(error);
+      }
+    }
+  }
+
+  /** The results fired since the last note were fired under #fireWm. */
+  #noteFired(): void {
+    const n = this.#results.length;
+    noteWatermarks(this.#resultWms, n - this.#noted, this.#fireWm);
+    this.#noted = n;
+  }
+
   #flush(out: Output): void {
     const prev = this.#emittedWm;
     if (this.#results.length > 0) {
       const batch = resultBatch(this.#results, this.#resultWms, prev, this.#now);
       this.#results = [];
       this.#resultWms = [];
+      this.#noted = 0;
       out.data(batch);
     }
     this.#refreshOutputWatermark(this.#wm);

@@ -129,6 +129,13 @@ export class JobRun implements CheckpointedJob {
   /** A manual clock: time moves only with processing-time events, the job never sleeps on timers. */
   readonly #manual: ManualClock | null;
   #results: unknown[] = [];
+  /** `#results` is a batch's own array, taken as it was (see the sink). */
+  #adopted = false;
+  readonly #sink: Output;
+  /** The consumer outputs go to as they are made (deliverTo), instead of being yielded after each step. */
+  #deliver: ((value: unknown) => void) | null = null;
+  /** What the consumer threw: the job stops after the step (the rest of the step's outputs are not delivered). */
+  #consumerFailure: { error: unknown } | null = null;
   #offset: unknown = undefined;
   #srcWm = -Infinity;
   /** Input steps processed (chunks, watermarks, time advances). */
@@ -152,6 +159,21 @@ export class JobRun implements CheckpointedJob {
     this.#manual = clock instanceof ManualClock ? clock : null;
     const sink: Output = {
       data: (b: Batch) => {
+        if (this.#deliver !== null) {
+          this.#deliverBatch(b.values);
+          return;
+        }
+        // A window step's results are an array made for the batch (`owned`): the first batch of a step
+        // is taken as it is, later ones are appended (to a copy, if the first was taken).
+        if (this.#results.length === 0 && b.owned === true) {
+          this.#results = b.values;
+          this.#adopted = true;
+          return;
+        }
+        if (this.#adopted) {
+          this.#results = this.#results.slice();
+          this.#adopted = false;
+        }
         for (const v of b.values) this.#results.push(v);
       },
       watermark: () => {},
@@ -166,9 +188,34 @@ export class JobRun implements CheckpointedJob {
       };
     }
     this.#outs = outs;
+    this.#sink = sink;
     ops.forEach((op, index) => {
       if (op instanceof AsyncMapOperator) this.#async.push({ op, index });
     });
+  }
+
+  /**
+   * Hands every output to `fn` as soon as a step makes it, synchronously, rather than collecting a
+   * step's outputs and yielding them: `run()` then yields nothing, and throws what `fn` threw once the
+   * step that called it is over. A window firing a million keys then hands each result on while it is
+   * young, instead of holding them all until the step ends (see SlicedWindowOperator.#push).
+   */
+  deliverTo(fn: (value: unknown) => void): void {
+    this.#deliver = fn;
+  }
+
+  #deliverBatch(values: unknown[]): void {
+    if (this.#consumerFailure !== null) return;
+    const fn = this.#deliver!;
+    try {
+      for (let i = 0; i < values.length; i++) fn(values[i]);
+    } catch (error) {
+      this.#consumerFailure = { error };
+    }
+  }
+
+  #throwIfConsumerFailed(): void {
+    if (this.#consumerFailure !== null) throw this.#consumerFailure.error;
   }
 
   /** No mapAsync call is in flight (and no result waits to be emitted): a snapshot now is consistent. */
@@ -202,11 +249,13 @@ export class JobRun implements CheckpointedJob {
       if (this.#results.length > 0) {
         const out = this.#results;
         this.#results = [];
+        this.#adopted = false;
         yield out;
       }
       if (this.quiescent) return;
       await this.#progress();
       this.#flushAsync();
+      this.#throwIfConsumerFailed();
     }
   }
 
@@ -287,7 +336,7 @@ export class JobRun implements CheckpointedJob {
       bundle: this.#bundleStep || this.#source.bundles === true,
     };
     if (first === undefined) {
-      for (const v of values) this.#results.push(v);
+      this.#sink.data(batch);
     } else {
       first.data(batch, this.#outs[0]!);
     }
@@ -414,11 +463,13 @@ export class JobRun implements CheckpointedJob {
           if (r.value.type === "processing-time") yield* this.#drain();
           this.#step(r.value);
         }
+        this.#throwIfConsumerFailed();
         if (r !== PROGRESS) this.steps++;
         const n = this.#results.length;
         if (n > 0) {
           const out = this.#results;
           this.#results = [];
+          this.#adopted = false;
           yield out;
         }
         if (!this.quiescent && hooks.checkpointDue?.() === true) yield* this.#drain();
@@ -426,7 +477,9 @@ export class JobRun implements CheckpointedJob {
       }
       finished = true;
       if (src.flushOnEnd !== false) this.ops[0]?.watermark(Infinity, this.now(), this.#outs[0]!);
+      this.#throwIfConsumerFailed();
       yield* this.#drain();
+      this.#throwIfConsumerFailed();
       if (hooks.afterStep) await hooks.afterStep(this, 0);
     } finally {
       for (const a of this.#async) a.op.stop();

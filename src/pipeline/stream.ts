@@ -409,7 +409,16 @@ export class Stream<T> implements AsyncIterable<T> {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot run forEach as its argument must be a function: current value is ${String(fn)}`);
     }
-    for await (const batch of this.#batches(this.#job())) {
+    const job = this.#job();
+    if (this.#checkpoint === null) {
+      // Outputs go to fn as they are made (a checkpointed run collects each step's to stage them).
+      job.deliverTo(fn as (value: unknown) => void);
+      for await (const _ of job.run()) {
+        // nothing is yielded
+      }
+      return;
+    }
+    for await (const batch of this.#batches(job)) {
       for (let i = 0; i < batch.length; i++) fn(batch[i]!);
     }
   }
