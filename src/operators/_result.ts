@@ -60,3 +60,15 @@ export const PaneObject = function (
   isFinal: boolean,
 ) => PaneInfo;
 PaneObject.prototype = Object.prototype;
+
+/**
+ * Results a window step hands on at a time while it fires, instead of holding every result of a step
+ * until it ends: a firing of a million keys would otherwise keep every result alive across the
+ * scavenges it takes to build them (each copying them all) and get them promoted.
+ */
+export const RESULT_CHUNK = 4096;
+
+/** An error a later step threw while a firing handed it results: the window step passes it on unwrapped. */
+export class Downstream {
+  constructor(readonly error: unknown) {}
+}

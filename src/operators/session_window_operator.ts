@@ -36,7 +36,7 @@ import { groupingKey } from "../keys/grouping_key.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
-import { ResultObject, WindowObject } from "./_result.ts";
+import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 /** One open session of a key; a key's open sessions form a list, its head in the key Map. */
@@ -118,6 +118,8 @@ export class SessionWindowOperator implements WindowEngine {
   /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
   #resultWms: number[] = [];
   #fireWm = -Infinity;
+  /** Where results go while a step runs (set by data() and watermark()): see #push1. */
+  #out: Output | null = null;
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -148,6 +150,7 @@ export class SessionWindowOperator implements WindowEngine {
 
   data(batch: Batch, out: Output): void {
     this.#now = batch.pt;
+    this.#out = out;
     const { values, ts, wm } = batch;
     if (ts === null) {
       throw new TypeError(
@@ -199,6 +202,7 @@ export class SessionWindowOperator implements WindowEngine {
       this.#fireWm = this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
+      if (error instanceof Downstream) throw error.error;
       throw windowStepFailure(this.#c, phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);
@@ -354,10 +358,30 @@ export class SessionWindowOperator implements WindowEngine {
       s.dead = true;
       this.#open--;
       this.#unlink(s);
-      noteWatermarks(this.#resultWms, 1, this.#fireWm);
-      this.#results.push(
+      this.#push1(
         new ResultObject(s.key, new WindowObject(s.start, end), c.result(s.acc), maxTimestamp(s.start, end), ONLY_PANE),
       );
+    }
+  }
+
+  /**
+   * Adds a fired session's result, handing the pending ones on every RESULT_CHUNK (see
+   * SlicedWindowOperator.#push: a watermark that fires a million sessions would otherwise hold every
+   * result alive until the step ends).
+   */
+  #push1(r: WindowResult): void {
+    const results = this.#results;
+    results.push(r);
+    noteWatermarks(this.#resultWms, 1, this.#fireWm);
+    if (results.length >= RESULT_CHUNK && this.#out !== null) {
+      const batch = resultBatch(results, this.#resultWms, this.#emittedWm, this.#now);
+      this.#results = [];
+      this.#resultWms = [];
+      try {
+        this.#out.data(batch);
+      } catch (error) {
+        throw new Downstream(error);
+      }
     }
   }
 
@@ -376,12 +400,14 @@ export class SessionWindowOperator implements WindowEngine {
 
   watermark(wm: number, pt: number, out: Output): void {
     this.#now = pt;
+    this.#out = out;
     if (wm > this.#wm) {
       this.#wm = wm;
       this.#fireWm = this.#emittedWm;
       try {
         this.#advance(wm);
       } catch (error) {
+        if (error instanceof Downstream) throw error.error;
         throw windowStepFailure(this.#c, AGGREGATE, FIRING, error);
       }
     }

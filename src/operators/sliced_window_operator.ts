@@ -15,7 +15,7 @@ import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { ResultObject } from "./_result.ts";
+import { Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
@@ -60,14 +60,6 @@ class Entry {
   prev: Entry | null = null;
   next: Entry | null = null;
   constructor(readonly slice: Slice, readonly nk: unknown, public acc: unknown) {}
-}
-
-/** Results a firing hands on at a time (see SlicedWindowOperator.#push). */
-const RESULT_CHUNK = 4096;
-
-/** An error thrown by a later step while a firing handed it results: passed on unwrapped. */
-class Downstream {
-  constructor(readonly error: unknown) {}
 }
 
 /** Every window here has exactly one pane: on time and final. */

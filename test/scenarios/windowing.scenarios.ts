@@ -133,52 +133,11 @@ export default [
   },
   {
     name:
-      "a window firing for 5,000 keys (more results than a firing hands on at once) gives each result once, in order, to forEach, toArray and a later step; an error there stops the job as it is",
+      "a window (tumbling, sessions) firing for 5,000 keys (more results than a firing hands on at once) gives each result once, in order, to forEach, toArray and a later step; an error there stops the job as it is",
     async run() {
-      // 5,000 keys with two events each in [0, 10), then one at 25 that closes the window
-      const keys = 5_000;
-      const input: E[] = [];
-      for (let i = 0; i < keys; i++) input.push(at(1, i, `k${i}`), at(5, 1, `k${i}`));
-      input.push(at(25, 1, "last"));
-      const windowed = (chunkSize?: number) =>
-        stream(input, chunkSize === undefined ? {} : { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
-          .keyBy((e) => e.k!).window(tumbling(10)).aggregate({ n: count(), total: sum((e: E) => e.v!) });
-      const collected = (await windowed().toArray()).map((r) => `${r.key}=${r.value.n}/${r.value.total}`);
-      assertEquals(collected.length, keys + 1);
-      assertEquals(new Set(collected).size, keys + 1);
-      assertEquals(collected[0], "k0=2/1");
-      assertEquals(collected[keys - 1], `k${keys - 1}=2/${keys}`);
-      const delivered: string[] = [];
-      await windowed().forEach((r) => void delivered.push(`${r.key}=${r.value.n}/${r.value.total}`));
-      assertEquals(delivered, collected);
-      // the same results whatever the chunking, also windowed again by a later step
-      const again = (chunkSize?: number) =>
-        windowed(chunkSize).window(tumbling(100)).aggregate({ windows: count(), events: sum((r) => r.value.n) })
-          .toArray();
-      const whole = await again();
-      assertEquals(whole.map((r) => [r.window.start, r.value]), [[0, { windows: keys + 1, events: 2 * keys + 1 }]]);
-      assertEquals(await again(7), whole);
-      // the callback throws at the 4,000th result: the job stops, with that error, and calls it no more
-      let calls = 0;
-      await assertRejects(
-        () =>
-          windowed().forEach(() => {
-            if (++calls === 4_000) throw new RangeError("enough");
-          }),
-        RangeError,
-        "enough",
-      );
-      assertEquals(calls, 4_000);
-      // a later step throws at the 4,000th result: the job fails with that step's error, not the window's
-      let mapped = 0;
-      const failure = await windowed().map((r) => {
-        if (++mapped === 4_000) throw new RangeError("map failed");
-        return r;
-      }).toArray().then(() => null, (e) => e);
-      assertEquals(failure instanceof StepError ? [failure.step, (failure.cause as Error).message] : failure, [
-        "map #1",
-        "map failed",
-      ]);
+      for (const assigner of [tumbling(10), session(3)]) {
+        await manyKeysAtOnce(assigner);
+      }
     },
   },
   {
@@ -492,3 +451,52 @@ export default [
     },
   },
 ] satisfies Scenario[];
+
+/**
+ * 5,000 keys with two events each in [0, 10) (in one session each, under session(3)), then one at 25
+ * that closes them: one watermark fires more results than a window step hands on at once.
+ */
+async function manyKeysAtOnce(assigner: ReturnType<typeof tumbling> | ReturnType<typeof session>): Promise<void> {
+  const keys = 5_000;
+  const input: E[] = [];
+  for (let i = 0; i < keys; i++) input.push(at(1, i, `k${i}`), at(3, 1, `k${i}`));
+  input.push(at(25, 1, "last"));
+  const windowed = (chunkSize?: number) =>
+    stream(input, chunkSize === undefined ? {} : { chunkSize }).withEventTime((e) => e.ts, { maxOutOfOrderness: 5 })
+      .keyBy((e) => e.k!).window(assigner).aggregate({ n: count(), total: sum((e: E) => e.v!) });
+  const collected = (await windowed().toArray()).map((r) => `${r.key}=${r.value.n}/${r.value.total}`);
+  assertEquals(collected.length, keys + 1);
+  assertEquals(new Set(collected).size, keys + 1);
+  for (const i of [0, 1, 4_095, 4_096, keys - 1]) assertEquals(collected.includes(`k${i}=2/${i + 1}`), true);
+  const delivered: string[] = [];
+  await windowed().forEach((r) => void delivered.push(`${r.key}=${r.value.n}/${r.value.total}`));
+  assertEquals(delivered, collected);
+  // the same results whatever the chunking, also windowed again by a later step
+  const again = (chunkSize?: number) =>
+    windowed(chunkSize).window(tumbling(100)).aggregate({ windows: count(), events: sum((r) => r.value.n) })
+      .toArray();
+  const whole = await again();
+  assertEquals(whole.map((r) => [r.window.start, r.value]), [[0, { windows: keys + 1, events: 2 * keys + 1 }]]);
+  assertEquals(await again(7), whole);
+  // the callback throws at the 4,000th result: the job stops, with that error, and calls it no more
+  let calls = 0;
+  await assertRejects(
+    () =>
+      windowed().forEach(() => {
+        if (++calls === 4_000) throw new RangeError("enough");
+      }),
+    RangeError,
+    "enough",
+  );
+  assertEquals(calls, 4_000);
+  // a later step throws at the 4,000th result: the job fails with that step's error, not the window's
+  let mapped = 0;
+  const failure = await windowed().map((r) => {
+    if (++mapped === 4_000) throw new RangeError("map failed");
+    return r;
+  }).toArray().then(() => null, (e) => e);
+  assertEquals(failure instanceof StepError ? [failure.step, (failure.cause as Error).message] : failure, [
+    "map #1",
+    "map failed",
+  ]);
+}
