@@ -50,6 +50,8 @@ export function configSignature(c: ResolvedWindowConfig): string {
 
 /** Which user function a window step was running, for its StepError. */
 export const KEY = 1, AGGREGATE = 2;
+/** The event time of a batch the window step assigns itself (Batch.time): the event-time step's failure. */
+export const TIME = 3;
 
 /** The StepError for a user function of window step `config` that threw while `phase` ran. */
 export function windowStepFailure(

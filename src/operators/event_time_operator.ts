@@ -1,7 +1,7 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
 import { InvalidElementError, preview, stepFailure } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
-import type { Batch, Operator, Output } from "./operator.ts";
+import type { Batch, Operator, Output, TimeAssignment } from "./operator.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 
 export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
@@ -68,9 +68,56 @@ export class EventTimeOperator implements Operator {
     this.#idle = options.idleTimeout ?? Infinity;
     this.#onInvalid = options.onInvalid;
     this.signature = JSON.stringify({ maxOutOfOrderness: this.#bound });
+    this.#time = {
+      get,
+      bound: this.#bound,
+      base: -Infinity,
+      earliest: this.#minEventTime,
+      latest: Infinity,
+      maxTs: -Infinity,
+      done: 0,
+      label,
+    };
   }
 
+  /**
+   * Set when the next step is a window step that assigns event time as it reads (WindowEngine.assignsTime):
+   * batches then go on with a TimeAssignment instead of timestamp and watermark arrays.
+   */
+  fused = false;
+  readonly #time: TimeAssignment;
+
   data(batch: Batch, out: Output): void {
+    // A bundle is judged at one watermark, and a watermark per element from upstream changes the
+    // base within the batch: those take the two-pass path.
+    if (this.fused && batch.bundle !== true && typeof batch.wm === "number") this.#dataFused(batch, out);
+    else this.#data(batch, out);
+  }
+
+  /** Hands the batch to the window step, which assigns event time as it reads it (Batch.time). */
+  #dataFused(batch: Batch, out: Output): void {
+    const { values } = batch;
+    const n = values.length;
+    const time = this.#time;
+    const src = batch.wm as number;
+    time.base = src > this.#wm ? src : this.#wm;
+    time.latest = batch.pt + this.#maxFutureSkew;
+    time.maxTs = this.#maxTs;
+    time.done = 0;
+    out.data({ values, ts: null, wm: time.base, pt: batch.pt, time });
+    // the window step took elements [0, done): the element at `done` has an invalid event time
+    this.#maxTs = time.maxTs;
+    this.#seen += time.done;
+    if (time.done < n) {
+      this.#data({ values: values.slice(time.done), ts: null, wm: src, pt: batch.pt, bundle: batch.bundle }, out);
+      return;
+    }
+    if (src > this.#srcWm) this.#srcWm = src;
+    this.#lastInput = batch.pt;
+    this.#update(out, batch.pt);
+  }
+
+  #data(batch: Batch, out: Output): void {
     const { values } = batch;
     const n = values.length;
     const ts = new Float64Array(n);

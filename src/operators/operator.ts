@@ -25,6 +25,34 @@ export interface Batch {
    * results): the job's sink may keep it as it is instead of copying it.
    */
   owned?: boolean;
+  /**
+   * Set (with `ts` null) when the step taking the batch assigns event time itself as it reads each
+   * element: a withEventTime step followed by a window step that can (`WindowEngine.assignsTime`)
+   * hands its batch on this way, so event time, windows and accumulators take one pass instead of
+   * two and no per-element arrays are built.
+   */
+  time?: TimeAssignment;
+}
+
+/**
+ * Event time to assign while reading a batch, exactly as EventTimeOperator would: element i's time is
+ * `get(v)` (a Date as its time in ms), and it is judged against the watermark
+ * `max(base, largest event time before it - bound)`. An element whose time is not a finite number in
+ * [earliest, latest] is not taken: the reader stops there and leaves it, and what follows, to the
+ * event-time step.
+ */
+export interface TimeAssignment {
+  get: (v: unknown) => unknown;
+  bound: number;
+  base: number;
+  earliest: number;
+  latest: number;
+  /** In: the largest event time before the batch. Out: after the elements taken. */
+  maxTs: number;
+  /** Out: how many elements were taken (all of them, or up to the first with an invalid time). */
+  done: number;
+  /** Names the event-time step in the error when `get` throws. */
+  label: string;
 }
 
 export interface Output {
@@ -55,4 +83,6 @@ export interface WindowEngine extends Operator {
   readonly openWindows: number;
   /** The input watermark this step has seen (-Infinity before any). */
   readonly inputWatermark: number;
+  /** Takes batches whose event time it assigns itself (Batch.time). */
+  readonly assignsTime?: boolean;
 }

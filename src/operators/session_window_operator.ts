@@ -27,14 +27,14 @@
 // existing session grown in place, keeping its hold). The two differ only if that merged session's
 // max timestamp is behind the output watermark, which needs fractional times.
 import type { Combiner } from "../aggregate/combiner.ts";
-import { FIRING } from "../errors.ts";
+import { FIRING, stepFailure } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
 import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
-import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
+import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
@@ -96,6 +96,7 @@ interface SessionsSnapshot {
 export class SessionWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
+  readonly assignsTime = true;
   readonly #c: ResolvedWindowConfig;
   readonly #gap: number;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
@@ -152,11 +153,19 @@ export class SessionWindowOperator implements WindowEngine {
     this.#now = batch.pt;
     this.#out = out;
     const { values, ts, wm } = batch;
-    if (ts === null) {
+    const time = batch.time;
+    if (ts === null && time === undefined) {
       throw new TypeError(
         `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
       );
     }
+    // Event time assigned here as each element is read (Batch.time), or read from `ts` and `wm`.
+    const get = time === undefined ? null : time.get;
+    const bound = time === undefined ? 0 : time.bound, base = time === undefined ? 0 : time.base;
+    const latest = time === undefined ? 0 : time.latest, earliest = time === undefined ? 0 : time.earliest;
+    let maxTs = time === undefined ? 0 : time.maxTs;
+    // the watermark the element is judged against, and the previous element's
+    let w = -Infinity, pw = -Infinity;
     const gap = this.#gap;
     const keyFn = this.#c.keyFn;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
@@ -167,12 +176,25 @@ export class SessionWindowOperator implements WindowEngine {
     try {
       for (; i < values.length; i++) {
         const v = values[i];
-        const t = ts[i]!;
-        const w = wmOf === null ? constWm : wmOf[i]!;
+        let t: number;
+        pw = w;
+        if (get === null) {
+          t = ts![i]!;
+          w = wmOf === null ? constWm : wmOf[i]!;
+        } else {
+          // as EventTimeOperator assigns it; an invalid time stops here, the event-time step takes the rest
+          phase = TIME;
+          const raw = get(v);
+          t = typeof raw === "number" ? raw : raw instanceof Date ? raw.getTime() : (raw as number);
+          if (typeof t !== "number" || !Number.isFinite(t) || t > latest || t < earliest) break;
+          const x = maxTs - bound;
+          w = x > base ? x : base;
+          if (t > maxTs) maxTs = t;
+        }
         // Sessions whose end this element's watermark has passed are complete without it.
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
           // under the output watermark emitted before this element
-          const before = i > 0 ? this.#outputWatermark(wmOf === null ? constWm : wmOf[i - 1]!) : -Infinity;
+          const before = i > 0 ? this.#outputWatermark(pw) : -Infinity;
           this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
           this.#advance(w);
         }
@@ -196,13 +218,21 @@ export class SessionWindowOperator implements WindowEngine {
           this.#fold(nk, key, v, t, end, w);
         }
       }
+      const taken = i;
+      if (time !== undefined) {
+        time.done = taken;
+        time.maxTs = maxTs;
+      }
+      i = values.length;
+      phase = AGGREGATE;
       // The output watermark a run of one element per step would have emitted after the last element:
       // the watermark in force at it, held back by the sessions still open.
-      if (values.length > 0) this.#outputWatermark(wmOf === null ? constWm : wmOf[values.length - 1]!);
+      if (taken > 0) this.#outputWatermark(w);
       this.#fireWm = this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
       if (error instanceof Downstream) throw error.error;
+      if (phase === TIME) throw stepFailure(time!.label, values[i], error);
       throw windowStepFailure(this.#c, phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);

@@ -9,7 +9,7 @@
 // one Map lookup in its slice (the slice of the previous element is cached), an open (key, slice) one
 // Map entry and its accumulator, and a key with no open slice costs nothing.
 import type { Combiner } from "../aggregate/combiner.ts";
-import { FIRING } from "../errors.ts";
+import { FIRING, stepFailure } from "../errors.ts";
 import { maxTimestamp } from "../window/assigner.ts";
 import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
@@ -19,7 +19,7 @@ import { Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
-import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
+import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
@@ -78,6 +78,7 @@ export function canSlice(c: ResolvedWindowConfig): boolean {
 export class SlicedWindowOperator implements WindowEngine {
   readonly id: string;
   readonly signature: string;
+  readonly assignsTime = true;
   readonly #c: ResolvedWindowConfig;
   readonly #size: number;
   readonly #slide: number;
@@ -183,11 +184,19 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#now = batch.pt;
     this.#out = out;
     const { values, ts, wm } = batch;
-    if (ts === null) {
+    const time = batch.time;
+    if (ts === null && time === undefined) {
       throw new TypeError(
         `Cannot window elements without event time (operator "${this.id}"): call withEventTime() before window(), or use a source that carries timestamps`,
       );
     }
+    // Event time assigned here as each element is read (Batch.time), or read from `ts` and `wm`.
+    const get = time === undefined ? null : time.get;
+    const bound = time === undefined ? 0 : time.bound, base = time === undefined ? 0 : time.base;
+    const latest = time === undefined ? 0 : time.latest, earliest = time === undefined ? 0 : time.earliest;
+    let maxTs = time === undefined ? 0 : time.maxTs;
+    // the watermark the element is judged against, and the previous element's
+    let w = -Infinity, pw = -Infinity;
     const size = this.#size, slide = this.#slide;
     const windower = this.#windower;
     const keyFn = this.#c.keyFn;
@@ -205,13 +214,26 @@ export class SlicedWindowOperator implements WindowEngine {
     try {
       for (; i < values.length; i++) {
         const v = values[i];
-        const t = ts[i]!;
-        const w = wmOf === null ? constWm : wmOf[i]!;
+        let t: number;
+        pw = w;
+        if (get === null) {
+          t = ts![i]!;
+          w = wmOf === null ? constWm : wmOf[i]!;
+        } else {
+          // as EventTimeOperator assigns it; an invalid time stops here, the event-time step takes the rest
+          phase = TIME;
+          const raw = get(v);
+          t = typeof raw === "number" ? raw : raw instanceof Date ? raw.getTime() : (raw as number);
+          if (typeof t !== "number" || !Number.isFinite(t) || t > latest || t < earliest) break;
+          const x = maxTs - bound;
+          w = x > base ? x : base;
+          if (t > maxTs) maxTs = t;
+        }
         // Windows whose end this element's watermark has passed are complete without it: fire them
         // first, exactly as the per-window engine judges each element against its own watermark.
         if (w >= nextEnd) {
           // under the output watermark a run of one element per step would have emitted before this one
-          if (i > 0) this.#refreshOutputWatermark(wmOf === null ? constWm : wmOf[i - 1]!);
+          if (i > 0) this.#refreshOutputWatermark(pw);
           this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
           this.#advance(w);
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
@@ -262,12 +284,20 @@ export class SlicedWindowOperator implements WindowEngine {
         else if (typeof key === "string") this.#fold(slice, key, key, v, t);
         else this.#foldOther(slice, key, v, t);
       }
+      const taken = i;
+      if (time !== undefined) {
+        time.done = taken;
+        time.maxTs = maxTs;
+      }
+      i = values.length;
+      phase = AGGREGATE;
       // The output watermark a run of one element per step would have emitted after the last element:
       // the watermark in force at it, held back by the windows still open.
-      if (values.length > 0) this.#refreshOutputWatermark(wmOf === null ? constWm : wmOf[values.length - 1]!);
+      if (taken > 0) this.#refreshOutputWatermark(w);
       this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
       this.#advance(this.#wm);
     } catch (error) {
+      if (phase === TIME) throw stepFailure(time!.label, values[i], error);
       throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);

@@ -747,7 +747,11 @@ function compile(nodes: readonly Node[]): Operator[] {
       ops.push(new EventTimeOperator(`event-time-${nTime++}`, n.fn, n.options, `withEventTime #${nTime}`));
     } else {
       const config = resolveWindowConfig(n.assigner, n.options, n.keyFn, n.combiner, `window-${nWindow++}`, nWindow);
-      ops.push(windowEngineFor(config));
+      const engine = windowEngineFor(config);
+      // withEventTime right before a window step that can assign event time as it reads: one pass
+      const prev = ops.at(-1);
+      if (engine.assignsTime === true && prev instanceof EventTimeOperator) prev.fused = true;
+      ops.push(engine);
     }
   }
   flush();
