@@ -31,6 +31,10 @@ export interface PartKernel {
   fromAcc(acc: unknown): number | undefined;
   /** The combiner's result for `x`. */
   result(x: number): unknown;
+  /** The number for the merge of accumulators `a` and `b`, or NaN when no number stands for it. */
+  merge?(a: number, b: number): number;
+  /** The number for `a` without `b` (merged into it earlier: the combiner's retraction), or NaN. */
+  retract?(a: number, b: number): number;
 }
 
 /** A combiner's accumulator as `width` adjacent slots of a Float64Array. */
@@ -46,6 +50,59 @@ export interface ColumnKernel {
   fromAcc(col: Float64Array, at: number, acc: unknown): boolean;
   /** The combiner's result for the slots at `at`. */
   result(col: Float64Array, at: number): unknown;
+  /**
+   * Merges the accumulator at `from` in `src` into the one at `at` (sliding windows keep a running
+   * accumulator per key); false (nothing written) when the slots cannot stand for the merge. Absent
+   * when a part cannot merge in slots.
+   */
+  merge?: (col: Float64Array, at: number, src: Float64Array, from: number) => boolean;
+  /** Takes the accumulator at `from` in `src` back out of the one at `at`, or false (nothing written). */
+  retract?: (col: Float64Array, at: number, src: Float64Array, from: number) => boolean;
+}
+
+/**
+ * merge and retract of a column kernel over `ks` (each part one slot): the pure part operation `op`
+ * on every part first, then every store, so that a part that cannot leaves the slots as they were.
+ */
+function slotwise(
+  ks: readonly PartKernel[],
+  op: "merge" | "retract",
+): ((col: Float64Array, at: number, src: Float64Array, from: number) => boolean) | undefined {
+  const fs = ks.map((k) => k[op]);
+  if (fs.some((f) => f === undefined)) return undefined;
+  const [f0, f1] = fs as ((a: number, b: number) => number)[];
+  switch (fs.length) {
+    case 1:
+      return (col, at, src, from) => {
+        const a = f0!(col[at]!, src[from]!);
+        if (a !== a) return false;
+        col[at] = a;
+        return true;
+      };
+    case 2:
+      return (col, at, src, from) => {
+        const a = f0!(col[at]!, src[from]!);
+        if (a !== a) return false;
+        const b = f1!(col[at + 1]!, src[from + 1]!);
+        if (b !== b) return false;
+        col[at] = a;
+        col[at + 1] = b;
+        return true;
+      };
+    default: {
+      const n = fs.length;
+      const xs = new Float64Array(n);
+      return (col, at, src, from) => {
+        for (let i = 0; i < n; i++) {
+          const x = fs[i]!(col[at + i]!, src[from + i]!);
+          if (x !== x) return false;
+          xs[i] = x;
+        }
+        col.set(xs, at);
+        return true;
+      };
+    }
+  }
 }
 
 /** Where a built-in combiner keeps its part kernel. */
@@ -101,6 +158,8 @@ function singleColumn(k: PartKernel): ColumnKernel {
       return true;
     },
     result: (col, at) => k.result(col[at]!),
+    merge: slotwise([k], "merge"),
+    retract: slotwise([k], "retract"),
   };
 }
 
@@ -123,6 +182,8 @@ export function composedColumns(
   const [n0, n1, n2, n3] = names;
   const initials = ks.map((k) => k!.initial);
   const [i0, i1, i2, i3] = initials;
+  const merge = slotwise(ks as PartKernel[], "merge");
+  const retract = slotwise(ks as PartKernel[], "retract");
   const toAcc = (col: Float64Array, at: number): unknown[] => {
     switch (n) {
       case 1:
@@ -164,6 +225,8 @@ export function composedColumns(
         },
         toAcc,
         fromAcc,
+        merge,
+        retract,
         result(col, at) {
           const out = { ...template };
           out[n0!] = k0!.result(col[at]!);
@@ -193,6 +256,8 @@ export function composedColumns(
         },
         toAcc,
         fromAcc,
+        merge,
+        retract,
         result(col, at) {
           const out = { ...template };
           out[n0!] = k0!.result(col[at]!);
@@ -229,6 +294,8 @@ export function composedColumns(
         },
         toAcc,
         fromAcc,
+        merge,
+        retract,
         result(col, at) {
           const out = { ...template };
           out[n0!] = k0!.result(col[at]!);
@@ -272,6 +339,8 @@ export function composedColumns(
         },
         toAcc,
         fromAcc,
+        merge,
+        retract,
         result(col, at) {
           const out = { ...template };
           out[n0!] = k0!.result(col[at]!);
@@ -287,6 +356,8 @@ export function composedColumns(
 /** count(): the count itself. */
 export const COUNT_KERNEL: PartKernel = {
   initial: 0,
+  merge: (a, b) => a + b,
+  retract: (a, b) => a - b,
   next: (x) => x + 1,
   toAcc: (x) => x,
   fromAcc: (acc) => (typeof acc === "number" && Number.isSafeInteger(acc) && acc >= 0 ? acc : undefined),
@@ -309,6 +380,14 @@ export function sumKernel(select: (element: unknown) => unknown): PartKernel {
     toAcc: (x) => x,
     fromAcc: (acc) => (typeof acc === "number" && Number.isSafeInteger(acc) ? acc + 0 : undefined),
     result: (x) => x + 0,
+    merge(a, b) {
+      const total = a + b;
+      return Number.isSafeInteger(total) ? total : NaN;
+    },
+    retract(a, b) {
+      const d = a - b;
+      return Number.isSafeInteger(d) ? d : NaN;
+    },
   };
 }
 

@@ -86,8 +86,24 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
   /** Tumbling windows of a combiner whose accumulator fits in numbers: slices keep it in columns (Slice.col). */
-  readonly #columns: ColumnKernel | null;
+  /**
+   * Tumbling windows, and sliding windows of a retractable combiner whose kernel merges and retracts in
+   * slots, of a combiner whose accumulator fits in numbers: slices keep it in columns (Slice.col), and
+   * sliding windows their running accumulators too (#rcol). Tumbling windows hand a (key, slice) the
+   * column cannot hold over to the combiner's own accumulator; sliding windows then move all their
+   * state to the combiners' accumulators for good (#deopt), and this is null from then on.
+   */
+  #columns: ColumnKernel | null;
   readonly #width: number;
+  readonly #sliding: boolean;
+  /** Sliding windows in columns: grouping key → slot of its running accumulator in #rcol. */
+  #rslots = new Map<unknown, number>();
+  #rcol = new Float64Array(0);
+  /** Per running slot: included slices with the key (as Running.refs), and the key as given. */
+  #rrefs: number[] = [];
+  #rkeys: unknown[] = [];
+  #rfree: number[] = [];
+  #rused = 0;
   /** The column of the last slice dropped, for the next slice opened (every slot is written before it is read). */
   #spareCol: Float64Array | null = null;
   /** Slots the last slice dropped used: a new slice's column starts that large. */
@@ -148,7 +164,13 @@ export class SlicedWindowOperator implements WindowEngine {
     const sliding = windower.period !== windower.size;
     this.#retract = sliding ? retractOf(config.combiner) : null;
     this.#linked = sliding && this.#retract === null;
-    this.#columns = sliding ? null : columnKernelOf(config.combiner);
+    this.#sliding = sliding;
+    const kernel = columnKernelOf(config.combiner);
+    this.#columns = !sliding
+      ? kernel
+      : this.#retract !== null && kernel?.merge !== undefined && kernel.retract !== undefined
+      ? kernel
+      : null;
     this.#width = this.#columns === null ? 0 : this.#columns.width;
     // Same signature as GeneralWindowOperator: the slicing is an implementation detail, but its snapshot
     // format differs, so it is part of the version stored in the snapshot instead.
@@ -306,7 +328,7 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
   #fold(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
     if (this.#columns !== null) {
-      this.#foldColumn(slice, nk, v, t);
+      this.#foldColumn(slice, nk, key, v, t);
       return;
     }
     const combiner = this.#combiner;
@@ -328,8 +350,8 @@ export class SlicedWindowOperator implements WindowEngine {
     if (slice.included) this.#addRunning(nk, key, v, t, fresh);
   }
 
-  /** #fold into a slice's column (tumbling windows of a combiner with a column kernel). */
-  #foldColumn(slice: Slice, nk: unknown, v: unknown, t: number): void {
+  /** #fold into a slice's column (a combiner with a column kernel). */
+  #foldColumn(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
     const k = this.#columns!;
     const w = this.#width;
     const accs = slice.accs as Map<unknown, number>;
@@ -341,13 +363,22 @@ export class SlicedWindowOperator implements WindowEngine {
       if (k.first(col, i * w, v, t)) {
         slice.used = i + 1;
         accs.set(nk, i);
+        if (slice.included) this.#addRunningColumn(nk, key, v, t, true);
+      } else if (this.#sliding) {
+        this.#deopt([]);
+        this.#fold(slice, nk, key, v, t);
       } else {
         const c = this.#combiner;
         this.#spill(slice, nk, c.add(c.create(), v, t));
       }
     } else if (s >= 0) {
       const col = slice.col!;
-      if (!k.add(col, s * w, v, t)) this.#spill(slice, nk, this.#combiner.add(k.toAcc(col, s * w), v, t));
+      if (k.add(col, s * w, v, t)) {
+        if (slice.included) this.#addRunningColumn(nk, key, v, t, false);
+      } else if (this.#sliding) {
+        this.#deopt([]);
+        this.#fold(slice, nk, key, v, t);
+      } else this.#spill(slice, nk, this.#combiner.add(k.toAcc(col, s * w), v, t));
     } else {
       const spilled = slice.spilled!;
       spilled[~s] = this.#combiner.add(spilled[~s], v, t);
@@ -387,7 +418,76 @@ export class SlicedWindowOperator implements WindowEngine {
     if (this.#columns!.fromAcc(col, i * w, acc)) {
       slice.used = i + 1;
       slice.accs.set(nk, i);
+    } else if (this.#sliding) {
+      this.#deopt([]);
+      slice.accs.set(nk, acc);
     } else this.#spill(slice, nk, acc);
+  }
+
+  /** A free slot of #rcol (the column grows when none is left: read #rcol after). */
+  #runningSlot(): number {
+    const free = this.#rfree;
+    if (free.length > 0) return free.pop()!;
+    const r = this.#rused++, w = this.#width;
+    if ((r + 1) * w > this.#rcol.length) {
+      const col = new Float64Array(Math.max(64 * w, this.#rcol.length * 2));
+      col.set(this.#rcol);
+      this.#rcol = col;
+    }
+    return r;
+  }
+
+  /** #addRunning for running accumulators in columns. */
+  #addRunningColumn(nk: unknown, key: unknown, v: unknown, t: number, fresh: boolean): void {
+    const k = this.#columns!, w = this.#width;
+    const rs = this.#rslots.get(nk);
+    if (rs === undefined) {
+      const r = this.#runningSlot();
+      if (k.first(this.#rcol, r * w, v, t)) {
+        this.#rslots.set(nk, r);
+        this.#rkeys[r] = key;
+        this.#rrefs[r] = 1;
+        return;
+      }
+      this.#rfree.push(r);
+    } else if (k.add(this.#rcol, rs * w, v, t)) {
+      if (fresh) this.#rrefs[rs]!++;
+      return;
+    }
+    // the column cannot hold it: all state to the combiner's accumulators, and this element there
+    this.#deopt([]);
+    this.#addRunning(nk, key, v, t, fresh);
+  }
+
+  /**
+   * Sliding windows whose state the columns can no longer hold (a sum leaving the safe integers):
+   * every slice's accumulators, those of the slices in `gone` (dropped, still to be retracted), and
+   * the running ones become the combiner's own, for the rest of the job.
+   */
+  #deopt(gone: readonly Slice[]): void {
+    const k = this.#columns!, w = this.#width;
+    for (const slice of [...this.#ordered, ...gone]) {
+      if (slice.col === null) continue;
+      const accs = slice.accs as Map<unknown, number>;
+      for (const [nk, s] of accs) slice.accs.set(nk, this.#accAt(slice, s));
+      slice.col = null;
+      slice.spilled = null;
+      slice.used = 0;
+    }
+    for (const [nk, rs] of this.#rslots) {
+      this.#running.set(nk, new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
+    }
+    this.#clearRunningColumns();
+    this.#spareCol = null;
+    this.#columns = null;
+  }
+
+  #clearRunningColumns(): void {
+    this.#rslots.clear();
+    this.#rrefs = [];
+    this.#rkeys = [];
+    this.#rfree = [];
+    this.#rused = 0;
   }
 
   /** The accumulator at slot `s` of `slice` (a column slot, or a spilled accumulator), as the combiner's own. */
@@ -545,8 +645,9 @@ export class SlicedWindowOperator implements WindowEngine {
     const drop = first < last && ordered[first]!.start === start ? first + 1 : first;
     if (drop === 0) return;
     const gone = ordered.splice(0, drop);
-    for (const slice of gone) this.#close(slice);
+    // (retracted before closed: closing hands a slice's column on)
     if (this.#retract !== null) this.#retractSlices(gone);
+    for (const slice of gone) this.#close(slice);
   }
 
   /** Fires a window of sliding windows from the running accumulators, after merging in its new slices. */
@@ -558,6 +659,15 @@ export class SlicedWindowOperator implements WindowEngine {
       if (slice.included) continue;
       slice.included = true;
       this.#mergeIntoRunning(slice);
+    }
+    const k = this.#columns;
+    if (k !== null) {
+      const w = this.#width, rkeys = this.#rkeys;
+      for (const [, rs] of this.#rslots) {
+        // (#rcol read each time: a result handed on cannot change it, but reads stay simple)
+        this.#push(new ResultObject(rkeys[rs], window, k.result(this.#rcol, rs * w), timestamp, ONLY_PANE));
+      }
+      return;
     }
     for (const r of running.values()) {
       this.#push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
@@ -585,15 +695,40 @@ export class SlicedWindowOperator implements WindowEngine {
       this.#rebuildRunning();
       return;
     }
-    const retract = this.#retract!;
-    for (const [nk, a] of included[0]!.accs) {
-      const r = running.get(nk)!;
-      if (--r.refs === 0) running.delete(nk);
-      else {
-        const x = retract(r.acc, a);
-        // An infinity or NaN was summed: merge the key's remaining slices again.
-        r.acc = x === NOT_EXACT ? this.#mergeIncluded(nk) : x;
+    const slice = included[0]!;
+    const entries = slice.accs.entries();
+    const k = this.#columns;
+    if (k !== null) {
+      const w = this.#width, rslots = this.#rslots, rrefs = this.#rrefs, col = slice.col!;
+      for (let e = entries.next(); !e.done; e = entries.next()) {
+        const [nk, s] = e.value as [unknown, number];
+        const rs = rslots.get(nk)!;
+        if (--rrefs[rs]! === 0) {
+          rslots.delete(nk);
+          this.#rkeys[rs] = undefined;
+          this.#rfree.push(rs);
+          continue;
+        }
+        if (k.retract!(this.#rcol, rs * w, col, s * w)) continue;
+        // not exact in slots: all state to the combiner's accumulators, this key and the rest there
+        rrefs[rs]!++;
+        this.#deopt(gone);
+        this.#retractEntry(nk, slice.accs.get(nk));
+        break;
       }
+    }
+    for (let e = entries.next(); !e.done; e = entries.next()) this.#retractEntry(e.value[0], e.value[1]);
+  }
+
+  /** Takes `nk`'s accumulator `a` in a slice that left the window out of its running accumulator. */
+  #retractEntry(nk: unknown, a: unknown): void {
+    const running = this.#running;
+    const r = running.get(nk)!;
+    if (--r.refs === 0) running.delete(nk);
+    else {
+      const x = this.#retract!(r.acc, a);
+      // An infinity or NaN was summed: merge the key's remaining slices again.
+      r.acc = x === NOT_EXACT ? this.#mergeIncluded(nk) : x;
     }
   }
 
@@ -611,24 +746,51 @@ export class SlicedWindowOperator implements WindowEngine {
 
   #rebuildRunning(): void {
     this.#running.clear();
+    this.#clearRunningColumns();
     for (const slice of this.#ordered) if (slice.included) this.#mergeIntoRunning(slice);
   }
 
   /** Merges every key's accumulator in `slice` into the running accumulators. */
   #mergeIntoRunning(slice: Slice): void {
-    const c = this.#combiner;
-    const running = this.#running;
-    const keys = slice.keys;
-    for (const [nk, a] of slice.accs) {
-      const r = running.get(nk);
-      if (r === undefined) {
-        const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-        // a copy: the running accumulator is the engine's own, folded into and retracted from
-        running.set(nk, new Running(key, c.merge(c.create(), a), 1));
-      } else {
-        r.acc = c.merge(r.acc, a);
-        r.refs++;
+    const entries = slice.accs.entries();
+    const k = this.#columns;
+    if (k !== null) {
+      const w = this.#width, rslots = this.#rslots, keys = slice.keys, col = slice.col!;
+      for (let e = entries.next(); !e.done; e = entries.next()) {
+        const [nk, s] = e.value as [unknown, number];
+        const rs = rslots.get(nk);
+        if (rs === undefined) {
+          const r = this.#runningSlot();
+          // a copy: the running accumulator is the engine's own, folded into and retracted from
+          this.#rcol.set(col.subarray(s * w, s * w + w), r * w);
+          rslots.set(nk, r);
+          this.#rkeys[r] = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+          this.#rrefs[r] = 1;
+        } else if (k.merge!(this.#rcol, rs * w, col, s * w)) {
+          this.#rrefs[rs]!++;
+        } else {
+          // not in slots: all state to the combiner's accumulators, this key and the rest there
+          this.#deopt([]);
+          this.#mergeEntry(slice, nk, slice.accs.get(nk));
+          break;
+        }
       }
+    }
+    for (let e = entries.next(); !e.done; e = entries.next()) this.#mergeEntry(slice, e.value[0], e.value[1]);
+  }
+
+  /** Merges `nk`'s accumulator `a` in `slice` into its running accumulator. */
+  #mergeEntry(slice: Slice, nk: unknown, a: unknown): void {
+    const c = this.#combiner;
+    const r = this.#running.get(nk);
+    if (r === undefined) {
+      const keys = slice.keys;
+      const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+      // a copy: the running accumulator is the engine's own, folded into and retracted from
+      this.#running.set(nk, new Running(key, c.merge(c.create(), a), 1));
+    } else {
+      r.acc = c.merge(r.acc, a);
+      r.refs++;
     }
   }
 
@@ -821,6 +983,7 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#ordered = [];
     // Rebuilt as windows fire: no restored slice is in the running accumulators yet.
     this.#running.clear();
+    this.#clearRunningColumns();
     const codes = s.sliceCodes ?? null;
     for (const { code: k, keys, accs } of s.slices ?? []) {
       const start = codes === null ? k : codes.base + k * codes.period;
