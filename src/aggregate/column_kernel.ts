@@ -397,19 +397,25 @@ export function sumKernel(select: (element: unknown) => unknown): PartKernel {
  */
 export function extremumKernel(which: "min" | "max", select: (element: unknown) => unknown): PartKernel {
   const min = which === "min";
+  /** The extreme of `x` (NaN: none yet) and number `value` (not NaN). */
+  const pick = (x: number, value: number): number => {
+    if (x !== x) return value;
+    if (value === x) {
+      // only ±0 compare equal yet differ: min keeps -0, max keeps 0
+      if (value !== 0) return x;
+      return min ? (Object.is(value, -0) ? value : x) : (Object.is(x, -0) ? value : x);
+    }
+    return min ? (value < x ? value : x) : (value > x ? value : x);
+  };
   return {
     initial: NaN,
     next(x, v) {
       const value = select(v);
       if (typeof value !== "number" || value !== value) return NaN;
-      if (x !== x) return value;
-      if (value === x) {
-        // only ±0 compare equal yet differ: min keeps -0, max keeps 0
-        if (value !== 0) return x;
-        return min ? (Object.is(value, -0) ? value : x) : (Object.is(x, -0) ? value : x);
-      }
-      return min ? (value < x ? value : x) : (value > x ? value : x);
+      return pick(x, value);
     },
+    // (two empty accumulators merge to NaN, which says "cannot": the engine then uses the combiner)
+    merge: (a, b) => (b !== b ? a : pick(a, b)),
     toAcc: (x): ExtremumAccumulator => (x !== x ? null : { type: "number", value: encodeNumber(x) }),
     fromAcc(acc) {
       if (acc === null) return NaN;

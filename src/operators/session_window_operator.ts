@@ -33,6 +33,7 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
+import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -47,6 +48,8 @@ class Session {
   dead = false;
   /** Holds the output watermark at its max timestamp (END_OF_WINDOW hold). */
   held = false;
+  /** Its accumulator's slot in the engine's column (see SessionWindowOperator.#columns), or -1: `acc`. */
+  slot = -1;
   constructor(
     readonly nk: unknown,
     readonly key: unknown,
@@ -100,6 +103,18 @@ export class SessionWindowOperator implements WindowEngine {
   readonly #c: ResolvedWindowConfig;
   readonly #gap: number;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
+  /**
+   * A combiner whose accumulator fits in numbers and merges in them (count, sum, min, max, objects of
+   * them): each session's accumulator is `width` slots of #col (Session.slot) instead of an object.
+   * When an element or a merge leaves what slots hold (a sum past the safe integers, a string for
+   * min), every session moves to the combiner's own accumulator for the rest of the job (#deopt), and
+   * this is null from then on.
+   */
+  #columns: ColumnKernel | null;
+  readonly #width: number;
+  #col = new Float64Array(0);
+  #free: number[] = [];
+  #used = 0;
   /** grouping key → the key's first open session */
   #keys = new Map<unknown, Session>();
   /**
@@ -129,6 +144,9 @@ export class SessionWindowOperator implements WindowEngine {
     this.#gap = windower.gap;
     this.id = config.id;
     this.#combiner = config.combiner;
+    const kernel = columnKernelOf(config.combiner);
+    this.#columns = kernel?.merge !== undefined ? kernel : null;
+    this.#width = this.#columns === null ? 0 : this.#columns.width;
     // Same signature as GeneralWindowOperator, whose snapshots this engine also restores.
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);
@@ -243,7 +261,11 @@ export class SessionWindowOperator implements WindowEngine {
     const head = this.#keys.get(nk);
     // Most elements fall into (or extend) their key's only session.
     if (head !== undefined && head.next === null && head.start < end && t < head.end) {
-      head.acc = this.#combiner.add(head.acc, v, t);
+      if (head.slot < 0) head.acc = this.#combiner.add(head.acc, v, t);
+      else if (!this.#columns!.add(this.#col, head.slot * this.#width, v, t)) {
+        this.#deopt();
+        head.acc = this.#combiner.add(head.acc, v, t);
+      }
       if (t < head.start || end > head.end) {
         if (t < head.start) head.start = t;
         if (end > head.end) head.end = end;
@@ -302,7 +324,7 @@ export class SessionWindowOperator implements WindowEngine {
         if (target === null) target = s;
         else {
           // The element bridges two sessions: the later one in the list merges into the first.
-          target.acc = combiner.merge(target.acc, s.acc);
+          this.#mergeInto(target, s);
           merged = true;
           if (s.start < target.start) target.start = s.start;
           if (s.end > target.end) target.end = s.end;
@@ -318,7 +340,8 @@ export class SessionWindowOperator implements WindowEngine {
       s = next;
     }
     if (target === null) {
-      const s = new Session(nk, key, t, end, combiner.add(combiner.create(), v, t));
+      const s = new Session(nk, key, t, end, null);
+      this.#first(s, v, t);
       s.next = head ?? null;
       this.#keys.set(nk, s);
       this.#open++;
@@ -329,10 +352,77 @@ export class SessionWindowOperator implements WindowEngine {
     const grew = t < target.start || end > target.end;
     if (t < target.start) target.start = t;
     if (end > target.end) target.end = end;
-    target.acc = combiner.add(target.acc, v, t);
+    if (target.slot < 0) target.acc = combiner.add(target.acc, v, t);
+    else if (!this.#columns!.add(this.#col, target.slot * this.#width, v, t)) {
+      this.#deopt();
+      target.acc = combiner.add(target.acc, v, t);
+    }
     // WatermarkHold.onMerge: the merged session's END_OF_WINDOW hold is placed afresh
     if (merged) target.held = false;
     if (merged || grew) this.#grown(target, w);
+  }
+
+  /** Gives new session `s` the accumulator of element `v` alone: a slot, or the combiner's own. */
+  #first(s: Session, v: unknown, t: number): void {
+    const k = this.#columns;
+    if (k !== null) {
+      const slot = this.#slot();
+      if (k.first(this.#col, slot * this.#width, v, t)) {
+        s.slot = slot;
+        return;
+      }
+      this.#free.push(slot);
+      this.#deopt();
+    }
+    const c = this.#combiner;
+    s.acc = c.add(c.create(), v, t);
+  }
+
+  /** Merges the accumulator of session `s` (which goes) into that of `target`. */
+  #mergeInto(target: Session, s: Session): void {
+    const k = this.#columns;
+    if (k !== null) {
+      const w = this.#width;
+      if (k.merge!(this.#col, target.slot * w, this.#col, s.slot * w)) {
+        this.#free.push(s.slot);
+        s.slot = -1;
+        return;
+      }
+      this.#deopt();
+    }
+    target.acc = this.#combiner.merge(target.acc, s.acc);
+  }
+
+  /** A free slot of #col (the column grows when none is left: read #col after). */
+  #slot(): number {
+    if (this.#free.length > 0) return this.#free.pop()!;
+    const slot = this.#used++, w = this.#width;
+    if ((slot + 1) * w > this.#col.length) {
+      const col = new Float64Array(Math.max(64 * w, this.#col.length * 2));
+      col.set(this.#col);
+      this.#col = col;
+    }
+    return slot;
+  }
+
+  /** The accumulator of `s` as the combiner's own (a copy when it is in slots). */
+  #accOf(s: Session): unknown {
+    return s.slot < 0 ? s.acc : this.#columns!.toAcc(this.#col, s.slot * this.#width);
+  }
+
+  /** Every open session to the combiner's own accumulator, for the rest of the job. */
+  #deopt(): void {
+    for (const head of this.#keys.values()) {
+      for (let s: Session | null = head; s !== null; s = s.next) {
+        if (s.slot < 0) continue;
+        s.acc = this.#accOf(s);
+        s.slot = -1;
+      }
+    }
+    this.#columns = null;
+    this.#col = new Float64Array(0);
+    this.#free = [];
+    this.#used = 0;
   }
 
   #push(end: number, s: Session): void {
@@ -388,8 +478,15 @@ export class SessionWindowOperator implements WindowEngine {
       s.dead = true;
       this.#open--;
       this.#unlink(s);
+      let value: unknown;
+      if (s.slot < 0) value = c.result(s.acc);
+      else {
+        value = this.#columns!.result(this.#col, s.slot * this.#width);
+        this.#free.push(s.slot);
+        s.slot = -1;
+      }
       this.#push1(
-        new ResultObject(s.key, new WindowObject(s.start, end), c.result(s.acc), maxTimestamp(s.start, end), ONLY_PANE),
+        new ResultObject(s.key, new WindowObject(s.start, end), value, maxTimestamp(s.start, end), ONLY_PANE),
       );
     }
   }
@@ -473,7 +570,9 @@ export class SessionWindowOperator implements WindowEngine {
     const keys: SessionsSnapshot["keys"] = [];
     for (const head of this.#keys.values()) {
       const sessions: [number, number, unknown, 0 | 1][] = [];
-      for (let s: Session | null = head; s !== null; s = s.next) sessions.push([s.start, s.end, s.acc, s.held ? 1 : 0]);
+      for (let s: Session | null = head; s !== null; s = s.next) {
+        sessions.push([s.start, s.end, this.#accOf(s), s.held ? 1 : 0]);
+      }
       keys.push({ key: head.key, sessions });
     }
     const s: SessionsSnapshot = {
@@ -519,6 +618,16 @@ export class SessionWindowOperator implements WindowEngine {
         );
       for (const [start, end, acc, held] of spans) {
         const session = new Session(nk, key, start, end, acc);
+        if (this.#columns !== null) {
+          const slot = this.#slot();
+          if (this.#columns.fromAcc(this.#col, slot * this.#width, acc)) {
+            session.slot = slot;
+            session.acc = null;
+          } else {
+            this.#free.push(slot);
+            this.#deopt();
+          }
+        }
         // sessions-2 says whether it holds; before, a session held unless its hold was behind the output
         // watermark (with integer times, never while it is open)
         session.held = held !== undefined ? held === 1 : maxTimestamp(start, end) >= this.#outWm;
