@@ -389,9 +389,11 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the job and calls `fn` with each output, synchronously as each step's outputs are ready
-   * (like RxJS's `forEach`): no promise per output, so it is the fastest way to consume a job.
-   * Resolves when the input ends; rejects when the job or `fn` throws (the job stops).
+   * Runs the job and calls `fn` with each output, synchronously as the job makes it (like RxJS's
+   * `forEach`): no promise and no array per output, so it is the fastest way to consume a job.
+   * Resolves when the input ends; rejects when the job or `fn` throws (the job stops once the step
+   * that called `fn` is over, and the rest of that step's outputs are not delivered). A checkpointed
+   * stream calls `fn` with each step's outputs once the step is over.
    * @example Summing window counts
    * ```ts
    * import { assertEquals } from "@std/assert";
