@@ -687,7 +687,6 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Takes the slices that left the window out of the running accumulators. */
   #retractSlices(gone: Slice[]): void {
-    const running = this.#running;
     const included = gone.filter((slice) => slice.included);
     if (included.length === 0) return;
     if (included.length > 1) {
