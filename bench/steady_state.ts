@@ -1,7 +1,8 @@
 /// <reference types="node" />
 // weir against the plain loop in steady state: one workload, one key count, many reps of the whole
 // pipeline (`stream(array)` → withEventTime → keyBy → window → aggregate({ count, sum }) → forEach),
-// each followed by the plain loop on the same events, the first `--warmup` reps untimed. No forced GC
+// each followed by the plain loop and by @most/core doing the same windowing event by event (bench/_most.ts,
+// as in windows.ts), on the same events, the first `--warmup` reps untimed. No forced GC
 // between reps unless `--gc-between` is given: `windows.ts` calls gc() before every timed run, and a
 // forced full GC lets V8 drop the optimized code of weir's hot functions (it embeds the previous run's
 // closures, which the GC found dead), so each rep then starts over in the interpreter and re-optimizes;
@@ -11,7 +12,8 @@
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
 //      [--warmup 4] [--gc-between]
 import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
-import { loopSessions, loopSliced, loopTumbling } from "./_baselines.ts";
+import { loopSessions, loopSliced, loopTumbling, Sessions, SlicedSliding, Tumbling } from "./_baselines.ts";
+import { runMost } from "./_most.ts";
 import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
 
 const workload = stringArg("workload", "w1");
@@ -29,7 +31,7 @@ if (gcBetween && gc === undefined) throw new Error("--gc-between needs node --ex
 const events = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys));
 const assigner = workload === "w1" ? tumbling(10_000) : workload === "w2" ? sliding(60_000, 10_000) : session(30_000);
 
-let loopCount = 0, weirCount = 0;
+let loopCount = 0, weirCount = 0, mostCount = 0;
 const emit = (_k: number, _s: number, _e: number, c: number) => {
   loopCount += c;
 };
@@ -39,6 +41,21 @@ const loop = () =>
     : workload === "w2"
     ? loopSliced(events, 60_000, 10_000, 2_000, emit)
     : loopSessions(events, 30_000, 2_000, emit);
+const emitMost = (_k: number, _s: number, _e: number, c: number) => {
+  mostCount += c;
+};
+// @most/core doing the same windowing event by event (as in windows.ts)
+const most = () =>
+  runMost(
+    (e) =>
+      workload === "w1"
+        ? new Tumbling(10_000, 2_000, e)
+        : workload === "w2"
+        ? new SlicedSliding(60_000, 10_000, 2_000, e)
+        : new Sessions(30_000, 2_000, e),
+    events,
+    emitMost,
+  );
 const weir = () =>
   stream(events)
     .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
@@ -53,7 +70,11 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const ratios: number[] = [], weirMs: number[] = [], loopMs: number[] = [];
+const ratios: number[] = [],
+  weirMs: number[] = [],
+  loopMs: number[] = [],
+  mostMs: number[] = [],
+  mostRatios: number[] = [];
 for (let rep = 0; rep < WARMUP + REPS; rep++) {
   if (gcBetween) gc!();
   const t0 = cpuMs();
@@ -61,11 +82,18 @@ for (let rep = 0; rep < WARMUP + REPS; rep++) {
   const t1 = cpuMs();
   loop();
   const t2 = cpuMs();
+  await most();
+  const t3 = cpuMs();
   if (weirCount !== loopCount) throw new Error(`rep ${rep}: weir counted ${weirCount} events, the loop ${loopCount}`);
+  if (mostCount !== loopCount) {
+    throw new Error(`rep ${rep}: @most/core counted ${mostCount} events, the loop ${loopCount}`);
+  }
   if (rep < WARMUP) continue;
   weirMs.push(t1 - t0);
   loopMs.push(t2 - t1);
+  mostMs.push(t3 - t2);
   ratios.push((t2 - t1) / (t1 - t0));
+  mostRatios.push((t2 - t1) / (t3 - t2));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log(
@@ -74,5 +102,5 @@ console.log(
   }: weir ${median(weirMs).toFixed(1)} ms, plain loop ${median(loopMs).toFixed(1)} ms (CPU, medians of ${REPS}); ` +
     `ratio loop/weir median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}–${
       Math.max(...ratios).toFixed(2)
-    }`,
+    }; @most/core ${median(mostMs).toFixed(1)} ms, loop/@most/core ${median(mostRatios).toFixed(2)}`,
 );

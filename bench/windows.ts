@@ -9,9 +9,7 @@
 //        [--workloads w1,w2,w3] [--impls plain,rxjs,most,node,weir] [--no-memory]
 import { Observable, type OperatorFunction } from "rxjs";
 import { from } from "rxjs";
-import { newStream, runEffects, tap } from "@most/core";
-import { asap, newDefaultScheduler } from "@most/scheduler";
-import type { Disposable, Scheduler, Sink as MostSink, Stream as MostStream, Time } from "@most/types";
+import { runMost } from "./_most.ts";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -159,81 +157,8 @@ function rxjs(make: MakeWindower): Run {
   );
 }
 
-// @most/core: 1.x has no array source, so the usual one (one asap task that pushes every element
-// and ends), a Stream/Sink pair doing the windowing (the shape of @most/core's own operators), then
-// tap + runEffects.
-function fromIterable<A>(input: Iterable<A>): MostStream<A> {
-  return newStream<A>((sink, scheduler) => {
-    let active = true;
-    const task = asap({
-      run(t: Time) {
-        if (Array.isArray(input)) {
-          const a = input as A[];
-          for (let i = 0; i < a.length && active; i++) sink.event(t, a[i]!);
-        } else {
-          for (const x of input) {
-            if (!active) return;
-            sink.event(t, x);
-          }
-        }
-        if (active) sink.end(t);
-      },
-      error(t: Time, err: Error) {
-        sink.error(t, err);
-      },
-      dispose() {
-        active = false;
-      },
-    }, scheduler);
-    return {
-      dispose() {
-        active = false;
-        task.dispose();
-      },
-    };
-  });
-}
-
-class EventTimeWindows implements MostStream<Row> {
-  readonly #source: MostStream<BenchEvent>;
-  readonly #make: MakeWindower;
-  constructor(make: MakeWindower, source: MostStream<BenchEvent>) {
-    this.#make = make;
-    this.#source = source;
-  }
-  run(sink: MostSink<Row>, scheduler: Scheduler): Disposable {
-    return this.#source.run(new EventTimeWindowsSink(this.#make, sink), scheduler);
-  }
-}
-
-class EventTimeWindowsSink implements MostSink<BenchEvent> {
-  readonly #sink: MostSink<Row>;
-  readonly #w: Windower;
-  #t: Time = 0;
-  constructor(make: MakeWindower, sink: MostSink<Row>) {
-    this.#sink = sink;
-    this.#w = make((key, start, end, count, sum) => sink.event(this.#t, { key, start, end, count, sum }));
-  }
-  event(t: Time, e: BenchEvent): void {
-    this.#t = t;
-    this.#w.add(e);
-  }
-  end(t: Time): void {
-    this.#t = t;
-    this.#w.flush();
-    this.#sink.end(t);
-  }
-  error(t: Time, err: Error): void {
-    this.#sink.error(t, err);
-  }
-}
-
 function most(make: MakeWindower): Run {
-  return withWindower(make, (make, input, sink) =>
-    runEffects(
-      tap((r: Row) => sink(r.key, r.start, r.end, r.count, r.sum), new EventTimeWindows(make, fromIterable(input))),
-      newDefaultScheduler(),
-    ));
+  return withWindower(make, (make, input, sink) => runMost(make, input, sink));
 }
 
 // Node object-mode streams: Readable.from(events) -> Transform doing the windowing -> Writable.
