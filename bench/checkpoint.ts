@@ -9,7 +9,7 @@
 // with "none"), in part 2 after the pause until the checkpoint was durable (encoding slices, writes).
 //
 // Run: npx tsx bench/checkpoint.ts [--seconds 10] [--reps 3] [--keys 100000] [--stores memory,fs,deno-kv]
-//        [--sizes 1000,10000,100000,1000000] [--aggregate count|count-sum]
+//        [--sizes 1000,10000,100000,1000000] [--aggregate count|count-sum] [--window tumbling|session]
 //  or: node_modules/.bin/deno run -A --unstable-kv bench/checkpoint.ts
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { DenoKvStateStore } from "../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../adapters/fs/mod.ts";
-import { count, type Source, type Stream, stream, sum, tumbling, type WindowResult } from "../mod.ts";
+import { count, session, type Source, type Stream, stream, sum, tumbling, type WindowResult } from "../mod.ts";
 import type { CheckpointInfo } from "../src/checkpoint/mod.ts";
 import { MemoryStateStore, type StateStore } from "../src/state/mod.ts";
 import { intArg, prng, stringArg, T0 } from "./_data.ts";
@@ -29,6 +29,10 @@ const STORES = stringArg("stores", "memory,fs,deno-kv").split(",");
 const SIZES = stringArg("sizes", "1000,10000,100000,1000000").split(",").map(Number);
 const AGGREGATE = stringArg("aggregate", "count");
 if (AGGREGATE !== "count" && AGGREGATE !== "count-sum") throw new RangeError("--aggregate must be count or count-sum");
+// tumbling: one 1-hour window per key (the sliced engine); session: one session per key with a 1-hour gap
+// (the session engine)
+const WINDOW = stringArg("window", "tumbling");
+if (WINDOW !== "tumbling" && WINDOW !== "session") throw new RangeError("--window must be tumbling or session");
 const CHUNK = 4096;
 const isDeno = "Deno" in globalThis;
 
@@ -106,7 +110,7 @@ function pipeline(source: Source<Ev>): Stream<WindowResult<string, unknown>> {
   const windowed = stream(source)
     .withEventTime((e) => e.ts, { maxOutOfOrderness: 1_000 })
     .keyBy((e) => e.key)
-    .window(tumbling(3_600_000));
+    .window(WINDOW === "tumbling" ? tumbling(3_600_000) : session(3_600_000));
   // count-sum: W1's accumulator, a small array per key that the combiner changes in place.
   const aggregated = AGGREGATE === "count" ? windowed.aggregate(count()) : windowed.aggregate({
     count: count(),
@@ -232,7 +236,7 @@ const fmt = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDig
 console.log(
   `weir checkpoint benchmark: ${
     KEYS.toLocaleString("en-US")
-  } open keys, aggregate ${AGGREGATE}, ${SECONDS} s per run, median of ${REPS} runs, ` +
+  } open keys, ${WINDOW} windows, aggregate ${AGGREGATE}, ${SECONDS} s per run, median of ${REPS} runs, ` +
     `${
       isDeno
         ? "Deno " + (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno

@@ -40,24 +40,8 @@ import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
-/** One open session of a key; a key's open sessions form a list, its head in the key Map. */
-class Session {
-  /** The next open session of the same key (no order among them). */
-  next: Session | null = null;
-  /** Merged into another session or fired: its heap entries are stale. */
-  dead = false;
-  /** Holds the output watermark at its max timestamp (END_OF_WINDOW hold). */
-  held = false;
-  /** Its accumulator's slot in the engine's column (see SessionWindowOperator.#columns), or -1: `acc`. */
-  slot = -1;
-  constructor(
-    readonly nk: unknown,
-    readonly key: unknown,
-    public start: number,
-    public end: number,
-    public acc: unknown,
-  ) {}
-}
+/** Session flags (SessionWindowOperator.#flags). */
+const DEAD = 1, HELD = 2;
 
 /** Every session here has exactly one pane: on time and final. */
 const ONLY_PANE = Object.freeze(
@@ -103,27 +87,47 @@ export class SessionWindowOperator implements WindowEngine {
   readonly #c: ResolvedWindowConfig;
   readonly #gap: number;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
+  // Sessions are ids into parallel arrays (structure of arrays), not objects: a million open sessions
+  // then cost no object each, and their start and end are unboxed doubles. An id is reused once its
+  // session is gone and off the heap (a session has exactly one heap entry at any time: queued when it
+  // opens, queued again only when that entry comes up, so an id that is off the heap is referenced
+  // nowhere else).
+  /** Ids below this have room in the arrays. */
+  #cap = 0;
+  /** Ids from here on were never used. */
+  #top = 0;
+  /** Ids free to reuse: their session fired, or merged away and its heap entry came up. */
+  #freeIds: number[] = [];
+  /** A session's start at 2 * id, its end at 2 * id + 1. */
+  #span = new Float64Array(0);
+  /** The next open session of the same key (no order among them), or -1: a key's sessions form a list. */
+  #next = new Int32Array(0);
+  /** DEAD: merged into another session (its heap entry is stale); HELD: holds the output watermark at its max timestamp. */
+  #flags = new Uint8Array(0);
+  /** The grouping key and the key of each session. */
+  #nkOf: unknown[] = [];
+  #keyOf: unknown[] = [];
   /**
    * A combiner whose accumulator fits in numbers and merges in them (count, sum, min, max, objects of
-   * them): each session's accumulator is `width` slots of #col (Session.slot) instead of an object.
+   * them): each session's accumulator is `width` slots of #col at id * width instead of an object.
    * When an element or a merge leaves what slots hold (a sum past the safe integers, a string for
-   * min), every session moves to the combiner's own accumulator for the rest of the job (#deopt), and
-   * this is null from then on.
+   * min), every session moves to the combiner's own accumulator (#accs) for the rest of the job
+   * (#deopt), and this is null from then on.
    */
   #columns: ColumnKernel | null;
   readonly #width: number;
   #col = new Float64Array(0);
-  #free: number[] = [];
-  #used = 0;
-  /** grouping key → the key's first open session */
-  #keys = new Map<unknown, Session>();
+  /** Each session's accumulator by id, while #columns is null. */
+  #accs: unknown[] = [];
+  /** grouping key → the id of the key's first open session */
+  #keys = new Map<unknown, number>();
   /**
-   * Min-heap of (end, session) in parallel arrays, one entry per session, queued at its end when it
+   * Min-heap of (end, session id) in parallel arrays, one entry per session, queued at its end when it
    * opened: a session that grew since is queued again when its entry comes up (the entry is never
-   * later than the session's end), one that merged away or fired is skipped.
+   * later than the session's end), one that merged away is skipped (and its id freed).
    */
   #heapEnds: number[] = [];
-  #heapSessions: Session[] = [];
+  #heapIds: number[] = [];
   #open = 0;
   #wm = -Infinity;
   /** Output watermark: the input watermark held back by the sessions' holds (only ever rises). */
@@ -260,20 +264,30 @@ export class SessionWindowOperator implements WindowEngine {
   #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number, w: number): void {
     const head = this.#keys.get(nk);
     // Most elements fall into (or extend) their key's only session.
-    if (head !== undefined && head.next === null && head.start < end && t < head.end) {
-      if (head.slot < 0) head.acc = this.#combiner.add(head.acc, v, t);
-      else if (!this.#columns!.add(this.#col, head.slot * this.#width, v, t)) {
-        this.#deopt();
-        head.acc = this.#combiner.add(head.acc, v, t);
+    if (head !== undefined && this.#next[head] === -1) {
+      const span = this.#span, at = 2 * head;
+      const start = span[at]!, e = span[at + 1]!;
+      if (start < end && t < e) {
+        this.#addTo(head, v, t);
+        if (t < start || end > e) {
+          if (t < start) span[at] = t;
+          if (end > e) span[at + 1] = end;
+          this.#grown(head, w);
+        }
+        return;
       }
-      if (t < head.start || end > head.end) {
-        if (t < head.start) head.start = t;
-        if (end > head.end) head.end = end;
-        this.#grown(head, w);
-      }
-      return;
     }
-    this.#add(nk, key, head, v, t, end, w);
+    this.#add(nk, key, head === undefined ? -1 : head, v, t, end, w);
+  }
+
+  /** Adds element `v` to the accumulator of session `s`. */
+  #addTo(s: number, v: unknown, t: number): void {
+    const k = this.#columns;
+    if (k !== null) {
+      if (k.add(this.#col, s * this.#width, v, t)) return;
+      this.#deopt();
+    }
+    this.#accs[s] = this.#combiner.add(this.#accs[s], v, t);
   }
 
   /**
@@ -281,8 +295,13 @@ export class SessionWindowOperator implements WindowEngine {
    * that is behind it (WatermarkHold.addElementHold, as GeneralWindowOperator's #onTimeWindow); `w` is
    * the input watermark the element is judged against.
    */
-  #grown(s: Session, w: number): void {
-    if (!s.held && maxTimestamp(s.start, s.end) >= this.#outputWatermark(w)) s.held = true;
+  #grown(s: number, w: number): void {
+    const flags = this.#flags;
+    if (
+      (flags[s]! & HELD) === 0 && maxTimestamp(this.#span[2 * s]!, this.#span[2 * s + 1]!) >= this.#outputWatermark(w)
+    ) {
+      flags[s] = flags[s]! | HELD;
+    }
   }
 
   /**
@@ -303,148 +322,163 @@ export class SessionWindowOperator implements WindowEngine {
   #lowestHold(i: number, bound: number, low: number): number {
     const ends = this.#heapEnds;
     if (i >= ends.length || ends[i]! >= bound) return low;
-    const s = this.#heapSessions[i]!;
-    if (!s.dead && s.held) {
-      const h = maxTimestamp(s.start, s.end);
+    const s = this.#heapIds[i]!;
+    if ((this.#flags[s]! & (DEAD | HELD)) === HELD) {
+      const h = maxTimestamp(this.#span[2 * s]!, this.#span[2 * s + 1]!);
       if (h < low) low = h;
     }
     low = this.#lowestHold(2 * i + 1, bound, low);
     return this.#lowestHold(2 * i + 2, bound, low);
   }
 
-  /** Adds an element to its key's sessions: a new one, or the merge of every one it overlaps. */
-  #add(nk: unknown, key: unknown, head: Session | undefined, v: unknown, t: number, end: number, w: number): void {
-    const combiner = this.#combiner;
-    let target: Session | null = null;
-    let prev: Session | null = null;
+  /** Adds an element to its key's sessions (`head`: the first, or -1): a new one, or the merge of every one it overlaps. */
+  #add(nk: unknown, key: unknown, head: number, v: unknown, t: number, end: number, w: number): void {
+    const span = this.#span, next = this.#next, flags = this.#flags;
+    let target = -1;
+    let prev = -1;
     let merged = false;
-    for (let s = head ?? null; s !== null;) {
-      const next: Session | null = s.next;
-      if (s.start < end && t < s.end) {
-        if (target === null) target = s;
+    for (let s = head; s !== -1;) {
+      const after = next[s]!;
+      if (span[2 * s]! < end && t < span[2 * s + 1]!) {
+        if (target === -1) target = s;
         else {
           // The element bridges two sessions: the later one in the list merges into the first.
           this.#mergeInto(target, s);
           merged = true;
-          if (s.start < target.start) target.start = s.start;
-          if (s.end > target.end) target.end = s.end;
-          s.dead = true;
+          if (span[2 * s]! < span[2 * target]!) span[2 * target] = span[2 * s]!;
+          if (span[2 * s + 1]! > span[2 * target + 1]!) span[2 * target + 1] = span[2 * s + 1]!;
+          // gone, but its id stays taken until its heap entry comes up
+          flags[s] = DEAD;
+          this.#nkOf[s] = this.#keyOf[s] = undefined;
           this.#open--;
-          // unlink s (prev is the session before it, never null: target precedes it)
-          prev!.next = next;
-          s = next;
+          // unlink s (prev is the session before it, never -1: target precedes it)
+          next[prev] = after;
+          s = after;
           continue;
         }
       }
       prev = s;
-      s = next;
+      s = after;
     }
-    if (target === null) {
-      const s = new Session(nk, key, t, end, null);
+    if (target === -1) {
+      const s = this.#alloc(nk, key, t, end);
       this.#first(s, v, t);
-      s.next = head ?? null;
+      this.#next[s] = head;
       this.#keys.set(nk, s);
       this.#open++;
       this.#push(end, s);
       this.#grown(s, w);
       return;
     }
-    const grew = t < target.start || end > target.end;
-    if (t < target.start) target.start = t;
-    if (end > target.end) target.end = end;
-    if (target.slot < 0) target.acc = combiner.add(target.acc, v, t);
-    else if (!this.#columns!.add(this.#col, target.slot * this.#width, v, t)) {
-      this.#deopt();
-      target.acc = combiner.add(target.acc, v, t);
-    }
+    const at = 2 * target;
+    const grew = t < span[at]! || end > span[at + 1]!;
+    if (t < span[at]!) span[at] = t;
+    if (end > span[at + 1]!) span[at + 1] = end;
+    this.#addTo(target, v, t);
     // WatermarkHold.onMerge: the merged session's END_OF_WINDOW hold is placed afresh
-    if (merged) target.held = false;
+    if (merged) flags[target] = flags[target]! & ~HELD;
     if (merged || grew) this.#grown(target, w);
   }
 
-  /** Gives new session `s` the accumulator of element `v` alone: a slot, or the combiner's own. */
-  #first(s: Session, v: unknown, t: number): void {
-    const k = this.#columns;
-    if (k !== null) {
-      const slot = this.#slot();
-      if (k.first(this.#col, slot * this.#width, v, t)) {
-        s.slot = slot;
-        return;
-      }
-      this.#free.push(slot);
-      this.#deopt();
+  /** A session id for a new session of key `key` (grouping key `nk`) spanning [start, end) (the arrays may grow: read them after). */
+  #alloc(nk: unknown, key: unknown, start: number, end: number): number {
+    let s: number;
+    if (this.#freeIds.length > 0) s = this.#freeIds.pop()!;
+    else {
+      s = this.#top++;
+      if (s >= this.#cap) this.#grow();
     }
-    const c = this.#combiner;
-    s.acc = c.add(c.create(), v, t);
+    this.#span[2 * s] = start;
+    this.#span[2 * s + 1] = end;
+    this.#next[s] = -1;
+    this.#flags[s] = 0;
+    // (an id is below their length, or equal to it: the arrays stay packed)
+    this.#nkOf[s] = nk;
+    this.#keyOf[s] = key;
+    return s;
   }
 
-  /** Merges the accumulator of session `s` (which goes) into that of `target`. */
-  #mergeInto(target: Session, s: Session): void {
-    const k = this.#columns;
-    if (k !== null) {
-      const w = this.#width;
-      if (k.merge!(this.#col, target.slot * w, this.#col, s.slot * w)) {
-        this.#free.push(s.slot);
-        s.slot = -1;
-        return;
-      }
-      this.#deopt();
-    }
-    target.acc = this.#combiner.merge(target.acc, s.acc);
-  }
-
-  /** A free slot of #col (the column grows when none is left: read #col after). */
-  #slot(): number {
-    if (this.#free.length > 0) return this.#free.pop()!;
-    const slot = this.#used++, w = this.#width;
-    if ((slot + 1) * w > this.#col.length) {
-      const col = new Float64Array(Math.max(64 * w, this.#col.length * 2));
+  /** Doubles the room of the per-session arrays. */
+  #grow(): void {
+    const cap = Math.max(64, this.#cap * 2);
+    const span = new Float64Array(2 * cap);
+    span.set(this.#span);
+    this.#span = span;
+    const next = new Int32Array(cap);
+    next.set(this.#next);
+    this.#next = next;
+    const flags = new Uint8Array(cap);
+    flags.set(this.#flags);
+    this.#flags = flags;
+    if (this.#columns !== null) {
+      const col = new Float64Array(cap * this.#width);
       col.set(this.#col);
       this.#col = col;
     }
-    return slot;
+    this.#cap = cap;
   }
 
-  /** The accumulator of `s` as the combiner's own (a copy when it is in slots). */
-  #accOf(s: Session): unknown {
-    return s.slot < 0 ? s.acc : this.#columns!.toAcc(this.#col, s.slot * this.#width);
+  /** Gives new session `s` the accumulator of element `v` alone: slots, or the combiner's own. */
+  #first(s: number, v: unknown, t: number): void {
+    const k = this.#columns;
+    if (k !== null) {
+      if (k.first(this.#col, s * this.#width, v, t)) return;
+      this.#deopt();
+    }
+    const c = this.#combiner;
+    this.#accs[s] = c.add(c.create(), v, t);
+  }
+
+  /** Merges the accumulator of session `s` (which goes) into that of `target`. */
+  #mergeInto(target: number, s: number): void {
+    const k = this.#columns;
+    if (k !== null) {
+      const w = this.#width;
+      if (k.merge!(this.#col, target * w, this.#col, s * w)) return;
+      this.#deopt();
+    }
+    const accs = this.#accs;
+    accs[target] = this.#combiner.merge(accs[target], accs[s]);
+    accs[s] = undefined;
+  }
+
+  /** The accumulator of session `s` as the combiner's own (a copy when it is in slots). */
+  #accOf(s: number): unknown {
+    return this.#columns === null ? this.#accs[s] : this.#columns.toAcc(this.#col, s * this.#width);
   }
 
   /** Every open session to the combiner's own accumulator, for the rest of the job. */
   #deopt(): void {
+    const accs: unknown[] = new Array(this.#top).fill(undefined);
+    const next = this.#next;
     for (const head of this.#keys.values()) {
-      for (let s: Session | null = head; s !== null; s = s.next) {
-        if (s.slot < 0) continue;
-        s.acc = this.#accOf(s);
-        s.slot = -1;
-      }
+      for (let s = head; s !== -1; s = next[s]!) accs[s] = this.#accOf(s);
     }
+    this.#accs = accs;
     this.#columns = null;
     this.#col = new Float64Array(0);
-    this.#free = [];
-    this.#used = 0;
   }
 
-  #push(end: number, s: Session): void {
-    const ends = this.#heapEnds, ss = this.#heapSessions;
+  #push(end: number, s: number): void {
+    const ends = this.#heapEnds, ids = this.#heapIds;
     let i = ends.length;
     ends.push(end);
-    ss.push(s);
+    ids.push(s);
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (ends[p]! <= end) break;
       ends[i] = ends[p]!;
-      ss[i] = ss[p]!;
+      ids[i] = ids[p]!;
       i = p;
     }
     ends[i] = end;
-    ss[i] = s;
+    ids[i] = s;
   }
 
   /** Removes the heap's minimum. */
   #pop(): void {
-    const ends = this.#heapEnds, ss = this.#heapSessions;
-    const lastEnd = ends.pop()!, lastS = ss.pop()!;
+    const ends = this.#heapEnds, ids = this.#heapIds;
+    const lastEnd = ends.pop()!, lastS = ids.pop()!;
     const n = ends.length;
     if (n === 0) return;
     let i = 0;
@@ -454,40 +488,42 @@ export class SessionWindowOperator implements WindowEngine {
       if (c + 1 < n && ends[c + 1]! < ends[c]!) c++;
       if (ends[c]! >= lastEnd) break;
       ends[i] = ends[c]!;
-      ss[i] = ss[c]!;
+      ids[i] = ids[c]!;
       i = c;
     }
     ends[i] = lastEnd;
-    ss[i] = lastS;
+    ids[i] = lastS;
   }
 
   /** Fires every session whose end is at or before `limit`, in order of end. */
   #advance(limit: number): void {
-    const ends = this.#heapEnds, ss = this.#heapSessions;
+    const ends = this.#heapEnds, ids = this.#heapIds;
     const c = this.#combiner;
     while (ends.length > 0 && ends[0]! <= limit) {
-      const end = ends[0]!, s = ss[0]!;
+      const end = ends[0]!, s = ids[0]!;
       this.#pop();
-      // stale: merged away or fired
-      if (s.dead) continue;
-      // grown since it was queued: queued again at its end (an entry is never later than its session's end)
-      if (s.end !== end) {
-        this.#push(s.end, s);
+      // merged away: its id is free now that its entry is off the heap
+      if ((this.#flags[s]! & DEAD) !== 0) {
+        this.#freeIds.push(s);
         continue;
       }
-      s.dead = true;
+      // grown since it was queued: queued again at its end (an entry is never later than its session's end)
+      const e = this.#span[2 * s + 1]!;
+      if (e !== end) {
+        this.#push(e, s);
+        continue;
+      }
+      const start = this.#span[2 * s]!, key = this.#keyOf[s];
       this.#open--;
       this.#unlink(s);
       let value: unknown;
-      if (s.slot < 0) value = c.result(s.acc);
-      else {
-        value = this.#columns!.result(this.#col, s.slot * this.#width);
-        this.#free.push(s.slot);
-        s.slot = -1;
-      }
-      this.#push1(
-        new ResultObject(s.key, new WindowObject(s.start, end), value, maxTimestamp(s.start, end), ONLY_PANE),
-      );
+      if (this.#columns === null) {
+        value = c.result(this.#accs[s]);
+        this.#accs[s] = undefined;
+      } else value = this.#columns.result(this.#col, s * this.#width);
+      this.#nkOf[s] = this.#keyOf[s] = undefined;
+      this.#freeIds.push(s);
+      this.#push1(new ResultObject(key, new WindowObject(start, end), value, maxTimestamp(start, end), ONLY_PANE));
     }
   }
 
@@ -512,17 +548,18 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
-  /** Takes `s` out of its key's list (the key goes when it has no session left). */
-  #unlink(s: Session): void {
-    const head = this.#keys.get(s.nk)!;
+  /** Takes session `s` out of its key's list (the key goes when it has no session left). */
+  #unlink(s: number): void {
+    const nk = this.#nkOf[s], next = this.#next;
+    const head = this.#keys.get(nk)!;
     if (head === s) {
-      if (s.next === null) this.#keys.delete(s.nk);
-      else this.#keys.set(s.nk, s.next);
+      if (next[s] === -1) this.#keys.delete(nk);
+      else this.#keys.set(nk, next[s]!);
       return;
     }
     let p = head;
-    while (p.next !== s) p = p.next!;
-    p.next = s.next;
+    while (next[p] !== s) p = next[p]!;
+    next[p] = next[s]!;
   }
 
   watermark(wm: number, pt: number, out: Output): void {
@@ -568,12 +605,13 @@ export class SessionWindowOperator implements WindowEngine {
   snapshot(): unknown {
     // Accumulators are live, not copies: the checkpointer copies the snapshot at the barrier.
     const keys: SessionsSnapshot["keys"] = [];
+    const span = this.#span, next = this.#next, flags = this.#flags;
     for (const head of this.#keys.values()) {
       const sessions: [number, number, unknown, 0 | 1][] = [];
-      for (let s: Session | null = head; s !== null; s = s.next) {
-        sessions.push([s.start, s.end, this.#accOf(s), s.held ? 1 : 0]);
+      for (let s = head; s !== -1; s = next[s]!) {
+        sessions.push([span[2 * s]!, span[2 * s + 1]!, this.#accOf(s), (flags[s]! & HELD) !== 0 ? 1 : 0]);
       }
-      keys.push({ key: head.key, sessions });
+      keys.push({ key: this.#keyOf[head], sessions });
     }
     const s: SessionsSnapshot = {
       v: "sessions-2",
@@ -594,8 +632,17 @@ export class SessionWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
+    this.#cap = this.#top = 0;
+    this.#freeIds = [];
+    this.#span = new Float64Array(0);
+    this.#next = new Int32Array(0);
+    this.#flags = new Uint8Array(0);
+    this.#nkOf = [];
+    this.#keyOf = [];
+    this.#col = new Float64Array(0);
+    this.#accs = [];
     this.#heapEnds = [];
-    this.#heapSessions = [];
+    this.#heapIds = [];
     this.#open = 0;
     this.#results = [];
     this.#resultWms = [];
@@ -617,24 +664,19 @@ export class SessionWindowOperator implements WindowEngine {
           w.hold === undefined ? [w.start, w.end, w.acc] : [w.start, w.end, w.acc, w.hold === null ? 0 : 1]
         );
       for (const [start, end, acc, held] of spans) {
-        const session = new Session(nk, key, start, end, acc);
-        if (this.#columns !== null) {
-          const slot = this.#slot();
-          if (this.#columns.fromAcc(this.#col, slot * this.#width, acc)) {
-            session.slot = slot;
-            session.acc = null;
-          } else {
-            this.#free.push(slot);
-            this.#deopt();
-          }
+        const id = this.#alloc(nk, key, start, end);
+        const k = this.#columns;
+        if (k === null || !k.fromAcc(this.#col, id * this.#width, acc)) {
+          if (k !== null) this.#deopt();
+          this.#accs[id] = acc;
         }
         // sessions-2 says whether it holds; before, a session held unless its hold was behind the output
         // watermark (with integer times, never while it is open)
-        session.held = held !== undefined ? held === 1 : maxTimestamp(start, end) >= this.#outWm;
-        session.next = this.#keys.get(nk) ?? null;
-        this.#keys.set(nk, session);
+        if (held !== undefined ? held === 1 : maxTimestamp(start, end) >= this.#outWm) this.#flags[id] = HELD;
+        this.#next[id] = this.#keys.get(nk) ?? -1;
+        this.#keys.set(nk, id);
         this.#open++;
-        this.#push(end, session);
+        this.#push(end, id);
       }
     }
   }
