@@ -192,7 +192,8 @@ async function checkpoints(
   const infos: (CheckpointInfo & { stall: number })[] = [];
   let durable = () => {};
   let resumed = Infinity;
-  let monitor = stallMonitor();
+  // (each round starts its own monitor: a monitor left running keeps the process alive, busy, forever)
+  let monitor = { stop: () => 0 };
   const names = Array.from({ length: keys }, (_, k) => ({ key: `user-${k}`, ts: T0 + k / 1000 }));
   const source: Source<Ev> = {
     kind: "source",
@@ -202,6 +203,7 @@ async function checkpoints(
         // Set up before the step: a checkpoint into the memory store is durable before the job reads on.
         const done = new Promise<void>((resolve) => (durable = resolve));
         resumed = Infinity;
+        monitor.stop();
         monitor = stallMonitor(() => resumed);
         yield { type: "elements", values: names, offset: (r + 1) * keys };
         // The job asks for more once the checkpoint's pause is over; it then waits, idle, until the
@@ -224,6 +226,7 @@ async function checkpoints(
     if (r.done) break;
   }
   await it.return?.(undefined);
+  monitor.stop();
   await opened.close();
   await rm(dir, { recursive: true, force: true });
   return infos;

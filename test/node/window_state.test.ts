@@ -159,4 +159,72 @@ describe("snapshots with named fields", () => {
     );
     expect(() => other.restore(structuredClone(six))).toThrow(/columns of width 2/);
   });
+
+  it("the session engine snapshots sessions-3 (columns, no array per session) and restores it and sessions-2 alike", async () => {
+    const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
+    const { composeCombiners } = await import("../../src/aggregate/compose.ts");
+    type Ev = { k: unknown; x: number };
+    const agg = () => composeCombiners({ count: count(), sum: sum((e: Ev) => e.x) });
+    const config = () => resolveWindowConfig(session(10), {}, (e) => (e as Ev).k, agg() as never, "w");
+    const sink = { data: () => {}, watermark: () => {} };
+    // "a" has two open sessions ([1, 13) and [30, 41)), an object key one, "b" one
+    const values: Ev[] = [{ k: "a", x: 1 }, { k: { id: 7 }, x: 2 }, { k: "a", x: 3 }, { k: "b", x: 4 }, {
+      k: "a",
+      x: 5,
+    }];
+    const op = new SessionWindowOperator(config());
+    op.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
+    op.data({ values: [{ k: "a", x: 6 }], ts: Float64Array.of(31), wm: 0, pt: 0 }, sink);
+    type Three = { v: string; keys: unknown[]; span: Float64Array; held: Uint8Array; width: number; col: Float64Array };
+    const three = structuredClone(op.snapshot()) as Three;
+    expect(three.v).toBe("sessions-3");
+    expect(three.width).toBe(2);
+    expect(three.keys).toEqual(["a", "a", { id: 7 }, "b"]);
+    expect([...three.span]).toEqual([30, 41, 1, 13, 2, 12, 20, 30]);
+    expect([...three.col]).toEqual([2, 11, 2, 4, 1, 2, 1, 4]);
+    expect([...three.held]).toEqual([1, 1, 1, 1]);
+    const restored = new SessionWindowOperator(config());
+    restored.restore(structuredClone(three));
+    // a round trip keeps each key's sessions in their order
+    expect(restored.snapshot()).toEqual(three);
+    // the same state as sessions-2 (accumulators as the combiner's own) restores to the same snapshot
+    const two = {
+      v: "sessions-2",
+      watermark: -Infinity,
+      emittedWatermark: (three as unknown as { emittedWatermark: number }).emittedWatermark,
+      outputWatermark: (three as unknown as { outputWatermark: number }).outputWatermark,
+      late: 0,
+      keys: [
+        { key: "a", sessions: [[30, 41, [2, 11], 1], [1, 13, [2, 4], 1]] },
+        { key: { id: 7 }, sessions: [[2, 12, [1, 2], 1]] },
+        { key: "b", sessions: [[20, 30, [1, 4], 1]] },
+      ],
+    };
+    const fromTwo = new SessionWindowOperator(config());
+    fromTwo.restore(two);
+    expect(fromTwo.snapshot()).toEqual(three);
+    const fire = (o: SessionWindowOperator) => {
+      const out: unknown[] = [];
+      o.watermark(100, 0, { data: (b) => out.push(...b.values), watermark: () => {} });
+      return out;
+    };
+    const expected = fire(op);
+    expect(expected).toHaveLength(4);
+    expect(fire(restored)).toEqual(expected);
+    expect(fire(fromTwo)).toEqual(expected);
+    // accumulators that left the columns (a float sum) snapshot as the combiner's own, and restore
+    const spilled = new SessionWindowOperator(config());
+    spilled.data({ values: [{ k: "a", x: 0.5 }, { k: "b", x: 1 }], ts: Float64Array.of(1, 2), wm: 0, pt: 0 }, sink);
+    const accs = structuredClone(spilled.snapshot()) as { col: unknown; accs: unknown[] };
+    expect(accs.col).toBe(null);
+    expect(accs.accs).toHaveLength(2);
+    const fromAccs = new SessionWindowOperator(config());
+    fromAccs.restore(structuredClone(accs));
+    expect(fire(fromAccs)).toEqual(fire(spilled));
+    // an aggregate whose accumulators are not columns of that width refuses it, naming why
+    const other = new SessionWindowOperator(
+      resolveWindowConfig(session(10), {}, (e) => (e as Ev).k, count() as never, "w"),
+    );
+    expect(() => other.restore(structuredClone(three))).toThrow(/columns of width 2/);
+  });
 });
