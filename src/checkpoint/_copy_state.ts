@@ -51,9 +51,20 @@ function copyObject(v: object, depth: number, reuse: unknown): unknown {
     return out;
   }
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    // A copy of the codec's class (a Node Buffer's slice() would share its bytes).
+    // A copy of the codec's class (a Node Buffer's slice() would share its bytes): the previous copy's
+    // array refilled when it has the same class and length, else slice() of an array of exactly that
+    // class (a memcpy; `new C(v)` measured several times slower for a 1.6 MB Float64Array).
     const C = TYPED_ARRAYS.find((C) => v instanceof C);
-    return C === undefined ? v : new C(v as never);
+    if (C === undefined) return v;
+    const t = v as unknown as Float64Array;
+    if (
+      reuse !== undefined && reuse !== null && Object.getPrototypeOf(reuse) === C.prototype &&
+      (reuse as Float64Array).length === t.length
+    ) {
+      (reuse as Float64Array).set(t);
+      return reuse;
+    }
+    return Object.getPrototypeOf(v) === C.prototype ? t.slice() : new C(v as never);
   }
   if (v instanceof ArrayBuffer) return v.slice(0);
   return v;

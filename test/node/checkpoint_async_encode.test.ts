@@ -24,6 +24,7 @@ const leaf = fc.oneof(
   fc.bigInt(),
   fc.date({ noInvalidDate: true }),
   fc.uint8Array(),
+  fc.float64Array(),
 );
 const value = fc.letrec((tie) => ({
   v: fc.oneof(
@@ -86,6 +87,26 @@ describe("stepped encoding and the copy at the barrier", () => {
       mutate(v);
       expect(encodeValue(copy)).toStrictEqual(before);
     }));
+  });
+
+  test("typed arrays: an earlier copy of the same class and length is refilled, others are not; a Buffer's copy shares no bytes", () => {
+    const earlier = copyState({ col: Float64Array.of(1, 2, 3), b: Uint8Array.of(1) }) as { col: Float64Array };
+    const lent = earlier.col;
+    const v = { col: Float64Array.of(4, 5, 6), b: Float64Array.of(2) };
+    const copy = copyState(v, earlier) as { col: Float64Array; b: Float64Array };
+    expect(copy.col).toBe(lent);
+    expect([...copy.col]).toEqual([4, 5, 6]);
+    expect(copy.b).toBeInstanceOf(Float64Array);
+    expect(encodeValue(copy)).toStrictEqual(encodeValue(v));
+    v.col[0] = 9;
+    expect(copy.col[0]).toBe(4);
+    const longer = copyState({ col: Float64Array.of(1, 2, 3, 4) }, copy) as { col: Float64Array };
+    expect(longer.col).not.toBe(lent);
+    expect([...longer.col]).toEqual([1, 2, 3, 4]);
+    const buf = Buffer.from([1, 2, 3]);
+    const b = copyState({ b: buf }, { b: Uint8Array.of(0, 0, 0) }) as { b: Uint8Array };
+    buf[0] = 7;
+    expect([...b.b]).toEqual([1, 2, 3]);
   });
 
   test('an own "__proto__" stays a property in the copy', () => {
