@@ -112,8 +112,6 @@ export class SessionWindowOperator implements WindowEngine {
   // session is gone and off the heap (a session has exactly one heap entry at any time: queued when it
   // opens, queued again only when that entry comes up, so an id that is off the heap is referenced
   // nowhere else).
-  /** Ids below this have room in the arrays. */
-  #cap = 0;
   /** Ids from here on were never used. */
   #top = 0;
   /** Ids free to reuse: their session fired, or merged away and its heap entry came up. */
@@ -254,10 +252,7 @@ export class SessionWindowOperator implements WindowEngine {
         if (typeof key === "number") this.#fold(key, key, v, t, end, w);
         else if (typeof key === "string") this.#fold(key, key, v, t, end, w);
         else {
-          const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
-            ? groupingKey(key, v)
-            : key;
-          this.#fold(nk, key, v, t, end, w);
+          this.#fold(groupingKey(key, v), key, v, t, end, w);
         }
       }
       const taken = i;
@@ -406,7 +401,8 @@ export class SessionWindowOperator implements WindowEngine {
     if (this.#freeIds.length > 0) s = this.#freeIds.pop()!;
     else {
       s = this.#top++;
-      if (s >= this.#cap) this.#grow();
+      // (ids below #next.length have room in the arrays)
+      if (s >= this.#next.length) this.#grow();
     }
     this.#span[2 * s] = start;
     this.#span[2 * s + 1] = end;
@@ -420,7 +416,7 @@ export class SessionWindowOperator implements WindowEngine {
 
   /** Doubles the room of the per-session arrays. */
   #grow(): void {
-    const cap = Math.max(64, this.#cap * 2);
+    const cap = Math.max(64, this.#next.length * 2);
     const span = new Float64Array(2 * cap);
     span.set(this.#span);
     this.#span = span;
@@ -435,7 +431,6 @@ export class SessionWindowOperator implements WindowEngine {
       col.set(this.#col);
       this.#col = col;
     }
-    this.#cap = cap;
   }
 
   /** Gives new session `s` the accumulator of element `v` alone: slots, or the combiner's own. */
@@ -682,7 +677,7 @@ export class SessionWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
-    this.#cap = this.#top = 0;
+    this.#top = 0;
     this.#freeIds = [];
     this.#span = new Float64Array(0);
     this.#next = new Int32Array(0);
@@ -703,15 +698,13 @@ export class SessionWindowOperator implements WindowEngine {
     this.#late.count = s.late;
     // each key's last session restored so far: sessions are appended, so a key's list keeps its order
     const tails = new Map<unknown, number>();
-    const nkOf = (key: unknown) =>
-      typeof key === "object" || typeof key === "function" || typeof key === "symbol" ? groupingKey(key) : key;
     if (s.v === "sessions-3") {
       const { keys, span, held, col, accs } = s;
       const w = s.width;
       let last: unknown = undefined, nk: unknown = undefined;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
-        if (i === 0 || key !== last) nk = nkOf(key);
+        if (i === 0 || key !== last) nk = groupingKey(key);
         last = key;
         const start = span[2 * i]!, end = span[2 * i + 1]!;
         const id = this.#alloc(nk, key, start, end);
@@ -725,7 +718,7 @@ export class SessionWindowOperator implements WindowEngine {
     }
     for (const entry of s.keys) {
       const key = entry.key;
-      const nk = nkOf(key);
+      const nk = groupingKey(key);
       // The general engine's snapshot (v 2) of this configuration: its windows are open sessions
       // (closed ones are gone at once without allowed lateness).
       const spans: [number, number, unknown, (0 | 1)?][] = "sessions" in entry

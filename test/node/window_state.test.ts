@@ -5,6 +5,14 @@ import { startJob } from "../../src/pipeline/stream.ts";
 import { GeneralWindowOperator } from "../../src/operators/general_window_operator.ts";
 import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
 import { SessionWindowOperator } from "../../src/operators/session_window_operator.ts";
+import type { WindowEngine } from "../../src/operators/operator.ts";
+
+/** The results an engine fires when the watermark reaches 100. */
+function fire(engine: WindowEngine): unknown[] {
+  const out: unknown[] = [];
+  engine.watermark(100, 0, { data: (b) => out.push(...b.values), watermark: () => {} });
+  return out;
+}
 
 function* rolling(n: number, keys: number) {
   for (let i = 0; i < n; i++) yield { k: i % keys, ts: i * 3 };
@@ -144,11 +152,6 @@ describe("snapshots with named fields", () => {
     fromFive.restore(five);
     expect(fromFive.snapshot()).toEqual(six);
     // both fire the same results
-    const fire = (o: SlicedWindowOperator) => {
-      const out: unknown[] = [];
-      o.watermark(100, 0, { data: (b) => out.push(...b.values), watermark: () => {} });
-      return out;
-    };
     const expected = fire(op);
     expect(expected).toHaveLength(4);
     expect(fire(restored)).toEqual(expected);
@@ -175,7 +178,16 @@ describe("snapshots with named fields", () => {
     const op = new SessionWindowOperator(config());
     op.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
     op.data({ values: [{ k: "a", x: 6 }], ts: Float64Array.of(31), wm: 0, pt: 0 }, sink);
-    type Three = { v: string; keys: unknown[]; span: Float64Array; held: Uint8Array; width: number; col: Float64Array };
+    type Three = {
+      v: string;
+      emittedWatermark: number;
+      outputWatermark: number;
+      keys: unknown[];
+      span: Float64Array;
+      held: Uint8Array;
+      width: number;
+      col: Float64Array;
+    };
     const three = structuredClone(op.snapshot()) as Three;
     expect(three.v).toBe("sessions-3");
     expect(three.width).toBe(2);
@@ -191,8 +203,8 @@ describe("snapshots with named fields", () => {
     const two = {
       v: "sessions-2",
       watermark: -Infinity,
-      emittedWatermark: (three as unknown as { emittedWatermark: number }).emittedWatermark,
-      outputWatermark: (three as unknown as { outputWatermark: number }).outputWatermark,
+      emittedWatermark: three.emittedWatermark,
+      outputWatermark: three.outputWatermark,
       late: 0,
       keys: [
         { key: "a", sessions: [[30, 41, [2, 11], 1], [1, 13, [2, 4], 1]] },
@@ -203,11 +215,6 @@ describe("snapshots with named fields", () => {
     const fromTwo = new SessionWindowOperator(config());
     fromTwo.restore(two);
     expect(fromTwo.snapshot()).toEqual(three);
-    const fire = (o: SessionWindowOperator) => {
-      const out: unknown[] = [];
-      o.watermark(100, 0, { data: (b) => out.push(...b.values), watermark: () => {} });
-      return out;
-    };
     const expected = fire(op);
     expect(expected).toHaveLength(4);
     expect(fire(restored)).toEqual(expected);
