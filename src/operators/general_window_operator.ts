@@ -251,7 +251,9 @@ export class GeneralWindowOperator implements WindowEngine {
           else this.#wm = w; // nothing due; the output watermark follows when next needed
         } else if (eachElement && (this.#touchedKeys.length > 0 || this.#held > 0)) this.#endBundle();
         phase = KEY;
-        const key = keyFn === null ? null : keyFn(v);
+        let key = keyFn === null ? null : keyFn(v);
+        // -0 groups with 0, as Map keys do, and is reported as 0 (as the other engines report it)
+        if (key === 0) key = 0;
         phase = AGGREGATE;
         const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
           ? groupingKey(key, v)

@@ -158,6 +158,8 @@ export class SessionWindowOperator implements WindowEngine {
   #fireWm = -Infinity;
   /** Where results go while a step runs (set by data() and watermark()): see #push1. */
   #out: Output | null = null;
+  /** See #arg. */
+  #argSlot = -Infinity;
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -234,9 +236,9 @@ export class SessionWindowOperator implements WindowEngine {
         // Sessions whose end this element's watermark has passed are complete without it.
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
           // under the output watermark emitted before this element
-          const before = i > 0 ? this.#outputWatermark(pw) : -Infinity;
+          const before = i > 0 ? this.#outputWatermark(this.#arg(pw)) : -Infinity;
           this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
-          this.#advance(w);
+          this.#advance(this.#arg(w));
         }
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
@@ -244,13 +246,19 @@ export class SessionWindowOperator implements WindowEngine {
         const end = t + gap;
         // The element's own window [t, t + gap) expired: it is late (a session it would join has fired).
         if (w >= end) {
-          this.#late.drop(v, t, w, "late");
+          this.#late.drop(v, this.#arg(t), this.#arg(w), "late");
           continue;
         }
         // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
         // specialise the Map lookup for it (a key of unknown type takes the generic lookup).
-        if (typeof key === "number") this.#fold(key, key, v, t, end, w);
-        else if (typeof key === "string") this.#fold(key, key, v, t, end, w);
+        if (typeof key === "number") {
+          // An int32 key as `key | 0`, a value V8 knows is one: its Map lookups then hash it inline
+          // (FindOrderedHashMapEntryForInt32Key) instead of calling the generic lookup; -0 becomes 0, as
+          // a Map key does (and as the general engine reports it).
+          const k32 = key | 0;
+          if (k32 === key) this.#fold(k32, k32, v, t, end, w);
+          else this.#fold(key, key, v, t, end, w);
+        } else if (typeof key === "string") this.#fold(key, key, v, t, end, w);
         else {
           this.#fold(groupingKey(key, v), key, v, t, end, w);
         }
@@ -275,6 +283,15 @@ export class SessionWindowOperator implements WindowEngine {
     this.#flush(out);
   }
 
+  /**
+   * `x` (a time data()'s loop reads, or a watermark it carries from element to element) as an argument
+   * of a call off the hot path: see SlicedWindowOperator's #arg.
+   */
+  #arg(x: number): number {
+    this.#argSlot = x;
+    return this.#argSlot;
+  }
+
   /** Folds element `v` into the session of grouping key `nk` it falls in (or extends), or #add()s it. */
   #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number, w: number): void {
     const head = this.#keys.get(nk);
@@ -287,12 +304,12 @@ export class SessionWindowOperator implements WindowEngine {
         if (t < start || end > e) {
           if (t < start) span[at] = t;
           if (end > e) span[at + 1] = end;
-          this.#grown(head, w);
+          this.#grown(head, this.#arg(w));
         }
         return;
       }
     }
-    this.#add(nk, key, head === undefined ? -1 : head, v, t, end, w);
+    this.#add(nk, key, head === undefined ? -1 : head, v, this.#arg(t), this.#arg(end), this.#arg(w));
   }
 
   /** Adds element `v` to the accumulator of session `s`. */
