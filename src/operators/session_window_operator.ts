@@ -159,7 +159,7 @@ export class SessionWindowOperator implements WindowEngine {
   /** Where results go while a step runs (set by data() and watermark()): see #push1. */
   #out: Output | null = null;
   /** See #arg. */
-  #argSlot = -Infinity;
+  readonly #argSlot = new Float64Array(1);
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -288,8 +288,9 @@ export class SessionWindowOperator implements WindowEngine {
    * of a call off the hot path: see SlicedWindowOperator's #arg.
    */
   #arg(x: number): number {
-    this.#argSlot = x;
-    return this.#argSlot;
+    const slot = this.#argSlot;
+    slot[0] = x;
+    return slot[0]!;
   }
 
   /** Folds element `v` into the session of grouping key `nk` it falls in (or extends), or #add()s it. */
@@ -304,7 +305,9 @@ export class SessionWindowOperator implements WindowEngine {
         if (t < start || end > e) {
           if (t < start) span[at] = t;
           if (end > e) span[at + 1] = end;
-          this.#grown(head, this.#arg(w));
+          // (a session already holding needs nothing more: tested here, so that the common case makes
+          // no call, and no heap number of `w` for one)
+          if ((this.#flags[head]! & HELD) === 0) this.#grown(head, this.#arg(w));
         }
         return;
       }
@@ -319,7 +322,7 @@ export class SessionWindowOperator implements WindowEngine {
       if (k.add(this.#col, s * this.#width, v, t)) return;
       this.#deopt();
     }
-    this.#accs[s] = this.#combiner.add(this.#accs[s], v, t);
+    this.#accs[s] = this.#combiner.add(this.#accs[s], v, this.#arg(t));
   }
 
   /**

@@ -149,7 +149,7 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Pending results whose watermark is in #resultWms (the rest are being fired under #fireWm). */
   #noted = 0;
   /** See #arg. */
-  #argSlot = -Infinity;
+  readonly #argSlot = new Float64Array(1);
   /** Where results go while a step runs (set by data() and watermark()): see #push. */
   #out: Output | null = null;
   readonly #late: LateElements;
@@ -285,7 +285,7 @@ export class SlicedWindowOperator implements WindowEngine {
           const s = windower.periodStart(t);
           // The last window containing t ends at s + size: if the watermark passed it, all did.
           if (w >= s + size) {
-            this.#late.drop(v, t, this.#arg(w), "late");
+            this.#late.drop(v, this.#arg(t), this.#arg(w), "late");
             continue;
           }
           const code = this.#code(s);
@@ -312,7 +312,7 @@ export class SlicedWindowOperator implements WindowEngine {
           if (k32 === key) this.#fold(slice, k32, k32, v, t);
           else this.#fold(slice, key, key, v, t);
         } else if (typeof key === "string") this.#fold(slice, key, key, v, t);
-        else this.#foldOther(slice, key, v, t);
+        else this.#foldOther(slice, key, v, this.#arg(t));
       }
       const taken = i;
       if (time !== undefined) {
@@ -334,15 +334,19 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   /**
-   * `x` (a watermark data()'s loop carries from element to element) as an argument of a call off the
-   * hot path. Passed directly, V8 (TurboFan, Node 20) converts it to a heap number once for all such
-   * calls, at the point that dominates them: in the loop, on every element (16 bytes each, measured:
-   * 33 bytes per element of W1 with epoch-ms times, none after). A store to a field and a load from
-   * it keep the conversion at each call.
+   * `x` (an element's time, or a watermark data()'s loop carries from element to element) as an
+   * argument of a call off the hot path. Passed directly, V8 (TurboFan, Node 20) converts a double to a
+   * heap number once for all the calls it is passed to, at the point that dominates them all: in the
+   * loop, on every element (16 bytes each; measured on W1 with epoch-ms times: 33 bytes per element,
+   * none after). Stored into a Float64Array slot and loaded back, the value is a new one at each call
+   * (V8 forwards a store to a field to the next load of it, not a store to a typed array), so each call
+   * converts its own, only when it runs. A call made on most elements still converts on each: take such
+   * calls off the common case (see the session engine's #fold).
    */
   #arg(x: number): number {
-    this.#argSlot = x;
-    return this.#argSlot;
+    const slot = this.#argSlot;
+    slot[0] = x;
+    return slot[0]!;
   }
 
   /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
@@ -378,7 +382,7 @@ export class SlicedWindowOperator implements WindowEngine {
   #foldColumn(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
     const s = (slice.accs as Map<unknown, number>).get(nk);
     if (s !== undefined && s >= 0 && !slice.included && this.#columns!.add(slice.col!, s * this.#width, v, t)) return;
-    this.#foldColumnSlow(slice, nk, key, s, v, t);
+    this.#foldColumnSlow(slice, nk, key, s, v, this.#arg(t));
   }
 
   /** #foldColumn for a new key, a spilled one, a slice in the running accumulators, or an element the slot cannot take. */
@@ -635,7 +639,10 @@ export class SlicedWindowOperator implements WindowEngine {
       const slice = ordered[first]!;
       const keys = slice.keys;
       const k = this.#columns, w = this.#width, col = slice.col!, spilled = slice.spilled;
-      for (const [nk, s] of slice.accs as Map<unknown, number>) {
+      // (keys and values side by side: a `[key, value]` entry per key would be an allocation, see #mergeIntoRunning)
+      const slots = (slice.accs as Map<unknown, number>).values();
+      for (const nk of slice.accs.keys()) {
+        const s = slots.next().value!;
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
         const value = s >= 0 ? k.result(col, s * w) : c.result(spilled![~s]);
         this.#push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
@@ -644,7 +651,9 @@ export class SlicedWindowOperator implements WindowEngine {
       // Tumbling: the window is its one slice.
       const slice = ordered[first]!;
       const keys = slice.keys;
-      for (const [nk, acc] of slice.accs) {
+      const accs = slice.accs.values();
+      for (const nk of slice.accs.keys()) {
+        const acc = accs.next().value;
         const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
         this.#push(new ResultObject(key, window, c.result(acc), timestamp, ONLY_PANE));
       }
@@ -693,7 +702,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const k = this.#columns;
     if (k !== null) {
       const w = this.#width, rkeys = this.#rkeys;
-      for (const [, rs] of this.#rslots) {
+      for (const rs of this.#rslots.values()) {
         // (#rcol read each time: a result handed on cannot change it, but reads stay simple)
         this.#push(new ResultObject(rkeys[rs], window, k.result(this.#rcol, rs * w), timestamp, ONLY_PANE));
       }
@@ -725,28 +734,28 @@ export class SlicedWindowOperator implements WindowEngine {
       return;
     }
     const slice = included[0]!;
-    const entries = slice.accs.entries();
-    const k = this.#columns;
-    if (k !== null) {
-      const w = this.#width, rslots = this.#rslots, rrefs = this.#rrefs, col = slice.col!;
-      for (let e = entries.next(); !e.done; e = entries.next()) {
-        const [nk, s] = e.value as [unknown, number];
-        const rs = rslots.get(nk)!;
-        if (--rrefs[rs]! === 0) {
-          rslots.delete(nk);
-          this.#rkeys[rs] = undefined;
-          this.#rfree.push(rs);
-          continue;
-        }
-        if (k.retract!(this.#rcol, rs * w, col, s * w)) continue;
-        // not exact in slots: all state to the combiner's accumulators, this key and the rest there
-        rrefs[rs]!++;
-        this.#deopt(gone);
-        this.#retractEntry(nk, slice.accs.get(nk));
-        break;
+    // (see #mergeIntoRunning)
+    const values = slice.accs.values();
+    for (const nk of slice.accs.keys()) {
+      const a = values.next().value;
+      const k = this.#columns;
+      if (k === null) {
+        this.#retractEntry(nk, a);
+        continue;
       }
+      const rs = this.#rslots.get(nk)!;
+      if (--this.#rrefs[rs]! === 0) {
+        this.#rslots.delete(nk);
+        this.#rkeys[rs] = undefined;
+        this.#rfree.push(rs);
+        continue;
+      }
+      if (k.retract!(this.#rcol, rs * this.#width, slice.col!, (a as number) * this.#width)) continue;
+      // not exact in slots: all state to the combiner's accumulators, this key and the rest there
+      this.#rrefs[rs]!++;
+      this.#deopt(gone);
+      this.#retractEntry(nk, slice.accs.get(nk));
     }
-    for (let e = entries.next(); !e.done; e = entries.next()) this.#retractEntry(e.value[0], e.value[1]);
   }
 
   /** Takes `nk`'s accumulator `a` in a slice that left the window out of its running accumulator. */
@@ -781,31 +790,36 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** Merges every key's accumulator in `slice` into the running accumulators. */
   #mergeIntoRunning(slice: Slice): void {
-    const entries = slice.accs.entries();
-    const k = this.#columns;
-    if (k !== null) {
-      const w = this.#width, rslots = this.#rslots, keys = slice.keys, col = slice.col!;
-      for (let e = entries.next(); !e.done; e = entries.next()) {
-        const [nk, s] = e.value as [unknown, number];
-        const rs = rslots.get(nk);
-        if (rs === undefined) {
-          const r = this.#runningSlot();
-          // a copy: the running accumulator is the engine's own, folded into and retracted from
-          this.#rcol.set(col.subarray(s * w, s * w + w), r * w);
-          rslots.set(nk, r);
-          this.#rkeys[r] = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-          this.#rrefs[r] = 1;
-        } else if (k.merge!(this.#rcol, rs * w, col, s * w)) {
-          this.#rrefs[rs]!++;
-        } else {
-          // not in slots: all state to the combiner's accumulators, this key and the rest there
-          this.#deopt([]);
-          this.#mergeEntry(slice, nk, slice.accs.get(nk));
-          break;
-        }
+    // Keys and values side by side: a `[key, value]` entry per key (entries(), or `for (const [k, v] of
+    // map)`) is an allocation V8 keeps, where the iterator results of `for...of` over keys() and of
+    // values().next() are optimized away. The values are read live: #deopt rewrites them in place.
+    const values = slice.accs.values();
+    const keys = slice.keys;
+    for (const nk of slice.accs.keys()) {
+      const a = values.next().value;
+      const k = this.#columns;
+      if (k === null) {
+        this.#mergeEntry(slice, nk, a);
+        continue;
+      }
+      const w = this.#width, s = a as number, col = slice.col!;
+      const rs = this.#rslots.get(nk);
+      if (rs === undefined) {
+        const r = this.#runningSlot();
+        // a copy: the running accumulator is the engine's own, folded into and retracted from
+        const rcol = this.#rcol;
+        for (let j = 0; j < w; j++) rcol[r * w + j] = col[s * w + j]!;
+        this.#rslots.set(nk, r);
+        this.#rkeys[r] = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+        this.#rrefs[r] = 1;
+      } else if (k.merge!(this.#rcol, rs * w, col, s * w)) {
+        this.#rrefs[rs]!++;
+      } else {
+        // not in slots: all state to the combiner's accumulators, this key and the rest there
+        this.#deopt([]);
+        this.#mergeEntry(slice, nk, slice.accs.get(nk));
       }
     }
-    for (let e = entries.next(); !e.done; e = entries.next()) this.#mergeEntry(slice, e.value[0], e.value[1]);
   }
 
   /** Merges `nk`'s accumulator `a` in `slice` into its running accumulator. */
