@@ -107,6 +107,48 @@ export default [
     },
   },
   {
+    // The session engine keeps a key's open sessions in a list and merges them in its order: a restore
+    // must rebuild that order. A merge that is not commutative (string concatenation) shows it.
+    name: "a restored job merges a key's open sessions in the same order as an uninterrupted one",
+    async run() {
+      const concat = {
+        create: () => "",
+        add: (acc: string, e: Ev) => acc + e.v,
+        merge: (a: string, b: string) => a + b,
+        result: (acc: string) => acc,
+      };
+      // key a: sessions [0, 40) and [50, 90) open at the checkpoint, then 30 bridges them; key b
+      // opens one more session, to hold a restored key beside a new one
+      const events: Ev[] = [
+        { k: "a", ts: 0, v: 1 },
+        { k: "a", ts: 50, v: 2 },
+        { k: "b", ts: 55, v: 4 },
+        { k: "a", ts: 30, v: 3 },
+        { k: "b", ts: 60, v: 5 },
+      ];
+      const job = (src: Source<Ev>) =>
+        stream(src).withEventTime((e) => e.ts, { maxOutOfOrderness: 30 }).keyBy((e) => e.k).window(session(40))
+          .aggregate(concat);
+      const expected = await job(arraySource(events, 1)).toArray();
+      assertEquals(expected.map((r) => [r.key, r.window.start, r.window.end, r.value]).sort(), [
+        ["a", 0, 90, "213"],
+        ["b", 55, 100, "45"],
+      ]);
+      for (const steps of [2, 3]) {
+        const store = new MemoryStateStore();
+        const c = new AbortController();
+        const id = `order-${steps}`;
+        const run = (src: Source<Ev>) => job(src).checkpoint({ store, id, every: { events: 1 } });
+        await untilStopped(
+          run(stopAfter(arraySource(events, 1), steps, c)).pipeTo(storeSink({ store, job: id }), { signal: c.signal }),
+          c,
+        );
+        await run(arraySource(events, 1)).pipeTo(storeSink({ store, job: id }));
+        assertEquals(byId(id, await readResults(store, id)), byId(id, expected));
+      }
+    },
+  },
+  {
     name: "a global window [-Infinity, Infinity) and a -Infinity watermark restore exactly",
     async run() {
       const store = new MemoryStateStore();
