@@ -10,7 +10,7 @@
 //
 // Run: node_modules/.bin/esbuild bench/steady_state.ts --bundle --platform=node --format=esm --outfile=/tmp/ss.mjs
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
-//      [--warmup 4] [--gc-between]
+//      [--warmup 4] [--gc-between] [--key-type number|string]
 import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
 import { loopSessions, loopSliced, loopTumbling, Sessions, SlicedSliding, Tumbling } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
@@ -28,7 +28,17 @@ const gcBetween = process.argv.includes("--gc-between");
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gcBetween && gc === undefined) throw new Error("--gc-between needs node --expose-gc");
 
-const events = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys));
+// `--key-type string`: every key as a string ("user-17"), for weir, the loop and @most/core alike. weir
+// finds the slot of a number key in [0, 2^16) in an array instead of a Map (sliced engine): string keys
+// show what a Map lookup per element costs each of them.
+const keyType = stringArg("key-type", "number");
+if (keyType !== "number" && keyType !== "string") {
+  throw new RangeError(`--key-type must be number or string: current value is ${keyType}`);
+}
+const generated = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys));
+const events: BenchEvent[] = keyType === "number"
+  ? generated
+  : generated.map((e) => ({ key: `user-${e.key}` as unknown as number, ts: e.ts, value: e.value }));
 const assigner = workload === "w1" ? tumbling(10_000) : workload === "w2" ? sliding(60_000, 10_000) : session(30_000);
 
 let loopCount = 0, weirCount = 0, mostCount = 0;
@@ -97,7 +107,7 @@ for (let rep = 0; rep < WARMUP + REPS; rep++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log(
-  `${workload}, ${keys.toLocaleString("en")} keys, ${N.toLocaleString("en")} events${
+  `${workload}, ${keys.toLocaleString("en")} ${keyType} keys, ${N.toLocaleString("en")} events${
     gcBetween ? ", gc() before each rep" : ""
   }: weir ${median(weirMs).toFixed(1)} ms, plain loop ${median(loopMs).toFixed(1)} ms (CPU, medians of ${REPS}); ` +
     `ratio loop/weir median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}–${

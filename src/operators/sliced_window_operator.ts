@@ -43,8 +43,17 @@ class Slice {
   /** Slots of `col` in use. */
   used = 0;
   spilled: unknown[] | null = null;
+  /**
+   * A cache of `accs` for keys that are small non-negative integers (column slices): `dense[k]` is
+   * key k's slot + 1, or 0 when the slot is not cached (not looked up yet, no slot, or spilled). See
+   * SlicedWindowOperator.#foldInt.
+   */
+  dense: Int32Array | null = null;
   constructor(readonly start: number, readonly code: number) {}
 }
+
+/** Keys below this (non-negative integers) can have their slot cached in Slice.dense (256 KiB per slice at most). */
+const DENSE_KEYS = 1 << 16;
 
 /** A key's accumulator over the slices of the last window fired (sliding windows, retractable combiner). */
 class Running {
@@ -106,6 +115,8 @@ export class SlicedWindowOperator implements WindowEngine {
   #rused = 0;
   /** The column of the last slice dropped, for the next slice opened (every slot is written before it is read). */
   #spareCol: Float64Array | null = null;
+  /** The slot cache of the last slice dropped, all zeros, for the next slice that needs one. */
+  #spareDense: Int32Array | null = null;
   /** Slots the last slice dropped used: a new slice's column starts that large. */
   #slotHint = 64;
   /**
@@ -309,7 +320,7 @@ export class SlicedWindowOperator implements WindowEngine {
           // (FindOrderedHashMapEntryForInt32Key) instead of calling the generic lookup; -0 becomes 0, as
           // a Map key does (and as the general engine reports it).
           const k32 = key | 0;
-          if (k32 === key) this.#fold(slice, k32, k32, v, t);
+          if (k32 === key) this.#foldInt(slice, k32, v, t);
           else this.#fold(slice, key, key, v, t);
         } else if (typeof key === "string") this.#fold(slice, key, key, v, t);
         else this.#foldOther(slice, key, v, this.#arg(t));
@@ -347,6 +358,51 @@ export class SlicedWindowOperator implements WindowEngine {
     const slot = this.#argSlot;
     slot[0] = x;
     return slot[0]!;
+  }
+
+  /**
+   * #fold for an int32 key `k`. A key that is a small non-negative integer finds its slot in the
+   * slice's array Slice.dense, without a Map lookup (a third of the time per element of W1 at 1,000
+   * keys): the Map stays the slice's state, and the array caches its column slots. A key outside
+   * [0, DENSE_KEYS), or one the array does not hold yet, takes the Map as any other key.
+   */
+  #foldInt(slice: Slice, k: number, v: unknown, t: number): void {
+    const columns = this.#columns;
+    if (columns !== null && k >= 0 && k < DENSE_KEYS) {
+      const dense = slice.dense;
+      const s1 = dense !== null && k < dense.length ? dense[k]! : 0;
+      if (s1 !== 0) {
+        if (!slice.included && columns.add(slice.col!, (s1 - 1) * this.#width, v, t)) return;
+        this.#foldColumnSlow(slice, k, k, s1 - 1, v, this.#arg(t));
+        return;
+      }
+      this.#foldColumn(slice, k, k, v, t);
+      this.#cacheSlot(slice, k);
+      return;
+    }
+    this.#fold(slice, k, k, v, t);
+  }
+
+  /** Caches key `k`'s slot in `slice` (if it has one: it may have been spilled) in Slice.dense. */
+  #cacheSlot(slice: Slice, k: number): void {
+    const s = (slice.accs as Map<unknown, number>).get(k);
+    if (s === undefined || s < 0) return;
+    let dense = slice.dense;
+    if (dense === null || k >= dense.length) {
+      let n = dense === null ? 64 : dense.length * 2;
+      while (n <= k) n *= 2;
+      const spare = this.#spareDense;
+      if (dense === null && spare !== null && spare.length >= n) {
+        this.#spareDense = null;
+        dense = spare;
+      } else {
+        const grown = new Int32Array(n);
+        if (dense !== null) grown.set(dense);
+        dense = grown;
+      }
+      slice.dense = dense;
+    }
+    dense[k] = s + 1;
   }
 
   /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
@@ -424,6 +480,9 @@ export class SlicedWindowOperator implements WindowEngine {
     const spilled = slice.spilled ??= [];
     spilled.push(acc);
     slice.accs.set(nk, ~(spilled.length - 1));
+    // (no slot to cache any more)
+    const dense = slice.dense;
+    if (dense !== null && typeof nk === "number" && nk >= 0 && nk < dense.length) dense[nk] = 0;
   }
 
   /** A column for `slice` with room for one more slot (its slots copied over). */
@@ -507,12 +566,14 @@ export class SlicedWindowOperator implements WindowEngine {
       slice.col = null;
       slice.spilled = null;
       slice.used = 0;
+      slice.dense = null;
     }
     for (const [nk, rs] of this.#rslots) {
       this.#running.set(nk, new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
     }
     this.#clearRunningColumns();
     this.#spareCol = null;
+    this.#spareDense = null;
     this.#columns = null;
   }
 
@@ -844,6 +905,15 @@ export class SlicedWindowOperator implements WindowEngine {
       this.#slotHint = slice.used;
       this.#spareCol = slice.col;
       slice.col = null;
+    }
+    const dense = slice.dense;
+    if (dense !== null) {
+      // zeroed for the next slice: entry by entry when the keys are few for its length
+      if (slice.accs.size * 8 < dense.length) {
+        for (const nk of slice.accs.keys()) if (typeof nk === "number" && nk >= 0 && nk < dense.length) dense[nk] = 0;
+      } else dense.fill(0);
+      slice.dense = null;
+      if (this.#spareDense === null || this.#spareDense.length < dense.length) this.#spareDense = dense;
     }
     if (!this.#linked) return;
     for (const e of (slice.accs as Map<unknown, Entry>).values()) if (e.next !== null) e.next.prev = null;

@@ -133,18 +133,23 @@ describe("column kernels", () => {
     }
   }
 
-  // The engines look up an int32 key as `key | 0` (so V8 hashes it inline): every other number must group
-  // as before, and -0 with 0, as a Map groups them.
+  // The engines look up an int32 key as `key | 0` (so V8 hashes it inline), and the sliced engine finds
+  // the slot of a key in [0, 2^16) in an array it grows as larger keys come: every other number must
+  // group as before, and -0 with 0, as a Map groups them.
   for (const assigner of [tumbling(40), sliding(60, 20), session(15)]) {
     it(`number keys of every kind group exactly as in the general engine (${assigner.kind})`, () => {
-      const keys = fc.constantFrom(0, -0, 1, -1, 0.5, -0.5, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 40, 1e300, NaN);
+      const keys = fc.constantFrom(
+        ...[0, -0, 1, -1, 0.5, -0.5, 63, 64, 1000, 2 ** 16 - 1, 2 ** 16, 2 ** 31 - 1, -(2 ** 31), 2 ** 31],
+        ...[2 ** 40, 1e300, NaN],
+      );
       fc.assert(
         fc.property(
-          fc.array(fc.record({ k: keys, ts: fc.integer({ min: 0, max: 300 }), v: fc.integer({ min: -9, max: 9 }) }), {
+          fc.array(fc.record({ k: keys, ts: fc.integer({ min: 0, max: 300 }), v: numbers }), {
             maxLength: 70,
           }),
           fc.array(fc.nat(), { maxLength: 6 }),
-          (input, cuts) => {
+          fc.array(fc.boolean(), { maxLength: 6 }),
+          (input, cuts, restoreAt) => {
             const config = resolveWindowConfig(
               assigner,
               { onLate: () => {} },
@@ -153,12 +158,42 @@ describe("column kernels", () => {
               "window-0",
             );
             expect(windowEngineFor(config)).not.toBeInstanceOf(GeneralWindowOperator);
-            const fast = drive(() => windowEngineFor(config), input, cuts, []);
+            const fast = drive(() => windowEngineFor(config), input, cuts, restoreAt);
             const general = drive(() => new GeneralWindowOperator(config), input, [], []);
             expect(fast.out).toEqual(general.out);
           },
         ),
         { numRuns: 200 },
+      );
+    });
+  }
+
+  for (const assigner of [tumbling(40), sliding(60, 20)]) {
+    it(`many small integer keys per slice, slice after slice, as in the general engine (${assigner.kind})`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({ k: fc.integer({ min: 0, max: 40 }), ts: fc.integer({ min: 0, max: 300 }), v: numbers }),
+            { minLength: 50, maxLength: 300 },
+          ),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.array(fc.boolean(), { maxLength: 6 }),
+          (unordered, cuts, restoreAt) => {
+            // in time order, so that slices fill with many keys and close one after another
+            const input = [...unordered].sort((a, b) => a.ts - b.ts);
+            const config = resolveWindowConfig(
+              assigner,
+              { onLate: () => {} },
+              (e) => (e as Ev).k,
+              composeCombiners({ n: count(), s: sum(v) }) as never,
+              "window-0",
+            );
+            const fast = drive(() => windowEngineFor(config), input, cuts, restoreAt);
+            const general = drive(() => new GeneralWindowOperator(config), input, [], []);
+            expect(fast.out).toEqual(general.out);
+          },
+        ),
+        { numRuns: 100 },
       );
     });
   }
