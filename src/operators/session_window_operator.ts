@@ -41,6 +41,8 @@ import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.
 import type { ResolvedWindowConfig } from "./window_config.ts";
 
 /** Session flags (SessionWindowOperator.#flags). */
+/** Keys below this (non-negative integers) are in SessionWindowOperator's #heads too (256 KiB at most). */
+const DENSE_KEYS = 1 << 16;
 const DEAD = 1, HELD = 2;
 
 /** Every session here has exactly one pane: on time and final. */
@@ -137,8 +139,14 @@ export class SessionWindowOperator implements WindowEngine {
   #col = new Float64Array(0);
   /** Each session's accumulator by id, while #columns is null. */
   #accs: unknown[] = [];
-  /** grouping key → the id of the key's first open session */
+  /** grouping key → the id of the key's first open session (written through #setHead and #deleteHead) */
   #keys = new Map<unknown, number>();
+  /**
+   * #keys again for keys that are integers in [0, DENSE_KEYS): `#heads[k]` is key k's first session +
+   * 1, or 0 when k has none (or k is beyond its length: it grows as larger keys come). An element of
+   * such a key finds its session without a Map lookup.
+   */
+  #heads = new Int32Array(0);
   /**
    * Min-heap of (end, session id) in parallel arrays, one entry per session, queued at its end when it
    * opened: a session that grew since is queued again when its entry comes up (the entry is never
@@ -254,13 +262,19 @@ export class SessionWindowOperator implements WindowEngine {
         if (typeof key === "number") {
           // An int32 key as `key | 0`, a value V8 knows is one: its Map lookups then hash it inline
           // (FindOrderedHashMapEntryForInt32Key) instead of calling the generic lookup; -0 becomes 0, as
-          // a Map key does (and as the general engine reports it).
+          // a Map key does (and as the general engine reports it). One in [0, DENSE_KEYS) is in #heads.
           const k32 = key | 0;
-          if (k32 === key) this.#fold(k32, k32, v, t, end, w);
-          else this.#fold(key, key, v, t, end, w);
-        } else if (typeof key === "string") this.#fold(key, key, v, t, end, w);
+          if (k32 === key) {
+            const heads = this.#heads;
+            const head = k32 >= 0 && k32 < DENSE_KEYS
+              ? (k32 < heads.length ? heads[k32]! - 1 : -1)
+              : (this.#keys.get(k32) ?? -1);
+            this.#fold(k32, k32, head, v, t, end, w);
+          } else this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
+        } else if (typeof key === "string") this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
         else {
-          this.#fold(groupingKey(key, v), key, v, t, end, w);
+          const nk = groupingKey(key, v);
+          this.#fold(nk, key, this.#keys.get(nk) ?? -1, v, t, end, w);
         }
       }
       const taken = i;
@@ -293,11 +307,13 @@ export class SessionWindowOperator implements WindowEngine {
     return slot[0]!;
   }
 
-  /** Folds element `v` into the session of grouping key `nk` it falls in (or extends), or #add()s it. */
-  #fold(nk: unknown, key: unknown, v: unknown, t: number, end: number, w: number): void {
-    const head = this.#keys.get(nk);
+  /**
+   * Folds element `v` into the session of grouping key `nk` (`head`: its first session, or -1) it
+   * falls in (or extends), or #add()s it.
+   */
+  #fold(nk: unknown, key: unknown, head: number, v: unknown, t: number, end: number, w: number): void {
     // Most elements fall into (or extend) their key's only session.
-    if (head !== undefined && this.#next[head] === -1) {
+    if (head !== -1 && this.#next[head] === -1) {
       const span = this.#span, at = 2 * head;
       const start = span[at]!, e = span[at + 1]!;
       if (start < end && t < e) {
@@ -312,7 +328,7 @@ export class SessionWindowOperator implements WindowEngine {
         return;
       }
     }
-    this.#add(nk, key, head === undefined ? -1 : head, v, this.#arg(t), this.#arg(end), this.#arg(w));
+    this.#add(nk, key, head, v, this.#arg(t), this.#arg(end), this.#arg(w));
   }
 
   /** Adds element `v` to the accumulator of session `s`. */
@@ -399,7 +415,7 @@ export class SessionWindowOperator implements WindowEngine {
       const s = this.#alloc(nk, key, t, end);
       this.#first(s, v, t);
       this.#next[s] = head;
-      this.#keys.set(nk, s);
+      this.#setHead(nk, s);
       this.#open++;
       this.#push(end, s);
       this.#grown(s, w);
@@ -583,13 +599,40 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
+  /** Makes session `s` the first of grouping key `nk`'s list, in #keys and #heads. */
+  #setHead(nk: unknown, s: number): void {
+    this.#keys.set(nk, s);
+    if (typeof nk !== "number" || !(nk >= 0 && nk < DENSE_KEYS) || (nk | 0) !== nk) return;
+    if (nk >= this.#heads.length) this.#growHeads(nk);
+    this.#heads[nk] = s + 1;
+  }
+
+  /** Forgets grouping key `nk` (it has no session left), in #keys and #heads. */
+  #deleteHead(nk: unknown): void {
+    this.#keys.delete(nk);
+    if (typeof nk === "number" && nk >= 0 && nk < this.#heads.length && (nk | 0) === nk) this.#heads[nk] = 0;
+  }
+
+  /**
+   * #heads long enough for key `k`. (The keys it now covers have no session: every key below
+   * DENSE_KEYS got its sessions through #setHead, which grows #heads first.)
+   */
+  #growHeads(k: number): void {
+    const old = this.#heads;
+    let n = Math.max(64, old.length * 2);
+    while (n <= k) n *= 2;
+    const heads = new Int32Array(n);
+    heads.set(old);
+    this.#heads = heads;
+  }
+
   /** Takes session `s` out of its key's list (the key goes when it has no session left). */
   #unlink(s: number): void {
     const nk = this.#nkOf[s], next = this.#next;
     const head = this.#keys.get(nk)!;
     if (head === s) {
-      if (next[s] === -1) this.#keys.delete(nk);
-      else this.#keys.set(nk, next[s]!);
+      if (next[s] === -1) this.#deleteHead(nk);
+      else this.#setHead(nk, next[s]!);
       return;
     }
     let p = head;
@@ -697,6 +740,7 @@ export class SessionWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
+    this.#heads = new Int32Array(0);
     this.#top = 0;
     this.#freeIds = [];
     this.#span = new Float64Array(0);
@@ -769,7 +813,7 @@ export class SessionWindowOperator implements WindowEngine {
   /** Links restored session `id` last in the list of grouping key `nk` (`tails`: each key's last so far). */
   #append(nk: unknown, id: number, tails: Map<unknown, number>): void {
     const tail = tails.get(nk);
-    if (tail === undefined) this.#keys.set(nk, id);
+    if (tail === undefined) this.#setHead(nk, id);
     else this.#next[tail] = id;
     tails.set(nk, id);
     this.#open++;

@@ -168,8 +168,8 @@ describe("column kernels", () => {
     });
   }
 
-  for (const assigner of [tumbling(40), sliding(60, 20)]) {
-    it(`many small integer keys per slice, slice after slice, as in the general engine (${assigner.kind})`, () => {
+  for (const assigner of [tumbling(40), sliding(60, 20), session(15)]) {
+    it(`many small integer keys per slice (or session), one after another, as in the general engine (${assigner.kind})`, () => {
       fc.assert(
         fc.property(
           fc.array(
