@@ -13,6 +13,7 @@ import { GeneralWindowOperator } from "../../src/operators/general_window_operat
 import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
 import { resolveWindowConfig } from "../../src/operators/window_config.ts";
 import type { WindowEngine } from "../../src/operators/operator.ts";
+import type { WindowAssigner } from "../../src/window/assigner.ts";
 import { session, sliding, tumbling } from "../../mod.ts";
 import { windowEngineFor } from "../../src/operators/window_engine.ts";
 import { split } from "./_chunks.ts";
@@ -133,68 +134,56 @@ describe("column kernels", () => {
     }
   }
 
-  // The engines look up an int32 key as `key | 0` (so V8 hashes it inline), and the sliced engine finds
-  // the slot of a key in [0, 2^16) in an array it grows as larger keys come: every other number must
-  // group as before, and -0 with 0, as a Map groups them.
+  /**
+   * `{ count, sum }` under `assigner` in the fast engine, driven by `input` (possibly sorted by time)
+   * in any chunking and with restores, gives exactly the general engine's results.
+   */
+  function matchesGeneral(
+    assigner: WindowAssigner,
+    keys: fc.Arbitrary<number>,
+    size: { minLength?: number; maxLength: number },
+    inOrder: boolean,
+    numRuns: number,
+  ) {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ k: keys, ts: fc.integer({ min: 0, max: 300 }), v: numbers }), size),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.array(fc.boolean(), { maxLength: 6 }),
+        (events, cuts, restoreAt) => {
+          const input = inOrder ? [...events].sort((a, b) => a.ts - b.ts) : events;
+          const config = resolveWindowConfig(
+            assigner,
+            { onLate: () => {} },
+            (e) => (e as Ev).k,
+            composeCombiners({ n: count(), s: sum(v) }) as never,
+            "window-0",
+          );
+          expect(windowEngineFor(config)).not.toBeInstanceOf(GeneralWindowOperator);
+          const fast = drive(() => windowEngineFor(config), input, cuts, restoreAt);
+          const general = drive(() => new GeneralWindowOperator(config), input, [], []);
+          expect(fast.out).toEqual(general.out);
+        },
+      ),
+      { numRuns },
+    );
+  }
+
   for (const assigner of [tumbling(40), sliding(60, 20), session(15)]) {
+    // The engines look up an int32 key as `key | 0` (so V8 hashes it inline), and keep a key in
+    // [0, 2^16) in arrays indexed by it, grown as larger keys come: every other number must group as
+    // before, and -0 with 0, as a Map groups them.
     it(`number keys of every kind group exactly as in the general engine (${assigner.kind})`, () => {
       const keys = fc.constantFrom(
         ...[0, -0, 1, -1, 0.5, -0.5, 63, 64, 1000, 2 ** 16 - 1, 2 ** 16, 2 ** 31 - 1, -(2 ** 31), 2 ** 31],
         ...[2 ** 40, 1e300, NaN],
       );
-      fc.assert(
-        fc.property(
-          fc.array(fc.record({ k: keys, ts: fc.integer({ min: 0, max: 300 }), v: numbers }), {
-            maxLength: 70,
-          }),
-          fc.array(fc.nat(), { maxLength: 6 }),
-          fc.array(fc.boolean(), { maxLength: 6 }),
-          (input, cuts, restoreAt) => {
-            const config = resolveWindowConfig(
-              assigner,
-              { onLate: () => {} },
-              (e) => (e as Ev).k,
-              composeCombiners({ n: count(), s: sum(v) }) as never,
-              "window-0",
-            );
-            expect(windowEngineFor(config)).not.toBeInstanceOf(GeneralWindowOperator);
-            const fast = drive(() => windowEngineFor(config), input, cuts, restoreAt);
-            const general = drive(() => new GeneralWindowOperator(config), input, [], []);
-            expect(fast.out).toEqual(general.out);
-          },
-        ),
-        { numRuns: 200 },
-      );
+      matchesGeneral(assigner, keys, { maxLength: 70 }, false, 200);
     });
-  }
-
-  for (const assigner of [tumbling(40), sliding(60, 20), session(15)]) {
+    // In time order, so that slices (or sessions) fill with many keys and close one after another: the
+    // arrays of a closed slice are zeroed and handed to the next one.
     it(`many small integer keys per slice (or session), one after another, as in the general engine (${assigner.kind})`, () => {
-      fc.assert(
-        fc.property(
-          fc.array(
-            fc.record({ k: fc.integer({ min: 0, max: 40 }), ts: fc.integer({ min: 0, max: 300 }), v: numbers }),
-            { minLength: 50, maxLength: 300 },
-          ),
-          fc.array(fc.nat(), { maxLength: 6 }),
-          fc.array(fc.boolean(), { maxLength: 6 }),
-          (unordered, cuts, restoreAt) => {
-            // in time order, so that slices fill with many keys and close one after another
-            const input = [...unordered].sort((a, b) => a.ts - b.ts);
-            const config = resolveWindowConfig(
-              assigner,
-              { onLate: () => {} },
-              (e) => (e as Ev).k,
-              composeCombiners({ n: count(), s: sum(v) }) as never,
-              "window-0",
-            );
-            const fast = drive(() => windowEngineFor(config), input, cuts, restoreAt);
-            const general = drive(() => new GeneralWindowOperator(config), input, [], []);
-            expect(fast.out).toEqual(general.out);
-          },
-        ),
-        { numRuns: 100 },
-      );
+      matchesGeneral(assigner, fc.integer({ min: 0, max: 40 }), { minLength: 50, maxLength: 300 }, true, 100);
     });
   }
 
