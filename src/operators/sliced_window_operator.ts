@@ -457,9 +457,10 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   /**
-   * #fold into a slice's column (a combiner with a column kernel). The common case, a slot that takes
-   * the element, is kept small enough for V8 to inline into data()'s loop (a call would box the
-   * element's time, a double, on every element); everything else is #foldColumnSlow.
+   * #fold into a slice's column (a combiner with a column kernel), for a key whose entry is in the
+   * slice's Map (not one in [0, DENSE_KEYS): #foldInt). The common case, a slot that takes the element,
+   * is kept small enough for V8 to inline into data()'s loop (a call would box the element's time, a
+   * double, on every element); everything else is #foldColumnSlow.
    */
   #foldColumn(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
     const s = (slice.accs as Map<unknown, number>).get(nk);
