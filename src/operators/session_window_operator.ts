@@ -39,10 +39,9 @@ import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure 
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
+import { arg, grownFor, isDense } from "./_hot_loop.ts";
 
 /** Session flags (SessionWindowOperator.#flags). */
-/** Keys below this (non-negative integers) are in SessionWindowOperator's #heads too (256 KiB at most). */
-const DENSE_KEYS = 1 << 16;
 const DEAD = 1, HELD = 2;
 
 /** Every session here has exactly one pane: on time and final. */
@@ -146,10 +145,7 @@ export class SessionWindowOperator implements WindowEngine {
   #keys = new Map<unknown, number>();
   /**
    * `#heads[k]` is key k's first session + 1, or 0 when k has none (or k is beyond its length: it grows
-   * as larger keys come), for the keys that are integers in [0, DENSE_KEYS). An element of such a key
-   * finds its session without a Map lookup, and a session of such a key opens and closes without a
-   * Map insertion or deletion (a Map of thousands of keys grows by rehashing: 200 ns per insertion
-   * measured at 6,300 keys).
+   * as larger keys come), for the keys that are integers in [0, DENSE_KEYS): see DENSE_KEYS.
    */
   #heads = new Int32Array(0);
   /**
@@ -171,8 +167,6 @@ export class SessionWindowOperator implements WindowEngine {
   #fireWm = -Infinity;
   /** Where results go while a step runs (set by data() and watermark()): see #push1. */
   #out: Output | null = null;
-  /** See #arg. */
-  readonly #argSlot = new Float64Array(1);
   readonly #late: LateElements;
 
   constructor(config: ResolvedWindowConfig) {
@@ -249,9 +243,9 @@ export class SessionWindowOperator implements WindowEngine {
         // Sessions whose end this element's watermark has passed are complete without it.
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
           // under the output watermark emitted before this element
-          const before = i > 0 ? this.#outputWatermark(this.#arg(pw)) : -Infinity;
+          const before = i > 0 ? this.#outputWatermark(arg(pw)) : -Infinity;
           this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
-          this.#advance(this.#arg(w));
+          this.#advance(arg(w));
         }
         phase = KEY;
         const key = keyFn === null ? null : keyFn(v);
@@ -259,23 +253,18 @@ export class SessionWindowOperator implements WindowEngine {
         const end = t + gap;
         // The element's own window [t, t + gap) expired: it is late (a session it would join has fired).
         if (w >= end) {
-          this.#late.drop(v, this.#arg(t), this.#arg(w), "late");
+          this.#late.drop(v, arg(t), arg(w), "late");
           continue;
         }
-        // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
+        // A call site of #fold per key type (int32, other number, string, other): inlined, a key of one type lets V8
         // specialise the Map lookup for it (a key of unknown type takes the generic lookup).
         if (typeof key === "number") {
           // An int32 key as `key | 0`, a value V8 knows is one: its Map lookups then hash it inline
           // (FindOrderedHashMapEntryForInt32Key) instead of calling the generic lookup; -0 becomes 0, as
           // a Map key does (and as the general engine reports it). One in [0, DENSE_KEYS) is in #heads.
           const k32 = key | 0;
-          if (k32 === key) {
-            const heads = this.#heads;
-            const head = k32 >= 0 && k32 < DENSE_KEYS
-              ? (k32 < heads.length ? heads[k32]! - 1 : -1)
-              : (this.#keys.get(k32) ?? -1);
-            this.#fold(k32, k32, head, v, t, end, w);
-          } else this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
+          if (k32 === key) this.#fold(k32, k32, this.#headOf(k32), v, t, end, w);
+          else this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
         } else if (typeof key === "string") this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
         else {
           const nk = groupingKey(key, v);
@@ -303,16 +292,6 @@ export class SessionWindowOperator implements WindowEngine {
   }
 
   /**
-   * `x` (a time data()'s loop reads, or a watermark it carries from element to element) as an argument
-   * of a call off the hot path: see SlicedWindowOperator's #arg.
-   */
-  #arg(x: number): number {
-    const slot = this.#argSlot;
-    slot[0] = x;
-    return slot[0]!;
-  }
-
-  /**
    * Folds element `v` into the session of grouping key `nk` (`head`: its first session, or -1) it
    * falls in (or extends), or #add()s it.
    */
@@ -328,12 +307,12 @@ export class SessionWindowOperator implements WindowEngine {
           if (end > e) span[at + 1] = end;
           // (a session already holding needs nothing more: tested here, so that the common case makes
           // no call, and no heap number of `w` for one)
-          if ((this.#flags[head]! & HELD) === 0) this.#grown(head, this.#arg(w));
+          if ((this.#flags[head]! & HELD) === 0) this.#grown(head, arg(w));
         }
         return;
       }
     }
-    this.#add(nk, key, head, v, this.#arg(t), this.#arg(end), this.#arg(w));
+    this.#add(nk, key, head, v, arg(t), arg(end), arg(w));
   }
 
   /** Adds element `v` to the accumulator of session `s`. */
@@ -343,7 +322,7 @@ export class SessionWindowOperator implements WindowEngine {
       if (k.add(this.#col, s * this.#width, v, t)) return;
       this.#deopt();
     }
-    this.#accs[s] = this.#combiner.add(this.#accs[s], v, this.#arg(t));
+    this.#accs[s] = this.#combiner.add(this.#accs[s], v, arg(t));
   }
 
   /**
@@ -604,30 +583,26 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
-  /** Whether grouping key `nk` is kept in #heads rather than #keys. */
-  #dense(nk: unknown): nk is number {
-    return typeof nk === "number" && nk >= 0 && nk < DENSE_KEYS && (nk | 0) === nk;
-  }
-
   /** The first session of grouping key `nk`, or -1. */
   #headOf(nk: unknown): number {
-    if (!this.#dense(nk)) return this.#keys.get(nk) ?? -1;
+    if (!isDense(nk)) return this.#keys.get(nk) ?? -1;
     return nk < this.#heads.length ? this.#heads[nk]! - 1 : -1;
   }
 
   /** Makes session `s` the first of grouping key `nk`'s list. */
   #setHead(nk: unknown, s: number): void {
-    if (!this.#dense(nk)) {
+    if (!isDense(nk)) {
       this.#keys.set(nk, s);
       return;
     }
-    if (nk >= this.#heads.length) this.#growHeads(nk);
+    // (the keys a longer #heads covers have no session)
+    if (nk >= this.#heads.length) this.#heads = grownFor(this.#heads, nk);
     this.#heads[nk] = s + 1;
   }
 
   /** Forgets grouping key `nk` (it has no session left). */
   #deleteHead(nk: unknown): void {
-    if (!this.#dense(nk)) this.#keys.delete(nk);
+    if (!isDense(nk)) this.#keys.delete(nk);
     else if (nk < this.#heads.length) this.#heads[nk] = 0;
   }
 
@@ -637,16 +612,6 @@ export class SessionWindowOperator implements WindowEngine {
     const heads = this.#heads;
     for (let k = 0; k < heads.length; k++) if (heads[k] !== 0) all.push(heads[k]! - 1);
     return all;
-  }
-
-  /** #heads long enough for key `k` (the keys it now covers have no session). */
-  #growHeads(k: number): void {
-    const old = this.#heads;
-    let n = Math.max(64, old.length * 2);
-    while (n <= k) n *= 2;
-    const heads = new Int32Array(n);
-    heads.set(old);
-    this.#heads = heads;
   }
 
   /** Takes session `s` out of its key's list (the key goes when it has no session left). */

@@ -22,6 +22,7 @@ import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
+import { arg, DENSE_KEYS, grownFor, isDense } from "./_hot_loop.ts";
 
 /**
  * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
@@ -53,20 +54,10 @@ class Slice {
   /**
    * A column slice's entries of the keys that are integers in [0, DENSE_KEYS): `dense[k]` is key k's
    * slot + 1, its ~j (negative) when spilled, or 0 when k is not in the slice (or beyond the length,
-   * which grows as larger keys come). Such a key is found without a Map lookup, and joins the slice
-   * without a Map insertion (a Map of thousands of keys rehashes as it grows: 200 ns per insertion
-   * measured at 6,300 keys).
+   * which grows as larger keys come): see DENSE_KEYS.
    */
   dense: Int32Array | null = null;
   constructor(readonly start: number, readonly code: number) {}
-}
-
-/** Keys that are integers below this (and not negative) have their entry in Slice.dense (256 KiB per slice at most). */
-const DENSE_KEYS = 1 << 16;
-
-/** Whether grouping key `nk` has its entry in Slice.dense. */
-function isDense(nk: unknown): nk is number {
-  return typeof nk === "number" && nk >= 0 && nk < DENSE_KEYS && (nk | 0) === nk;
 }
 
 /** A key's accumulator over the slices of the last window fired (sliding windows, retractable combiner). */
@@ -173,8 +164,6 @@ export class SlicedWindowOperator implements WindowEngine {
   #fireWm = -Infinity;
   /** Pending results whose watermark is in #resultWms (the rest are being fired under #fireWm). */
   #noted = 0;
-  /** See #arg. */
-  readonly #argSlot = new Float64Array(1);
   /** Where results go while a step runs (set by data() and watermark()): see #push. */
   #out: Output | null = null;
   readonly #late: LateElements;
@@ -282,9 +271,9 @@ export class SlicedWindowOperator implements WindowEngine {
         // first, exactly as the per-window engine judges each element against its own watermark.
         if (w >= nextEnd) {
           // under the output watermark a run of one element per step would have emitted before this one
-          if (i > 0) this.#refreshOutputWatermark(this.#arg(pw));
+          if (i > 0) this.#refreshOutputWatermark(arg(pw));
           this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
-          this.#advance(this.#arg(w));
+          this.#advance(arg(w));
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
           cur = alt = null;
           curStart =
@@ -310,13 +299,13 @@ export class SlicedWindowOperator implements WindowEngine {
           const s = windower.periodStart(t);
           // The last window containing t ends at s + size: if the watermark passed it, all did.
           if (w >= s + size) {
-            this.#late.drop(v, this.#arg(t), this.#arg(w), "late");
+            this.#late.drop(v, arg(t), arg(w), "late");
             continue;
           }
           const code = this.#code(s);
           let found = this.#slices.get(code);
           if (found === undefined) {
-            found = this.#open(s, code, this.#arg(w));
+            found = this.#open(s, code, arg(w));
             nextEnd = this.#ends[0]!;
           }
           alt = cur;
@@ -326,7 +315,7 @@ export class SlicedWindowOperator implements WindowEngine {
           curStart = s;
           curEnd = s + slide;
         }
-        // Three call sites of #fold, each with a key of one type: inlined, a number or string key lets V8
+        // A call site of #fold per key type (int32, other number, string, other): inlined, a key of one type lets V8
         // specialise the Map lookups for it (a key of unknown type takes the generic lookup: measured
         // 1.5x slower per element on W1).
         if (typeof key === "number") {
@@ -337,7 +326,7 @@ export class SlicedWindowOperator implements WindowEngine {
           if (k32 === key) this.#foldInt(slice, k32, v, t);
           else this.#fold(slice, key, key, v, t);
         } else if (typeof key === "string") this.#fold(slice, key, key, v, t);
-        else this.#foldOther(slice, key, v, this.#arg(t));
+        else this.#foldOther(slice, key, v, arg(t));
       }
       const taken = i;
       if (time !== undefined) {
@@ -359,22 +348,6 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   /**
-   * `x` (an element's time, or a watermark data()'s loop carries from element to element) as an
-   * argument of a call off the hot path. Passed directly, V8 (TurboFan, Node 20) converts a double to a
-   * heap number once for all the calls it is passed to, at the point that dominates them all: in the
-   * loop, on every element (16 bytes each; measured on W1 with epoch-ms times: 33 bytes per element,
-   * none after). Stored into a Float64Array slot and loaded back, the value is a new one at each call
-   * (V8 forwards a store to a field to the next load of it, not a store to a typed array), so each call
-   * converts its own, only when it runs. A call made on most elements still converts on each: take such
-   * calls off the common case (see the session engine's #fold).
-   */
-  #arg(x: number): number {
-    const slot = this.#argSlot;
-    slot[0] = x;
-    return slot[0]!;
-  }
-
-  /**
    * #fold for an int32 key `k`. A key in [0, DENSE_KEYS) of a column slice has its entry in
    * Slice.dense: found without a Map lookup (a third of the time per element of W1 at 1,000 keys).
    */
@@ -387,7 +360,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const dense = slice.dense;
     const d = dense !== null && k < dense.length ? dense[k]! : 0;
     if (d > 0 && !slice.included && columns.add(slice.col!, (d - 1) * this.#width, v, t)) return;
-    this.#foldColumnSlow(slice, k, k, d > 0 ? d - 1 : d < 0 ? d : undefined, v, this.#arg(t));
+    this.#foldColumnSlow(slice, k, k, d > 0 ? d - 1 : d < 0 ? d : undefined, v, arg(t));
   }
 
   /** The entry (slot, or ~j when spilled) of grouping key `nk` in column slice `slice`, if it has one. */
@@ -406,29 +379,20 @@ export class SlicedWindowOperator implements WindowEngine {
     }
     let dense = slice.dense;
     if (dense === null || nk >= dense.length) {
-      let n = dense === null ? 64 : dense.length * 2;
-      while (n <= nk) n *= 2;
       const spare = this.#spareDense;
-      if (dense === null && spare !== null && spare.length >= n) {
+      if (dense === null && spare !== null && nk < spare.length) {
         this.#spareDense = null;
         dense = spare;
-      } else {
-        const grown = new Int32Array(n);
-        if (dense !== null) grown.set(dense);
-        dense = grown;
-      }
+      } else dense = grownFor(dense, nk);
       slice.dense = dense;
     }
     dense[nk] = e >= 0 ? e + 1 : e;
   }
 
-  /** A new slot of column slice `slice` for grouping key `nk` (the column may grow: read `slice.col` after). */
-  #newSlot(slice: Slice, nk: unknown): number {
-    const i = slice.used, w = this.#width;
-    if (slice.col === null || (i + 1) * w > slice.col.length) this.#grow(slice);
-    slice.used = i + 1;
+  /** Takes the next slot of column slice `slice` (its column already has room) for grouping key `nk`. */
+  #newSlot(slice: Slice, nk: unknown): void {
+    slice.used++;
     slice.slotKeys!.push(nk);
-    return i;
   }
 
   /** Folds element `v` (event time `t`) into the accumulator of grouping key `nk` in `slice`. */
@@ -465,7 +429,7 @@ export class SlicedWindowOperator implements WindowEngine {
   #foldColumn(slice: Slice, nk: unknown, key: unknown, v: unknown, t: number): void {
     const s = (slice.accs as Map<unknown, number>).get(nk);
     if (s !== undefined && s >= 0 && !slice.included && this.#columns!.add(slice.col!, s * this.#width, v, t)) return;
-    this.#foldColumnSlow(slice, nk, key, s, v, this.#arg(t));
+    this.#foldColumnSlow(slice, nk, key, s, v, arg(t));
   }
 
   /** #foldColumn for a new key, a spilled one, a slice in the running accumulators, or an element the slot cannot take. */
