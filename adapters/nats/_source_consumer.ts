@@ -16,6 +16,15 @@ import {
 import { nanos, nuid } from "@nats-io/nats-core";
 import type { PartitionState } from "./_source_partition.ts";
 
+/**
+ * How long each pull request lives (ms). nats.js asks the server for a heartbeat every half of it, and
+ * re-pulls once two are missed. A pull can be lost without an answer: its server was killed, or the
+ * consumer's leader moved (a 409 or 503 that the client waits out). With the default 30 s, a source
+ * then stood still for 30 to 45 s after a node failure (seen in nats_worker_cluster.test.ts traces);
+ * with 5 s it resumes within about 5 s, for one pull request per idle subject every 5 s.
+ */
+const PULL_EXPIRES = 5_000;
+
 /** The consumer name prefix of `subject` for a source whose consumers are named `prefix`. */
 export function consumerBase(prefix: string, subject: string): string {
   return `${prefix}-${subject.replace(/[^A-Za-z0-9_-]/g, "_")}-`;
@@ -59,7 +68,7 @@ export async function openConsumer(
     inactive_threshold: nanos(86_400_000),
   });
   part.pending = info.num_pending;
-  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512 });
+  const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 512, expires: PULL_EXPIRES });
   (async () => {
     for await (const s of messages.status()) {
       // "Not found" can also be a pull that raced a leader change: the consumer is gone only if asking

@@ -167,20 +167,33 @@ export async function resultCount(jsm: JetStreamManager, job: string): Promise<n
   return info.state.subjects?.[subject] ?? 0;
 }
 
-/** Every message of `subject` in `streamName` (nats-server 2.9 knows filter_subject only, not the client's ordered consumers). */
+/**
+ * Every message of `subject` in `streamName` (nats-server 2.9 knows filter_subject only, not the client's
+ * ordered consumers). A fetch that fails (its heartbeats missed on a loaded machine, a leader change)
+ * may have lost messages in flight, which an AckNone consumer does not redeliver: the read then starts
+ * over with a new consumer.
+ */
 async function readAll(js: JetStreamClient, jsm: JetStreamManager, streamName: string, subject: string) {
-  const { name, num_pending: total } = await jsm.consumers.add(streamName, {
-    filter_subject: subject,
-    ack_policy: AckPolicy.None,
-    inactive_threshold: nanos(60_000),
-  });
-  const consumer = await js.consumers.get(streamName, name);
-  const out = [];
-  while (out.length < total) {
-    const batch = await consumer.fetch({ max_messages: 1_000, expires: 2_000 });
-    for await (const m of batch) out.push(m);
+  for (let attempt = 1;; attempt++) {
+    const { name, num_pending: total } = await jsm.consumers.add(streamName, {
+      filter_subject: subject,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: nanos(60_000),
+    });
+    try {
+      const consumer = await js.consumers.get(streamName, name);
+      const out = [];
+      while (out.length < total) {
+        const batch = await consumer.fetch({ max_messages: 1_000, expires: 2_000 });
+        for await (const m of batch) out.push(m);
+      }
+      return out;
+    } catch (error) {
+      if (attempt === 5) throw error;
+    } finally {
+      await jsm.consumers.delete(streamName, name).catch(() => {});
+    }
   }
-  return out;
 }
 
 /**

@@ -13,14 +13,23 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import process from "node:process";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { publishEvents, publishWatermark } from "../../adapters/nats/jetstream_source.ts";
+import { partitionOf } from "../../adapters/nats/partition.ts";
 import { type NatsCluster, startNatsCluster } from "./_nats_server.ts";
-import { BUCKET, INPUT_PREFIX, INPUT_STREAM, PARTITIONS, type WorkerEvent } from "./_nats_worker_child.ts";
+import {
+  BUCKET,
+  INPUT_PREFIX,
+  INPUT_STREAM,
+  PARTITIONS,
+  RESULT_STREAM,
+  type WorkerEvent,
+} from "./_nats_worker_child.ts";
 import {
   addStreams,
   bundleChild,
   expectExactResults,
   killAll,
   makeEvents,
+  readResultStream,
   seeded,
   startWorker,
   stopChild,
@@ -74,12 +83,39 @@ async function publishReliably(job: string, events: readonly WorkerEvent[], slic
   }
 }
 
+/** What a failed run left behind: results missing per partition, the input consumers, the workers' output. */
+async function diagnose(job: string, expected: Map<string, unknown>, workers: Worker[], outputs: string[]) {
+  const lines: string[] = [];
+  const got = new Map((await readResultStream(js, jsm, job)).map((r) => [r.id, r.value]));
+  const missing = new Map<number, string[]>();
+  for (const id of expected.keys()) {
+    if (got.has(id)) continue;
+    const p = partitionOf(decodeURIComponent(id.split("/")[1]!), PARTITIONS);
+    missing.set(p, [...(missing.get(p) ?? []), id]);
+  }
+  for (const [p, ids] of missing) {
+    lines.push(`partition ${p}: ${ids.length} missing, e.g. ${ids.slice(0, 3).join(" ")}`);
+  }
+  for await (const ci of jsm.consumers.list(INPUT_STREAM)) {
+    if (ci === null) continue;
+    lines.push(
+      `consumer ${ci.name} ${ci.config.filter_subject}: delivered ${ci.delivered.stream_seq}, ack floor ${ci.ack_floor.stream_seq}, ` +
+        `pending ${ci.num_pending}, ack pending ${ci.num_ack_pending}, waiting ${ci.num_waiting}, leader ${ci.cluster?.leader}`,
+    );
+  }
+  const res = await jsm.streams.info(RESULT_STREAM);
+  lines.push(`result stream: ${JSON.stringify(res.state)} cluster ${JSON.stringify(res.cluster)}`);
+  for (const w of workers) if (w !== undefined) outputs.push(`worker pid ${w.child.pid} (running)`);
+  return [...lines, ...outputs].join("\n");
+}
+
 test(
   `3 workers on a 3-node cluster: ${KILLS} worker SIGKILLs and the stream leader's node SIGKILLed, results exact`,
   async () => {
     const job = "cluster";
     const events = makeEvents(EVENTS, 5);
     const workers: Worker[] = [];
+    const outputs: string[] = [];
     let stopping = false;
     let restartsAfterFailure = 0;
     const failures: string[] = [];
@@ -87,6 +123,7 @@ test(
       const w = startWorker(child!.bundle, cluster.servers, job, i, 3, 3);
       workers[i] = w;
       void w.exited.then(({ code, output }) => {
+        outputs.push(`worker ${i} (exit ${code}):\n${output}`);
         // Exits the test did not cause: a failure (exit code 1) while the cluster was electing leaders.
         if (!stopping && workers[i] === w && code !== null) {
           restartsAfterFailure++;
@@ -126,7 +163,12 @@ test(
     await publishWatermark(js, { prefix: INPUT_PREFIX, job, partitions: PARTITIONS }, Infinity);
     const expected = await storedReference(js, jsm, job);
     expect(expected.size).toBeGreaterThan(EVENTS / 20);
-    await expectExactResults(js, jsm, job, expected);
+    try {
+      await expectExactResults(js, jsm, job, expected);
+    } catch (error) {
+      console.error(await diagnose(job, expected, workers, outputs));
+      throw error;
+    }
     stopping = true;
     expect(kills).toBe(KILLS);
     expect(nodeKilled).toBe(true);
