@@ -38,6 +38,13 @@ export async function listConsumers(jsm: JetStreamManager, stream: string): Prom
   return out;
 }
 
+/** A consumer of `part.subject` being read, and the delivery sequence of the last message taken from it. */
+export interface Reader {
+  readonly name: string;
+  readonly messages: ConsumerMessages;
+  delivered: number;
+}
+
 /** Replaces the consumers of `part.subject` by a new one after `part.seq`, and starts pulling from it. */
 export async function openConsumer(
   js: JetStreamClient,
@@ -48,7 +55,7 @@ export async function openConsumer(
   part: PartitionState,
   ackWait: number,
   onGone: (error: Error) => void,
-): Promise<ConsumerMessages> {
+): Promise<Reader> {
   const base = consumerBase(prefix, part.subject);
   for (const ci of existing) {
     if (ci.name.startsWith(base) && ci.config.filter_subject === part.subject) {
@@ -88,5 +95,5 @@ export async function openConsumer(
       }
     }
   })().catch(() => {});
-  return messages;
+  return { name, messages, delivered: 0 };
 }

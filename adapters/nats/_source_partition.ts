@@ -87,9 +87,16 @@ export function combinedWatermark(
   return anyActive ? active : all;
 }
 
+/** A message as a pump delivered it: its partition, and the reader (consumer) it came from. */
+export interface QueuedMessage {
+  readonly part: PartitionState;
+  readonly msg: JsMsg;
+  readonly from: object;
+}
+
 /** Messages of every partition in arrival order, with backpressure on the pumps that fill it. */
 export class MessageQueue {
-  #items: { part: PartitionState; msg: JsMsg }[] = [];
+  #items: QueuedMessage[] = [];
   #failure: { error: unknown } | null = null;
   #wake: (() => void) | null = null;
   #space: (() => void)[] = [];
@@ -100,8 +107,8 @@ export class MessageQueue {
   }
 
   /** Adds a message; true when the queue is full (wait for `room()` before adding more). */
-  push(part: PartitionState, msg: JsMsg): boolean {
-    this.#items.push({ part, msg });
+  push(part: PartitionState, msg: JsMsg, from: object): boolean {
+    this.#items.push({ part, msg, from });
     this.#notify();
     return this.#items.length >= this.#high;
   }
@@ -122,7 +129,7 @@ export class MessageQueue {
     max: number,
     waitMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ part: PartitionState; msg: JsMsg }[]> {
+  ): Promise<QueuedMessage[]> {
     if (this.#items.length === 0 && this.#failure === null && waitMs > 0 && !signal?.aborted) {
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -1,9 +1,9 @@
-import type { ConsumerMessages, JetStreamClient as NatsJetStreamClient } from "@nats-io/jetstream";
+import type { ConsumerInfo, JetStreamClient as NatsJetStreamClient } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import type { Source, SourceEvent } from "../../mod.ts";
 import { checkOptionNames } from "../../src/state/mod.ts";
 import { partitionOf, partitionSubject } from "./partition.ts";
-import { listConsumers, openConsumer } from "./_source_consumer.ts";
+import { listConsumers, openConsumer, type Reader } from "./_source_consumer.ts";
 import { combinedWatermark, MessageQueue, type PartitionPosition, PartitionState } from "./_source_partition.ts";
 
 /** A JetStream client as `jetstream(nc)` from `@nats-io/jetstream` returns it (that package's `JetStreamClient`). */
@@ -124,7 +124,10 @@ function startPositions(offset: unknown, subjects: readonly string[]): JetStream
  * JSON-decoded payloads. The offset is, per subject, the stream sequence of the last message read;
  * `open({ offset })` replaces each subject's consumer by a new one that starts right after it, whatever
  * the old one had acknowledged, so a restore replays exactly what followed the checkpoint (and a reader
- * whose consumer a successor replaced fails instead of sharing its messages). Messages are acknowledged
+ * whose consumer a successor replaced fails instead of sharing its messages). A delivery the source did not
+ * receive (lost in flight when a server or connection failed: a gap in the consumer's delivery sequence)
+ * would otherwise be skipped for good, so the source then reads the subject again after the last message it
+ * read, with a new consumer, and warns. Messages are acknowledged
  * (AckAll) only in `commit(offset)`, once a checkpoint covering them is durable; on a stream with interest
  * retention, JetStream then drops them. With limits retention (`max_msgs`, `max_bytes`, `max_age`) the
  * stream may drop messages a restore still needs: the source then warns, naming the subject and the
@@ -230,7 +233,44 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
     reading = parts;
     const jsm = await js.jetstreamManager();
     const queue = new MessageQueue(2 * maxChunk);
-    const readers: ConsumerMessages[] = [];
+    // The reader of each partition, and every reader opened (all closed at the end).
+    const current = new Map<PartitionState, Reader | null>();
+    const readers: Reader[] = [];
+    let stopped = false;
+    const startReading = async (part: PartitionState, existing: readonly ConsumerInfo[]) => {
+      let reader: Reader | undefined = undefined;
+      reader = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => {
+        // (a consumer this source replaced itself is gone on purpose)
+        if (reader === undefined || current.get(part) === reader) queue.fail(e);
+      });
+      readers.push(reader);
+      current.set(part, reader);
+      if (stopped) {
+        await reader.messages.close().catch(() => {});
+        return;
+      }
+      const { messages } = reader, from = reader;
+      (async () => {
+        for await (const msg of messages) if (queue.push(part, msg, from)) await queue.room();
+      })().catch((e) => queue.fail(e));
+    };
+    // A delivery lost in flight (its server or connection failed with it; another client pulled from the
+    // consumer): the consumer counts it as delivered, and a later acknowledgement (AckAll) would
+    // acknowledge it unread, so the partition is read again after its last message read, by a new consumer.
+    const readAgain = (part: PartitionState, reader: Reader, delivery: number) => {
+      current.set(part, null);
+      const what = delivery > reader.delivered + 1
+        ? `did not receive deliveries ${reader.delivered + 1}..${delivery - 1}`
+        : `received delivery ${delivery} after ${reader.delivered}`;
+      console.warn(
+        `weir: jetStreamSource ${what} of consumer ${reader.name} on ${part.subject} (lost in flight, or a consumer leader that fell behind): reading it again after sequence ${part.seq}`,
+      );
+      (async () => {
+        await reader.messages.close().catch(() => {});
+        await jsm.consumers.delete(stream, reader.name).catch(() => false);
+        await startReading(part, []);
+      })().catch((e) => queue.fail(e));
+    };
     try {
       const existing = await listConsumers(jsm, stream);
       // Resuming after a checkpoint assumes the stream still holds what followed it. Limits retention
@@ -253,13 +293,7 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
           }
         }
       }
-      for (const part of parts) {
-        const messages = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => queue.fail(e));
-        readers.push(messages);
-        (async () => {
-          for await (const msg of messages) if (queue.push(part, msg)) await queue.room();
-        })().catch((e) => queue.fail(e));
-      }
+      for (const part of parts) await startReading(part, existing);
       let emitted = -Infinity;
       for (;;) {
         signal?.throwIfAborted();
@@ -269,7 +303,15 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
         const timestamps: number[] = [];
         const last = new Map<PartitionState, (typeof batch)[number]["msg"]>();
         const at = Date.now();
-        for (const { part, msg } of batch) {
+        for (const { part, msg, from } of batch) {
+          const reader = current.get(part);
+          if (from !== reader) continue; // read from a consumer since replaced
+          const delivery = msg.info.deliverySequence;
+          if (delivery !== reader.delivered + 1) {
+            readAgain(part, reader, delivery);
+            continue;
+          }
+          reader.delivered = delivery;
           if (msg.seq <= part.seq) continue; // redelivered after ackWait: already read
           part.seq = msg.seq;
           last.set(part, msg);
@@ -322,7 +364,8 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
         }
       }
     } finally {
-      await Promise.all(readers.map((r) => r.close().catch(() => {})));
+      stopped = true;
+      await Promise.all(readers.map((r) => r.messages.close().catch(() => {})));
     }
   }
 

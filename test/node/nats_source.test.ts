@@ -4,6 +4,7 @@
 // an idle partition does not hold the watermark of the others back.
 import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type AddressInfo, connect as connectTcp, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import {
   jetStreamSource,
@@ -142,6 +143,95 @@ test(
   },
   60_000,
 );
+
+/**
+ * A TCP proxy to the test's nats-server that can lose deliveries in flight: once armed, it swallows the
+ * next chunk the server sends that holds a JetStream delivery (its reply subject is $JS.ACK...), then cuts
+ * the connection, as a node or network failure does. The server counts those messages as delivered.
+ */
+async function lossyProxy(target: string): Promise<{ url: string; armed: boolean; cuts: number; close(): void }> {
+  const { port: targetPort } = new URL(target);
+  const sockets = new Set<Socket>();
+  const proxy = { url: "", armed: false, cuts: 0, close: () => {} };
+  const server = createServer((client) => {
+    const upstream = connectTcp(Number(targetPort), "127.0.0.1");
+    sockets.add(client).add(upstream);
+    client.pipe(upstream);
+    upstream.on("data", (chunk: Buffer) => {
+      if (proxy.armed && chunk.includes("$JS.ACK")) {
+        proxy.armed = false;
+        proxy.cuts++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.url = `nats://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  };
+  return proxy;
+}
+
+test("messages delivered to the source but lost in flight are read again: each once, in order", async () => {
+  const { stream: name } = await freshStream();
+  const subject = `s${streams}.lossy`;
+  const proxy = await lossyProxy(server.url);
+  const lossy = await connect({ servers: proxy.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  const controller = new AbortController();
+  try {
+    const source = jetStreamSource<Ev>({ js: jetstream(lossy), stream: name, subject, maxChunk: 5 });
+    const it = source.open({ signal: controller.signal }) as AsyncIterator<SourceEvent<Ev>>;
+    const ids: number[] = [];
+    // Reads until n ids came or 15 s passed (then the comparison below shows what is missing).
+    let next: Promise<IteratorResult<SourceEvent<Ev>>> | null = null;
+    const readUntil = async (n: number) => {
+      const deadline = Date.now() + 15_000;
+      while (ids.length < n) {
+        next ??= it.next();
+        const timer = new Promise<"timeout">((resolve) => setTimeout(resolve, deadline - Date.now(), "timeout"));
+        const r = await Promise.race([next, timer]);
+        if (r === "timeout") return;
+        next = null;
+        if (r.done) throw new Error("the source ended");
+        if (r.value.type === "elements") ids.push(...r.value.values.map((e) => e.id));
+      }
+    };
+    for (let i = 0; i < 20; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+    await readUntil(20);
+    // The next deliveries are lost with the connection; the consumer goes on after them.
+    proxy.armed = true;
+    for (let i = 20; i < 40; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+    await expect.poll(() => proxy.cuts).toBe(1);
+    for (let i = 40; i < 60; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+    await readUntil(60);
+    expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      new RegExp(
+        `did not receive deliveries \\d+\\.\\.\\d+ of consumer weir-s${streams}_lossy-\\w+ on ${
+          subject.replace(".", "\\.")
+        } \\(lost in flight, or a consumer leader that fell behind\\): reading it again after sequence 20`,
+      ),
+    );
+    controller.abort();
+    await it.return?.();
+  } finally {
+    warn.mockRestore();
+    await lossy.close();
+    proxy.close();
+  }
+}, 60_000);
 
 test("jetStreamSource hands bad payloads to onInvalid with their sequence, or fails naming it", async () => {
   const { stream: name } = await freshStream();
