@@ -6,6 +6,7 @@
 import { TYPED_ARRAYS, UnencodableError } from "./_codec_tags.ts";
 import { decodeValue } from "./_decode.ts";
 import { encodeValue } from "./_encode.ts";
+import { isImmutableState } from "./immutable_state.ts";
 
 /** Deeper than this the copy is the codec's round trip: recursion here takes more stack than the codec's. */
 const COPY_DEPTH = 200;
@@ -21,8 +22,10 @@ export function copyState(value: unknown, reuse?: unknown): unknown {
 }
 
 function copyObject(v: object, depth: number, reuse: unknown): unknown {
+  if (isImmutableState(v)) return v;
   if (depth >= COPY_DEPTH) return roundTrip(v);
-  if (Array.isArray(v)) return copyArray(v, depth + 1, Array.isArray(reuse) ? reuse : null);
+  // (a shared immutable part of the previous copy is not refilled)
+  if (Array.isArray(v)) return copyArray(v, depth + 1, Array.isArray(reuse) && !isImmutableState(reuse) ? reuse : null);
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
     const from = typeof reuse === "object" && reuse !== null ? reuse : null;
@@ -58,7 +61,8 @@ function copyObject(v: object, depth: number, reuse: unknown): unknown {
     if (C === undefined) return v;
     const t = v as unknown as Float64Array;
     if (
-      reuse !== undefined && reuse !== null && Object.getPrototypeOf(reuse) === C.prototype &&
+      reuse !== undefined && reuse !== null && !isImmutableState(reuse as object) &&
+      Object.getPrototypeOf(reuse) === C.prototype &&
       (reuse as Float64Array).length === t.length
     ) {
       (reuse as Float64Array).set(t);

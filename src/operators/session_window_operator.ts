@@ -40,6 +40,7 @@ import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { arg, grownFor, isDense } from "./_hot_loop.ts";
+import { immutableState } from "../checkpoint/immutable_state.ts";
 
 /** Session flags (SessionWindowOperator.#flags). */
 const DEAD = 1, HELD = 2;
@@ -668,9 +669,6 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
-  /** The last snapshot's key list: the next one refills it (filling memory already touched is cheaper). */
-  #snapshotKeys: unknown[] = [];
-
   /**
    * sessions-3: the open sessions in columns, key by key and in list order: each session's key, its
    * span (start and end), whether it holds, and its accumulator (a copy of its slots, or the combiner's
@@ -678,10 +676,18 @@ export class SessionWindowOperator implements WindowEngine {
    * the pause at a barrier is a few array fills (sessions-2's arrays per session made it 170 ms at 100k
    * keys). Holds until the next step or snapshot.
    */
+  /** The last snapshot's key list, refilled by the next one (filling memory already touched is cheaper). */
+  #snapshotKeys: unknown[] = [];
+
   snapshot(): unknown {
     const n = this.#open;
+    // The key list refilled in order (a length set far ahead makes a slow, dictionary array); the
+    // snapshot's copy of it, and the typed arrays built for this snapshot alone, are shared by the
+    // checkpoint rather than copied (immutableState): its cold copy loop over 100k sessions was a good
+    // part of a job's first pause.
     const keys = this.#snapshotKeys;
     if (keys.length > n) keys.length = n;
+    let primitive = true;
     const span = new Float64Array(2 * n), held = new Uint8Array(n);
     const k = this.#columns, w = this.#width;
     const col = k === null ? null : new Float64Array(n * w);
@@ -690,6 +696,7 @@ export class SessionWindowOperator implements WindowEngine {
     let i = 0;
     for (const head of this.#allHeads()) {
       const key = this.#keyOf[head];
+      if (typeof key === "object" && key !== null) primitive = false;
       for (let s = head; s !== -1; s = next[s]!, i++) {
         keys[i] = key;
         span[2 * i] = from[2 * s]!;
@@ -699,13 +706,17 @@ export class SessionWindowOperator implements WindowEngine {
         else accs!.push(this.#accs[s]);
       }
     }
+    immutableState(span);
+    immutableState(held);
+    if (col !== null) immutableState(col);
     const snap: SessionsColumns = {
       v: "sessions-3",
       watermark: this.#wm,
       emittedWatermark: this.#emittedWm,
       outputWatermark: this.#outWm,
       late: this.#late.count,
-      keys,
+      // (one memcpy of the refilled list; the checkpoint copies one holding objects)
+      keys: primitive ? immutableState(keys.slice(0, n)) : keys,
       span,
       held,
       width: col === null ? 0 : w,

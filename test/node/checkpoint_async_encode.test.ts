@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { collect, count, sum } from "../../src/aggregate/mod.ts";
 import { copyState } from "../../src/checkpoint/_copy_state.ts";
+import { immutableState } from "../../src/checkpoint/immutable_state.ts";
 import { encodeInSteps, encodeValue } from "../../src/checkpoint/_encode.ts";
 import { readResults } from "../../src/checkpoint/read_results.ts";
 import { storeSink } from "../../src/checkpoint/store_sink.ts";
@@ -107,6 +108,24 @@ describe("stepped encoding and the copy at the barrier", () => {
     const b = copyState({ b: buf }, { b: Uint8Array.of(0, 0, 0) }) as { b: Uint8Array };
     buf[0] = 7;
     expect([...b.b]).toEqual([1, 2, 3]);
+  });
+
+  test("a part marked immutableState is shared, never copied nor refilled; the rest is copied around it", () => {
+    const keys = immutableState(["a", "b"]);
+    const col = immutableState(Float64Array.of(1, 2));
+    const accs = [{ n: 1 }];
+    const first = copyState({ keys, col, accs }) as { keys: string[]; col: Float64Array; accs: { n: number }[] };
+    expect(first.keys).toBe(keys);
+    expect(first.col).toBe(col);
+    expect(first.accs).not.toBe(accs);
+    expect(first.accs[0]).not.toBe(accs[0]);
+    // The next checkpoint's copy lends the earlier copy's containers, except the immutable ones: the
+    // earlier checkpoint may still be encoding them.
+    const next = copyState({ keys: ["c", "d"], col: Float64Array.of(3, 4), accs }, first) as typeof first;
+    expect(keys).toEqual(["a", "b"]);
+    expect([...col]).toEqual([1, 2]);
+    expect(next.keys).toEqual(["c", "d"]);
+    expect([...next.col]).toEqual([3, 4]);
   });
 
   test('an own "__proto__" stays a property in the copy', () => {
