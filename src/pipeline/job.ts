@@ -398,7 +398,18 @@ export class JobRun implements CheckpointedJob {
   /** Runs the job, yielding the outputs produced by each input step. */
   async *run(hooks: JobHooks = {}, signal?: AbortSignal): AsyncGenerator<unknown[], void, undefined> {
     const src = this.#source;
-    const opened = src.open(this.#offset === undefined ? { signal } : { offset: this.#offset, signal });
+    // The source's signal aborts with the caller's, and when the job stops early (a consumer's break, a
+    // failure): a source waiting for input that may never come (an idle subscription) would otherwise
+    // hold the job's return() until its next event, as an async generator's return() waits for it.
+    const reading = new AbortController();
+    const forward = () => reading.abort(signal!.reason);
+    if (signal !== undefined) {
+      if (signal.aborted) reading.abort(signal.reason);
+      else signal.addEventListener("abort", forward, { once: true });
+    }
+    const opened = src.open(
+      this.#offset === undefined ? { signal: reading.signal } : { offset: this.#offset, signal: reading.signal },
+    );
     const it = opened as AsyncIterator<SourceEvent<unknown>>;
     let pending: Promise<IteratorResult<SourceEvent<unknown>>> | null = null;
     /** An event read while gathering a bundle that did not join it: the next step. */
@@ -483,7 +494,13 @@ export class JobRun implements CheckpointedJob {
       if (hooks.afterStep) await hooks.afterStep(this, 0);
     } finally {
       for (const a of this.#async) a.op.stop();
-      if (!finished) await it.return?.();
+      signal?.removeEventListener("abort", forward);
+      if (!finished) {
+        // (a read in flight now fails with the abort: nobody waits for it)
+        pending?.catch(() => {});
+        reading.abort(new DOMException("The job stopped before its input ended", "AbortError"));
+        await it.return?.();
+      }
     }
   }
 }

@@ -4,6 +4,8 @@ import {
   FlatMapStream,
   MapStream,
   pipelineTransform,
+  type Source,
+  stream,
   tumbling,
   type WindowResult,
   WindowStream,
@@ -34,6 +36,49 @@ const brief = (rs: WindowResult<unknown, unknown>[]) =>
   rs.map((r) => `${String(r.key)}[${r.window.start},${r.window.end})=${JSON.stringify(r.value)}`).sort();
 
 export default [
+  {
+    name: "a consumer that stops early stops a source still waiting for input (its read aborts)",
+    async run() {
+      // Events, then a source that waits for more until its read is aborted (an idle subscription). The
+      // windows fire on processing time (idleTimeout) while that read is in flight: the job's return()
+      // must not wait for an event that never comes.
+      let aborted = 0;
+      const waiting: Source<{ ts: number }> = {
+        kind: "source",
+        replayable: false,
+        async *open({ signal }) {
+          yield { type: "elements", values: [{ ts: 1 }, { ts: 2 }] };
+          await new Promise<void>((_, reject) => {
+            signal?.addEventListener("abort", () => {
+              aborted++;
+              reject(signal.reason);
+            }, { once: true });
+          });
+        },
+      };
+      const windowed = () =>
+        stream(waiting).withEventTime((e) => e.ts, { maxOutOfOrderness: 0, idleTimeout: 20 })
+          .window(tumbling(10)).aggregate(count());
+      const seen: number[] = [];
+      for await (const r of windowed()) {
+        seen.push(r.value);
+        break;
+      }
+      assertEquals(seen, [2]);
+      assertEquals(aborted, 1);
+      // A consumer's error stops the job the same way.
+      let failure: unknown;
+      try {
+        await windowed().forEach(() => {
+          throw new Error("consumer failed");
+        });
+      } catch (e) {
+        failure = e;
+      }
+      assertEquals((failure as Error).message, "consumer failed");
+      assertEquals(aborted, 2);
+    },
+  },
   {
     name: "MapStream, FilterStream and FlatMapStream compose with pipeThrough",
     async run() {
