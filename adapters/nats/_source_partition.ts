@@ -106,17 +106,30 @@ export class MessageQueue {
     this.#high = high;
   }
 
+  #closed = false;
+
   /** Adds a message; true when the queue is full (wait for `room()` before adding more). */
   push(part: PartitionState, msg: JsMsg, from: object): boolean {
+    if (this.#closed) return false;
     this.#items.push({ part, msg, from });
     this.#notify();
     return this.#items.length >= this.#high;
   }
 
-  /** Resolves once the queue is below its high mark. */
+  /** Resolves once the queue is below its high mark (or closed). */
   room(): Promise<void> {
-    if (this.#items.length < this.#high) return Promise.resolve();
+    if (this.#items.length < this.#high || this.#closed) return Promise.resolve();
     return new Promise<void>((resolve) => this.#space.push(resolve));
+  }
+
+  /**
+   * Drops what is queued and takes nothing more; pumps waiting for room go on (to the end of their
+   * consumer, which is being closed: a pump left waiting would never let its consumer's close finish).
+   */
+  close(): void {
+    this.#closed = true;
+    this.#items = [];
+    for (const resolve of this.#space.splice(0)) resolve();
   }
 
   fail(error: unknown): void {

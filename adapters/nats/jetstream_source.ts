@@ -365,6 +365,7 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
       }
     } finally {
       stopped = true;
+      queue.close();
       await Promise.all(readers.map((r) => r.messages.close().catch(() => {})));
     }
   }

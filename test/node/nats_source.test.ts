@@ -233,6 +233,24 @@ test("messages delivered to the source but lost in flight are read again: each o
   }
 }, 60_000);
 
+test("a source stopped with a backlog queued (its pump waiting for room) closes", async () => {
+  const { stream: name } = await freshStream();
+  const subject = `s${streams}.backlog`;
+  for (let i = 0; i < 200; i++) await js.publish(subject, JSON.stringify({ id: i, ts: i }));
+  // maxChunk 5: the queue holds 10 messages, so the pump waits for room after the first chunk.
+  const source = jetStreamSource<Ev>({ js, stream: name, subject, maxChunk: 5 });
+  const it = source.open({}) as AsyncIterator<SourceEvent<Ev>>;
+  const first = await it.next();
+  expect(first.value).toMatchObject({ type: "elements" });
+  expect((first.value as { values: Ev[] }).values[0]).toEqual({ id: 0, ts: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the pump fills the queue and waits
+  const closed = await Promise.race([
+    it.return!().then(() => "closed"),
+    new Promise((resolve) => setTimeout(resolve, 5_000, "still waiting after 5 s")),
+  ]);
+  expect(closed).toBe("closed");
+}, 30_000);
+
 test("jetStreamSource hands bad payloads to onInvalid with their sequence, or fails naming it", async () => {
   const { stream: name } = await freshStream();
   const subject = `s${streams}.bad`;
