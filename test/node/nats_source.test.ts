@@ -314,6 +314,19 @@ test("the source watermark is the minimum over partitions that are not idle, els
   expect(new PartitionState("c", { seq: 4 }, 0).position()).toEqual({ seq: 4 });
 });
 
+/** `fn()`, or a failure saying `where()` once `ms` passed without it settling. */
+async function within<T>(ms: number, fn: () => Promise<T>, where: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms: ${where()}`)), ms);
+  });
+  try {
+    return await Promise.race([fn(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 test("an idle partition does not stall the windows of the others; an in-band watermark closes them", async () => {
   const { stream: name, prefix } = await freshStream();
   // Partition 1 gets one event at 0 and then nothing; partition 0 runs on to 4 500.
@@ -343,10 +356,13 @@ test("an idle partition does not stall the windows of the others; an in-band wat
   const controller = new AbortController();
   const run = job(200).run({ signal: controller.signal });
   const fired: [number, number][] = [];
-  for await (const r of run) {
-    fired.push([r.window.start, r.value]);
-    if (fired.length === 4) break;
-  }
+  // (a run that hangs says where it stood, instead of timing the test out: it did once in CI)
+  await within(20_000, async () => {
+    for await (const r of run) {
+      fired.push([r.window.start, r.value]);
+      if (fired.length === 4) break;
+    }
+  }, () => `fired ${JSON.stringify(fired)}, stats ${JSON.stringify(run.stats())}`);
   controller.abort();
   // [0, 1 000) has p1's event too; [4 000, 5 000) waits for more of p0.
   expect(fired).toEqual([[0, 11], [1_000, 10], [2_000, 10], [3_000, 10]]);
@@ -370,7 +386,13 @@ test("an idle partition does not stall the windows of the others; an in-band wat
   await publishWatermark(js, { prefix, job: "idle", partitions: 2 }, Infinity);
   await expect.poll(() => held.stats().watermark).toBe(Infinity);
   controller2.abort();
-  expect(await results).toEqual([[0, 11], [1_000, 10], [2_000, 10], [3_000, 10], [4_000, 6]]);
+  expect(await within(20_000, () => results, () => `stopping: stats ${JSON.stringify(held.stats())}`)).toEqual([
+    [0, 11],
+    [1_000, 10],
+    [2_000, 10],
+    [3_000, 10],
+    [4_000, 6],
+  ]);
 }, 60_000);
 
 test("resuming after messages the stream's retention removed warns, naming the subject and the lost range", async () => {
