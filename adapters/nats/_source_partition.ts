@@ -100,13 +100,12 @@ export class MessageQueue {
   #failure: { error: unknown } | null = null;
   #wake: (() => void) | null = null;
   #space: (() => void)[] = [];
+  #closed = false;
   readonly #high: number;
 
   constructor(high: number) {
     this.#high = high;
   }
-
-  #closed = false;
 
   /** Adds a message; true when the queue is full (wait for `room()` before adding more). */
   push(part: PartitionState, msg: JsMsg, from: object): boolean {

@@ -1,6 +1,6 @@
 // Parts of an operator's snapshot that nothing will change: the checkpoint shares them instead of copying
 // them at its barrier (see _copy_state.ts). An operator marks only what it built for this snapshot alone
-// and what holds no mutable container (an array of primitive keys, a frozen array): copying such a part
+// and what holds no mutable container (an array of primitive keys, a typed array): copying such a part
 // element by element was most of the first checkpoint's pause at 100k keys (cold code over every key).
 
 const IMMUTABLE = new WeakSet<object>();

@@ -669,6 +669,9 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
+  /** The last snapshot's key list, refilled by the next one (filling memory already touched is cheaper). */
+  #snapshotKeys: unknown[] = [];
+
   /**
    * sessions-3: the open sessions in columns, key by key and in list order: each session's key, its
    * span (start and end), whether it holds, and its accumulator (a copy of its slots, or the combiner's
@@ -676,9 +679,6 @@ export class SessionWindowOperator implements WindowEngine {
    * the pause at a barrier is a few array fills (sessions-2's arrays per session made it 170 ms at 100k
    * keys). Holds until the next step or snapshot.
    */
-  /** The last snapshot's key list, refilled by the next one (filling memory already touched is cheaper). */
-  #snapshotKeys: unknown[] = [];
-
   snapshot(): unknown {
     const n = this.#open;
     // The key list refilled in order (a length set far ahead makes a slow, dictionary array); the
