@@ -238,7 +238,7 @@ export function jetStreamSource<T = unknown>(options: JetStreamSourceOptions<T>)
     const readers: Reader[] = [];
     let stopped = false;
     const startReading = async (part: PartitionState, existing: readonly ConsumerInfo[]) => {
-      let reader: Reader | undefined;
+      let reader: Reader | undefined = undefined;
       reader = await openConsumer(js, jsm, existing, stream, prefix, part, ackWait, (e) => {
         // (a consumer this source replaced itself is gone on purpose)
         if (reader === undefined || current.get(part) === reader) queue.fail(e);
