@@ -82,7 +82,39 @@ interface SessionsSnapshot {
   keys: { key: unknown; sessions: [number, number, unknown, (0 | 1)?][] }[];
 }
 
-/** sessions-3: the open sessions in columns (see SessionWindowOperator.snapshot). */
+/**
+ * sessions-4: the engine's session arrays as they are, id by id (see SessionWindowOperator.snapshot).
+ * Ids in [0, top) that are free, or DEAD (merged away, their heap entry not yet up), hold no session.
+ */
+interface SessionsById {
+  v: "sessions-4";
+  watermark: number;
+  emittedWatermark: number;
+  outputWatermark: number;
+  late: number;
+  /** Ids in use so far: every array below covers [0, top). */
+  top: number;
+  /** Each id's key (undefined for an id that holds no session). */
+  keys: unknown[];
+  /** Each id's start and end. */
+  span: Float64Array;
+  /** Each id's next session of the same key, or -1. */
+  next: Int32Array;
+  /** Each id's DEAD and HELD bits. */
+  flags: Uint8Array;
+  /** The ids free to reuse, in the order they are taken back (last first). */
+  free: Int32Array;
+  /** The heap of (end, id), array for array. */
+  heapEnds: Float64Array;
+  heapIds: Int32Array;
+  /** Slots per accumulator in `col` (0 when `accs` holds them). */
+  width: number;
+  col: Float64Array | null;
+  /** Each id's accumulator, the combiner's own (when the engine keeps no columns). */
+  accs: unknown[] | null;
+}
+
+/** sessions-3: the open sessions in columns, key by key (written before sessions-4; still restored). */
 interface SessionsColumns {
   v: "sessions-3";
   watermark: number;
@@ -127,6 +159,8 @@ export class SessionWindowOperator implements WindowEngine {
   /** The grouping key and the key of each session. */
   #nkOf: unknown[] = [];
   #keyOf: unknown[] = [];
+  /** Whether a key was ever an object or function (then a snapshot's key list is not shared as it is). */
+  #objectKeys = false;
   /**
    * A combiner whose accumulator fits in numbers and merges in them (count, sum, min, max, objects of
    * them): each session's accumulator is `width` slots of #col at id * width instead of an object.
@@ -432,6 +466,7 @@ export class SessionWindowOperator implements WindowEngine {
     // (an id is below their length, or equal to it: the arrays stay packed)
     this.#nkOf[s] = nk;
     this.#keyOf[s] = key;
+    if (typeof key === "object" ? key !== null : typeof key === "function") this.#objectKeys = true;
     return s;
   }
 
@@ -669,64 +704,101 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
-  /** The last snapshot's key list, refilled by the next one (filling memory already touched is cheaper). */
-  #snapshotKeys: unknown[] = [];
-
   /**
-   * sessions-3: the open sessions in columns, key by key and in list order: each session's key, its
-   * span (start and end), whether it holds, and its accumulator (a copy of its slots, or the combiner's
-   * own, live: the checkpointer copies a snapshot at the barrier). No array or object per session, so
-   * the pause at a barrier is a few array fills (sessions-2's arrays per session made it 170 ms at 100k
-   * keys). Holds until the next step or snapshot.
+   * sessions-4: the engine's arrays as they are, id by id: each id's key, span, next session of the
+   * key, flags, accumulator (a copy of its slots, or the combiner's own, live: the checkpointer copies
+   * a snapshot at the barrier), then the free ids and the heap. Every part is one bulk copy (no loop
+   * over sessions: at 100k keys sessions-3's walk of every key's list made a job's first pause
+   * 17-18 ms, cold), and a restore rebuilds the engine id for id, heap included, so sessions that end
+   * together fire in the order they would have. Holds until the next step or snapshot.
    */
   snapshot(): unknown {
-    const n = this.#open;
-    // The key list refilled in order (a length set far ahead makes a slow, dictionary array); the
-    // snapshot's copy of it, and the typed arrays built for this snapshot alone, are shared by the
-    // checkpoint rather than copied (immutableState): its cold copy loop over 100k sessions was a good
-    // part of a job's first pause.
-    const keys = this.#snapshotKeys;
-    if (keys.length > n) keys.length = n;
-    let primitive = true;
-    const span = new Float64Array(2 * n), held = new Uint8Array(n);
+    const top = this.#top;
+    // Ids stay taken up to the most sessions ever open at once: when most of them are free, the
+    // snapshot renumbers the others (#compacted) rather than carry the free ones.
+    if (2 * this.#freeIds.length > top) return this.#compacted();
     const k = this.#columns, w = this.#width;
-    const col = k === null ? null : new Float64Array(n * w);
-    const accs: unknown[] | null = k === null ? [] : null;
-    const from = this.#span, next = this.#next, flags = this.#flags, src = this.#col;
-    let i = 0;
-    for (const head of this.#allHeads()) {
-      const key = this.#keyOf[head];
-      if (typeof key === "object" && key !== null) primitive = false;
-      for (let s = head; s !== -1; s = next[s]!, i++) {
-        keys[i] = key;
-        span[2 * i] = from[2 * s]!;
-        span[2 * i + 1] = from[2 * s + 1]!;
-        held[i] = flags[s]! & HELD ? 1 : 0;
-        if (col !== null) { for (let j = 0; j < w; j++) col[i * w + j] = src[s * w + j]!; }
-        else accs!.push(this.#accs[s]);
-      }
-    }
-    immutableState(span);
-    immutableState(held);
-    if (col !== null) immutableState(col);
-    const snap: SessionsColumns = {
-      v: "sessions-3",
+    // Fresh copies built for this snapshot alone: the checkpoint shares rather than copies them
+    // (immutableState); a key list holding objects it copies.
+    const keys = this.#keyOf.slice(0, top);
+    const snap: SessionsById = {
+      v: "sessions-4",
       watermark: this.#wm,
       emittedWatermark: this.#emittedWm,
       outputWatermark: this.#outWm,
       late: this.#late.count,
-      // (one memcpy of the refilled list; the checkpoint copies one holding objects)
-      keys: primitive ? immutableState(keys.slice(0, n)) : keys,
-      span,
-      held,
-      width: col === null ? 0 : w,
-      col,
-      accs,
+      top,
+      keys: this.#objectKeys ? keys : immutableState(keys),
+      span: immutableState(this.#span.slice(0, 2 * top)),
+      next: immutableState(this.#next.slice(0, top)),
+      flags: immutableState(this.#flags.slice(0, top)),
+      free: immutableState(Int32Array.from(this.#freeIds)),
+      heapEnds: immutableState(Float64Array.from(this.#heapEnds)),
+      heapIds: immutableState(Int32Array.from(this.#heapIds)),
+      width: k === null ? 0 : w,
+      col: k === null ? null : immutableState(this.#col.slice(0, top * w)),
+      accs: k === null ? this.#accs.slice(0, top) : null,
     };
     return snap;
   }
 
+  /**
+   * sessions-4 without the free ids: the others renumbered in order, the heap's entries and each
+   * key's list following them (a restore then fires in the same order: the heap keeps its shape, and
+   * ids only name sessions). One loop over the ids.
+   */
+  #compacted(): SessionsById {
+    const top = this.#top, free = this.#freeIds;
+    const to = new Int32Array(top);
+    for (let i = 0; i < free.length; i++) to[free[i]!] = -1;
+    let m = 0;
+    for (let i = 0; i < top; i++) if (to[i] !== -1) to[i] = m++;
+    const k = this.#columns, w = this.#width;
+    const keys: unknown[] = new Array(m).fill(undefined);
+    const span = new Float64Array(2 * m), next = new Int32Array(m), flags = new Uint8Array(m);
+    const col = k === null ? null : new Float64Array(m * w);
+    const accs: unknown[] | null = k === null ? new Array(m).fill(undefined) : null;
+    const fromSpan = this.#span, fromNext = this.#next, fromFlags = this.#flags, src = this.#col;
+    for (let i = 0; i < top; i++) {
+      const j = to[i]!;
+      if (j === -1) continue;
+      keys[j] = this.#keyOf[i];
+      span[2 * j] = fromSpan[2 * i]!;
+      span[2 * j + 1] = fromSpan[2 * i + 1]!;
+      // (a DEAD id's next is stale, and read by nothing)
+      const n = fromNext[i]!;
+      next[j] = n === -1 || (fromFlags[i]! & DEAD) !== 0 ? -1 : to[n]!;
+      flags[j] = fromFlags[i]!;
+      if (col !== null) { for (let x = 0; x < w; x++) col[j * w + x] = src[i * w + x]!; }
+      else accs![j] = this.#accs[i];
+    }
+    const heapIds = Int32Array.from(this.#heapIds);
+    for (let i = 0; i < heapIds.length; i++) heapIds[i] = to[heapIds[i]!]!;
+    return {
+      v: "sessions-4",
+      watermark: this.#wm,
+      emittedWatermark: this.#emittedWm,
+      outputWatermark: this.#outWm,
+      late: this.#late.count,
+      top: m,
+      keys: this.#objectKeys ? keys : immutableState(keys),
+      span: immutableState(span),
+      next: immutableState(next),
+      flags: immutableState(flags),
+      free: immutableState(new Int32Array(0)),
+      heapEnds: immutableState(Float64Array.from(this.#heapEnds)),
+      heapIds: immutableState(heapIds),
+      width: k === null ? 0 : w,
+      col: col === null ? null : immutableState(col),
+      accs,
+    };
+  }
+
   restore(state: unknown): void {
+    if ((state as { v?: unknown } | null)?.v === "sessions-4") {
+      this.#restoreById(state as SessionsById);
+      return;
+    }
     const s = state as SessionsSnapshot | GeneralSnapshot | SessionsColumns;
     if (s?.v !== "sessions-1" && s?.v !== "sessions-2" && s?.v !== "sessions-3" && s?.v !== 2) {
       throw new TypeError(
@@ -738,6 +810,7 @@ export class SessionWindowOperator implements WindowEngine {
         `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${s.width}, which this aggregate does not`,
       );
     }
+    this.#objectKeys = false;
     this.#keys = new Map();
     this.#heads = new Int32Array(0);
     this.#top = 0;
@@ -799,6 +872,82 @@ export class SessionWindowOperator implements WindowEngine {
         this.#push(end, id);
       }
     }
+  }
+
+  /** Restores a sessions-4 snapshot: the engine's arrays id for id, each key's list and the heap as they were. */
+  #restoreById(s: SessionsById): void {
+    const top = s.top;
+    if (
+      !Number.isInteger(top) || top < 0 || s.keys.length !== top || s.span.length !== 2 * top ||
+      s.next.length !== top || s.flags.length !== top || s.heapEnds.length !== s.heapIds.length
+    ) {
+      throw new TypeError(
+        `Cannot restore window operator "${this.id}": its sessions-4 snapshot's arrays do not match its ${
+          String(top)
+        } session ids`,
+      );
+    }
+    if (s.col !== null && (this.#columns === null || s.width !== this.#width)) {
+      throw new TypeError(
+        `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${s.width}, which this aggregate does not`,
+      );
+    }
+    const cap = Math.max(64, top);
+    this.#span = new Float64Array(2 * cap);
+    this.#span.set(s.span);
+    this.#next = new Int32Array(cap);
+    this.#next.set(s.next);
+    this.#flags = new Uint8Array(cap);
+    this.#flags.set(s.flags);
+    this.#top = top;
+    this.#freeIds = Array.from(s.free);
+    this.#heapEnds = Array.from(s.heapEnds);
+    this.#heapIds = Array.from(s.heapIds);
+    this.#results = [];
+    this.#resultWms = [];
+    this.#wm = s.watermark;
+    this.#emittedWm = s.emittedWatermark;
+    this.#outWm = s.outputWatermark;
+    this.#late.count = s.late;
+    this.#keys = new Map();
+    this.#heads = new Int32Array(0);
+    this.#objectKeys = false;
+    // An id holds a session unless it is free or DEAD.
+    const none = new Uint8Array(top);
+    for (let i = 0; i < s.free.length; i++) none[s.free[i]!] = 1;
+    const flags = this.#flags, next = this.#next;
+    for (let i = 0; i < top; i++) if ((flags[i]! & DEAD) !== 0) none[i] = 1;
+    const keyOf: unknown[] = new Array(top).fill(undefined), nkOf: unknown[] = new Array(top).fill(undefined);
+    // a key's first session is the one no other session of it points to
+    const pointedTo = new Uint8Array(top);
+    let open = 0;
+    for (let i = 0; i < top; i++) {
+      if (none[i] === 1) continue;
+      open++;
+      const key = s.keys[i];
+      keyOf[i] = key;
+      nkOf[i] = groupingKey(key);
+      if (typeof key === "object" ? key !== null : typeof key === "function") this.#objectKeys = true;
+      if (next[i] !== -1) pointedTo[next[i]!] = 1;
+    }
+    this.#keyOf = keyOf;
+    this.#nkOf = nkOf;
+    this.#open = open;
+    for (let i = 0; i < top; i++) if (none[i] === 0 && pointedTo[i] === 0) this.#setHead(nkOf[i], i);
+    if (this.#columns === null) {
+      this.#col = new Float64Array(0);
+      this.#accs = new Array(top).fill(undefined);
+      for (let i = 0; i < top; i++) if (none[i] === 0) this.#accs[i] = s.accs![i];
+      return;
+    }
+    this.#col = new Float64Array(cap * this.#width);
+    this.#accs = [];
+    if (s.col !== null) {
+      this.#col.set(s.col);
+      return;
+    }
+    // the combiner's own accumulators, into slots while they fit them (#restoreAcc)
+    for (let i = 0; i < top; i++) if (none[i] === 0) this.#restoreAcc(i, s.accs![i]);
   }
 
   /** Gives restored session `id` accumulator `acc` (the combiner's own): in slots when they hold it. */

@@ -163,7 +163,7 @@ describe("snapshots with named fields", () => {
     expect(() => other.restore(structuredClone(six))).toThrow(/columns of width 2/);
   });
 
-  it("the session engine snapshots sessions-3 (columns, no array per session) and restores it and sessions-2 alike", async () => {
+  it("the session engine snapshots sessions-4 (its arrays id by id) and restores it, sessions-3 and sessions-2 alike", async () => {
     const { resolveWindowConfig } = await import("../../src/operators/window_config.ts");
     const { composeCombiners } = await import("../../src/aggregate/compose.ts");
     type Ev = { k: unknown; x: number };
@@ -178,28 +178,52 @@ describe("snapshots with named fields", () => {
     const op = new SessionWindowOperator(config());
     op.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
     op.data({ values: [{ k: "a", x: 6 }], ts: Float64Array.of(31), wm: 0, pt: 0 }, sink);
-    type Three = {
+    type Four = {
       v: string;
-      emittedWatermark: number;
-      outputWatermark: number;
+      top: number;
       keys: unknown[];
       span: Float64Array;
-      held: Uint8Array;
+      next: Int32Array;
+      flags: Uint8Array;
+      free: Int32Array;
+      heapEnds: Float64Array;
+      heapIds: Int32Array;
       width: number;
       col: Float64Array;
     };
-    const three = structuredClone(op.snapshot()) as Three;
-    expect(three.v).toBe("sessions-3");
-    expect(three.width).toBe(2);
-    expect(three.keys).toEqual(["a", "a", { id: 7 }, "b"]);
-    expect([...three.span]).toEqual([30, 41, 1, 13, 2, 12, 20, 30]);
-    expect([...three.col]).toEqual([2, 11, 2, 4, 1, 2, 1, 4]);
-    expect([...three.held]).toEqual([1, 1, 1, 1]);
+    const four = structuredClone(op.snapshot()) as Four;
+    expect(four.v).toBe("sessions-4");
+    expect(four.width).toBe(2);
+    // ids in the order the sessions opened; "a"'s newer session first in its list
+    expect(four.keys).toEqual(["a", { id: 7 }, "b", "a"]);
+    expect([...four.span]).toEqual([1, 13, 2, 12, 20, 30, 30, 41]);
+    expect([...four.next]).toEqual([-1, -1, -1, 0]);
+    expect([...four.col]).toEqual([2, 4, 1, 2, 1, 4, 2, 11]);
+    expect([...four.flags]).toEqual([2, 2, 2, 2]);
+    expect([...four.free]).toEqual([]);
+    // (an entry stays at the end its session had when it opened: "a"'s first grew from [1, 11))
+    expect([...four.heapEnds].sort((a, b) => a - b)).toEqual([11, 12, 30, 40]);
     const restored = new SessionWindowOperator(config());
-    restored.restore(structuredClone(three));
-    // a round trip keeps each key's sessions in their order
-    expect(restored.snapshot()).toEqual(three);
-    // the same state as sessions-2 (accumulators as the combiner's own) restores to the same snapshot
+    restored.restore(structuredClone(four));
+    // a round trip gives the same arrays, each key's list and the heap included
+    expect(restored.snapshot()).toEqual(four);
+    // the same state as sessions-3 (key by key, in list order) and sessions-2 (accumulators as the
+    // combiner's own) restores to the same sessions
+    const three = {
+      v: "sessions-3",
+      watermark: -Infinity,
+      emittedWatermark: (four as unknown as { emittedWatermark: number }).emittedWatermark,
+      outputWatermark: (four as unknown as { outputWatermark: number }).outputWatermark,
+      late: 0,
+      keys: ["a", "a", { id: 7 }, "b"],
+      span: Float64Array.of(30, 41, 1, 13, 2, 12, 20, 30),
+      held: Uint8Array.of(1, 1, 1, 1),
+      width: 2,
+      col: Float64Array.of(2, 11, 2, 4, 1, 2, 1, 4),
+      accs: null,
+    };
+    const fromThree = new SessionWindowOperator(config());
+    fromThree.restore(structuredClone(three));
     const two = {
       v: "sessions-2",
       watermark: -Infinity,
@@ -214,11 +238,53 @@ describe("snapshots with named fields", () => {
     };
     const fromTwo = new SessionWindowOperator(config());
     fromTwo.restore(two);
-    expect(fromTwo.snapshot()).toEqual(three);
+    expect(fromTwo.snapshot()).toEqual(fromThree.snapshot());
     const expected = fire(op);
     expect(expected).toHaveLength(4);
     expect(fire(restored)).toEqual(expected);
+    expect(fire(fromThree)).toEqual(expected);
     expect(fire(fromTwo)).toEqual(expected);
+    // sessions that end together fire in the order they would have (ids and heap restored as they were)
+    // (keys 6..1 opened in that order: sessions-3, restored key by key, fired them 1, 6, 5, 4, 3, 2)
+    const ties = new SessionWindowOperator(config());
+    const tied = [6, 5, 4, 3, 2, 1].map((k, i) => ({ k, x: i }));
+    ties.data({ values: tied, ts: Float64Array.of(5, 5, 5, 5, 5, 5), wm: 0, pt: 0 }, sink);
+    ties.data({ values: [{ k: 4, x: 9 }], ts: Float64Array.of(2), wm: 0, pt: 0 }, sink);
+    const tiesBack = new SessionWindowOperator(config());
+    tiesBack.restore(structuredClone(ties.snapshot()));
+    const tiesOrder = fire(ties) as { key: number }[];
+    expect(tiesOrder.map((r) => r.key)).toEqual([6, 1, 2, 3, 4, 5]);
+    expect(fire(tiesBack)).toEqual(tiesOrder);
+    // with most ids free (their sessions fired), the snapshot renumbers the others and keeps no free id
+    const sparse = new SessionWindowOperator(config());
+    sparse.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
+    sparse.watermark(35, 0, sink);
+    expect(sparse.openWindows).toBe(1);
+    const sparseSnap = structuredClone(sparse.snapshot()) as Four;
+    expect(sparseSnap.v).toBe("sessions-4");
+    expect(sparseSnap.keys).toEqual(["a"]);
+    expect([...sparseSnap.heapIds]).toEqual([0]);
+    expect([...sparseSnap.free]).toEqual([]);
+    const sparseBack = new SessionWindowOperator(config());
+    sparseBack.restore(sparseSnap);
+    expect(fire(sparseBack)).toEqual(fire(sparse));
+    // ... and in the same order for sessions that end together: keys 1..6 opened last to first (with
+    // sessions-3, restored key by key, they came out in the other order), half of the ids free
+    const many = new SessionWindowOperator(config());
+    const early = [7, 8, 9, 10, 11, 12, 13, 14].map((k) => ({ k, x: 1 }));
+    many.data({ values: early, ts: Float64Array.of(0, 0, 0, 0, 0, 0, 0, 0), wm: 0, pt: 0 }, sink);
+    many.data(
+      { values: [6, 5, 4, 3, 2, 1].map((k) => ({ k, x: k })), ts: new Float64Array(6).fill(15), wm: 0, pt: 0 },
+      sink,
+    );
+    many.watermark(12, 0, sink);
+    const manySnap = structuredClone(many.snapshot()) as Four;
+    expect(manySnap.top).toBe(6);
+    const manyBack = new SessionWindowOperator(config());
+    manyBack.restore(manySnap);
+    const order = fire(many) as { key: number }[];
+    expect(order.map((r) => r.key)).not.toEqual([1, 2, 3, 4, 5, 6]);
+    expect(fire(manyBack)).toEqual(order);
     // accumulators that left the columns (a float sum) snapshot as the combiner's own, and restore
     const spilled = new SessionWindowOperator(config());
     spilled.data({ values: [{ k: "a", x: 0.5 }, { k: "b", x: 1 }], ts: Float64Array.of(1, 2), wm: 0, pt: 0 }, sink);
@@ -232,6 +298,7 @@ describe("snapshots with named fields", () => {
     const other = new SessionWindowOperator(
       resolveWindowConfig(session(10), {}, (e) => (e as Ev).k, count() as never, "w"),
     );
+    expect(() => other.restore(structuredClone(four))).toThrow(/columns of width 2/);
     expect(() => other.restore(structuredClone(three))).toThrow(/columns of width 2/);
   });
 });
