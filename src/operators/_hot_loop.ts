@@ -9,16 +9,42 @@
  */
 export const DENSE_KEYS = 1 << 16;
 
-/** Whether grouping key `nk` is kept in an array indexed by it (an integer in [0, DENSE_KEYS)). */
+/**
+ * Integer keys in [DENSE_KEYS, DENSE_MAX) are kept in the array too when memory allows it (see
+ * {@linkcode denseAllowed}), else in the Map: a key of [0, DENSE_MAX) is in the array exactly when the
+ * array reaches it (an engine moves the Map's keys into an array it lengthens). With 1M keys, W1's
+ * slices hold about 9,400 keys each: a Map insertion cost 300 ns there, an array entry 30-50 ns.
+ */
+export const DENSE_MAX = 1 << 24;
+
+/** Array entries (4 bytes each) past DENSE_KEYS an engine keeps without the density of 1 key in 64: 16 MiB. */
+export const DENSE_BUDGET = 1 << 22;
+
+/** Whether grouping key `nk` may be kept in an array indexed by it (an integer in [0, DENSE_MAX)). */
 export function isDense(nk: unknown): nk is number {
-  return typeof nk === "number" && nk >= 0 && nk < DENSE_KEYS && (nk | 0) === nk;
+  return typeof nk === "number" && nk >= 0 && nk < DENSE_MAX && (nk | 0) === nk;
+}
+
+/** The length {@linkcode grownFor} gives an array of length `old` to reach index `k`. */
+export function grownLength(old: number, k: number): number {
+  let n = Math.max(64, old * 2);
+  while (n <= k) n *= 2;
+  return n;
+}
+
+/**
+ * Whether an engine may grow an array of key entries from `old` to `length` entries when it holds
+ * `keys` keys in it and `total` entries in all its arrays: always up to DENSE_KEYS; beyond, while the
+ * array keeps a key for every 64 entries (256 bytes a key; a Map entry takes about 30) or the engine's
+ * arrays stay within DENSE_BUDGET. A guess at a trade (memory for speed), not a measured optimum.
+ */
+export function denseAllowed(length: number, old: number, keys: number, total: number): boolean {
+  return length <= DENSE_KEYS || length <= 64 * keys || total - old + length <= DENSE_BUDGET;
 }
 
 /** A copy of `old` (zeros when null or empty) long enough for index `k`: its length doubled, from 64, until it is. */
 export function grownFor(old: Int32Array | null, k: number): Int32Array<ArrayBuffer> {
-  let n = Math.max(64, old === null ? 0 : old.length * 2);
-  while (n <= k) n *= 2;
-  const grown = new Int32Array(n);
+  const grown = new Int32Array(grownLength(old === null ? 0 : old.length, k));
   if (old !== null) grown.set(old);
   return grown;
 }

@@ -39,7 +39,7 @@ import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure 
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
-import { arg, grownFor, isDense } from "./_hot_loop.ts";
+import { arg, DENSE_KEYS, denseAllowed, grownFor, grownLength, isDense } from "./_hot_loop.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 
 /** Session flags (SessionWindowOperator.#flags). */
@@ -174,13 +174,14 @@ export class SessionWindowOperator implements WindowEngine {
   /** Each session's accumulator by id, while #columns is null. */
   #accs: unknown[] = [];
   /**
-   * Grouping key → the id of the key's first open session, for keys other than the integers in
-   * [0, DENSE_KEYS), which are in #heads instead (both written through #setHead and #deleteHead).
+   * Grouping key → the id of the key's first open session, for keys other than the integers #heads
+   * reaches, which are there instead (both written through #setHead and #deleteHead).
    */
   #keys = new Map<unknown, number>();
   /**
-   * `#heads[k]` is key k's first session + 1, or 0 when k has none (or k is beyond its length: it grows
-   * as larger keys come), for the keys that are integers in [0, DENSE_KEYS): see DENSE_KEYS.
+   * `#heads[k]` is key k's first session + 1, or 0 when k has none, for the integer keys below its
+   * length. The length grows as larger keys come: always to reach one below DENSE_KEYS, up to
+   * DENSE_MAX when denseAllowed (#setHead), the keys of #keys it then reaches moving in.
    */
   #heads = new Int32Array(0);
   /**
@@ -296,7 +297,7 @@ export class SessionWindowOperator implements WindowEngine {
         if (typeof key === "number") {
           // An int32 key as `key | 0`, a value V8 knows is one: its Map lookups then hash it inline
           // (FindOrderedHashMapEntryForInt32Key) instead of calling the generic lookup; -0 becomes 0, as
-          // a Map key does (and as the general engine reports it). One in [0, DENSE_KEYS) is in #heads.
+          // a Map key does (and as the general engine reports it). One #heads reaches is there.
           const k32 = key | 0;
           if (k32 === key) this.#fold(k32, k32, this.#headOf(k32), v, t, end, w);
           else this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
@@ -621,25 +622,45 @@ export class SessionWindowOperator implements WindowEngine {
 
   /** The first session of grouping key `nk`, or -1. */
   #headOf(nk: unknown): number {
-    if (!isDense(nk)) return this.#keys.get(nk) ?? -1;
-    return nk < this.#heads.length ? this.#heads[nk]! - 1 : -1;
+    if (isDense(nk)) {
+      if (nk < this.#heads.length) return this.#heads[nk]! - 1;
+      if (nk < DENSE_KEYS) return -1;
+    }
+    return this.#keys.get(nk) ?? -1;
   }
 
   /** Makes session `s` the first of grouping key `nk`'s list. */
   #setHead(nk: unknown, s: number): void {
-    if (!isDense(nk)) {
-      this.#keys.set(nk, s);
-      return;
+    if (isDense(nk)) {
+      if (nk >= this.#heads.length) this.#growHeads(nk);
+      if (nk < this.#heads.length) {
+        this.#heads[nk] = s + 1;
+        return;
+      }
     }
-    // (the keys a longer #heads covers have no session)
-    if (nk >= this.#heads.length) this.#heads = grownFor(this.#heads, nk);
-    this.#heads[nk] = s + 1;
+    this.#keys.set(nk, s);
+  }
+
+  /** Lengthens #heads to reach key `nk` when memory allows (denseAllowed), moving in the keys of #keys it then reaches. */
+  #growHeads(nk: number): void {
+    const old = this.#heads, length = grownLength(old.length, nk);
+    if (!denseAllowed(length, old.length, this.#open + 1, old.length)) return;
+    const heads = grownFor(old, nk);
+    this.#heads = heads;
+    const from = Math.max(old.length, DENSE_KEYS);
+    if (heads.length <= from || this.#keys.size === 0) return;
+    for (const [k, s] of this.#keys) {
+      if (isDense(k) && k >= from && k < heads.length) {
+        heads[k] = s + 1;
+        this.#keys.delete(k);
+      }
+    }
   }
 
   /** Forgets grouping key `nk` (it has no session left). */
   #deleteHead(nk: unknown): void {
-    if (!isDense(nk)) this.#keys.delete(nk);
-    else if (nk < this.#heads.length) this.#heads[nk] = 0;
+    if (isDense(nk) && nk < this.#heads.length) this.#heads[nk] = 0;
+    else this.#keys.delete(nk);
   }
 
   /** The first session of every key with one: #keys' in their order, then #heads' by key. */

@@ -23,7 +23,7 @@ import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure 
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
-import { arg, DENSE_KEYS, grownFor, isDense } from "./_hot_loop.ts";
+import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense } from "./_hot_loop.ts";
 
 /**
  * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
@@ -43,8 +43,9 @@ class Slice {
    * A column slice (a combiner with a column kernel, see SlicedWindowOperator.#columns) keeps each
    * key's entry: its slot, the accumulator being the kernel's `width` numbers at slot * width in
    * `col`, or a negative ~j for the combiner's own accumulator `spilled[j]` (an element the column
-   * could not stand for). The entries of keys that are integers in [0, DENSE_KEYS) are in `dense`,
-   * the others in `accs` (see SlicedWindowOperator.#entry).
+   * could not stand for). The entries of integer keys that `dense` reaches are there (every key in
+   * [0, DENSE_KEYS), larger ones while memory allows: see `capped`), the others in `accs` (see
+   * SlicedWindowOperator.#entry).
    */
   col: Float64Array | null = null;
   /** Slots of `col` in use: every key of a column slice has one, a spilled key too. */
@@ -53,11 +54,13 @@ class Slice {
   /** A column slice's grouping key of each slot, in the order the keys came (null for other slices). */
   slotKeys: unknown[] | null = null;
   /**
-   * A column slice's entries of the keys that are integers in [0, DENSE_KEYS): `dense[k]` is key k's
-   * slot + 1, its ~j (negative) when spilled, or 0 when k is not in the slice (or beyond the length,
-   * which grows as larger keys come): see DENSE_KEYS.
+   * A column slice's entries of the integer keys below its length: `dense[k]` is key k's slot + 1,
+   * its ~j (negative) when spilled, or 0 when k is not in the slice. The length grows as larger keys
+   * come: always to reach one below DENSE_KEYS, up to DENSE_MAX when denseAllowed (#denseFor).
    */
   dense: Int32Array | null = null;
+  /** `dense` was refused a length (memory, see denseAllowed): it reaches no further key past DENSE_KEYS. */
+  capped = false;
   constructor(readonly start: number, readonly code: number) {}
 }
 
@@ -123,6 +126,8 @@ export class SlicedWindowOperator implements WindowEngine {
   #spareCol: Float64Array | null = null;
   /** The slot cache of the last slice dropped, all zeros, for the next slice that needs one. */
   #spareDense: Int32Array | null = null;
+  /** Entries of the open slices' arrays (Slice.dense), for denseAllowed. */
+  #denseTotal = 0;
   /** Slots the last slice dropped used: a new slice's column starts that large. */
   #slotHint = 64;
   /**
@@ -349,45 +354,86 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   /**
-   * #fold for an int32 key `k`. A key in [0, DENSE_KEYS) of a column slice has its entry in
-   * Slice.dense: found without a Map lookup (a third of the time per element of W1 at 1,000 keys).
+   * #fold for an int32 key `k`. A key of a column slice that its array reaches (Slice.dense) has its
+   * entry there: found without a Map lookup (a third of the time per element of W1 at 1,000 keys).
    */
   #foldInt(slice: Slice, k: number, v: unknown, t: number): void {
     const columns = this.#columns;
-    if (columns === null || k < 0 || k >= DENSE_KEYS) {
-      this.#fold(slice, k, k, v, t);
-      return;
-    }
     const dense = slice.dense;
-    const d = dense !== null && k < dense.length ? dense[k]! : 0;
-    if (d > 0 && !slice.included && columns.add(slice.col!, (d - 1) * this.#width, v, t)) return;
-    this.#foldColumnSlow(slice, k, k, d > 0 ? d - 1 : d < 0 ? d : undefined, v, arg(t));
+    if (columns !== null && dense !== null && k >= 0 && k < dense.length) {
+      const d = dense[k]!;
+      if (d > 0 && !slice.included && columns.add(slice.col!, (d - 1) * this.#width, v, t)) return;
+      this.#foldColumnSlow(slice, k, k, d > 0 ? d - 1 : d < 0 ? d : undefined, v, arg(t));
+    } else if (columns !== null && k >= 0 && k < DENSE_KEYS) {
+      // (in no array yet, and kept in one: new in the slice)
+      this.#foldColumnSlow(slice, k, k, undefined, v, arg(t));
+    } else this.#fold(slice, k, k, v, t);
   }
 
   /** The entry (slot, or ~j when spilled) of grouping key `nk` in column slice `slice`, if it has one. */
   #entry(slice: Slice, nk: unknown): number | undefined {
-    if (!isDense(nk)) return (slice.accs as Map<unknown, number>).get(nk);
-    const dense = slice.dense;
-    const d = dense !== null && nk < dense.length ? dense[nk]! : 0;
-    return d > 0 ? d - 1 : d < 0 ? d : undefined;
+    if (isDense(nk)) {
+      const dense = slice.dense;
+      if (dense !== null && nk < dense.length) {
+        const d = dense[nk]!;
+        return d > 0 ? d - 1 : d < 0 ? d : undefined;
+      }
+      if (nk < DENSE_KEYS) return undefined;
+    }
+    return (slice.accs as Map<unknown, number>).get(nk);
   }
 
   /** Sets the entry of grouping key `nk` in column slice `slice`. */
   #setEntry(slice: Slice, nk: unknown, e: number): void {
-    if (!isDense(nk)) {
-      slice.accs.set(nk, e);
-      return;
+    if (isDense(nk)) {
+      let dense = slice.dense;
+      if (dense === null || nk >= dense.length) dense = this.#denseFor(slice, nk);
+      if (dense !== null) {
+        dense[nk] = e >= 0 ? e + 1 : e;
+        return;
+      }
     }
-    let dense = slice.dense;
-    if (dense === null || nk >= dense.length) {
-      const spare = this.#spareDense;
-      if (dense === null && spare !== null && nk < spare.length) {
-        this.#spareDense = null;
-        dense = spare;
-      } else dense = grownFor(dense, nk);
-      slice.dense = dense;
+    slice.accs.set(nk, e);
+  }
+
+  /**
+   * `slice`'s array of key entries made to reach key `nk` (the spare one, or a longer copy), or null
+   * when memory does not allow it (see denseAllowed): `nk` then goes to the Map, and so does every
+   * key the array does not reach, for the slice's life (so a key never has to move from the Map into
+   * the array: a key below DENSE_KEYS always gets into it, and no key in the Map is below DENSE_KEYS).
+   */
+  #denseFor(slice: Slice, nk: number): Int32Array | null {
+    const old = slice.dense, oldLength = old === null ? 0 : old.length;
+    // (a capped slice's Map may hold keys from its length up: the array must not reach them)
+    const limit = slice.capped ? Math.max(oldLength, DENSE_KEYS) : DENSE_MAX;
+    if (nk >= limit) return null;
+    const spare = this.#spareDense;
+    let dense: Int32Array;
+    if (
+      old === null && spare !== null && nk < spare.length && spare.length <= limit &&
+      this.#denseAllowed(spare.length, 0, slice)
+    ) {
+      this.#spareDense = null;
+      dense = spare;
+    } else {
+      let length = grownLength(oldLength, nk);
+      // a slice's first array as long as the spare one was, up to DENSE_KEYS: the slices before it
+      // needed that much (rather than doubling up to it again)
+      if (old === null && spare !== null) length = Math.max(length, Math.min(spare.length, DENSE_KEYS));
+      if (!this.#denseAllowed(length, oldLength, slice)) {
+        slice.capped = true;
+        return null;
+      }
+      dense = new Int32Array(length);
+      if (old !== null) dense.set(old);
     }
-    dense[nk] = e >= 0 ? e + 1 : e;
+    this.#denseTotal += dense.length - oldLength;
+    slice.dense = dense;
+    return dense;
+  }
+
+  #denseAllowed(length: number, old: number, slice: Slice): boolean {
+    return denseAllowed(length, old, slice.used + 1, this.#denseTotal);
   }
 
   /** Takes the next slot of column slice `slice` (its column already has room) for grouping key `nk`. */
@@ -423,7 +469,7 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /**
    * #fold into a slice's column (a combiner with a column kernel), for a key whose entry is in the
-   * slice's Map (not one in [0, DENSE_KEYS): #foldInt). The common case, a slot that takes the element,
+   * slice's Map (not one its array reaches: #foldInt). The common case, a slot that takes the element,
    * is kept small enough for V8 to inline into data()'s loop (a call would box the element's time, a
    * double, on every element); everything else is #foldColumnSlow.
    */
@@ -568,6 +614,7 @@ export class SlicedWindowOperator implements WindowEngine {
       slice.slotKeys = null;
       slice.dense = null;
     }
+    this.#denseTotal = 0;
     for (const [nk, rs] of this.#rslots) {
       this.#running.set(nk, new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
     }
@@ -933,6 +980,7 @@ export class SlicedWindowOperator implements WindowEngine {
         }
       } else dense.fill(0);
       slice.dense = null;
+      this.#denseTotal -= dense.length;
       if (this.#spareDense === null || this.#spareDense.length < dense.length) this.#spareDense = dense;
     }
     if (!this.#linked) return;
@@ -1162,6 +1210,7 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#endCodes = new Set();
     this.#slices = new Map();
     this.#ordered = [];
+    this.#denseTotal = 0;
     // Rebuilt as windows fire: no restored slice is in the running accumulators yet.
     this.#running.clear();
     this.#clearRunningColumns();

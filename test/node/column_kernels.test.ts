@@ -6,7 +6,7 @@
 // restored into a new engine at any point.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { composeCombiners, count, max, min, sum } from "../../mod.ts";
+import { composeCombiners, count, max, min, stream, sum } from "../../mod.ts";
 import type { Combiner } from "../../src/aggregate/combiner.ts";
 import { columnKernelOf } from "../../src/aggregate/column_kernel.ts";
 import { GeneralWindowOperator } from "../../src/operators/general_window_operator.ts";
@@ -180,10 +180,36 @@ describe("column kernels", () => {
       );
       matchesGeneral(assigner, keys, { maxLength: 70 }, false, 200);
     });
+    // Integer keys past 2^16 are kept in arrays too while memory allows (a 2^22-entry array for one
+    // slice, not for two at once), else in the Map, and move from the Map into an array that grows to
+    // reach them: in time order, so that slices close and hand their arrays on.
+    it(`integer keys past 2^16 group as in the general engine, in arrays or in the Map (${assigner.kind})`, () => {
+      const keys = fc.constantFrom(5, 2 ** 16, 70_000, 1e6, 3_000_000, 2 ** 22 - 1, 2 ** 22, 2 ** 24 - 1, 2 ** 24);
+      matchesGeneral(assigner, keys, { minLength: 10, maxLength: 80 }, true, 60);
+    });
     // In time order, so that slices (or sessions) fill with many keys and close one after another: the
     // arrays of a closed slice are zeroed and handed to the next one.
     it(`many small integer keys per slice (or session), one after another, as in the general engine (${assigner.kind})`, () => {
       matchesGeneral(assigner, fc.integer({ min: 0, max: 40 }), { minLength: 50, maxLength: 300 }, true, 100);
+    });
+  }
+
+  // A key past 2^22 goes to the Map while its window (or the engine) holds few keys. Then 140k keys
+  // make a 2^23-entry array dense enough (denseAllowed): the session engine's array grows to reach it
+  // and the key moves in; the slice's array, capped when it was refused, stays short of it. Either
+  // way the key's next element must find it, not open a second accumulator (or session) for it.
+  for (const assigner of [tumbling(1_000), session(100)]) {
+    it(`a key the Map took is found there, or where it moved (${assigner.kind})`, async () => {
+      const far = 2 ** 22;
+      const events = [{ k: far, ts: 0 }];
+      for (let k = 0; k < 140_000; k++) events.push({ k, ts: 1 });
+      events.push({ k: far + 1, ts: 2 }, { k: far, ts: 3 });
+      const results = await stream(events, { chunkSize: 4096 }).withEventTime((e) => e.ts, { maxOutOfOrderness: 10 })
+        .keyBy((e) => e.k)
+        .window(assigner).aggregate(count()).toArray();
+      expect(results).toHaveLength(140_002);
+      expect(results.filter((r) => r.key === far).map((r) => r.value)).toEqual([2]);
+      expect(results.every((r) => r.value === (r.key === far ? 2 : 1))).toBe(true);
     });
   }
 
