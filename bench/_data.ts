@@ -10,6 +10,16 @@ export interface BenchEvent {
   value: number;
 }
 
+/**
+ * Memory in use: the JS heap plus the ArrayBuffers' backing stores, which V8 keeps off the heap (a
+ * typed array past 64 bytes: weir's accumulator columns and key arrays). `heapUsed` alone leaves
+ * them out. Read after gc() for a figure that means anything.
+ */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + (m.arrayBuffers ?? 0);
+}
+
 /** Base event time: a realistic epoch-ms value (so timestamps are doubles, as in real data). */
 export const T0 = 1_700_000_000_000;
 /** Default number of keys. */

@@ -1,12 +1,13 @@
 /// <reference types="node" />
-// A long run with rolling windows, streamed from a generator (never materialized): heapUsed after a
-// full GC every --sample events. Windows fire and expire all the time, so once the first windows
-// have fired the heap must stay flat: after windows fire and expire, their state is gone.
+// A long run with rolling windows, streamed from a generator (never materialized): memory in use (the
+// heap and array buffers: usedMemory) after a full GC every --sample events. Windows fire and expire
+// all the time, so once the first windows have fired it must stay flat: after windows fire and
+// expire, their state is gone.
 //
 // Run: npx tsx --expose-gc bench/memory_flat.ts [--events 20000000] [--sample 1000000]
 //        [--assigner tumbling|sliding|session]
 import { count, session, sliding, stream, sum, tumbling, type WindowAssigner } from "../mod.ts";
-import { type BenchEvent, burstyEvents, intArg, stringArg, uniformEvents } from "./_data.ts";
+import { type BenchEvent, burstyEvents, intArg, stringArg, uniformEvents, usedMemory } from "./_data.ts";
 
 const N = intArg("events", 20_000_000);
 const SAMPLE = intArg("sample", 1_000_000);
@@ -42,7 +43,7 @@ let fired = 0;
 function heapAfterGc(): number {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  return usedMemory();
 }
 
 function* sampled(events: Iterable<BenchEvent>): Generator<BenchEvent> {
@@ -77,7 +78,7 @@ const mb = (b: number) => (b / 1048576).toFixed(2);
 console.log(
   `${fired.toLocaleString("en")} windows fired in ${seconds.toFixed(1)} s (including ${samples.length} forced GCs)\n`,
 );
-console.log("      events   heapUsed (MB)   windows fired");
+console.log("      events   memory (MB)     windows fired");
 for (const s of samples) {
   console.log(
     `${s.events.toLocaleString("en").padStart(12)}   ${mb(s.heap).padStart(13)}   ${

@@ -25,7 +25,17 @@ import {
   Tumbling,
   type Windower,
 } from "./_baselines.ts";
-import { type BenchEvent, burstyEvents, intArg, KEYS, materialize, stringArg, T0, uniformEvents } from "./_data.ts";
+import {
+  type BenchEvent,
+  burstyEvents,
+  intArg,
+  KEYS,
+  materialize,
+  stringArg,
+  T0,
+  uniformEvents,
+  usedMemory,
+} from "./_data.ts";
 
 const N = intArg("events", 5_000_000);
 const REPS = intArg("reps", 5);
@@ -65,7 +75,7 @@ function gcShare(t0: number, t1: number): number {
 function heapAfterGc(): number {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  return usedMemory();
 }
 
 // ---------------------------------------------------------------------------------------------
