@@ -17,8 +17,13 @@ export const DENSE_KEYS = 1 << 16;
  */
 export const DENSE_MAX = 1 << 24;
 
-/** Array entries (4 bytes each) past DENSE_KEYS an engine keeps without the density of 1 key in 64: 16 MiB. */
-export const DENSE_BUDGET = 1 << 22;
+/**
+ * How much memory arrays of key entries may take beyond DENSE_KEYS when they hold fewer keys than one
+ * in 64 entries: at most `budget` entries (4 bytes each) per engine, and `perKey` entries per key the
+ * engine holds (so a job of a few keys with large ids never gets a large array). Guesses at a trade of
+ * memory for speed, not measured optima; tests change them to reach these paths with small inputs.
+ */
+export const denseLimits = { budget: 1 << 22, perKey: 1 << 10 };
 
 /** Whether grouping key `nk` may be kept in an array indexed by it (an integer in [0, DENSE_MAX)). */
 export function isDense(nk: unknown): nk is number {
@@ -34,12 +39,14 @@ export function grownLength(old: number, k: number): number {
 
 /**
  * Whether an engine may grow an array of key entries from `old` to `length` entries when it holds
- * `keys` keys in it and `total` entries in all its arrays: always up to DENSE_KEYS; beyond, while the
- * array keeps a key for every 64 entries (256 bytes a key; a Map entry takes about 30) or the engine's
- * arrays stay within DENSE_BUDGET. A guess at a trade (memory for speed), not a measured optimum.
+ * `keys` keys in that array, `allKeys` in all, and `total` entries in all its arrays: always up to
+ * DENSE_KEYS; beyond, while the array keeps a key for every 64 entries (256 bytes a key; a Map entry
+ * takes about 30), or within {@linkcode denseLimits}.
  */
-export function denseAllowed(length: number, old: number, keys: number, total: number): boolean {
-  return length <= DENSE_KEYS || length <= 64 * keys || total - old + length <= DENSE_BUDGET;
+export function denseAllowed(length: number, old: number, keys: number, total: number, allKeys: number): boolean {
+  if (length <= DENSE_KEYS || length <= 64 * keys) return true;
+  const after = total - old + length;
+  return after <= denseLimits.budget && after <= denseLimits.perKey * allKeys;
 }
 
 /** A copy of `old` (zeros when null or empty) long enough for index `k`: its length doubled, from 64, until it is. */

@@ -644,7 +644,7 @@ export class SessionWindowOperator implements WindowEngine {
   /** Lengthens #heads to reach key `nk` when memory allows (denseAllowed), moving in the keys of #keys it then reaches. */
   #growHeads(nk: number): void {
     const old = this.#heads, length = grownLength(old.length, nk);
-    if (!denseAllowed(length, old.length, this.#open + 1, old.length)) return;
+    if (!denseAllowed(length, old.length, this.#open + 1, old.length, this.#open + 1)) return;
     const heads = grownFor(old, nk);
     this.#heads = heads;
     const from = Math.max(old.length, DENSE_KEYS);

@@ -433,7 +433,7 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   #denseAllowed(length: number, old: number, slice: Slice): boolean {
-    return denseAllowed(length, old, slice.used + 1, this.#denseTotal);
+    return denseAllowed(length, old, slice.used + 1, this.#denseTotal, this.openWindows + 1);
   }
 
   /** Takes the next slot of column slice `slice` (its column already has room) for grouping key `nk`. */

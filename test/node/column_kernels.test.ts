@@ -16,6 +16,7 @@ import type { WindowEngine } from "../../src/operators/operator.ts";
 import type { WindowAssigner } from "../../src/window/assigner.ts";
 import { session, sliding, tumbling } from "../../mod.ts";
 import { windowEngineFor } from "../../src/operators/window_engine.ts";
+import { denseAllowed, denseLimits } from "../../src/operators/_hot_loop.ts";
 import { split } from "./_chunks.ts";
 
 type Ev = { k: number; ts: number; v: unknown };
@@ -183,9 +184,33 @@ describe("column kernels", () => {
     // Integer keys past 2^16 are kept in arrays too while memory allows (a 2^22-entry array for one
     // slice, not for two at once), else in the Map, and move from the Map into an array that grows to
     // reach them: in time order, so that slices close and hand their arrays on.
+    // (denseLimits.perKey raised so that these few keys may have large arrays at all)
     it(`integer keys past 2^16 group as in the general engine, in arrays or in the Map (${assigner.kind})`, () => {
       const keys = fc.constantFrom(5, 2 ** 16, 70_000, 1e6, 3_000_000, 2 ** 22 - 1, 2 ** 22, 2 ** 24 - 1, 2 ** 24);
-      matchesGeneral(assigner, keys, { minLength: 10, maxLength: 80 }, true, 60);
+      const saved = denseLimits.perKey;
+      denseLimits.perKey = 2 ** 24;
+      try {
+        matchesGeneral(assigner, keys, { minLength: 10, maxLength: 80 }, true, 60);
+      } finally {
+        denseLimits.perKey = saved;
+      }
+    });
+    // (a collection during the step can only lower the figure: this may miss a large array, never invent one)
+    it(`a few keys with large integer ids take no large array (${assigner.kind})`, () => {
+      const config = resolveWindowConfig(
+        assigner,
+        {},
+        (e) => (e as Ev).k,
+        composeCombiners({ n: count(), s: sum(v) }) as never,
+        "window-0",
+      );
+      const engine = windowEngineFor(config);
+      const before = process.memoryUsage().arrayBuffers;
+      const values = [3_000_000, 3_000_001, 2_500_000, 70_000].map((k) => ({ k, ts: 1, v: 1 }));
+      engine.data({ values, ts: Float64Array.of(1, 1, 1, 1), wm: 0, pt: 0 }, { data: () => {}, watermark: () => {} });
+      // (a 2^22-entry array would be 16 MiB)
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 20);
+      expect(engine.openWindows).toBe(4);
     });
     // In time order, so that slices (or sessions) fill with many keys and close one after another: the
     // arrays of a closed slice are zeroed and handed to the next one.
@@ -193,6 +218,20 @@ describe("column kernels", () => {
       matchesGeneral(assigner, fc.integer({ min: 0, max: 40 }), { minLength: 50, maxLength: 300 }, true, 100);
     });
   }
+
+  it("arrays of key entries grow past 2^16 with a key per 64 entries, or within denseLimits", () => {
+    // (length, old length, keys in the array, entries in all arrays, keys in all)
+    expect(denseAllowed(2 ** 16, 0, 1, 0, 1)).toBe(true);
+    expect(denseAllowed(2 ** 20, 0, 2 ** 14, 0, 2 ** 14)).toBe(true);
+    // a few keys with large ids: 4 MiB for 3 keys is refused
+    expect(denseAllowed(2 ** 20, 0, 3, 0, 3)).toBe(false);
+    // 1M entries for a slice of 9,400 keys while the engine holds 19k: within the budget and 1,024 per key
+    expect(denseAllowed(2 ** 20, 0, 9_400, 2 ** 20, 19_000)).toBe(true);
+    // ... not past the budget (4M entries)
+    expect(denseAllowed(2 ** 20, 0, 9_400, 2 ** 22, 19_000)).toBe(false);
+    // growing an array counts only what it adds
+    expect(denseAllowed(2 ** 21, 2 ** 20, 9_400, 2 ** 22 - 2 ** 20, 19_000)).toBe(true);
+  });
 
   // A key past 2^22 goes to the Map while its window (or the engine) holds few keys. Then 140k keys
   // make a 2^23-entry array dense enough (denseAllowed): the session engine's array grows to reach it
