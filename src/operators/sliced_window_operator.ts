@@ -114,12 +114,29 @@ export class SlicedWindowOperator implements WindowEngine {
   #columns: ColumnKernel | null;
   readonly #width: number;
   readonly #sliding: boolean;
-  /** Sliding windows in columns: grouping key → slot of its running accumulator in #rcol. */
+  /**
+   * Sliding windows in columns: grouping key → slot of its running accumulator in #rcol, for the keys
+   * #rdense does not reach (an integer key it reaches has its slot + 1 there, 0 for none; it grows as
+   * Slice.dense does, see #rslotSet). #rslotOf, #rslotSet and #rslotDelete keep both.
+   */
   #rslots = new Map<unknown, number>();
+  #rdense = new Int32Array(0);
   #rcol = new Float64Array(0);
-  /** Per running slot: included slices with the key (as Running.refs), and the key as given. */
+  /** Per running slot: included slices with the key (as Running.refs), the key as given, and its grouping key. */
   #rrefs: number[] = [];
   #rkeys: unknown[] = [];
+  #rnk: unknown[] = [];
+  /**
+   * The running slots in the order their keys came (a key that left and came back last), as a Map's
+   * iteration gives them: results of a window come out in this order. Per slot, the next and the
+   * previous (-1: none); #rfirst and #rlast, the ends.
+   */
+  #rnext = new Int32Array(0);
+  #rprev = new Int32Array(0);
+  #rfirst = -1;
+  #rlast = -1;
+  /** Running slots in use (keys with a running accumulator). */
+  #rcount = 0;
   #rfree: number[] = [];
   #rused = 0;
   /** The column of the last slice dropped, for the next slice opened (every slot is written before it is read). */
@@ -566,18 +583,92 @@ export class SlicedWindowOperator implements WindowEngine {
       col.set(this.#rcol);
       this.#rcol = col;
     }
+    if (r >= this.#rnext.length) {
+      const n = Math.max(64, this.#rnext.length * 2);
+      const next = new Int32Array(n), prev = new Int32Array(n);
+      next.set(this.#rnext);
+      prev.set(this.#rprev);
+      this.#rnext = next;
+      this.#rprev = prev;
+    }
     return r;
+  }
+
+  /** The running slot of grouping key `nk`, if it has one. */
+  #rslotOf(nk: unknown): number | undefined {
+    if (isDense(nk)) {
+      const dense = this.#rdense;
+      if (nk < dense.length) {
+        const d = dense[nk]!;
+        return d > 0 ? d - 1 : undefined;
+      }
+      if (nk < DENSE_KEYS) return undefined;
+    }
+    return this.#rslots.get(nk);
+  }
+
+  /** Gives grouping key `nk` (the key `key`) running slot `r`, last in the order. */
+  #rslotSet(nk: unknown, key: unknown, r: number): void {
+    this.#rkeys[r] = key;
+    this.#rnk[r] = nk;
+    this.#rcount++;
+    const last = this.#rlast;
+    this.#rprev[r] = last;
+    this.#rnext[r] = -1;
+    if (last === -1) this.#rfirst = r;
+    else this.#rnext[last] = r;
+    this.#rlast = r;
+    if (isDense(nk)) {
+      if (nk >= this.#rdense.length) this.#growRunningDense(nk);
+      if (nk < this.#rdense.length) {
+        this.#rdense[nk] = r + 1;
+        return;
+      }
+    }
+    this.#rslots.set(nk, r);
+  }
+
+  /** Lengthens #rdense to reach key `nk` when memory allows (denseAllowed), moving in the keys of #rslots it then reaches. */
+  #growRunningDense(nk: number): void {
+    const old = this.#rdense, length = grownLength(old.length, nk);
+    // (the slices' arrays and this one share denseLimits' budget)
+    if (!denseAllowed(length, old.length, this.#rcount, this.#denseTotal + old.length, this.#rcount)) return;
+    const dense = new Int32Array(length);
+    dense.set(old);
+    this.#rdense = dense;
+    const from = Math.max(old.length, DENSE_KEYS);
+    if (length <= from || this.#rslots.size === 0) return;
+    for (const [k, r] of this.#rslots) {
+      if (isDense(k) && k >= from && k < length) {
+        dense[k] = r + 1;
+        this.#rslots.delete(k);
+      }
+    }
+  }
+
+  /** Takes running slot `r` of grouping key `nk` back (free again). */
+  #rslotDelete(nk: unknown, r: number): void {
+    if (isDense(nk) && nk < this.#rdense.length) this.#rdense[nk] = 0;
+    else this.#rslots.delete(nk);
+    const next = this.#rnext[r]!, prev = this.#rprev[r]!;
+    if (prev === -1) this.#rfirst = next;
+    else this.#rnext[prev] = next;
+    if (next === -1) this.#rlast = prev;
+    else this.#rprev[next] = prev;
+    this.#rkeys[r] = undefined;
+    this.#rnk[r] = undefined;
+    this.#rcount--;
+    this.#rfree.push(r);
   }
 
   /** #addRunning for running accumulators in columns. */
   #addRunningColumn(nk: unknown, key: unknown, v: unknown, t: number, fresh: boolean): void {
     const k = this.#columns!, w = this.#width;
-    const rs = this.#rslots.get(nk);
+    const rs = this.#rslotOf(nk);
     if (rs === undefined) {
       const r = this.#runningSlot();
       if (k.first(this.#rcol, r * w, v, t)) {
-        this.#rslots.set(nk, r);
-        this.#rkeys[r] = key;
+        this.#rslotSet(nk, key, r);
         this.#rrefs[r] = 1;
         return;
       }
@@ -615,8 +706,8 @@ export class SlicedWindowOperator implements WindowEngine {
       slice.dense = null;
     }
     this.#denseTotal = 0;
-    for (const [nk, rs] of this.#rslots) {
-      this.#running.set(nk, new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
+    for (let rs = this.#rfirst; rs !== -1; rs = this.#rnext[rs]!) {
+      this.#running.set(this.#rnk[rs], new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
     }
     this.#clearRunningColumns();
     this.#spareCol = null;
@@ -626,8 +717,12 @@ export class SlicedWindowOperator implements WindowEngine {
 
   #clearRunningColumns(): void {
     this.#rslots.clear();
+    this.#rdense = new Int32Array(0);
     this.#rrefs = [];
     this.#rkeys = [];
+    this.#rnk = [];
+    this.#rfirst = this.#rlast = -1;
+    this.#rcount = 0;
     this.#rfree = [];
     this.#rused = 0;
   }
@@ -811,7 +906,7 @@ export class SlicedWindowOperator implements WindowEngine {
     const k = this.#columns;
     if (k !== null) {
       const w = this.#width, rkeys = this.#rkeys;
-      for (const rs of this.#rslots.values()) {
+      for (let rs = this.#rfirst; rs !== -1; rs = this.#rnext[rs]!) {
         // (#rcol read each time: a result handed on cannot change it, but reads stay simple)
         this.#push(new ResultObject(rkeys[rs], window, k.result(this.#rcol, rs * w), timestamp, ONLY_PANE));
       }
@@ -860,11 +955,9 @@ export class SlicedWindowOperator implements WindowEngine {
         this.#retractEntry(nk, slice.accs.get(nk));
         continue;
       }
-      const rs = this.#rslots.get(nk)!;
+      const rs = this.#rslotOf(nk)!;
       if (--this.#rrefs[rs]! === 0) {
-        this.#rslots.delete(nk);
-        this.#rkeys[rs] = undefined;
-        this.#rfree.push(rs);
+        this.#rslotDelete(nk, rs);
         continue;
       }
       if (k.retract!(this.#rcol, rs * this.#width, slice.col!, s * this.#width)) continue;
@@ -928,14 +1021,13 @@ export class SlicedWindowOperator implements WindowEngine {
         continue;
       }
       const w = this.#width, col = slice.col!;
-      const rs = this.#rslots.get(nk);
+      const rs = this.#rslotOf(nk);
       if (rs === undefined) {
         const r = this.#runningSlot();
         // a copy: the running accumulator is the engine's own, folded into and retracted from
         const rcol = this.#rcol;
         for (let j = 0; j < w; j++) rcol[r * w + j] = col[s * w + j]!;
-        this.#rslots.set(nk, r);
-        this.#rkeys[r] = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+        this.#rslotSet(nk, keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk, r);
         this.#rrefs[r] = 1;
       } else if (k.merge!(this.#rcol, rs * w, col, s * w)) {
         this.#rrefs[rs]!++;

@@ -252,6 +252,27 @@ describe("column kernels", () => {
     });
   }
 
+  // Sliding windows keep each key's running accumulator: a key past 2^22, alone in the first window,
+  // goes to the running Map; the next window brings 140k keys and then one past it, which makes the
+  // running array grow to reach it (dense enough): the key moves in, and the next window's merge and
+  // the retractions after must find it there.
+  it("a running accumulator's key moves from the Map into the array that grows to reach it (sliding)", async () => {
+    const far = 2 ** 22;
+    const events = [{ k: far, ts: 0 }];
+    for (let k = 0; k < 140_000; k++) events.push({ k, ts: 1_000 });
+    events.push({ k: far + 1, ts: 1_000 }, { k: far, ts: 1_500 });
+    const results = await stream(events, { chunkSize: 4096 }).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 })
+      .keyBy((e) => e.k).window(sliding(2_000, 1_000)).aggregate(count()).toArray();
+    const of = (start: number) => results.filter((r) => r.window.start === start);
+    expect(of(-1_000).map((r) => [r.key, r.value])).toEqual([[far, 1]]);
+    for (const start of [0, 1_000]) {
+      const w = of(start);
+      expect(w).toHaveLength(140_002);
+      expect(w.filter((r) => r.key === far).map((r) => r.value)).toEqual([start === 0 ? 2 : 1]);
+      expect(w.every((r) => r.value === (r.key === far && start === 0 ? 2 : 1))).toBe(true);
+    }
+  });
+
   it("sliding windows leave the columns when a merge or a retraction of running sums leaves the safe integers", () => {
     const M = 2 ** 53 - 1;
     // key 1: slices -M, M, M merge safely (-M, 0, M) but taking -M back out gives 2M;
