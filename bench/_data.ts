@@ -20,6 +20,23 @@ export function usedMemory(): number {
   return m.heapUsed + (m.arrayBuffers ?? 0);
 }
 
+/**
+ * usedMemory() after full GCs, repeated until it stops falling (at most 6): the backing stores of
+ * array buffers that one GC found dead are freed by a sweep that a later GC finishes, so a single
+ * reading can still count the garbage of a run before (one read -586 B per open window).
+ */
+export function settledMemory(gc: () => void): number {
+  gc();
+  let m = usedMemory();
+  for (let i = 0; i < 5; i++) {
+    gc();
+    const now = usedMemory();
+    if (now >= m) return now;
+    m = now;
+  }
+  return m;
+}
+
 /** Base event time: a realistic epoch-ms value (so timestamps are doubles, as in real data). */
 export const T0 = 1_700_000_000_000;
 /** Default number of keys. */

@@ -7,7 +7,7 @@
 // Run: npx tsx --expose-gc bench/memory_flat.ts [--events 20000000] [--sample 1000000]
 //        [--assigner tumbling|sliding|session]
 import { count, session, sliding, stream, sum, tumbling, type WindowAssigner } from "../mod.ts";
-import { type BenchEvent, burstyEvents, intArg, stringArg, uniformEvents, usedMemory } from "./_data.ts";
+import { type BenchEvent, burstyEvents, intArg, settledMemory, stringArg, uniformEvents } from "./_data.ts";
 
 const N = intArg("events", 20_000_000);
 const SAMPLE = intArg("sample", 1_000_000);
@@ -41,9 +41,7 @@ const samples: Sample[] = [];
 let fired = 0;
 
 function heapAfterGc(): number {
-  gc!();
-  gc!();
-  return usedMemory();
+  return settledMemory(gc!);
 }
 
 function* sampled(events: Iterable<BenchEvent>): Generator<BenchEvent> {

@@ -5,7 +5,7 @@
 //
 // Run: npx tsx --expose-gc bench/memory_per_window.ts [--keys 1000000] [--per-key 3]
 import { count, session, stream, sum, tumbling, type WindowAssigner } from "../mod.ts";
-import { intArg, usedMemory } from "./_data.ts";
+import { intArg, settledMemory } from "./_data.ts";
 
 const KEYS = intArg("keys", 1_000_000);
 const PER_KEY = intArg("per-key", 3);
@@ -15,9 +15,7 @@ if (gc === undefined) {
   process.exit(2);
 }
 const heap = () => {
-  gc!();
-  gc!();
-  return usedMemory();
+  return settledMemory(gc!);
 };
 
 interface Ev {

@@ -31,10 +31,10 @@ import {
   intArg,
   KEYS,
   materialize,
+  settledMemory,
   stringArg,
   T0,
   uniformEvents,
-  usedMemory,
 } from "./_data.ts";
 
 const N = intArg("events", 5_000_000);
@@ -73,9 +73,7 @@ function gcShare(t0: number, t1: number): number {
 }
 
 function heapAfterGc(): number {
-  gc!();
-  gc!();
-  return usedMemory();
+  return settledMemory(gc!);
 }
 
 // ---------------------------------------------------------------------------------------------
