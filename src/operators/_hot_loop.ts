@@ -12,8 +12,10 @@ export const DENSE_KEYS = 1 << 16;
 /**
  * Integer keys in [DENSE_KEYS, DENSE_MAX) are kept in the array too when memory allows it (see
  * {@linkcode denseAllowed}), else in the Map: a key of [0, DENSE_MAX) is in the array exactly when the
- * array reaches it (an engine moves the Map's keys into an array it lengthens). With 1M keys, W1's
- * slices hold about 9,400 keys each: a Map insertion cost 300 ns there, an array entry 30-50 ns.
+ * array reaches it (the session engine's heads and the running accumulators of sliding windows move the
+ * Map's keys into an array they lengthen; a slice refused a length keeps its array short of the keys
+ * its Map took, so none of them moves). With 1M keys, W1's slices hold about 9,400 keys each: a Map
+ * insertion cost 300 ns there, an array entry 30-50 ns.
  */
 export const DENSE_MAX = 1 << 24;
 
