@@ -58,6 +58,66 @@ export function grownFor(old: Int32Array | null, k: number): Int32Array<ArrayBuf
   return grown;
 }
 
+/**
+ * Grouping key → a number of the engine's (a session id, a slot): integer keys its array reaches in an
+ * Int32Array indexed by the key (the number + 1, 0 for none), the others in a Map. The array grows to
+ * reach a key when denseAllowed lets it, taking in the Map's keys it then reaches: a key of
+ * [0, DENSE_MAX) is in the array exactly when the array reaches it.
+ */
+export class KeyIndex {
+  /** Integer key k's number + 1, or 0 when it has none (for the keys below its length). */
+  dense: Int32Array = new Int32Array(0);
+  /** The other keys' numbers. */
+  readonly map = new Map<unknown, number>();
+
+  /** Key `nk`'s number, or -1. */
+  get(nk: unknown): number {
+    if (isDense(nk)) {
+      if (nk < this.dense.length) return this.dense[nk]! - 1;
+      if (nk < DENSE_KEYS) return -1;
+    }
+    return this.map.get(nk) ?? -1;
+  }
+
+  /**
+   * Gives key `nk` number `x` (not negative). `keys`: the keys the index holds with it; `others`: the
+   * entries of the engine's other arrays of keys (see denseAllowed).
+   */
+  set(nk: unknown, x: number, keys: number, others: number): void {
+    if (isDense(nk)) {
+      if (nk >= this.dense.length) this.#grow(nk, keys, others);
+      if (nk < this.dense.length) {
+        this.dense[nk] = x + 1;
+        return;
+      }
+    }
+    this.map.set(nk, x);
+  }
+
+  /** Forgets key `nk`. */
+  delete(nk: unknown): void {
+    if (isDense(nk) && nk < this.dense.length) this.dense[nk] = 0;
+    else this.map.delete(nk);
+  }
+
+  /** Lengthens the array to reach key `nk` when memory allows, moving in the keys of the Map it then reaches. */
+  #grow(nk: number, keys: number, others: number): void {
+    const old = this.dense, length = grownLength(old.length, nk);
+    if (!denseAllowed(length, old.length, keys, others + old.length, keys)) return;
+    const dense = new Int32Array(length);
+    dense.set(old);
+    this.dense = dense;
+    const from = Math.max(old.length, DENSE_KEYS);
+    if (length <= from || this.map.size === 0) return;
+    for (const [k, x] of this.map) {
+      if (isDense(k) && k >= from && k < length) {
+        dense[k] = x + 1;
+        this.map.delete(k);
+      }
+    }
+  }
+}
+
 const ARG = new Float64Array(1);
 
 /**

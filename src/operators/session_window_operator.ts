@@ -39,7 +39,7 @@ import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure 
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
-import { arg, DENSE_KEYS, denseAllowed, grownFor, grownLength, isDense } from "./_hot_loop.ts";
+import { arg, KeyIndex } from "./_hot_loop.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 
 /** Session flags (SessionWindowOperator.#flags). */
@@ -173,17 +173,8 @@ export class SessionWindowOperator implements WindowEngine {
   #col = new Float64Array(0);
   /** Each session's accumulator by id, while #columns is null. */
   #accs: unknown[] = [];
-  /**
-   * Grouping key → the id of the key's first open session, for keys other than the integers #heads
-   * reaches, which are there instead (both written through #setHead and #deleteHead).
-   */
-  #keys = new Map<unknown, number>();
-  /**
-   * `#heads[k]` is key k's first session + 1, or 0 when k has none, for the integer keys below its
-   * length. The length grows as larger keys come: always to reach one below DENSE_KEYS, up to
-   * DENSE_MAX when denseAllowed (#setHead), the keys of #keys it then reaches moving in.
-   */
-  #heads = new Int32Array(0);
+  /** Grouping key → the id of the key's first open session (written through #setHead and #deleteHead). */
+  #heads = new KeyIndex();
   /**
    * Min-heap of (end, session id) in parallel arrays, one entry per session, queued at its end when it
    * opened: a session that grew since is queued again when its entry comes up (the entry is never
@@ -300,11 +291,11 @@ export class SessionWindowOperator implements WindowEngine {
           // a Map key does (and as the general engine reports it). One #heads reaches is there.
           const k32 = key | 0;
           if (k32 === key) this.#fold(k32, k32, this.#headOf(k32), v, t, end, w);
-          else this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
-        } else if (typeof key === "string") this.#fold(key, key, this.#keys.get(key) ?? -1, v, t, end, w);
+          else this.#fold(key, key, this.#heads.map.get(key) ?? -1, v, t, end, w);
+        } else if (typeof key === "string") this.#fold(key, key, this.#heads.map.get(key) ?? -1, v, t, end, w);
         else {
           const nk = groupingKey(key, v);
-          this.#fold(nk, key, this.#keys.get(nk) ?? -1, v, t, end, w);
+          this.#fold(nk, key, this.#heads.map.get(nk) ?? -1, v, t, end, w);
         }
       }
       const taken = i;
@@ -622,52 +613,24 @@ export class SessionWindowOperator implements WindowEngine {
 
   /** The first session of grouping key `nk`, or -1. */
   #headOf(nk: unknown): number {
-    if (isDense(nk)) {
-      if (nk < this.#heads.length) return this.#heads[nk]! - 1;
-      if (nk < DENSE_KEYS) return -1;
-    }
-    return this.#keys.get(nk) ?? -1;
+    return this.#heads.get(nk);
   }
 
   /** Makes session `s` the first of grouping key `nk`'s list. */
   #setHead(nk: unknown, s: number): void {
-    if (isDense(nk)) {
-      if (nk >= this.#heads.length) this.#growHeads(nk);
-      if (nk < this.#heads.length) {
-        this.#heads[nk] = s + 1;
-        return;
-      }
-    }
-    this.#keys.set(nk, s);
-  }
-
-  /** Lengthens #heads to reach key `nk` when memory allows (denseAllowed), moving in the keys of #keys it then reaches. */
-  #growHeads(nk: number): void {
-    const old = this.#heads, length = grownLength(old.length, nk);
-    if (!denseAllowed(length, old.length, this.#open + 1, old.length, this.#open + 1)) return;
-    const heads = grownFor(old, nk);
-    this.#heads = heads;
-    const from = Math.max(old.length, DENSE_KEYS);
-    if (heads.length <= from || this.#keys.size === 0) return;
-    for (const [k, s] of this.#keys) {
-      if (isDense(k) && k >= from && k < heads.length) {
-        heads[k] = s + 1;
-        this.#keys.delete(k);
-      }
-    }
+    this.#heads.set(nk, s, this.#open + 1, 0);
   }
 
   /** Forgets grouping key `nk` (it has no session left). */
   #deleteHead(nk: unknown): void {
-    if (isDense(nk) && nk < this.#heads.length) this.#heads[nk] = 0;
-    else this.#keys.delete(nk);
+    this.#heads.delete(nk);
   }
 
-  /** The first session of every key with one: #keys' in their order, then #heads' by key. */
+  /** The first session of every key with one: the Map's in their order, then the array's by key. */
   #allHeads(): number[] {
-    const all = [...this.#keys.values()];
-    const heads = this.#heads;
-    for (let k = 0; k < heads.length; k++) if (heads[k] !== 0) all.push(heads[k]! - 1);
+    const all = [...this.#heads.map.values()];
+    const dense = this.#heads.dense;
+    for (let k = 0; k < dense.length; k++) if (dense[k] !== 0) all.push(dense[k]! - 1);
     return all;
   }
 
@@ -832,8 +795,7 @@ export class SessionWindowOperator implements WindowEngine {
       );
     }
     this.#objectKeys = false;
-    this.#keys = new Map();
-    this.#heads = new Int32Array(0);
+    this.#heads = new KeyIndex();
     this.#top = 0;
     this.#freeIds = [];
     this.#span = new Float64Array(0);
@@ -930,8 +892,7 @@ export class SessionWindowOperator implements WindowEngine {
     this.#emittedWm = s.emittedWatermark;
     this.#outWm = s.outputWatermark;
     this.#late.count = s.late;
-    this.#keys = new Map();
-    this.#heads = new Int32Array(0);
+    this.#heads = new KeyIndex();
     this.#objectKeys = false;
     // An id holds a session unless it is free or DEAD.
     const none = new Uint8Array(top);

@@ -23,7 +23,7 @@ import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure 
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
-import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense } from "./_hot_loop.ts";
+import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
 
 /**
  * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
@@ -114,13 +114,8 @@ export class SlicedWindowOperator implements WindowEngine {
   #columns: ColumnKernel | null;
   readonly #width: number;
   readonly #sliding: boolean;
-  /**
-   * Sliding windows in columns: grouping key → slot of its running accumulator in #rcol, for the keys
-   * #rdense does not reach (an integer key it reaches has its slot + 1 there, 0 for none; it grows as
-   * Slice.dense does, see #rslotSet). #rslotOf, #rslotSet and #rslotDelete keep both.
-   */
-  #rslots = new Map<unknown, number>();
-  #rdense = new Int32Array(0);
+  /** Sliding windows in columns: grouping key → slot of its running accumulator in #rcol (see #rslotSet). */
+  #rslots = new KeyIndex();
   #rcol = new Float64Array(0);
   /** Per running slot: included slices with the key (as Running.refs), the key as given, and its grouping key. */
   #rrefs: number[] = [];
@@ -596,15 +591,8 @@ export class SlicedWindowOperator implements WindowEngine {
 
   /** The running slot of grouping key `nk`, if it has one. */
   #rslotOf(nk: unknown): number | undefined {
-    if (isDense(nk)) {
-      const dense = this.#rdense;
-      if (nk < dense.length) {
-        const d = dense[nk]!;
-        return d > 0 ? d - 1 : undefined;
-      }
-      if (nk < DENSE_KEYS) return undefined;
-    }
-    return this.#rslots.get(nk);
+    const r = this.#rslots.get(nk);
+    return r === -1 ? undefined : r;
   }
 
   /** Gives grouping key `nk` (the key `key`) running slot `r`, last in the order. */
@@ -618,38 +606,13 @@ export class SlicedWindowOperator implements WindowEngine {
     if (last === -1) this.#rfirst = r;
     else this.#rnext[last] = r;
     this.#rlast = r;
-    if (isDense(nk)) {
-      if (nk >= this.#rdense.length) this.#growRunningDense(nk);
-      if (nk < this.#rdense.length) {
-        this.#rdense[nk] = r + 1;
-        return;
-      }
-    }
-    this.#rslots.set(nk, r);
-  }
-
-  /** Lengthens #rdense to reach key `nk` when memory allows (denseAllowed), moving in the keys of #rslots it then reaches. */
-  #growRunningDense(nk: number): void {
-    const old = this.#rdense, length = grownLength(old.length, nk);
     // (the slices' arrays and this one share denseLimits' budget)
-    if (!denseAllowed(length, old.length, this.#rcount, this.#denseTotal + old.length, this.#rcount)) return;
-    const dense = new Int32Array(length);
-    dense.set(old);
-    this.#rdense = dense;
-    const from = Math.max(old.length, DENSE_KEYS);
-    if (length <= from || this.#rslots.size === 0) return;
-    for (const [k, r] of this.#rslots) {
-      if (isDense(k) && k >= from && k < length) {
-        dense[k] = r + 1;
-        this.#rslots.delete(k);
-      }
-    }
+    this.#rslots.set(nk, r, this.#rcount, this.#denseTotal);
   }
 
   /** Takes running slot `r` of grouping key `nk` back (free again). */
   #rslotDelete(nk: unknown, r: number): void {
-    if (isDense(nk) && nk < this.#rdense.length) this.#rdense[nk] = 0;
-    else this.#rslots.delete(nk);
+    this.#rslots.delete(nk);
     const next = this.#rnext[r]!, prev = this.#rprev[r]!;
     if (prev === -1) this.#rfirst = next;
     else this.#rnext[prev] = next;
@@ -716,8 +679,7 @@ export class SlicedWindowOperator implements WindowEngine {
   }
 
   #clearRunningColumns(): void {
-    this.#rslots.clear();
-    this.#rdense = new Int32Array(0);
+    this.#rslots = new KeyIndex();
     this.#rrefs = [];
     this.#rkeys = [];
     this.#rnk = [];
