@@ -42,6 +42,11 @@ import type { ResolvedWindowConfig } from "./window_config.ts";
 import { arg, KeyIndex } from "./_hot_loop.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 
+/** Whether `key` is an object or a function (a snapshot then copies the key list holding it). */
+function isObjectKey(key: unknown): boolean {
+  return typeof key === "object" ? key !== null : typeof key === "function";
+}
+
 /** Session flags (SessionWindowOperator.#flags). */
 const DEAD = 1, HELD = 2;
 
@@ -86,7 +91,7 @@ interface SessionsSnapshot {
  * sessions-4: the engine's session arrays as they are, id by id (see SessionWindowOperator.snapshot).
  * Ids in [0, top) that are free, or DEAD (merged away, their heap entry not yet up), hold no session.
  */
-interface SessionsById {
+export interface SessionsById {
   v: "sessions-4";
   watermark: number;
   emittedWatermark: number;
@@ -458,7 +463,7 @@ export class SessionWindowOperator implements WindowEngine {
     // (an id is below their length, or equal to it: the arrays stay packed)
     this.#nkOf[s] = nk;
     this.#keyOf[s] = key;
-    if (typeof key === "object" ? key !== null : typeof key === "function") this.#objectKeys = true;
+    if (isObjectKey(key)) this.#objectKeys = true;
     return s;
   }
 
@@ -701,11 +706,36 @@ export class SessionWindowOperator implements WindowEngine {
     // Ids stay taken up to the most sessions ever open at once: when most of them are free, the
     // snapshot renumbers the others (#compacted) rather than carry the free ones.
     if (2 * this.#freeIds.length > top) return this.#compacted();
-    const k = this.#columns, w = this.#width;
-    // Fresh copies built for this snapshot alone: the checkpoint shares rather than copies them
-    // (immutableState); a key list holding objects it copies.
-    const keys = this.#keyOf.slice(0, top);
-    const snap: SessionsById = {
+    const columns = this.#columns !== null;
+    return this.#byId(
+      top,
+      this.#keyOf.slice(0, top),
+      this.#span.slice(0, 2 * top),
+      this.#next.slice(0, top),
+      this.#flags.slice(0, top),
+      Int32Array.from(this.#freeIds),
+      Int32Array.from(this.#heapIds),
+      columns ? this.#col.slice(0, top * this.#width) : null,
+      columns ? null : this.#accs.slice(0, top),
+    );
+  }
+
+  /**
+   * A sessions-4 snapshot of these parts, fresh copies built for it alone: the checkpoint shares
+   * rather than copies them (immutableState), but for a key list holding objects, which it copies.
+   */
+  #byId(
+    top: number,
+    keys: unknown[],
+    span: Float64Array,
+    next: Int32Array,
+    flags: Uint8Array,
+    free: Int32Array,
+    heapIds: Int32Array,
+    col: Float64Array | null,
+    accs: unknown[] | null,
+  ): SessionsById {
+    return {
       v: "sessions-4",
       watermark: this.#wm,
       emittedWatermark: this.#emittedWm,
@@ -713,17 +743,16 @@ export class SessionWindowOperator implements WindowEngine {
       late: this.#late.count,
       top,
       keys: this.#objectKeys ? keys : immutableState(keys),
-      span: immutableState(this.#span.slice(0, 2 * top)),
-      next: immutableState(this.#next.slice(0, top)),
-      flags: immutableState(this.#flags.slice(0, top)),
-      free: immutableState(Int32Array.from(this.#freeIds)),
+      span: immutableState(span),
+      next: immutableState(next),
+      flags: immutableState(flags),
+      free: immutableState(free),
       heapEnds: immutableState(Float64Array.from(this.#heapEnds)),
-      heapIds: immutableState(Int32Array.from(this.#heapIds)),
-      width: k === null ? 0 : w,
-      col: k === null ? null : immutableState(this.#col.slice(0, top * w)),
-      accs: k === null ? this.#accs.slice(0, top) : null,
+      heapIds: immutableState(heapIds),
+      width: col === null ? 0 : this.#width,
+      col: col === null ? null : immutableState(col),
+      accs,
     };
-    return snap;
   }
 
   /**
@@ -758,38 +787,22 @@ export class SessionWindowOperator implements WindowEngine {
     }
     const heapIds = Int32Array.from(this.#heapIds);
     for (let i = 0; i < heapIds.length; i++) heapIds[i] = to[heapIds[i]!]!;
-    return {
-      v: "sessions-4",
-      watermark: this.#wm,
-      emittedWatermark: this.#emittedWm,
-      outputWatermark: this.#outWm,
-      late: this.#late.count,
-      top: m,
-      keys: this.#objectKeys ? keys : immutableState(keys),
-      span: immutableState(span),
-      next: immutableState(next),
-      flags: immutableState(flags),
-      free: immutableState(new Int32Array(0)),
-      heapEnds: immutableState(Float64Array.from(this.#heapEnds)),
-      heapIds: immutableState(heapIds),
-      width: k === null ? 0 : w,
-      col: col === null ? null : immutableState(col),
-      accs,
-    };
+    return this.#byId(m, keys, span, next, flags, new Int32Array(0), heapIds, col, accs);
   }
 
   restore(state: unknown): void {
-    if ((state as { v?: unknown } | null)?.v === "sessions-4") {
-      this.#restoreById(state as SessionsById);
-      return;
-    }
-    const s = state as SessionsSnapshot | GeneralSnapshot | SessionsColumns;
-    if (s?.v !== "sessions-1" && s?.v !== "sessions-2" && s?.v !== "sessions-3" && s?.v !== 2) {
+    const s = state as SessionsSnapshot | GeneralSnapshot | SessionsColumns | SessionsById;
+    if (
+      s?.v !== "sessions-1" && s?.v !== "sessions-2" && s?.v !== "sessions-3" && s?.v !== "sessions-4" && s?.v !== 2
+    ) {
       throw new TypeError(
         `Cannot restore window operator "${this.id}": unknown snapshot version ${String((s as { v?: unknown })?.v)}`,
       );
     }
-    if (s.v === "sessions-3" && s.col !== null && (this.#columns === null || s.width !== this.#width)) {
+    if (
+      (s.v === "sessions-3" || s.v === "sessions-4") && s.col !== null &&
+      (this.#columns === null || s.width !== this.#width)
+    ) {
       throw new TypeError(
         `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${s.width}, which this aggregate does not`,
       );
@@ -815,6 +828,10 @@ export class SessionWindowOperator implements WindowEngine {
     // (sessions-1 kept none: its output watermark was the one emitted)
     this.#outWm = s.outputWatermark ?? s.emittedWatermark;
     this.#late.count = s.late;
+    if (s.v === "sessions-4") {
+      this.#restoreById(s);
+      return;
+    }
     // each key's last session restored so far: sessions are appended, so a key's list keeps its order
     const tails = new Map<unknown, number>();
     if (s.v === "sessions-3") {
@@ -857,7 +874,10 @@ export class SessionWindowOperator implements WindowEngine {
     }
   }
 
-  /** Restores a sessions-4 snapshot: the engine's arrays id for id, each key's list and the heap as they were. */
+  /**
+   * Restores a sessions-4 snapshot (into an engine restore() emptied): the engine's arrays id for id,
+   * each key's list and the heap as they were.
+   */
   #restoreById(s: SessionsById): void {
     const top = s.top;
     if (
@@ -868,11 +888,6 @@ export class SessionWindowOperator implements WindowEngine {
         `Cannot restore window operator "${this.id}": its sessions-4 snapshot's arrays do not match its ${
           String(top)
         } session ids`,
-      );
-    }
-    if (s.col !== null && (this.#columns === null || s.width !== this.#width)) {
-      throw new TypeError(
-        `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${s.width}, which this aggregate does not`,
       );
     }
     const cap = Math.max(64, top);
@@ -886,30 +901,22 @@ export class SessionWindowOperator implements WindowEngine {
     this.#freeIds = Array.from(s.free);
     this.#heapEnds = Array.from(s.heapEnds);
     this.#heapIds = Array.from(s.heapIds);
-    this.#results = [];
-    this.#resultWms = [];
-    this.#wm = s.watermark;
-    this.#emittedWm = s.emittedWatermark;
-    this.#outWm = s.outputWatermark;
-    this.#late.count = s.late;
-    this.#heads = new KeyIndex();
-    this.#objectKeys = false;
     // An id holds a session unless it is free or DEAD.
     const none = new Uint8Array(top);
     for (let i = 0; i < s.free.length; i++) none[s.free[i]!] = 1;
     const flags = this.#flags, next = this.#next;
-    for (let i = 0; i < top; i++) if ((flags[i]! & DEAD) !== 0) none[i] = 1;
     const keyOf: unknown[] = new Array(top).fill(undefined), nkOf: unknown[] = new Array(top).fill(undefined);
     // a key's first session is the one no other session of it points to
     const pointedTo = new Uint8Array(top);
     let open = 0;
     for (let i = 0; i < top; i++) {
+      if ((flags[i]! & DEAD) !== 0) none[i] = 1;
       if (none[i] === 1) continue;
       open++;
       const key = s.keys[i];
       keyOf[i] = key;
       nkOf[i] = groupingKey(key);
-      if (typeof key === "object" ? key !== null : typeof key === "function") this.#objectKeys = true;
+      if (isObjectKey(key)) this.#objectKeys = true;
       if (next[i] !== -1) pointedTo[next[i]!] = 1;
     }
     this.#keyOf = keyOf;
@@ -917,13 +924,11 @@ export class SessionWindowOperator implements WindowEngine {
     this.#open = open;
     for (let i = 0; i < top; i++) if (none[i] === 0 && pointedTo[i] === 0) this.#setHead(nkOf[i], i);
     if (this.#columns === null) {
-      this.#col = new Float64Array(0);
       this.#accs = new Array(top).fill(undefined);
       for (let i = 0; i < top; i++) if (none[i] === 0) this.#accs[i] = s.accs![i];
       return;
     }
     this.#col = new Float64Array(cap * this.#width);
-    this.#accs = [];
     if (s.col !== null) {
       this.#col.set(s.col);
       return;

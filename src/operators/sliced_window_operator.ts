@@ -117,10 +117,9 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Sliding windows in columns: grouping key → slot of its running accumulator in #rcol (see #rslotSet). */
   #rslots = new KeyIndex();
   #rcol = new Float64Array(0);
-  /** Per running slot: included slices with the key (as Running.refs), the key as given, and its grouping key. */
+  /** Per running slot: included slices with the key (as Running.refs), and the key as given. */
   #rrefs: number[] = [];
   #rkeys: unknown[] = [];
-  #rnk: unknown[] = [];
   /**
    * The running slots in the order their keys came (a key that left and came back last), as a Map's
    * iteration gives them: results of a window come out in this order. Per slot, the next and the
@@ -130,8 +129,6 @@ export class SlicedWindowOperator implements WindowEngine {
   #rprev = new Int32Array(0);
   #rfirst = -1;
   #rlast = -1;
-  /** Running slots in use (keys with a running accumulator). */
-  #rcount = 0;
   #rfree: number[] = [];
   #rused = 0;
   /** The column of the last slice dropped, for the next slice opened (every slot is written before it is read). */
@@ -589,25 +586,17 @@ export class SlicedWindowOperator implements WindowEngine {
     return r;
   }
 
-  /** The running slot of grouping key `nk`, if it has one. */
-  #rslotOf(nk: unknown): number | undefined {
-    const r = this.#rslots.get(nk);
-    return r === -1 ? undefined : r;
-  }
-
   /** Gives grouping key `nk` (the key `key`) running slot `r`, last in the order. */
   #rslotSet(nk: unknown, key: unknown, r: number): void {
     this.#rkeys[r] = key;
-    this.#rnk[r] = nk;
-    this.#rcount++;
     const last = this.#rlast;
     this.#rprev[r] = last;
     this.#rnext[r] = -1;
     if (last === -1) this.#rfirst = r;
     else this.#rnext[last] = r;
     this.#rlast = r;
-    // (the slices' arrays and this one share denseLimits' budget)
-    this.#rslots.set(nk, r, this.#rcount, this.#denseTotal);
+    // (the slots in use, r among them, are its keys; the slices' arrays and this one share denseLimits' budget)
+    this.#rslots.set(nk, r, this.#rused - this.#rfree.length, this.#denseTotal);
   }
 
   /** Takes running slot `r` of grouping key `nk` back (free again). */
@@ -619,16 +608,14 @@ export class SlicedWindowOperator implements WindowEngine {
     if (next === -1) this.#rlast = prev;
     else this.#rprev[next] = prev;
     this.#rkeys[r] = undefined;
-    this.#rnk[r] = undefined;
-    this.#rcount--;
     this.#rfree.push(r);
   }
 
   /** #addRunning for running accumulators in columns. */
   #addRunningColumn(nk: unknown, key: unknown, v: unknown, t: number, fresh: boolean): void {
     const k = this.#columns!, w = this.#width;
-    const rs = this.#rslotOf(nk);
-    if (rs === undefined) {
+    const rs = this.#rslots.get(nk);
+    if (rs === -1) {
       const r = this.#runningSlot();
       if (k.first(this.#rcol, r * w, v, t)) {
         this.#rslotSet(nk, key, r);
@@ -670,7 +657,10 @@ export class SlicedWindowOperator implements WindowEngine {
     }
     this.#denseTotal = 0;
     for (let rs = this.#rfirst; rs !== -1; rs = this.#rnext[rs]!) {
-      this.#running.set(this.#rnk[rs], new Running(this.#rkeys[rs], k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
+      // (the grouping key as #foldOther and #put make it: objects by their canonical encoding)
+      const key = this.#rkeys[rs];
+      const nk = typeof key === "object" || typeof key === "function" ? groupingKey(key) : key;
+      this.#running.set(nk, new Running(key, k.toAcc(this.#rcol, rs * w), this.#rrefs[rs]!));
     }
     this.#clearRunningColumns();
     this.#spareCol = null;
@@ -682,9 +672,7 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#rslots = new KeyIndex();
     this.#rrefs = [];
     this.#rkeys = [];
-    this.#rnk = [];
     this.#rfirst = this.#rlast = -1;
-    this.#rcount = 0;
     this.#rfree = [];
     this.#rused = 0;
   }
@@ -917,7 +905,7 @@ export class SlicedWindowOperator implements WindowEngine {
         this.#retractEntry(nk, slice.accs.get(nk));
         continue;
       }
-      const rs = this.#rslotOf(nk)!;
+      const rs = this.#rslots.get(nk);
       if (--this.#rrefs[rs]! === 0) {
         this.#rslotDelete(nk, rs);
         continue;
@@ -983,8 +971,8 @@ export class SlicedWindowOperator implements WindowEngine {
         continue;
       }
       const w = this.#width, col = slice.col!;
-      const rs = this.#rslotOf(nk);
-      if (rs === undefined) {
+      const rs = this.#rslots.get(nk);
+      if (rs === -1) {
         const r = this.#runningSlot();
         // a copy: the running accumulator is the engine's own, folded into and retracted from
         const rcol = this.#rcol;

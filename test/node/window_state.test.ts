@@ -4,7 +4,7 @@ import { count, session, sliding, stream, sum, tumbling, type WindowAssigner } f
 import { startJob } from "../../src/pipeline/stream.ts";
 import { GeneralWindowOperator } from "../../src/operators/general_window_operator.ts";
 import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
-import { SessionWindowOperator } from "../../src/operators/session_window_operator.ts";
+import { type SessionsById, SessionWindowOperator } from "../../src/operators/session_window_operator.ts";
 import type { WindowEngine } from "../../src/operators/operator.ts";
 
 /** The results an engine fires when the watermark reaches 100. */
@@ -178,27 +178,14 @@ describe("snapshots with named fields", () => {
     const op = new SessionWindowOperator(config());
     op.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
     op.data({ values: [{ k: "a", x: 6 }], ts: Float64Array.of(31), wm: 0, pt: 0 }, sink);
-    type Four = {
-      v: string;
-      top: number;
-      keys: unknown[];
-      span: Float64Array;
-      next: Int32Array;
-      flags: Uint8Array;
-      free: Int32Array;
-      heapEnds: Float64Array;
-      heapIds: Int32Array;
-      width: number;
-      col: Float64Array;
-    };
-    const four = structuredClone(op.snapshot()) as Four;
+    const four = structuredClone(op.snapshot()) as SessionsById;
     expect(four.v).toBe("sessions-4");
     expect(four.width).toBe(2);
     // ids in the order the sessions opened; "a"'s newer session first in its list
     expect(four.keys).toEqual(["a", { id: 7 }, "b", "a"]);
     expect([...four.span]).toEqual([1, 13, 2, 12, 20, 30, 30, 41]);
     expect([...four.next]).toEqual([-1, -1, -1, 0]);
-    expect([...four.col]).toEqual([2, 4, 1, 2, 1, 4, 2, 11]);
+    expect([...four.col!]).toEqual([2, 4, 1, 2, 1, 4, 2, 11]);
     expect([...four.flags]).toEqual([2, 2, 2, 2]);
     expect([...four.free]).toEqual([]);
     // (an entry stays at the end its session had when it opened: "a"'s first grew from [1, 11))
@@ -212,8 +199,8 @@ describe("snapshots with named fields", () => {
     const three = {
       v: "sessions-3",
       watermark: -Infinity,
-      emittedWatermark: (four as unknown as { emittedWatermark: number }).emittedWatermark,
-      outputWatermark: (four as unknown as { outputWatermark: number }).outputWatermark,
+      emittedWatermark: four.emittedWatermark,
+      outputWatermark: four.outputWatermark,
       late: 0,
       keys: ["a", "a", { id: 7 }, "b"],
       span: Float64Array.of(30, 41, 1, 13, 2, 12, 20, 30),
@@ -260,7 +247,7 @@ describe("snapshots with named fields", () => {
     sparse.data({ values, ts: Float64Array.of(1, 2, 3, 20, 30), wm: 0, pt: 0 }, sink);
     sparse.watermark(35, 0, sink);
     expect(sparse.openWindows).toBe(1);
-    const sparseSnap = structuredClone(sparse.snapshot()) as Four;
+    const sparseSnap = structuredClone(sparse.snapshot()) as SessionsById;
     expect(sparseSnap.v).toBe("sessions-4");
     expect(sparseSnap.keys).toEqual(["a"]);
     expect([...sparseSnap.heapIds]).toEqual([0]);
@@ -278,7 +265,7 @@ describe("snapshots with named fields", () => {
       sink,
     );
     many.watermark(12, 0, sink);
-    const manySnap = structuredClone(many.snapshot()) as Four;
+    const manySnap = structuredClone(many.snapshot()) as SessionsById;
     expect(manySnap.top).toBe(6);
     const manyBack = new SessionWindowOperator(config());
     manyBack.restore(manySnap);
