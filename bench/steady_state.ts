@@ -3,10 +3,11 @@
 // pipeline (`stream(array)` → withEventTime → keyBy → window → aggregate({ count, sum }) → forEach),
 // each followed by the plain loop and by @most/core doing the same windowing event by event (bench/_most.ts,
 // as in windows.ts), on the same events, the first `--warmup` reps untimed. No forced GC
-// between reps unless `--gc-between` is given: `windows.ts` calls gc() before every timed run, and a
-// forced full GC lets V8 drop the optimized code of weir's hot functions (it embeds the previous run's
-// closures, which the GC found dead), so each rep then starts over in the interpreter and re-optimizes;
-// `--gc-between` shows that effect, which a long-running job does not see.
+// between reps unless `--gc-between` is given, as `windows.ts` does before every timed run. A full GC
+// throws away V8's optimized code compiled against objects and functions it finds dead; since the
+// eighth session weir keeps what its own code is compiled against (src/operators/_shapes.ts), but the
+// pipeline's arrow functions below are made anew for each rep, so the code that inlined them is still
+// recompiled after each forced GC: `--gc-between` shows what that costs each implementation.
 //
 // Run: node_modules/.bin/esbuild bench/steady_state.ts --bundle --platform=node --format=esm --outfile=/tmp/ss.mjs
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]

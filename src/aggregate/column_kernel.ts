@@ -60,51 +60,6 @@ export interface ColumnKernel {
   retract?: (col: Float64Array, at: number, src: Float64Array, from: number) => boolean;
 }
 
-/**
- * merge and retract of a column kernel over `ks` (each part one slot): the pure part operation `op`
- * on every part first, then every store, so that a part that cannot leaves the slots as they were.
- */
-function slotwise(
-  ks: readonly PartKernel[],
-  op: "merge" | "retract",
-): ((col: Float64Array, at: number, src: Float64Array, from: number) => boolean) | undefined {
-  const fs = ks.map((k) => k[op]);
-  if (fs.some((f) => f === undefined)) return undefined;
-  const [f0, f1] = fs as ((a: number, b: number) => number)[];
-  switch (fs.length) {
-    case 1:
-      return (col, at, src, from) => {
-        const a = f0!(col[at]!, src[from]!);
-        if (a !== a) return false;
-        col[at] = a;
-        return true;
-      };
-    case 2:
-      return (col, at, src, from) => {
-        const a = f0!(col[at]!, src[from]!);
-        if (a !== a) return false;
-        const b = f1!(col[at + 1]!, src[from + 1]!);
-        if (b !== b) return false;
-        col[at] = a;
-        col[at + 1] = b;
-        return true;
-      };
-    default: {
-      const n = fs.length;
-      const xs = new Float64Array(n);
-      return (col, at, src, from) => {
-        for (let i = 0; i < n; i++) {
-          const x = fs[i]!(col[at + i]!, src[from + i]!);
-          if (x !== x) return false;
-          xs[i] = x;
-        }
-        col.set(xs, at);
-        return true;
-      };
-    }
-  }
-}
-
 /** Where a built-in combiner keeps its part kernel. */
 export const PART_KERNEL: unique symbol = Symbol("weir.partKernel");
 /** Where an object of combiners keeps its column kernel. */
@@ -134,40 +89,302 @@ export function columnKernelOf(combiner: object): ColumnKernel | null {
   return part === null ? null : singleColumn(part);
 }
 
-function singleColumn(k: PartKernel): ColumnKernel {
-  const initial = k.initial;
-  return {
-    width: 1,
-    first(col, at, v, t) {
-      const x = k.next(initial, v, t);
-      if (x !== x) return false;
-      col[at] = x;
-      return true;
-    },
-    add(col, at, v, t) {
-      const x = k.next(col[at]!, v, t);
-      if (x !== x) return false;
-      col[at] = x;
-      return true;
-    },
-    toAcc: (col, at) => k.toAcc(col[at]!),
-    fromAcc(col, at, acc) {
-      const x = k.fromAcc(acc);
-      if (x === undefined) return false;
-      col[at] = x;
-      return true;
-    },
-    result: (col, at) => k.result(col[at]!),
-    merge: slotwise([k], "merge"),
-    retract: slotwise([k], "retract"),
+// Every kernel below is an object literal whose methods are functions of this module reading their
+// parts from `this`, never closures made per kernel: V8 inlines a kernel's methods into an engine's
+// per-element loop, and optimized code holds what it inlined weakly, so a closure made for one job and
+// dead after it (a full garbage collection between two jobs) threw away the engine's optimized loop
+// for the next job, which started over in the interpreter (see operators/_shapes.ts). Functions of
+// the module, and literals' hidden classes (kept by the literal), outlive every job.
+
+/** A column kernel's parts (each one slot): its own fields, read by the functions below. */
+interface Parts {
+  readonly width: number;
+  readonly ks: readonly PartKernel[];
+  readonly k0: PartKernel;
+  readonly k1: PartKernel | null;
+  readonly k2: PartKernel | null;
+  readonly k3: PartKernel | null;
+  readonly i0: number;
+  readonly i1: number;
+  readonly i2: number;
+  readonly i3: number;
+  /** The result's names, and the template every result object is a copy of (composedColumns only). */
+  readonly names: readonly string[];
+  readonly template: Record<string, unknown> | null;
+  /** Scratch for the merge of more than two parts. */
+  readonly xs: Float64Array;
+}
+
+type Kernel = ColumnKernel & Parts;
+
+function first1(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(this.i0, v, t);
+  if (a !== a) return false;
+  col[at] = a;
+  return true;
+}
+
+function add1(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(col[at]!, v, t);
+  if (a !== a) return false;
+  col[at] = a;
+  return true;
+}
+
+function first2(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(this.i0, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(this.i1, v, t);
+  if (b !== b) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  return true;
+}
+
+function add2(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(col[at]!, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(col[at + 1]!, v, t);
+  if (b !== b) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  return true;
+}
+
+function first3(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(this.i0, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(this.i1, v, t);
+  if (b !== b) return false;
+  const c = this.k2!.next(this.i2, v, t);
+  if (c !== c) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  col[at + 2] = c;
+  return true;
+}
+
+function add3(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(col[at]!, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(col[at + 1]!, v, t);
+  if (b !== b) return false;
+  const c = this.k2!.next(col[at + 2]!, v, t);
+  if (c !== c) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  col[at + 2] = c;
+  return true;
+}
+
+function first4(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(this.i0, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(this.i1, v, t);
+  if (b !== b) return false;
+  const c = this.k2!.next(this.i2, v, t);
+  if (c !== c) return false;
+  const d = this.k3!.next(this.i3, v, t);
+  if (d !== d) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  col[at + 2] = c;
+  col[at + 3] = d;
+  return true;
+}
+
+function add4(this: Parts, col: Float64Array, at: number, v: unknown, t: number): boolean {
+  const a = this.k0.next(col[at]!, v, t);
+  if (a !== a) return false;
+  const b = this.k1!.next(col[at + 1]!, v, t);
+  if (b !== b) return false;
+  const c = this.k2!.next(col[at + 2]!, v, t);
+  if (c !== c) return false;
+  const d = this.k3!.next(col[at + 3]!, v, t);
+  if (d !== d) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  col[at + 2] = c;
+  col[at + 3] = d;
+  return true;
+}
+
+/** One part's accumulator: the part kernel's own. */
+function toAcc1(this: Parts, col: Float64Array, at: number): unknown {
+  return this.k0.toAcc(col[at]!);
+}
+
+/** An object of combiners' accumulator: an array with one entry per part. */
+function toAccN(this: Parts, col: Float64Array, at: number): unknown[] {
+  const ks = this.ks, n = ks.length;
+  const acc: unknown[] = [];
+  for (let i = 0; i < n; i++) acc.push(ks[i]!.toAcc(col[at + i]!));
+  return acc;
+}
+
+function fromAcc1(this: Parts, col: Float64Array, at: number, acc: unknown): boolean {
+  const x = this.k0.fromAcc(acc);
+  if (x === undefined) return false;
+  col[at] = x;
+  return true;
+}
+
+function fromAccN(this: Parts, col: Float64Array, at: number, acc: unknown): boolean {
+  const ks = this.ks, n = ks.length;
+  if (!Array.isArray(acc) || acc.length !== n) return false;
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = ks[i]!.fromAcc(acc[i]);
+    if (x === undefined) return false;
+    xs.push(x);
+  }
+  for (let i = 0; i < n; i++) col[at + i] = xs[i]!;
+  return true;
+}
+
+function result1(this: Parts, col: Float64Array, at: number): unknown {
+  return this.k0.result(col[at]!);
+}
+
+function resultObject1(this: Parts, col: Float64Array, at: number): unknown {
+  const out = { ...this.template };
+  out[this.names[0]!] = this.k0.result(col[at]!);
+  return out;
+}
+
+function resultObject2(this: Parts, col: Float64Array, at: number): unknown {
+  const out = { ...this.template }, names = this.names;
+  out[names[0]!] = this.k0.result(col[at]!);
+  out[names[1]!] = this.k1!.result(col[at + 1]!);
+  return out;
+}
+
+function resultObject3(this: Parts, col: Float64Array, at: number): unknown {
+  const out = { ...this.template }, names = this.names;
+  out[names[0]!] = this.k0.result(col[at]!);
+  out[names[1]!] = this.k1!.result(col[at + 1]!);
+  out[names[2]!] = this.k2!.result(col[at + 2]!);
+  return out;
+}
+
+function resultObject4(this: Parts, col: Float64Array, at: number): unknown {
+  const out = { ...this.template }, names = this.names;
+  out[names[0]!] = this.k0.result(col[at]!);
+  out[names[1]!] = this.k1!.result(col[at + 1]!);
+  out[names[2]!] = this.k2!.result(col[at + 2]!);
+  out[names[3]!] = this.k3!.result(col[at + 3]!);
+  return out;
+}
+
+// merge and retract over every part (each one slot): the pure part operation on every part first,
+// then every store, so that a part that cannot leaves the slots as they were.
+
+function merge1(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const a = this.k0.merge!(col[at]!, src[from]!);
+  if (a !== a) return false;
+  col[at] = a;
+  return true;
+}
+
+function merge2(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const a = this.k0.merge!(col[at]!, src[from]!);
+  if (a !== a) return false;
+  const b = this.k1!.merge!(col[at + 1]!, src[from + 1]!);
+  if (b !== b) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  return true;
+}
+
+function mergeN(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const ks = this.ks, n = ks.length, xs = this.xs;
+  for (let i = 0; i < n; i++) {
+    const x = ks[i]!.merge!(col[at + i]!, src[from + i]!);
+    if (x !== x) return false;
+    xs[i] = x;
+  }
+  col.set(xs, at);
+  return true;
+}
+
+function retract1(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const a = this.k0.retract!(col[at]!, src[from]!);
+  if (a !== a) return false;
+  col[at] = a;
+  return true;
+}
+
+function retract2(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const a = this.k0.retract!(col[at]!, src[from]!);
+  if (a !== a) return false;
+  const b = this.k1!.retract!(col[at + 1]!, src[from + 1]!);
+  if (b !== b) return false;
+  col[at] = a;
+  col[at + 1] = b;
+  return true;
+}
+
+function retractN(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  const ks = this.ks, n = ks.length, xs = this.xs;
+  for (let i = 0; i < n; i++) {
+    const x = ks[i]!.retract!(col[at + i]!, src[from + i]!);
+    if (x !== x) return false;
+    xs[i] = x;
+  }
+  col.set(xs, at);
+  return true;
+}
+
+const FIRST = [first1, first2, first3, first4];
+const ADD = [add1, add2, add3, add4];
+const RESULT_OBJECT = [resultObject1, resultObject2, resultObject3, resultObject4];
+
+/**
+ * The column kernel over part kernels `ks` (one to four), one slot each. Its result is the single
+ * part's own when `names` is null, else an object copied from `template` with the parts under `names`.
+ * One object literal for every arity, so that every column kernel has one hidden class.
+ */
+function kernelOf(
+  ks: readonly PartKernel[],
+  names: readonly string[] | null,
+  template: Record<string, unknown> | null,
+): Kernel {
+  const n = ks.length;
+  const merges = ks.every((k) => k.merge !== undefined);
+  const retracts = ks.every((k) => k.retract !== undefined);
+  const kernel: Kernel = {
+    width: n,
+    ks,
+    k0: ks[0]!,
+    k1: ks[1] ?? null,
+    k2: ks[2] ?? null,
+    k3: ks[3] ?? null,
+    i0: ks[0]!.initial,
+    i1: ks[1]?.initial ?? 0,
+    i2: ks[2]?.initial ?? 0,
+    i3: ks[3]?.initial ?? 0,
+    names: names ?? [],
+    template,
+    xs: new Float64Array(n),
+    first: FIRST[n - 1]!,
+    add: ADD[n - 1]!,
+    toAcc: names === null ? toAcc1 : toAccN,
+    fromAcc: names === null ? fromAcc1 : fromAccN,
+    result: names === null ? result1 : RESULT_OBJECT[n - 1]!,
+    merge: !merges ? undefined : n === 1 ? merge1 : n === 2 ? merge2 : mergeN,
+    retract: !retracts ? undefined : n === 1 ? retract1 : n === 2 ? retract2 : retractN,
   };
+  return kernel;
+}
+
+function singleColumn(k: PartKernel): ColumnKernel {
+  return kernelOf([k], null, null);
 }
 
 /**
  * The column kernel of an object of combiners (composeCombiners: the accumulator is an array with one
- * entry per part, the result an object copied from `template`), when every part has a part kernel.
- * Written out for up to four parts, as composeCombiners' own add is: each part's `next` gets its own
- * call site, which V8 can inline.
+ * entry per part, the result an object copied from `template`), when every part has a part kernel:
+ * up to four parts, each part's `next` with its own call site, which V8 can inline.
  */
 export function composedColumns(
   names: readonly string[],
@@ -175,182 +392,8 @@ export function composedColumns(
   template: Record<string, unknown>,
 ): ColumnKernel | null {
   const ks = parts.map(partKernelOf);
-  if (ks.some((k) => k === null)) return null;
-  const n = ks.length;
-  if (n > 4) return null;
-  const [k0, k1, k2, k3] = ks as PartKernel[];
-  const [n0, n1, n2, n3] = names;
-  const initials = ks.map((k) => k!.initial);
-  const [i0, i1, i2, i3] = initials;
-  const merge = slotwise(ks as PartKernel[], "merge");
-  const retract = slotwise(ks as PartKernel[], "retract");
-  const toAcc = (col: Float64Array, at: number): unknown[] => {
-    switch (n) {
-      case 1:
-        return [k0!.toAcc(col[at]!)];
-      case 2:
-        return [k0!.toAcc(col[at]!), k1!.toAcc(col[at + 1]!)];
-      case 3:
-        return [k0!.toAcc(col[at]!), k1!.toAcc(col[at + 1]!), k2!.toAcc(col[at + 2]!)];
-      default:
-        return [k0!.toAcc(col[at]!), k1!.toAcc(col[at + 1]!), k2!.toAcc(col[at + 2]!), k3!.toAcc(col[at + 3]!)];
-    }
-  };
-  const fromAcc = (col: Float64Array, at: number, acc: unknown): boolean => {
-    if (!Array.isArray(acc) || acc.length !== n) return false;
-    const xs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const x = ks[i]!.fromAcc(acc[i]);
-      if (x === undefined) return false;
-      xs.push(x);
-    }
-    for (let i = 0; i < n; i++) col[at + i] = xs[i]!;
-    return true;
-  };
-  switch (n) {
-    case 1:
-      return {
-        width: 1,
-        first(col, at, v, t) {
-          const a = k0!.next(i0!, v, t);
-          if (a !== a) return false;
-          col[at] = a;
-          return true;
-        },
-        add(col, at, v, t) {
-          const a = k0!.next(col[at]!, v, t);
-          if (a !== a) return false;
-          col[at] = a;
-          return true;
-        },
-        toAcc,
-        fromAcc,
-        merge,
-        retract,
-        result(col, at) {
-          const out = { ...template };
-          out[n0!] = k0!.result(col[at]!);
-          return out;
-        },
-      };
-    case 2:
-      return {
-        width: 2,
-        first(col, at, v, t) {
-          const a = k0!.next(i0!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(i1!, v, t);
-          if (b !== b) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          return true;
-        },
-        add(col, at, v, t) {
-          const a = k0!.next(col[at]!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(col[at + 1]!, v, t);
-          if (b !== b) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          return true;
-        },
-        toAcc,
-        fromAcc,
-        merge,
-        retract,
-        result(col, at) {
-          const out = { ...template };
-          out[n0!] = k0!.result(col[at]!);
-          out[n1!] = k1!.result(col[at + 1]!);
-          return out;
-        },
-      };
-    case 3:
-      return {
-        width: 3,
-        first(col, at, v, t) {
-          const a = k0!.next(i0!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(i1!, v, t);
-          if (b !== b) return false;
-          const c = k2!.next(i2!, v, t);
-          if (c !== c) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          col[at + 2] = c;
-          return true;
-        },
-        add(col, at, v, t) {
-          const a = k0!.next(col[at]!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(col[at + 1]!, v, t);
-          if (b !== b) return false;
-          const c = k2!.next(col[at + 2]!, v, t);
-          if (c !== c) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          col[at + 2] = c;
-          return true;
-        },
-        toAcc,
-        fromAcc,
-        merge,
-        retract,
-        result(col, at) {
-          const out = { ...template };
-          out[n0!] = k0!.result(col[at]!);
-          out[n1!] = k1!.result(col[at + 1]!);
-          out[n2!] = k2!.result(col[at + 2]!);
-          return out;
-        },
-      };
-    default:
-      return {
-        width: 4,
-        first(col, at, v, t) {
-          const a = k0!.next(i0!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(i1!, v, t);
-          if (b !== b) return false;
-          const c = k2!.next(i2!, v, t);
-          if (c !== c) return false;
-          const d = k3!.next(i3!, v, t);
-          if (d !== d) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          col[at + 2] = c;
-          col[at + 3] = d;
-          return true;
-        },
-        add(col, at, v, t) {
-          const a = k0!.next(col[at]!, v, t);
-          if (a !== a) return false;
-          const b = k1!.next(col[at + 1]!, v, t);
-          if (b !== b) return false;
-          const c = k2!.next(col[at + 2]!, v, t);
-          if (c !== c) return false;
-          const d = k3!.next(col[at + 3]!, v, t);
-          if (d !== d) return false;
-          col[at] = a;
-          col[at + 1] = b;
-          col[at + 2] = c;
-          col[at + 3] = d;
-          return true;
-        },
-        toAcc,
-        fromAcc,
-        merge,
-        retract,
-        result(col, at) {
-          const out = { ...template };
-          out[n0!] = k0!.result(col[at]!);
-          out[n1!] = k1!.result(col[at + 1]!);
-          out[n2!] = k2!.result(col[at + 2]!);
-          out[n3!] = k3!.result(col[at + 3]!);
-          return out;
-        },
-      };
-  }
+  if (ks.some((k) => k === null) || ks.length > 4) return null;
+  return kernelOf(ks as PartKernel[], names, template);
 }
 
 /** count(): the count itself. */
@@ -364,31 +407,98 @@ export const COUNT_KERNEL: PartKernel = {
   result: (x) => x,
 };
 
+/** A part kernel of a selector (sum, min, max): its functions read the selector from `this`. */
+interface Selecting extends PartKernel {
+  readonly select: (element: unknown) => unknown;
+  /** min() rather than max() (extremumKernel). */
+  readonly min: boolean;
+}
+
+function sumNext(this: Selecting, x: number, v: unknown): number {
+  const value = this.select(v);
+  if (!Number.isSafeInteger(value)) return NaN;
+  const total = x + (value as number);
+  return Number.isSafeInteger(total) ? total : NaN;
+}
+
+function sumMerge(a: number, b: number): number {
+  const total = a + b;
+  return Number.isSafeInteger(total) ? total : NaN;
+}
+
+function identity(x: number): number {
+  return x;
+}
+
+function sumFromAcc(acc: unknown): number | undefined {
+  return typeof acc === "number" && Number.isSafeInteger(acc) ? acc + 0 : undefined;
+}
+
+/** (-0 as 0: sum()'s own result) */
+function sumResult(x: number): number {
+  return x + 0;
+}
+
+function sumRetract(a: number, b: number): number {
+  const d = a - b;
+  return Number.isSafeInteger(d) ? d : NaN;
+}
+
 /**
  * sum(): the total while it is a safe integer, as sum()'s own accumulator is (a plain number then,
  * exact partials otherwise).
  */
 export function sumKernel(select: (element: unknown) => unknown): PartKernel {
-  return {
+  const kernel: Selecting = {
     initial: 0,
-    next(x, v) {
-      const value = select(v);
-      if (!Number.isSafeInteger(value)) return NaN;
-      const total = x + (value as number);
-      return Number.isSafeInteger(total) ? total : NaN;
-    },
-    toAcc: (x) => x,
-    fromAcc: (acc) => (typeof acc === "number" && Number.isSafeInteger(acc) ? acc + 0 : undefined),
-    result: (x) => x + 0,
-    merge(a, b) {
-      const total = a + b;
-      return Number.isSafeInteger(total) ? total : NaN;
-    },
-    retract(a, b) {
-      const d = a - b;
-      return Number.isSafeInteger(d) ? d : NaN;
-    },
+    select,
+    min: false,
+    next: sumNext,
+    toAcc: identity,
+    fromAcc: sumFromAcc,
+    result: sumResult,
+    merge: sumMerge,
+    retract: sumRetract,
   };
+  return kernel;
+}
+
+/** The extreme of `x` (NaN: none yet) and number `value` (not NaN), -0 below 0. */
+function pick(min: boolean, x: number, value: number): number {
+  if (x !== x) return value;
+  if (value === x) {
+    // only ±0 compare equal yet differ: min keeps -0, max keeps 0
+    if (value !== 0) return x;
+    return min ? (Object.is(value, -0) ? value : x) : (Object.is(x, -0) ? value : x);
+  }
+  return min ? (value < x ? value : x) : (value > x ? value : x);
+}
+
+function extremumNext(this: Selecting, x: number, v: unknown): number {
+  const value = this.select(v);
+  if (typeof value !== "number" || value !== value) return NaN;
+  return pick(this.min, x, value);
+}
+
+// (two empty accumulators merge to NaN, which says "cannot": the engine then uses the combiner)
+function extremumMerge(this: Selecting, a: number, b: number): number {
+  return b !== b ? a : pick(this.min, a, b);
+}
+
+function extremumToAcc(x: number): ExtremumAccumulator {
+  return x !== x ? null : { type: "number", value: encodeNumber(x) };
+}
+
+function extremumFromAcc(acc: unknown): number | undefined {
+  if (acc === null) return NaN;
+  const a = acc as ExtremumAccumulator;
+  if (typeof a !== "object" || a === null || a.type !== "number") return undefined;
+  const x = decodeNumber(a.value as never);
+  return x !== x ? undefined : x;
+}
+
+function extremumResult(x: number): number | undefined {
+  return x !== x ? undefined : x;
 }
 
 /**
@@ -396,34 +506,15 @@ export function sumKernel(select: (element: unknown) => unknown): PartKernel {
  * the extreme value, with -0 below 0 as the combiner has it. A string or a NaN goes to the combiner.
  */
 export function extremumKernel(which: "min" | "max", select: (element: unknown) => unknown): PartKernel {
-  const min = which === "min";
-  /** The extreme of `x` (NaN: none yet) and number `value` (not NaN). */
-  const pick = (x: number, value: number): number => {
-    if (x !== x) return value;
-    if (value === x) {
-      // only ±0 compare equal yet differ: min keeps -0, max keeps 0
-      if (value !== 0) return x;
-      return min ? (Object.is(value, -0) ? value : x) : (Object.is(x, -0) ? value : x);
-    }
-    return min ? (value < x ? value : x) : (value > x ? value : x);
-  };
-  return {
+  const kernel: Selecting = {
     initial: NaN,
-    next(x, v) {
-      const value = select(v);
-      if (typeof value !== "number" || value !== value) return NaN;
-      return pick(x, value);
-    },
-    // (two empty accumulators merge to NaN, which says "cannot": the engine then uses the combiner)
-    merge: (a, b) => (b !== b ? a : pick(a, b)),
-    toAcc: (x): ExtremumAccumulator => (x !== x ? null : { type: "number", value: encodeNumber(x) }),
-    fromAcc(acc) {
-      if (acc === null) return NaN;
-      const a = acc as ExtremumAccumulator;
-      if (typeof a !== "object" || a === null || a.type !== "number") return undefined;
-      const x = decodeNumber(a.value as never);
-      return x !== x ? undefined : x;
-    },
-    result: (x) => (x !== x ? undefined : x),
+    select,
+    min: which === "min",
+    next: extremumNext,
+    merge: extremumMerge,
+    toAcc: extremumToAcc,
+    fromAcc: extremumFromAcc,
+    result: extremumResult,
   };
+  return kernel;
 }

@@ -96,8 +96,7 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
   const cs = parts.map(([, part]) => part as AnyCombiner<unknown>);
   const n = names.length;
   // Every result object is a copy of this template (see composedResult).
-  const template: Record<string, unknown> = {};
-  for (const name of names) template[name] = undefined;
+  const template = templateFor(names);
   const combiner: Combiner<unknown, Accumulators, Record<string, unknown>> = {
     create: composedCreate(cs),
     add: composedAdd(cs),
@@ -112,6 +111,27 @@ export function composeCombiners<M extends Record<string, AnyCombiner<unknown>>>
   const columns = composedColumns(names, cs, template);
   if (columns !== null) withColumnKernel(combiner, columns);
   return combiner as unknown as Combiner<ComposedInput<M>, ComposedAccumulator<M>, ComposedResult<M>>;
+}
+
+/** Templates of result objects by their names (as JSON), see templateFor. */
+const templates = new Map<string, Record<string, unknown>>();
+const MAX_TEMPLATES = 256;
+
+/**
+ * The template of the result objects named `names`: one object per list of names (up to
+ * MAX_TEMPLATES lists, then a new one each time), kept for good. Every result object of the names
+ * then has the template's hidden class in every job, and V8's code that reads or builds them is not
+ * thrown away when a job's objects are all collected (see operators/_shapes.ts). Never written.
+ */
+function templateFor(names: readonly string[]): Record<string, unknown> {
+  const id = JSON.stringify(names);
+  let template = templates.get(id);
+  if (template === undefined) {
+    template = {};
+    for (const name of names) template[name] = undefined;
+    if (templates.size < MAX_TEMPLATES) templates.set(id, template);
+  }
+  return template;
 }
 
 /**

@@ -62,6 +62,15 @@ export const PaneObject = function (
 PaneObject.prototype = Object.prototype;
 
 /**
+ * A blank result, window and pane (see _shapes.ts): null and NaN where a result holds a key, a value
+ * and times, so that the fields already have the representation real results widen them to.
+ */
+export function blankResults(): object[] {
+  const pane = new PaneObject(0, 0, "on-time", true, true);
+  return [new ResultObject(null, new WindowObject(NaN, NaN), null, NaN, pane), pane];
+}
+
+/**
  * Results a window step hands on at a time while it fires, instead of holding every result of a step
  * until it ends: a firing of a million keys would otherwise keep every result alive across the
  * scavenges it takes to build them (each copying them all) and get them promoted.

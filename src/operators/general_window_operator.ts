@@ -26,8 +26,10 @@ import { IdleKeys } from "./_idle_keys.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
-import { PaneObject, ResultObject, WindowObject } from "./_result.ts";
+import { blankResults, PaneObject, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
+import { blankConfig } from "./window_config.ts";
+import { keepShapes } from "./_shapes.ts";
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
 const TIMING: PaneTiming[] = ["early", "early", "on-time", "late"];
@@ -174,7 +176,8 @@ export class GeneralWindowOperator implements WindowEngine {
   #advanceWm: number | null = null;
   /** The output watermark at the start of the current element's step, once computed (NaN: not yet). */
   #stepWm = NaN;
-  #now = 0;
+  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  #now = -0;
   #results: WindowResult[] = [];
   #ctx: tm.TriggerContext;
   readonly #late: LateElements;
@@ -200,9 +203,14 @@ export class GeneralWindowOperator implements WindowEngine {
       ? LATEST
       : EOW;
     this.#holdsByTimer = this.#defaultTrigger && this.#tc === EOW;
-    this.#ctx = { wm: -Infinity, pt: 0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
+    // (pt -0, a double from the start, as #now: see _shapes.ts)
+    this.#ctx = { wm: -Infinity, pt: -0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);
+    keepShapes(GeneralWindowOperator, () => {
+      const ks = new KeyState(null, null);
+      return [new GeneralWindowOperator(blankConfig(config)), ks, new Win(ks, NaN, NaN, null), ...blankResults()];
+    });
   }
 
   /** The input watermark seen so far. */

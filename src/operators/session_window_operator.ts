@@ -37,8 +37,10 @@ import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
-import { Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
+import { blankResults, Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
+import { blankConfig } from "./window_config.ts";
+import { keepShapes } from "./_shapes.ts";
 import { arg, KeyIndex } from "./_hot_loop.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 
@@ -192,7 +194,8 @@ export class SessionWindowOperator implements WindowEngine {
   /** Output watermark: the input watermark held back by the sessions' holds (only ever rises). */
   #outWm = -Infinity;
   #emittedWm = -Infinity;
-  #now = 0;
+  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  #now = -0;
   #results: WindowResult[] = [];
   /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
   #resultWms: number[] = [];
@@ -213,6 +216,7 @@ export class SessionWindowOperator implements WindowEngine {
     // Same signature as GeneralWindowOperator, whose snapshots this engine also restores.
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);
+    keepShapes(SessionWindowOperator, () => [new SessionWindowOperator(blankConfig(config)), ...blankResults()]);
   }
 
   /** The input watermark seen so far. */

@@ -15,13 +15,15 @@ import type { AlignedWindower } from "../window/aligned_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
+import { blankResults, Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
+import { blankConfig } from "./window_config.ts";
+import { keepShapes } from "./_shapes.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
 
@@ -171,7 +173,8 @@ export class SlicedWindowOperator implements WindowEngine {
    */
   #outWm = -Infinity;
   #heldEnds = new Set<number>();
-  #now = 0;
+  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  #now = -0;
   #results: WindowResult[] = [];
   /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
   #resultWms: number[] = [];
@@ -207,6 +210,16 @@ export class SlicedWindowOperator implements WindowEngine {
     // format differs, so it is part of the version stored in the snapshot instead.
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);
+    keepShapes(SlicedWindowOperator, () => {
+      const slice = new Slice(NaN, 0);
+      return [
+        new SlicedWindowOperator(blankConfig(config)),
+        slice,
+        new Running(null, null, 0),
+        new Entry(slice, null, null),
+        ...blankResults(),
+      ];
+    });
   }
 
   /** The input watermark seen so far. */

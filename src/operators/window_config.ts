@@ -1,5 +1,6 @@
 // Resolving `.window()` options (public types in window/window_options.ts) into an engine configuration.
 import type { Combiner } from "../aggregate/combiner.ts";
+import { count } from "../aggregate/count.ts";
 import { checkOptionNames } from "../option_names.ts";
 import { afterCount, defaultTrigger, never, repeatedly, type TriggerSpec } from "../trigger/trigger.ts";
 import type { WindowAssigner } from "../window/assigner.ts";
@@ -130,4 +131,12 @@ export function resolveWindowConfig(
     keyFn,
     combiner,
   };
+}
+
+/**
+ * `config` with no user function and a built-in combiner: for the blank engine an engine keeps alive
+ * (see _shapes.ts), so that it holds nothing of the job's but its assigner and options.
+ */
+export function blankConfig(config: ResolvedWindowConfig): ResolvedWindowConfig {
+  return { ...config, keyFn: null, onLate: null, combiner: count() as Combiner<unknown, unknown, unknown> };
 }

@@ -35,6 +35,64 @@ export interface MicroBatch {
   readonly maxElements: number;
 }
 
+/**
+ * Where the last step's outputs go: collected into `results` for the job to yield after the step, or
+ * handed to `deliver` as they come (JobRun.deliverTo). An object literal whose methods are functions
+ * of this module, as is each step's Forward: a window step calls them from its per-result path, and V8
+ * inlines them there; optimized code holds what it inlined weakly, so closures made per job, dead
+ * after it, threw that code away at the next full garbage collection (see operators/_shapes.ts). A
+ * literal's hidden class and the module's functions outlive every job.
+ */
+interface Sink extends Output {
+  results: unknown[];
+  /** `results` is a batch's own array, taken as it was. */
+  adopted: boolean;
+  deliver: ((value: unknown) => void) | null;
+  /** What `deliver` threw: the job stops after the step (the rest of the step's outputs are not delivered). */
+  failure: { error: unknown } | null;
+}
+
+function sinkData(this: Sink, b: Batch): void {
+  if (this.deliver !== null) {
+    if (this.failure !== null) return;
+    const fn = this.deliver, values = b.values;
+    try {
+      for (let i = 0; i < values.length; i++) fn(values[i]);
+    } catch (error) {
+      this.failure = { error };
+    }
+    return;
+  }
+  // A window step's results are an array made for the batch (`owned`): the first batch of a step
+  // is taken as it is, later ones are appended (to a copy, if the first was taken).
+  if (this.results.length === 0 && b.owned === true) {
+    this.results = b.values;
+    this.adopted = true;
+    return;
+  }
+  if (this.adopted) {
+    this.results = this.results.slice();
+    this.adopted = false;
+  }
+  for (const v of b.values) this.results.push(v);
+}
+
+function ignoreWatermark(): void {}
+
+/** The output of a step that is not the last: the next step's input. */
+interface Forward extends Output {
+  readonly next: Operator;
+  readonly out: Output;
+}
+
+function forwardData(this: Forward, b: Batch): void {
+  this.next.data(b, this.out);
+}
+
+function forwardWatermark(this: Forward, wm: number, pt: number): void {
+  this.next.watermark(wm, pt, this.out);
+}
+
 /** Elements gathered into one bundle. */
 class Bundle {
   readonly values: unknown[] = [];
@@ -128,14 +186,15 @@ export class JobRun implements CheckpointedJob {
   readonly #clock: Clock;
   /** A manual clock: time moves only with processing-time events, the job never sleeps on timers. */
   readonly #manual: ManualClock | null;
-  #results: unknown[] = [];
-  /** `#results` is a batch's own array, taken as it was (see the sink). */
-  #adopted = false;
-  readonly #sink: Output;
-  /** The consumer outputs go to as they are made (deliverTo), instead of being yielded after each step. */
-  #deliver: ((value: unknown) => void) | null = null;
-  /** What the consumer threw: the job stops after the step (the rest of the step's outputs are not delivered). */
-  #consumerFailure: { error: unknown } | null = null;
+  /** The last step's output: the step's outputs, or the consumer they go to as they are made (deliverTo). */
+  readonly #sink: Sink = {
+    results: [],
+    adopted: false,
+    deliver: null,
+    failure: null,
+    data: sinkData,
+    watermark: ignoreWatermark,
+  };
   #offset: unknown = undefined;
   #srcWm = -Infinity;
   /** Input steps processed (chunks, watermarks, time advances). */
@@ -157,38 +216,15 @@ export class JobRun implements CheckpointedJob {
     this.ops = ops;
     this.#clock = clock;
     this.#manual = clock instanceof ManualClock ? clock : null;
-    const sink: Output = {
-      data: (b: Batch) => {
-        if (this.#deliver !== null) {
-          this.#deliverBatch(b.values);
-          return;
-        }
-        // A window step's results are an array made for the batch (`owned`): the first batch of a step
-        // is taken as it is, later ones are appended (to a copy, if the first was taken).
-        if (this.#results.length === 0 && b.owned === true) {
-          this.#results = b.values;
-          this.#adopted = true;
-          return;
-        }
-        if (this.#adopted) {
-          this.#results = this.#results.slice();
-          this.#adopted = false;
-        }
-        for (const v of b.values) this.#results.push(v);
-      },
-      watermark: () => {},
-    };
     const outs: Output[] = new Array(ops.length);
     for (let i = ops.length - 1; i >= 0; i--) {
       const next = ops[i + 1];
-      const nextOut = outs[i + 1]!;
-      outs[i] = next === undefined ? sink : {
-        data: (b) => next.data(b, nextOut),
-        watermark: (w, pt) => next.watermark(w, pt, nextOut),
-      };
+      const forward: Forward | null = next === undefined
+        ? null
+        : { next, out: outs[i + 1]!, data: forwardData, watermark: forwardWatermark };
+      outs[i] = forward ?? this.#sink;
     }
     this.#outs = outs;
-    this.#sink = sink;
     ops.forEach((op, index) => {
       if (op instanceof AsyncMapOperator) this.#async.push({ op, index });
     });
@@ -201,21 +237,19 @@ export class JobRun implements CheckpointedJob {
    * young, instead of holding them all until the step ends (see SlicedWindowOperator.#push).
    */
   deliverTo(fn: (value: unknown) => void): void {
-    this.#deliver = fn;
-  }
-
-  #deliverBatch(values: unknown[]): void {
-    if (this.#consumerFailure !== null) return;
-    const fn = this.#deliver!;
-    try {
-      for (let i = 0; i < values.length; i++) fn(values[i]);
-    } catch (error) {
-      this.#consumerFailure = { error };
-    }
+    this.#sink.deliver = fn;
   }
 
   #throwIfConsumerFailed(): void {
-    if (this.#consumerFailure !== null) throw this.#consumerFailure.error;
+    if (this.#sink.failure !== null) throw this.#sink.failure.error;
+  }
+
+  /** The outputs collected since the last call (none when they go to a consumer). */
+  #takeResults(): unknown[] {
+    const sink = this.#sink, out = sink.results;
+    sink.results = [];
+    sink.adopted = false;
+    return out;
   }
 
   /** No mapAsync call is in flight (and no result waits to be emitted): a snapshot now is consistent. */
@@ -246,12 +280,7 @@ export class JobRun implements CheckpointedJob {
   /** Lets every mapAsync call finish, yielding outputs as they come. */
   async *#drain(): AsyncGenerator<unknown[]> {
     for (;;) {
-      if (this.#results.length > 0) {
-        const out = this.#results;
-        this.#results = [];
-        this.#adopted = false;
-        yield out;
-      }
+      if (this.#sink.results.length > 0) yield this.#takeResults();
       if (this.quiescent) return;
       await this.#progress();
       this.#flushAsync();
@@ -476,13 +505,8 @@ export class JobRun implements CheckpointedJob {
         }
         this.#throwIfConsumerFailed();
         if (r !== PROGRESS) this.steps++;
-        const n = this.#results.length;
-        if (n > 0) {
-          const out = this.#results;
-          this.#results = [];
-          this.#adopted = false;
-          yield out;
-        }
+        const n = this.#sink.results.length;
+        if (n > 0) yield this.#takeResults();
         if (!this.quiescent && hooks.checkpointDue?.() === true) yield* this.#drain();
         if (hooks.afterStep) await hooks.afterStep(this, n);
       }

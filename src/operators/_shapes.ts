@@ -1,0 +1,43 @@
+// One blank object of each class a window engine's per-element path reads, kept alive between jobs.
+//
+// V8 (Node, Deno, Chromium, workerd) compiles a hot method against the hidden classes ("maps") of the
+// objects it reads and the functions it inlines, and holds both weakly: a full garbage collection that
+// finds no object of a class alive (or an inlined function dead) throws away every optimized function
+// compiled against it ("weak objects" in node --trace-deopt). An engine, its slices and its results
+// all die with their job, so after such a collection the next job started over in the interpreter and
+// paid for TurboFan's compiles again (about 100 ms of CPU for the sliced engine's loop and firing).
+// A forced gc() between jobs is what bench/windows.ts does; a process running a short job per request
+// sees the same whenever a full collection falls between two jobs.
+//
+// What keeps the code: these blank objects (the engine, its slice, running-accumulator and per-window
+// classes, a result, a window and a pane), made anew with each engine; the column kernels' methods and
+// the job's outputs, which are functions of their modules rather than closures made per job
+// (column_kernel.ts, pipeline/job.ts); one template per list of result names (compose.ts); and
+// fields that hold a double from the start (an engine's `#now`): a field that starts as a small
+// integer and later holds a double moves its objects to a new hidden class, which the blank object
+// made at construction would not have. Measured on bench/windows.ts (a gc() before each run, 1M
+// events, 10,000 keys), weir's CPU time against the plain loop's: W1 0.52–0.74 → 1.00–1.01, W2
+// 0.68–0.86 → 1.80–1.81, W3 0.40–0.50 → 1.09–1.16 (bench/README.md, eighth session).
+//
+// The blank objects hold no element, key, accumulator or user function of any job (blankConfig), only
+// the engine's own empty state and its assigner and options: test/node/released_after_job.test.ts.
+// A user function made anew for each job (an arrow function written inside the function that starts
+// the job) is still inlined and still dies with its job: that code is recompiled, the rest is kept.
+
+const kept = new Map<object, readonly object[]>();
+let making = false;
+
+/**
+ * Keeps what `make` returns alive (replacing what it returned for `owner` before). `make` may
+ * construct the class that calls this (an engine making its own blank instance): the nested call
+ * does nothing.
+ */
+export function keepShapes(owner: object, make: () => readonly object[]): void {
+  if (making) return;
+  making = true;
+  try {
+    kept.set(owner, make());
+  } finally {
+    making = false;
+  }
+}
