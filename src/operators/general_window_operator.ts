@@ -683,7 +683,8 @@ export class GeneralWindowOperator implements WindowEngine {
   #advance(W: number): void {
     // the output watermark as of the old input watermark: what this batch's panes see
     this.#updateOutputWatermark();
-    const before = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
+    const ow = this.#outWm, ew = this.#emittedWm;
+    const before = ow > ew ? ow : ew;
     this.#wm = W;
     this.#stepWm = NaN;
     if (!(W >= this.#nextDue)) return;
@@ -819,7 +820,8 @@ export class GeneralWindowOperator implements WindowEngine {
       // (computed without raising #outWm: the step's later panes must still see it as it was)
       let w = this.#heldInputWatermark();
       if (this.#outWm > w) w = this.#outWm;
-      this.#stepWm = w > this.#emittedWm ? w : this.#emittedWm;
+      const ew = this.#emittedWm;
+      this.#stepWm = w > ew ? w : ew;
     }
     return this.#stepWm;
   }

@@ -280,7 +280,8 @@ export class SessionWindowOperator implements WindowEngine {
         if (heapEnds.length > 0 && w >= heapEnds[0]!) {
           // under the output watermark emitted before this element
           const before = i > 0 ? this.#outputWatermark(arg(pw)) : -Infinity;
-          this.#fireWm = before > this.#emittedWm ? before : this.#emittedWm;
+          const ew = this.#emittedWm;
+          this.#fireWm = before > ew ? before : ew;
           this.#advance(arg(w));
         }
         phase = KEY;

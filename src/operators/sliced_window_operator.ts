@@ -300,7 +300,9 @@ export class SlicedWindowOperator implements WindowEngine {
         if (w >= nextEnd) {
           // under the output watermark a run of one element per step would have emitted before this one
           if (i > 0) this.#refreshOutputWatermark(arg(pw));
-          this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
+          // (both fields read whatever the outcome: a load V8 has not seen yet deoptimizes the loop when first run)
+          const ow = this.#outWm, ew = this.#emittedWm;
+          this.#fireWm = ow > ew ? ow : ew;
           this.#advance(arg(w));
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
           cur = alt = null;
@@ -366,7 +368,9 @@ export class SlicedWindowOperator implements WindowEngine {
       // The output watermark a run of one element per step would have emitted after the last element:
       // the watermark in force at it, held back by the windows still open.
       if (taken > 0) this.#refreshOutputWatermark(w);
-      this.#fireWm = this.#outWm > this.#emittedWm ? this.#outWm : this.#emittedWm;
+      // (both fields read whatever the outcome: a load V8 has not seen yet deoptimizes the loop when first run)
+      const ow = this.#outWm, ew = this.#emittedWm;
+      this.#fireWm = ow > ew ? ow : ew;
       this.#advance(this.#wm);
     } catch (error) {
       if (phase === TIME) throw stepFailure(time!.label, values[i], error);

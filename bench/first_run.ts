@@ -1,0 +1,105 @@
+/// <reference types="node" />
+// The first job of a fresh process: what a short-lived process (a CLI run, a serverless invocation,
+// a test) pays, JIT warm-up included. Each run is a new `node` process that generates the input,
+// then runs one implementation once and reports that run's CPU time (process.cpuUsage: user +
+// system of every thread, so V8's background compiles count). Implementations alternate run by run.
+// steady_state.ts measures the opposite end: many runs in one process, warm.
+//
+// Run: node_modules/.bin/esbuild bench/first_run.ts --bundle --platform=node --format=esm --outfile=/tmp/first.mjs
+//      node /tmp/first.mjs [--workload w1|w2|w3] [--keys 10000] [--events 1000000] [--runs 7]
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
+import { loopSessions, loopSliced, loopTumbling, Sessions, SlicedSliding, Tumbling } from "./_baselines.ts";
+import { runMost } from "./_most.ts";
+import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
+
+const IMPLS = ["weir", "loop", "most"] as const;
+type Impl = typeof IMPLS[number];
+
+const workload = stringArg("workload", "w1");
+if (!["w1", "w2", "w3"].includes(workload)) {
+  throw new RangeError(`--workload must be w1, w2 or w3: current value is ${workload}`);
+}
+const keys = intArg("keys", 10_000);
+const N = intArg("events", 1_000_000);
+const child = process.env.WEIR_FIRST_RUN as Impl | undefined;
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function runOnce(impl: Impl): Promise<{ ms: number; count: number }> {
+  const events: BenchEvent[] = materialize(
+    workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys),
+  );
+  let total = 0;
+  const emit = (_k: number, _s: number, _e: number, c: number) => {
+    total += c;
+  };
+  const t0 = cpuMs();
+  if (impl === "loop") {
+    if (workload === "w1") loopTumbling(events, 10_000, 2_000, emit);
+    else if (workload === "w2") loopSliced(events, 60_000, 10_000, 2_000, emit);
+    else loopSessions(events, 30_000, 2_000, emit);
+  } else if (impl === "most") {
+    await runMost(
+      (e) =>
+        workload === "w1"
+          ? new Tumbling(10_000, 2_000, e)
+          : workload === "w2"
+          ? new SlicedSliding(60_000, 10_000, 2_000, e)
+          : new Sessions(30_000, 2_000, e),
+      events,
+      emit,
+    );
+  } else {
+    const assigner = workload === "w1"
+      ? tumbling(10_000)
+      : workload === "w2"
+      ? sliding(60_000, 10_000)
+      : session(30_000);
+    await stream(events)
+      .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
+      .keyBy((e) => e.key)
+      .window(assigner)
+      .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) })
+      .forEach((r) => {
+        total += r.value.n;
+      });
+  }
+  return { ms: cpuMs() - t0, count: total };
+}
+
+if (child !== undefined) {
+  process.stdout.write(JSON.stringify(await runOnce(child)) + "\n");
+} else {
+  const runs = intArg("runs", 7);
+  const self = fileURLToPath(import.meta.url);
+  const times: Record<Impl, number[]> = { weir: [], loop: [], most: [] };
+  let expected: number | null = null;
+  for (let r = 0; r < runs; r++) {
+    for (let j = 0; j < IMPLS.length; j++) {
+      const impl = IMPLS[(r + j) % IMPLS.length]!;
+      const out = spawnSync(process.execPath, [self, ...process.argv.slice(2)], {
+        encoding: "utf8",
+        env: { ...process.env, WEIR_FIRST_RUN: impl },
+      });
+      if (out.status !== 0) throw new Error(`${impl} run failed: ${out.stderr}`);
+      const { ms, count: c } = JSON.parse(out.stdout) as { ms: number; count: number };
+      if (expected !== null && c !== expected) throw new Error(`${impl} counted ${c} events, another run ${expected}`);
+      expected = c;
+      times[impl].push(ms);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const m = Object.fromEntries(IMPLS.map((i) => [i, median(times[i])])) as Record<Impl, number>;
+  console.log(
+    `${workload}, ${keys.toLocaleString("en")} keys, ${N.toLocaleString("en")} events, first run of a process ` +
+      `(CPU ms, median of ${runs}): weir ${m.weir.toFixed(1)}, plain loop ${m.loop.toFixed(1)}, @most/core ${
+        m.most.toFixed(1)
+      }; loop/weir ${(m.loop / m.weir).toFixed(2)}, loop/@most/core ${(m.loop / m.most).toFixed(2)}`,
+  );
+}
