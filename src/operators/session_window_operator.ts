@@ -455,7 +455,8 @@ export class SessionWindowOperator implements WindowEngine {
   /** A session id for a new session of key `key` (grouping key `nk`) spanning [start, end) (the arrays may grow: read them after). */
   #alloc(nk: unknown, key: unknown, start: number, end: number): number {
     let s: number;
-    if (this.#freeIds.length > 0) s = this.#freeIds.pop()!;
+    const freeIds = this.#freeIds;
+    if (freeIds.length > 0) s = freeIds.pop()!;
     else {
       s = this.#top++;
       // (ids below #next.length have room in the arrays)
@@ -572,21 +573,24 @@ export class SessionWindowOperator implements WindowEngine {
   #advance(limit: number): void {
     const ends = this.#heapEnds, ids = this.#heapIds;
     const c = this.#combiner;
+    // (the fields every branch needs read up front: a field load V8 has not seen run deoptimizes the
+    // compiled method the first time its branch is taken; firing allocates no session, so they stay)
+    const flags = this.#flags, span = this.#span, freeIds = this.#freeIds, keyOf = this.#keyOf;
     while (ends.length > 0 && ends[0]! <= limit) {
       const end = ends[0]!, s = ids[0]!;
       this.#pop();
       // merged away: its id is free now that its entry is off the heap
-      if ((this.#flags[s]! & DEAD) !== 0) {
-        this.#freeIds.push(s);
+      if ((flags[s]! & DEAD) !== 0) {
+        freeIds.push(s);
         continue;
       }
       // grown since it was queued: queued again at its end (an entry is never later than its session's end)
-      const e = this.#span[2 * s + 1]!;
+      const e = span[2 * s + 1]!;
       if (e !== end) {
         this.#push(e, s);
         continue;
       }
-      const start = this.#span[2 * s]!, key = this.#keyOf[s];
+      const start = span[2 * s]!, key = keyOf[s];
       this.#open--;
       this.#unlink(s);
       let value: unknown;
@@ -594,8 +598,8 @@ export class SessionWindowOperator implements WindowEngine {
         value = c.result(this.#accs[s]);
         this.#accs[s] = undefined;
       } else value = this.#columns.result(this.#col, s * this.#width);
-      this.#nkOf[s] = this.#keyOf[s] = undefined;
-      this.#freeIds.push(s);
+      this.#nkOf[s] = keyOf[s] = undefined;
+      freeIds.push(s);
       this.#push1(new ResultObject(key, new WindowObject(start, end), value, maxTimestamp(start, end), ONLY_PANE));
     }
   }
