@@ -650,3 +650,21 @@ export class Sessions implements Windower {
     fireSessions(this.#byKey, this.#h, this.#he, Infinity, this.#emit);
   }
 }
+
+/** W1, W2 or W3 (tumbling 10 s, sliding 60/10 s, sessions 30 s; disorder bound 2 s) by its plain loop. */
+export function loopWorkload(workload: string, events: readonly BenchEvent[], emit: Emit): number {
+  return workload === "w1"
+    ? loopTumbling(events, 10_000, 2_000, emit)
+    : workload === "w2"
+    ? loopSliced(events, 60_000, 10_000, 2_000, emit)
+    : loopSessions(events, 30_000, 2_000, emit);
+}
+
+/** The one-event-at-a-time windower of W1, W2 or W3 (see loopWorkload), for the framework rows. */
+export function windowerFor(workload: string, emit: Emit): Windower {
+  return workload === "w1"
+    ? new Tumbling(10_000, 2_000, emit)
+    : workload === "w2"
+    ? new SlicedSliding(60_000, 10_000, 2_000, emit)
+    : new Sessions(30_000, 2_000, emit);
+}

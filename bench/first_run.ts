@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
-import { loopSessions, loopSliced, loopTumbling, Sessions, SlicedSliding, Tumbling } from "./_baselines.ts";
+import { loopWorkload, windowerFor } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
 import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
 
@@ -40,22 +40,9 @@ async function runOnce(impl: Impl): Promise<{ ms: number; count: number }> {
     total += c;
   };
   const t0 = cpuMs();
-  if (impl === "loop") {
-    if (workload === "w1") loopTumbling(events, 10_000, 2_000, emit);
-    else if (workload === "w2") loopSliced(events, 60_000, 10_000, 2_000, emit);
-    else loopSessions(events, 30_000, 2_000, emit);
-  } else if (impl === "most") {
-    await runMost(
-      (e) =>
-        workload === "w1"
-          ? new Tumbling(10_000, 2_000, e)
-          : workload === "w2"
-          ? new SlicedSliding(60_000, 10_000, 2_000, e)
-          : new Sessions(30_000, 2_000, e),
-      events,
-      emit,
-    );
-  } else {
+  if (impl === "loop") loopWorkload(workload, events, emit);
+  else if (impl === "most") await runMost((e) => windowerFor(workload, e), events, emit);
+  else {
     const assigner = workload === "w1"
       ? tumbling(10_000)
       : workload === "w2"

@@ -13,7 +13,7 @@
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
 //      [--warmup 4] [--gc-between] [--key-type number|string]
 import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
-import { loopSessions, loopSliced, loopTumbling, Sessions, SlicedSliding, Tumbling } from "./_baselines.ts";
+import { loopWorkload, windowerFor } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
 import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
 
@@ -46,27 +46,12 @@ let loopCount = 0, weirCount = 0, mostCount = 0;
 const emit = (_k: number, _s: number, _e: number, c: number) => {
   loopCount += c;
 };
-const loop = () =>
-  workload === "w1"
-    ? loopTumbling(events, 10_000, 2_000, emit)
-    : workload === "w2"
-    ? loopSliced(events, 60_000, 10_000, 2_000, emit)
-    : loopSessions(events, 30_000, 2_000, emit);
+const loop = () => loopWorkload(workload, events, emit);
 const emitMost = (_k: number, _s: number, _e: number, c: number) => {
   mostCount += c;
 };
 // @most/core doing the same windowing event by event (as in windows.ts)
-const most = () =>
-  runMost(
-    (e) =>
-      workload === "w1"
-        ? new Tumbling(10_000, 2_000, e)
-        : workload === "w2"
-        ? new SlicedSliding(60_000, 10_000, 2_000, e)
-        : new Sessions(30_000, 2_000, e),
-    events,
-    emitMost,
-  );
+const most = () => runMost((e) => windowerFor(workload, e), events, emitMost);
 const weir = () =>
   stream(events)
     .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })

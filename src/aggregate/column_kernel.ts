@@ -277,7 +277,9 @@ function resultObject4(this: Parts, col: Float64Array, at: number): unknown {
 }
 
 // merge and retract over every part (each one slot): the pure part operation on every part first,
-// then every store, so that a part that cannot leaves the slots as they were.
+// then every store, so that a part that cannot leaves the slots as they were. One and two parts are
+// written out, as first and add are (a call site per part, which V8 inlines: a sliding window
+// merges and retracts per key and slice); more parts share slotwiseN.
 
 function merge1(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
   const a = this.k0.merge!(col[at]!, src[from]!);
@@ -296,15 +298,27 @@ function merge2(this: Parts, col: Float64Array, at: number, src: Float64Array, f
   return true;
 }
 
-function mergeN(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const ks = this.ks, n = ks.length, xs = this.xs;
+/** merge or retract of more than two parts: one part kernel method per part, through `op`. */
+function slotwiseN(
+  p: Parts,
+  op: "merge" | "retract",
+  col: Float64Array,
+  at: number,
+  src: Float64Array,
+  from: number,
+): boolean {
+  const ks = p.ks, n = ks.length, xs = p.xs;
   for (let i = 0; i < n; i++) {
-    const x = ks[i]!.merge!(col[at + i]!, src[from + i]!);
+    const x = ks[i]![op]!(col[at + i]!, src[from + i]!);
     if (x !== x) return false;
     xs[i] = x;
   }
   col.set(xs, at);
   return true;
+}
+
+function mergeN(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
+  return slotwiseN(this, "merge", col, at, src, from);
 }
 
 function retract1(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
@@ -325,14 +339,7 @@ function retract2(this: Parts, col: Float64Array, at: number, src: Float64Array,
 }
 
 function retractN(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const ks = this.ks, n = ks.length, xs = this.xs;
-  for (let i = 0; i < n; i++) {
-    const x = ks[i]!.retract!(col[at + i]!, src[from + i]!);
-    if (x !== x) return false;
-    xs[i] = x;
-  }
-  col.set(xs, at);
-  return true;
+  return slotwiseN(this, "retract", col, at, src, from);
 }
 
 const FIRST = [first1, first2, first3, first4];
