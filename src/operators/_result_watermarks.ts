@@ -5,7 +5,7 @@
 // step records, for each result, the watermark such a run would have emitted before the step that
 // produced it, so that results do not depend on how the input was chunked.
 import type { WindowResult } from "../window/types.ts";
-import type { Batch } from "./operator.ts";
+import { type Batch, newBatch } from "./operator.ts";
 
 /**
  * Records that the `n` results just added were produced under output watermark `wm`. `runs` holds
@@ -47,5 +47,5 @@ export function resultBatch(
 ): Batch {
   const ts = new Float64Array(results.length);
   for (let i = 0; i < results.length; i++) ts[i] = results[i]!.timestamp;
-  return { values: results, ts, wm: resultWatermarks(runs, emitted), pt, owned: true };
+  return newBatch(results, ts, resultWatermarks(runs, emitted), pt, false, true);
 }

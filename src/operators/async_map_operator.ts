@@ -5,7 +5,7 @@
 // a watermark that arrives behind queued elements waits for them (Flink's ordered AsyncWaitOperator).
 // A checkpoint is taken only when the queue is empty, so no snapshot holds a call in flight.
 import { stepFailure } from "../errors.ts";
-import type { Batch, Operator, Output } from "./operator.ts";
+import { type Batch, newBatch, type Operator, type Output } from "./operator.ts";
 
 /** The function of a `mapAsync` step: may return a value or a promise of one. */
 export type AsyncMapFn = (value: unknown, options: { signal: AbortSignal }) => unknown;
@@ -102,7 +102,7 @@ export class AsyncMapOperator implements Operator {
       }
       this.#queued -= e.results.length;
       const { ts, wm, bundle } = e.batch;
-      out.data({ values: e.results, ts, wm, pt, bundle });
+      out.data(newBatch(e.results, ts, wm, pt, bundle));
     }
   }
 

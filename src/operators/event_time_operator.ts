@@ -1,7 +1,7 @@
 // Assigns event time and generates the watermark: W = max event time seen - maxOutOfOrderness.
 import { InvalidElementError, preview, stepFailure } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
-import type { Batch, Operator, Output, TimeAssignment } from "./operator.ts";
+import { type Batch, newBatch, type Operator, type Output, type TimeAssignment } from "./operator.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 
 export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
@@ -104,12 +104,12 @@ export class EventTimeOperator implements Operator {
     time.latest = batch.pt + this.#maxFutureSkew;
     time.maxTs = this.#maxTs;
     time.done = 0;
-    out.data({ values, ts: null, wm: time.base, pt: batch.pt, time });
+    out.data(newBatch(values, null, time.base, batch.pt, false, false, time));
     // the window step took elements [0, done): the element at `done` has an invalid event time
     this.#maxTs = time.maxTs;
     this.#seen += time.done;
     if (time.done < n) {
-      this.#data({ values: values.slice(time.done), ts: null, wm: src, pt: batch.pt, bundle: batch.bundle }, out);
+      this.#data(newBatch(values.slice(time.done), null, src, batch.pt, batch.bundle), out);
       return;
     }
     if (src > this.#srcWm) this.#srcWm = src;
@@ -161,16 +161,16 @@ export class EventTimeOperator implements Operator {
     this.#lastInput = batch.pt;
     if (k > 0) {
       const vs = keep ?? values;
-      out.data({
-        values: vs,
-        ts: k === n ? ts : ts.subarray(0, k),
+      out.data(newBatch(
+        vs,
+        k === n ? ts : ts.subarray(0, k),
         // A bundle is judged against the watermark in force when it began (Beam holds the input
         // watermark during a bundle; Spark moves it between micro-batches); otherwise each element
         // against the watermark the elements before it made.
-        wm: batch.bundle === true ? bundleWm : k === n ? wms : wms.subarray(0, k),
-        pt: batch.pt,
-        bundle: batch.bundle,
-      });
+        batch.bundle === true ? bundleWm : k === n ? wms : wms.subarray(0, k),
+        batch.pt,
+        batch.bundle,
+      ));
     }
     this.#update(out, batch.pt);
   }

@@ -1,6 +1,6 @@
 // map / filter / flatMap fused into one pass over each batch.
 import { preview, stepFailure } from "../errors.ts";
-import type { Batch, Operator, Output } from "./operator.ts";
+import { type Batch, newBatch, type Operator, type Output } from "./operator.ts";
 
 /** A stateless step; `label` names it in errors ("map #2"), set when the pipeline is compiled. */
 export type Step =
@@ -53,7 +53,7 @@ export class StatelessOperator implements Operator {
       } catch (error) {
         throw stepFailure(labelOf(this.#steps[0]!), values[i], error);
       }
-      out.data({ values: vs, ts, wm, pt: batch.pt, bundle: batch.bundle });
+      out.data(newBatch(vs, ts, wm, batch.pt, batch.bundle));
       return;
     }
     const vs: unknown[] = [];
@@ -99,13 +99,13 @@ export class StatelessOperator implements Operator {
       throw stepFailure(labelOf(current), input, error);
     }
     if (vs.length > 0) {
-      out.data({
-        values: vs,
-        ts: outTs === null ? null : Float64Array.from(outTs),
-        wm: outWm === null ? wm : Float64Array.from(outWm),
-        pt: batch.pt,
-        bundle: batch.bundle,
-      });
+      out.data(newBatch(
+        vs,
+        outTs === null ? null : Float64Array.from(outTs),
+        outWm === null ? wm : Float64Array.from(outWm),
+        batch.pt,
+        batch.bundle,
+      ));
     }
   }
 

@@ -2,7 +2,7 @@
 // synchronously, wakes up for processing-time timers, and yields the outputs of each step.
 import type { CheckpointedJob, JobSnapshot } from "../checkpoint/checkpointed_job.ts";
 import type { CheckpointInfo } from "../checkpoint/checkpoint_options.ts";
-import type { Batch, Operator, Output, WindowEngine } from "../operators/operator.ts";
+import { type Batch, newBatch, type Operator, type Output, type WindowEngine } from "../operators/operator.ts";
 import { AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { EventTimeOperator } from "../operators/event_time_operator.ts";
 import type { Clock } from "../time/clock.ts";
@@ -357,13 +357,13 @@ export class JobRun implements CheckpointedJob {
 
   #data(values: unknown[], ts: readonly number[] | undefined): void {
     const first = this.ops[0];
-    const batch: Batch = {
+    const batch = newBatch(
       values,
-      ts: ts === undefined ? null : Float64Array.from(ts),
-      wm: this.#srcWm,
-      pt: this.now(),
-      bundle: this.#bundleStep || this.#source.bundles === true,
-    };
+      ts === undefined ? null : Float64Array.from(ts),
+      this.#srcWm,
+      this.now(),
+      this.#bundleStep || this.#source.bundles === true,
+    );
     if (first === undefined) {
       this.#sink.data(batch);
     } else {
