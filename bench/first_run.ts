@@ -10,9 +10,9 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
 import { loopWorkload, windowerFor } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
+import { weirWorkload } from "./_weir.ts";
 import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
 
 const IMPLS = ["weir", "loop", "most"] as const;
@@ -43,19 +43,9 @@ async function runOnce(impl: Impl): Promise<{ ms: number; count: number }> {
   if (impl === "loop") loopWorkload(workload, events, emit);
   else if (impl === "most") await runMost((e) => windowerFor(workload, e), events, emit);
   else {
-    const assigner = workload === "w1"
-      ? tumbling(10_000)
-      : workload === "w2"
-      ? sliding(60_000, 10_000)
-      : session(30_000);
-    await stream(events)
-      .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
-      .keyBy((e) => e.key)
-      .window(assigner)
-      .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) })
-      .forEach((r) => {
-        total += r.value.n;
-      });
+    await weirWorkload(workload, events, (n) => {
+      total += n;
+    });
   }
   return { ms: cpuMs() - t0, count: total };
 }

@@ -12,9 +12,9 @@
 // Run: node_modules/.bin/esbuild bench/steady_state.ts --bundle --platform=node --format=esm --outfile=/tmp/ss.mjs
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
 //      [--warmup 4] [--gc-between] [--key-type number|string]
-import { count, session, sliding, stream, sum, tumbling } from "../mod.ts";
 import { loopWorkload, windowerFor } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
+import { weirWorkload } from "./_weir.ts";
 import { type BenchEvent, burstyEvents, intArg, materialize, stringArg, uniformEvents } from "./_data.ts";
 
 const workload = stringArg("workload", "w1");
@@ -40,8 +40,6 @@ const generated = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uni
 const events: BenchEvent[] = keyType === "number"
   ? generated
   : generated.map((e) => ({ key: `user-${e.key}` as unknown as number, ts: e.ts, value: e.value }));
-const assigner = workload === "w1" ? tumbling(10_000) : workload === "w2" ? sliding(60_000, 10_000) : session(30_000);
-
 let loopCount = 0, weirCount = 0, mostCount = 0;
 const emit = (_k: number, _s: number, _e: number, c: number) => {
   loopCount += c;
@@ -53,14 +51,9 @@ const emitMost = (_k: number, _s: number, _e: number, c: number) => {
 // @most/core doing the same windowing event by event (as in windows.ts)
 const most = () => runMost((e) => windowerFor(workload, e), events, emitMost);
 const weir = () =>
-  stream(events)
-    .withEventTime((e) => e.ts, { maxOutOfOrderness: 2_000 })
-    .keyBy((e) => e.key)
-    .window(assigner)
-    .aggregate({ n: count(), total: sum((e: BenchEvent) => e.value) })
-    .forEach((r) => {
-      weirCount += r.value.n;
-    });
+  weirWorkload(workload, events, (n) => {
+    weirCount += n;
+  });
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

@@ -300,9 +300,7 @@ export class SlicedWindowOperator implements WindowEngine {
         if (w >= nextEnd) {
           // under the output watermark a run of one element per step would have emitted before this one
           if (i > 0) this.#refreshOutputWatermark(arg(pw));
-          // (both fields read whatever the outcome: a load V8 has not seen yet deoptimizes the loop when first run)
-          const ow = this.#outWm, ew = this.#emittedWm;
-          this.#fireWm = ow > ew ? ow : ew;
+          this.#fireUnderOutput();
           this.#advance(arg(w));
           nextEnd = this.#ends.length > 0 ? this.#ends[0]! : Infinity;
           cur = alt = null;
@@ -368,15 +366,20 @@ export class SlicedWindowOperator implements WindowEngine {
       // The output watermark a run of one element per step would have emitted after the last element:
       // the watermark in force at it, held back by the windows still open.
       if (taken > 0) this.#refreshOutputWatermark(w);
-      // (both fields read whatever the outcome: a load V8 has not seen yet deoptimizes the loop when first run)
-      const ow = this.#outWm, ew = this.#emittedWm;
-      this.#fireWm = ow > ew ? ow : ew;
+      this.#fireUnderOutput();
       this.#advance(this.#wm);
     } catch (error) {
       if (phase === TIME) throw stepFailure(time!.label, values[i], error);
       throw this.#failure(phase, i < values.length ? values[i] : FIRING, error);
     }
     this.#flush(out);
+  }
+
+  /** Windows fired from now on are fired under the output watermark: the emitted one, or the refreshed one if higher. */
+  #fireUnderOutput(): void {
+    // (both fields read whatever the outcome: a load V8 has not seen yet deoptimizes the loop when first run)
+    const ow = this.#outWm, ew = this.#emittedWm;
+    this.#fireWm = ow > ew ? ow : ew;
   }
 
   /**

@@ -5,12 +5,10 @@
 import { AckPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { expect } from "vitest";
+import { bundleNodeChild } from "./_bundle_child.ts";
 import { publishEvents } from "../../adapters/nats/jetstream_source.ts";
 import { partitionOf } from "../../adapters/nats/partition.ts";
 import { resultId, stream } from "../../mod.ts";
@@ -24,22 +22,11 @@ import {
   workerPipeline,
 } from "./_nats_worker_child.ts";
 
-/** The child bundled into test-results/ (git-ignored, inside the checkout so that it finds node_modules). */
-export async function bundleChild(): Promise<{ bundle: string; remove(): Promise<void> }> {
-  await mkdir(fileURLToPath(new URL("../../test-results/", import.meta.url)), { recursive: true });
-  const dir = await mkdtemp(fileURLToPath(new URL("../../test-results/nats-worker-", import.meta.url)));
-  const bundle = join(dir, "child.mjs");
-  await build({
-    entryPoints: [fileURLToPath(new URL("./_nats_worker_child.ts", import.meta.url))],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: bundle,
-    external: ["@nats-io/*"],
-    logLevel: "error",
-  });
-  return { bundle, remove: () => rm(dir, { recursive: true, force: true }) };
+/** The child bundled into test-results/ (see bundleNodeChild). */
+export function bundleChild(): Promise<{ bundle: string; remove(): Promise<void> }> {
+  return bundleNodeChild(fileURLToPath(new URL("./_nats_worker_child.ts", import.meta.url)), "nats-worker-", [
+    "@nats-io/*",
+  ]);
 }
 
 /** The input stream and the result stream, which de-duplicates by result id within 10 minutes. */

@@ -6,12 +6,11 @@
 // of an uninterrupted run.
 import { openKv } from "@deno/kv";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { DenoKvStateStore } from "../../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../../adapters/fs/mod.ts";
@@ -20,6 +19,7 @@ import type { StateStore } from "../../src/state/state_store.ts";
 import type { WindowResult } from "../../src/window/types.ts";
 import { crashEvents, crashPipeline, JOB_ID } from "../fixtures/crash_job.ts";
 import { arraySource, byId } from "../scenarios/_checkpoint_helpers.ts";
+import { bundleNodeChild } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_checkpoint_restore_crash_child.ts", import.meta.url));
 const KILLS = 22;
@@ -27,26 +27,12 @@ let dir: string | undefined;
 let child: ChildProcess | undefined;
 /** The child bundled once: a process start then costs node's, not a TypeScript compile per kill. */
 let bundle: string;
-let bundleDir: string | undefined;
+let removeBundle: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  // Inside the checkout (test-results/ is git-ignored), so that the bundle finds @deno/kv in node_modules.
-  // A fresh clone has no test-results/ yet.
-  await mkdir(fileURLToPath(new URL("../../test-results/", import.meta.url)), { recursive: true });
-  bundleDir = await mkdtemp(fileURLToPath(new URL("../../test-results/restore-crash-", import.meta.url)));
-  bundle = join(bundleDir, "child.mjs");
-  await build({
-    entryPoints: [CHILD],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: bundle,
-    external: ["@deno/kv"],
-    logLevel: "error",
-  });
+  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "restore-crash-", ["@deno/kv"]));
 });
-afterAll(() => (bundleDir === undefined ? undefined : rm(bundleDir, { recursive: true, force: true })));
+afterAll(() => removeBundle?.());
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {

@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import type { WindowResult } from "../../src/window/types.ts";
 import { type CrashEvent, crashEvents } from "../fixtures/crash_job.ts";
 import { fileSinkCrashPipeline } from "./_file_sink_crash_job.ts";
 import { arraySource } from "../scenarios/_checkpoint_helpers.ts";
 import { multiset, ndjsonRecords, readSinkDir } from "./_file_sink_files.ts";
+import { bundleNodeChild } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_file_sink_crash_child.ts", import.meta.url));
 const KILLS = 20;
@@ -39,26 +39,14 @@ const TARGETS: { op: string; upTo: number }[] = [
 let dir: string | undefined;
 let child: ChildProcess | undefined;
 let bundle: string;
-let bundleDir: string | undefined;
+let removeBundle: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   // The child bundled once: a process start then costs node's, not a TypeScript compile per kill.
-  await mkdir(fileURLToPath(new URL("../../test-results/", import.meta.url)), { recursive: true });
-  bundleDir = await mkdtemp(fileURLToPath(new URL("../../test-results/file-sink-crash-", import.meta.url)));
-  bundle = join(bundleDir, "child.mjs");
-  await build({
-    entryPoints: [CHILD],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: bundle,
-    // csv-parse is loaded lazily by fileSource for CSV files only; this job reads NDJSON.
-    external: ["csv-parse", "csv-parse/*"],
-    logLevel: "error",
-  });
+  // (csv-parse is loaded lazily by fileSource for CSV files only; this job reads NDJSON.)
+  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "file-sink-crash-", ["csv-parse", "csv-parse/*"]));
 });
-afterAll(() => (bundleDir === undefined ? undefined : rm(bundleDir, { recursive: true, force: true })));
+afterAll(() => removeBundle?.());
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
