@@ -5,7 +5,7 @@
 // as in windows.ts), on the same events, the first `--warmup` reps untimed. No forced GC
 // between reps unless `--gc-between` is given, as `windows.ts` does before every timed run. A full GC
 // throws away V8's optimized code compiled against objects and functions it finds dead; since the
-// eighth session weir keeps what its own code is compiled against (src/operators/_shapes.ts), but the
+// eighth session weir keeps what its own code is compiled against (src/operators/shapes.ts), but the
 // pipeline's arrow functions below are made anew for each rep, so the code that inlined them is still
 // recompiled after each forced GC: `--gc-between` shows what that costs each implementation.
 //

@@ -93,8 +93,10 @@ export function columnKernelOf(combiner: object): ColumnKernel | null {
 // parts from `this`, never closures made per kernel: V8 inlines a kernel's methods into an engine's
 // per-element loop, and optimized code holds what it inlined weakly, so a closure made for one job and
 // dead after it (a full garbage collection between two jobs) threw away the engine's optimized loop
-// for the next job, which started over in the interpreter (see operators/_shapes.ts). Functions of
-// the module, and literals' hidden classes (kept by the literal), outlive every job.
+// for the next job, which started over in the interpreter (see operators/shapes.ts). Functions of
+// the module outlive every job. A literal's hidden class does not: V8 keeps a map no object has for
+// two more full collections (its --retain-maps-for-n-gc), then drops it, and the code that checked
+// it. The engines keep a blank kernel of their job's shape alive for that (blankColumnKernel).
 
 /** A column kernel's parts (each one slot): its own fields, read by the functions below. */
 interface Parts {
@@ -401,6 +403,26 @@ export function composedColumns(
   const ks = parts.map(partKernelOf);
   if (ks.some((k) => k === null) || ks.length > 4) return null;
   return kernelOf(ks as PartKernel[], names, template);
+}
+
+/**
+ * A kernel of `kernel`'s shape (the same parts, names and template) whose selectors are weir's own
+ * identity function (`itself`): it holds nothing of the job that made `kernel`, and keeps the hidden classes of
+ * its kernel and part-kernel literals alive after that job (operators/shapes.ts).
+ */
+export function blankColumnKernel(kernel: ColumnKernel): ColumnKernel {
+  const k = kernel as Kernel;
+  return kernelOf(k.ks.map(blankPart), k.template === null ? null : k.names, k.template);
+}
+
+function blankPart(k: PartKernel): PartKernel {
+  if (!("select" in k)) return k; // (COUNT_KERNEL: a constant of this module)
+  const s = k as Selecting;
+  return s.next === sumNext ? sumKernel(itself) : extremumKernel(s.min ? "min" : "max", itself);
+}
+
+function itself(element: unknown): unknown {
+  return element;
 }
 
 /** count(): the count itself. */

@@ -121,7 +121,7 @@ const MAX_TEMPLATES = 256;
  * The template of the result objects named `names`: one object per list of names (up to
  * MAX_TEMPLATES lists, then a new one each time), kept for good. Every result object of the names
  * then has the template's hidden class in every job, and V8's code that reads or builds them is not
- * thrown away when a job's objects are all collected (see operators/_shapes.ts). Never written.
+ * thrown away when a job's objects are all collected (see operators/shapes.ts). Never written.
  */
 function templateFor(names: readonly string[]): Record<string, unknown> {
   const id = JSON.stringify(names);

@@ -62,7 +62,7 @@ export const PaneObject = function (
 PaneObject.prototype = Object.prototype;
 
 /**
- * A blank result, window and pane (see _shapes.ts): null and NaN where a result holds a key, a value
+ * A blank result, window and pane (see shapes.ts): null and NaN where a result holds a key, a value
  * and times, so that the fields already have the representation real results widen them to.
  */
 export function blankResults(): object[] {

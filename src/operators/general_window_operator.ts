@@ -29,7 +29,7 @@ import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { blankResults, PaneObject, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
-import { keepShapes } from "./_shapes.ts";
+import { keepShapes } from "./shapes.ts";
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
 const TIMING: PaneTiming[] = ["early", "early", "on-time", "late"];
@@ -176,7 +176,7 @@ export class GeneralWindowOperator implements WindowEngine {
   #advanceWm: number | null = null;
   /** The output watermark at the start of the current element's step, once computed (NaN: not yet). */
   #stepWm = NaN;
-  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  /** Processing time of the step (-0, a double, until the first: see shapes.ts). */
   #now = -0;
   #results: WindowResult[] = [];
   #ctx: tm.TriggerContext;
@@ -203,7 +203,7 @@ export class GeneralWindowOperator implements WindowEngine {
       ? LATEST
       : EOW;
     this.#holdsByTimer = this.#defaultTrigger && this.#tc === EOW;
-    // (pt -0, a double from the start, as #now: see _shapes.ts)
+    // (pt -0, a double from the start, as #now: see shapes.ts)
     this.#ctx = { wm: -Infinity, pt: -0, end: 0, ts: NaN, merging: this.#merging, timer: Infinity };
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);

@@ -33,14 +33,14 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
+import { blankColumnKernel, type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import { blankResults, Downstream, RESULT_CHUNK, ResultObject, WindowObject } from "./_result.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
-import { keepShapes } from "./_shapes.ts";
+import { keepShapes } from "./shapes.ts";
 import { arg, KeyIndex } from "./_hot_loop.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 
@@ -194,7 +194,7 @@ export class SessionWindowOperator implements WindowEngine {
   /** Output watermark: the input watermark held back by the sessions' holds (only ever rises). */
   #outWm = -Infinity;
   #emittedWm = -Infinity;
-  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  /** Processing time of the step (-0, a double, until the first: see shapes.ts). */
   #now = -0;
   #results: WindowResult[] = [];
   /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
@@ -216,7 +216,11 @@ export class SessionWindowOperator implements WindowEngine {
     // Same signature as GeneralWindowOperator, whose snapshots this engine also restores.
     this.signature = configSignature(config);
     this.#late = new LateElements(config, windower);
-    keepShapes(SessionWindowOperator, () => [new SessionWindowOperator(blankConfig(config)), ...blankResults()]);
+    keepShapes(SessionWindowOperator, () => [
+      new SessionWindowOperator(blankConfig(config)),
+      ...(kernel === null ? [] : [blankColumnKernel(kernel)]),
+      ...blankResults(),
+    ]);
   }
 
   /** The input watermark seen so far. */

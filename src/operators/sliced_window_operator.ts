@@ -17,13 +17,13 @@ import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { blankResults, Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
-import { type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
+import { blankColumnKernel, type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
-import { keepShapes } from "./_shapes.ts";
+import { keepShapes } from "./shapes.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
 import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
 
@@ -173,7 +173,7 @@ export class SlicedWindowOperator implements WindowEngine {
    */
   #outWm = -Infinity;
   #heldEnds = new Set<number>();
-  /** Processing time of the step (-0, a double, until the first: see _shapes.ts). */
+  /** Processing time of the step (-0, a double, until the first: see shapes.ts). */
   #now = -0;
   #results: WindowResult[] = [];
   /** The output watermark each pending result was produced under, run-length encoded (see noteWatermarks). */
@@ -217,6 +217,7 @@ export class SlicedWindowOperator implements WindowEngine {
         slice,
         new Running(null, null, 0),
         new Entry(slice, null, null),
+        ...(kernel === null ? [] : [blankColumnKernel(kernel)]),
         ...blankResults(),
       ];
     });

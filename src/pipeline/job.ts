@@ -7,6 +7,7 @@ import { AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { EventTimeOperator } from "../operators/event_time_operator.ts";
 import type { Clock } from "../time/clock.ts";
 import { ManualClock } from "../time/manual_clock.ts";
+import { keepShapes } from "../operators/shapes.ts";
 import type { Source, SourceEvent } from "./source.ts";
 
 export interface JobHooks {
@@ -40,7 +41,7 @@ export interface MicroBatch {
  * handed to `deliver` as they come (JobRun.deliverTo). An object literal whose methods are functions
  * of this module, as is each step's Forward: a window step calls them from its per-result path, and V8
  * inlines them there; optimized code holds what it inlined weakly, so closures made per job, dead
- * after it, threw that code away at the next full garbage collection (see operators/_shapes.ts). A
+ * after it, threw that code away at the next full garbage collection (see operators/shapes.ts). A
  * literal's hidden class and the module's functions outlive every job.
  */
 interface Sink extends Output {
@@ -79,6 +80,10 @@ function sinkData(this: Sink, b: Batch): void {
 
 function ignoreWatermark(): void {}
 
+function newSink(): Sink {
+  return { results: [], adopted: false, deliver: null, failure: null, data: sinkData, watermark: ignoreWatermark };
+}
+
 /** The output of a step that is not the last: the next step's input. */
 interface Forward extends Output {
   readonly next: Operator;
@@ -91,6 +96,10 @@ function forwardData(this: Forward, b: Batch): void {
 
 function forwardWatermark(this: Forward, wm: number, pt: number): void {
   this.next.watermark(wm, pt, this.out);
+}
+
+function newForward(next: Operator, out: Output): Forward {
+  return { next, out, data: forwardData, watermark: forwardWatermark };
 }
 
 /** Elements gathered into one bundle. */
@@ -187,14 +196,7 @@ export class JobRun implements CheckpointedJob {
   /** A manual clock: time moves only with processing-time events, the job never sleeps on timers. */
   readonly #manual: ManualClock | null;
   /** The last step's output: the step's outputs, or the consumer they go to as they are made (deliverTo). */
-  readonly #sink: Sink = {
-    results: [],
-    adopted: false,
-    deliver: null,
-    failure: null,
-    data: sinkData,
-    watermark: ignoreWatermark,
-  };
+  readonly #sink: Sink = newSink();
   #offset: unknown = undefined;
   #srcWm = -Infinity;
   /** Input steps processed (chunks, watermarks, time advances). */
@@ -219,12 +221,16 @@ export class JobRun implements CheckpointedJob {
     const outs: Output[] = new Array(ops.length);
     for (let i = ops.length - 1; i >= 0; i--) {
       const next = ops[i + 1];
-      const forward: Forward | null = next === undefined
-        ? null
-        : { next, out: outs[i + 1]!, data: forwardData, watermark: forwardWatermark };
-      outs[i] = forward ?? this.#sink;
+      outs[i] = next === undefined ? this.#sink : newForward(next, outs[i + 1]!);
     }
     this.#outs = outs;
+    // A blank sink, output and batch keep their hidden classes alive between jobs (see
+    // operators/shapes.ts): every step's compiled code reads them.
+    keepShapes(JobRun, () => {
+      const sink = newSink();
+      // (the blank output leads to no step: it is never called)
+      return [sink, newForward(null as unknown as Operator, sink), newBatch([], null, -0, -0)];
+    });
     ops.forEach((op, index) => {
       if (op instanceof AsyncMapOperator) this.#async.push({ op, index });
     });

@@ -3,7 +3,7 @@
 // whose user functions (event time, key, selector, onLate, the consumer) all hold one large object,
 // lets the job end, collects garbage, and prints, per engine, whether the object is still alive as
 // JSON: {"sliced": false, "session": false, "general": false}. weir keeps one blank object of each
-// class of an engine's hot path alive between jobs (src/operators/_shapes.ts); none may hold a job's
+// class of an engine's hot path alive between jobs (src/operators/shapes.ts); none may hold a job's
 // functions or what they hold.
 import process from "node:process";
 import { afterCount, count, repeatedly, session, stream, sum, tumbling, type WindowAssigner } from "../../mod.ts";

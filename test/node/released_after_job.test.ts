@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // Nothing of a job outlives it: weir keeps one blank object of each class of a window engine's hot path
-// alive between jobs (src/operators/_shapes.ts, so that V8 does not throw away the engine's optimized
+// alive between jobs (src/operators/shapes.ts, so that V8 does not throw away the engine's optimized
 // code at a full collection between jobs), and those must hold none of a job's functions or what they
 // hold. The check runs in a child process started with --expose-gc (_released_child.ts).
 import { spawnSync } from "node:child_process";

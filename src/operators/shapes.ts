@@ -9,13 +9,23 @@
 // A forced gc() between jobs is what bench/windows.ts does; a process running a short job per request
 // sees the same whenever a full collection falls between two jobs.
 //
+// V8 does not drop a hidden class at the first collection that finds none of its objects: it keeps it
+// for two more (--retain-maps-for-n-gc), so a class kept by nothing failed every third collection,
+// the literals' classes included (a literal's class is no more kept by its literal than a class
+// instance's by its class).
+//
 // What keeps the code: these blank objects (the engine, its slice, running-accumulator and per-window
-// classes, a result, a window and a pane), made anew with each engine; the column kernels' methods and
-// the job's outputs, which are functions of their modules rather than closures made per job
-// (column_kernel.ts, pipeline/job.ts); one template per list of result names (compose.ts); and
-// fields that hold a double from the start (an engine's `#now`): a field that starts as a small
-// integer and later holds a double moves its objects to a new hidden class, which the blank object
-// made at construction would not have. Measured on bench/windows.ts (a gc() before each run, 1M
+// classes, a column kernel of the job's shape whose selectors are weir's own (blankColumnKernel),
+// a result, a window and a pane), made anew with each engine; the engine's config, made by the same
+// literal as the job's (window_config.ts configOf: a spread copy had a hidden class of its own); a
+// blank event-time step and its time assignment (event_time_operator.ts); a blank sink, output and
+// batch of the job (pipeline/job.ts); the column kernels' methods and the job's outputs, which are
+// functions of their modules rather than closures made per job (column_kernel.ts, pipeline/job.ts);
+// one template per list of result names (compose.ts); and fields that hold a double from the start
+// (an engine's `#now`): a field that starts as a small integer and later holds a double moves its
+// objects to a new hidden class, which the blank object made at construction would not have.
+// test/node/kept_code.test.ts runs jobs with a gc() before each and fails on any weir function V8
+// throws away for "weak objects". Measured on bench/windows.ts (a gc() before each run, 1M
 // events, 10,000 keys), weir's CPU time against the plain loop's: W1 0.52–0.74 → 1.00–1.01, W2
 // 0.68–0.86 → 1.80–1.81, W3 0.40–0.50 → 1.09–1.16 (bench/README.md, eighth session).
 //
@@ -23,6 +33,9 @@
 // the engine's own empty state and its assigner and options: test/node/released_after_job.test.ts.
 // A user function made anew for each job (an arrow function written inside the function that starts
 // the job) is still inlined and still dies with its job: that code is recompiled, the rest is kept.
+// So are the built-in combiners' own functions (closures made per count(), sum(), ...), which only
+// the paths without a column kernel call (the general engine; sliding windows of a combiner that
+// cannot retract).
 
 const kept = new Map<object, readonly object[]>();
 let making = false;
