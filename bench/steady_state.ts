@@ -11,7 +11,7 @@
 //
 // Run: node_modules/.bin/esbuild bench/steady_state.ts --bundle --platform=node --format=esm --outfile=/tmp/ss.mjs
 //      node [--expose-gc] /tmp/ss.mjs [--workload w1|w2|w3] [--keys 1000] [--events 1000000] [--reps 15]
-//      [--warmup 4] [--gc-between] [--key-type number|string]
+//      [--warmup 4] [--gc-between] [--key-type number|string|id]
 import { loopWorkload, windowerFor } from "./_baselines.ts";
 import { runMost } from "./_most.ts";
 import { weirWorkload } from "./_weir.ts";
@@ -32,13 +32,17 @@ if (gcBetween && gc === undefined) throw new Error("--gc-between needs node --ex
 // `--key-type string`: every key as a string ("user-17"), for weir, the loop and @most/core alike. weir
 // finds the slot of a number key in [0, 2^16) in an array instead of a Map (sliced engine): string keys
 // show what a Map lookup per element costs each of them.
+// `--key-type id`: every key a number past 2^16 (1,000,000 + the key, as ids usually are), which the
+// sliced engine keeps in a Map, as it does strings.
 const keyType = stringArg("key-type", "number");
-if (keyType !== "number" && keyType !== "string") {
-  throw new RangeError(`--key-type must be number or string: current value is ${keyType}`);
+if (keyType !== "number" && keyType !== "string" && keyType !== "id") {
+  throw new RangeError(`--key-type must be number, string or id: current value is ${keyType}`);
 }
 const generated = materialize(workload === "w3" ? burstyEvents(N, 1, keys) : uniformEvents(N, 1, keys));
 const events: BenchEvent[] = keyType === "number"
   ? generated
+  : keyType === "id"
+  ? generated.map((e) => ({ key: 1_000_000 + e.key, ts: e.ts, value: e.value }))
   : generated.map((e) => ({ key: `user-${e.key}` as unknown as number, ts: e.ts, value: e.value }));
 let loopCount = 0, weirCount = 0, mostCount = 0;
 const emit = (_k: number, _s: number, _e: number, c: number) => {
