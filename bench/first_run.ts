@@ -2,7 +2,8 @@
 // The first job of a fresh process: what a short-lived process (a CLI run, a serverless invocation,
 // a test) pays, JIT warm-up included. Each run is a new `node` process that generates the input,
 // then runs one implementation once and reports that run's CPU time (process.cpuUsage: user +
-// system of every thread, so V8's background compiles count). Implementations alternate run by run.
+// system of every thread, so V8's background compiles count), after a full collection of what
+// generating the input left. Implementations alternate run by run.
 // steady_state.ts measures the opposite end: many runs in one process, warm.
 //
 // Run: node_modules/.bin/esbuild bench/first_run.ts --bundle --platform=node --format=esm --outfile=/tmp/first.mjs
@@ -39,6 +40,9 @@ async function runOnce(impl: Impl): Promise<{ ms: number; count: number }> {
   const emit = (_k: number, _s: number, _e: number, c: number) => {
     total += c;
   };
+  // A full collection first: generating the input leaves V8 marking concurrently (its marker threads
+  // count in the process's CPU time), which took 150–250 ms of some runs of every implementation.
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = cpuMs();
   if (impl === "loop") loopWorkload(workload, events, emit);
   else if (impl === "most") await runMost((e) => windowerFor(workload, e), events, emit);
@@ -60,7 +64,7 @@ if (child !== undefined) {
   for (let r = 0; r < runs; r++) {
     for (let j = 0; j < IMPLS.length; j++) {
       const impl = IMPLS[(r + j) % IMPLS.length]!;
-      const out = spawnSync(process.execPath, [self, ...process.argv.slice(2)], {
+      const out = spawnSync(process.execPath, ["--expose-gc", self, ...process.argv.slice(2)], {
         encoding: "utf8",
         env: { ...process.env, WEIR_FIRST_RUN: impl },
       });
