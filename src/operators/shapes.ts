@@ -18,16 +18,19 @@
 // classes, a column kernel of the job's shape whose selectors are weir's own (blankColumnKernel),
 // a result, a window and a pane), made anew with each engine; the engine's config, made by the same
 // literal as the job's (window_config.ts configOf: a spread copy had a hidden class of its own); a
-// blank event-time step and its time assignment (event_time_operator.ts); a blank sink, output and
-// batch of the job (pipeline/job.ts); the column kernels' methods and the job's outputs, which are
-// functions of their modules rather than closures made per job (column_kernel.ts, pipeline/job.ts);
-// one template per list of result names (compose.ts); and fields that hold a double from the start
-// (an engine's `#now`): a field that starts as a small integer and later holds a double moves its
-// objects to a new hidden class, which the blank object made at construction would not have.
-// test/node/kept_code.test.ts runs jobs with a gc() before each and fails on any weir function V8
-// throws away for "weak objects". Measured on bench/windows.ts (a gc() before each run, 1M
-// events, 10,000 keys), weir's CPU time against the plain loop's: W1 0.52–0.74 → 1.00–1.01, W2
-// 0.68–0.86 → 1.80–1.81, W3 0.40–0.50 → 1.09–1.16 (bench/README.md, eighth session).
+// blank event-time step and its time assignment (event_time_operator.ts); a blank map/filter step
+// operator whose steps are made by the same literal as the job's (stateless_operator.ts newStep); a
+// blank sink, output and batch of the job (pipeline/job.ts); the column kernels' methods and the
+// job's outputs, which are functions of their modules rather than closures made per job
+// (column_kernel.ts, pipeline/job.ts); one template per list of result names (compose.ts); and
+// fields that hold a double from the start (an engine's `#now`): a field that starts as a small
+// integer and later holds a double moves its objects to a new hidden class, which the blank object
+// made at construction would not have. test/node/kept_code.test.ts runs jobs with a gc() before
+// each and fails on any weir function V8 throws away for "weak objects". Measured on
+// bench/windows.ts (a gc() before each run, 1M events), weir's CPU time against the plain loop's:
+// at 10,000 keys W1 0.52–0.74 → 1.00–1.01, W2 0.68–0.86 → 1.80–1.81, W3 0.40–0.50 → 1.09–1.16
+// (eighth session); W1 at 1,000 keys 0.46 → 1.11 once the classes V8 retains for two collections
+// only were kept too (bench/README.md, ninth session).
 //
 // The blank objects hold no element, key, accumulator or user function of any job (blankConfig), only
 // the engine's own empty state and its assigner and options: test/node/released_after_job.test.ts.

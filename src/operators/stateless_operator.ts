@@ -1,12 +1,27 @@
 // map / filter / flatMap fused into one pass over each batch.
 import { preview, stepFailure } from "../errors.ts";
 import { type Batch, newBatch, type Operator, type Output } from "./operator.ts";
+import { keepShapes } from "./shapes.ts";
 
 /** A stateless step; `label` names it in errors ("map #2"), set when the pipeline is compiled. */
 export type Step =
   | { kind: "map"; fn: (v: unknown) => unknown; label?: string }
   | { kind: "filter"; fn: (v: unknown) => unknown; label?: string }
   | { kind: "flatMap"; fn: (v: unknown) => Iterable<unknown>; label?: string };
+
+/**
+ * A step as the pipeline compiles it: every step, a job's and the blank ones a StatelessOperator
+ * keeps (shapes.ts), is made by this one literal, so all have one hidden class, which the operator's
+ * compiled loop checks. (A spread copy of the pipeline's node had one of its own, which died with
+ * the job two full collections later, and the operator's `data` with it.)
+ */
+export function newStep(kind: Step["kind"], fn: Step["fn"], label: string): Step {
+  return { kind, fn, label } as Step;
+}
+
+function itself(v: unknown): unknown {
+  return v;
+}
 
 function isThenable(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
@@ -36,6 +51,10 @@ export class StatelessOperator implements Operator {
     this.#steps = steps;
     this.signature = JSON.stringify(steps.map((s) => s.kind));
     this.#simpleMap = steps.length === 1 && steps[0]!.kind === "map" ? steps[0]!.fn : null;
+    // (blank steps of the same kinds, whose functions are weir's own: see shapes.ts)
+    keepShapes(StatelessOperator, () => [
+      new StatelessOperator(id, steps.map((step) => newStep(step.kind, itself, labelOf(step)))),
+    ]);
   }
 
   data(batch: Batch, out: Output): void {

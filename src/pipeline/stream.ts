@@ -10,7 +10,7 @@ import { composeCombiners, isCombiner } from "../aggregate/compose.ts";
 import { checkEventTimeOptions, EventTimeOperator } from "../operators/event_time_operator.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { Operator } from "../operators/operator.ts";
-import { StatelessOperator, type Step } from "../operators/stateless_operator.ts";
+import { newStep, StatelessOperator, type Step } from "../operators/stateless_operator.ts";
 import { type AsyncMapFn, AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { resolveWindowConfig } from "../operators/window_config.ts";
 import type { WindowOptions } from "../window/window_options.ts";
@@ -738,7 +738,7 @@ function compile(nodes: readonly Node[]): Operator[] {
   };
   for (const n of nodes) {
     if (n.kind === "map" || n.kind === "filter" || n.kind === "flatMap") {
-      steps.push({ ...n, label: `${n.kind} #${++counts[n.kind]}` } as Step);
+      steps.push(newStep(n.kind, n.fn, `${n.kind} #${++counts[n.kind]}`));
       continue;
     }
     flush();

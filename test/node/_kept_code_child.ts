@@ -29,8 +29,13 @@ const consume = (r: { value: { n: number } }) => {
   total += r.value.n;
 };
 
-async function job(assigner: WindowAssigner): Promise<void> {
-  await stream(events)
+const keep = (e: Ev) => e.value >= 0;
+const same = (e: Ev) => e;
+
+/** A job with or without stateless steps (filter and map: a StatelessOperator) before event time. */
+async function job(assigner: WindowAssigner, steps: boolean): Promise<void> {
+  const input = steps ? stream(events).filter(keep).map(same) : stream(events);
+  await input
     .withEventTime(time, { maxOutOfOrderness: 1_000 })
     .keyBy(key)
     .window(assigner)
@@ -45,7 +50,9 @@ for (let round = 0; round < 8; round++) {
   if (round === 2) process.stdout.write("--- warmed up\n");
   for (const a of assigners) {
     gc();
-    await job(a);
+    await job(a, false);
+    gc();
+    await job(a, true);
   }
 }
 if (total === 0) throw new Error("the jobs produced nothing");

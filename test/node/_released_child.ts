@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // Child process of released_after_job.test.ts (needs node --expose-gc): runs one job per window engine
-// whose user functions (event time, key, selector, onLate, the consumer) all hold one large object,
-// lets the job end, collects garbage, and prints, per engine, whether the object is still alive as
+// whose user functions (filter, map, event time, key, selector, onLate, the consumer) all hold one
+// large object, lets the job end, collects garbage, and prints, per engine, whether the object is still alive as
 // JSON: {"sliced": false, "session": false, "general": false}. weir keeps one blank object of each
 // class of an engine's hot path alive between jobs (src/operators/shapes.ts); none may hold a job's
 // functions or what they hold.
@@ -27,6 +27,8 @@ async function job(assigner: WindowAssigner, trigger?: TriggerSpec): Promise<Wea
   events.push({ key: 1, ts: 0, value: 1 });
   let n = 0;
   await stream(events)
+    .filter((e) => e.value + big.payload[5]! >= 0)
+    .map((e) => (big.payload[6] === 0 ? e : e))
     .withEventTime((e) => e.ts + big.payload[0]!, { maxOutOfOrderness: 1_000 })
     .keyBy((e) => e.key + big.payload[1]!)
     .window(assigner, {

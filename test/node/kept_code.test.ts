@@ -2,10 +2,12 @@
 // V8 keeps weir's optimized window loops across a full garbage collection between two jobs: the
 // blank objects of src/operators/shapes.ts keep alive every hidden class the loops were compiled
 // against (engine, slices, config, column kernels, the job's outputs and batches, the event-time
-// step). The child (_kept_code_child.ts) runs the same jobs again and again with a gc() before each;
+// step, map/filter steps). The child (_kept_code_child.ts) runs the same jobs, with and without
+// map and filter steps, again and again with a gc() before each;
 // V8's deopt trace after the first rounds must name no function thrown away for "weak objects".
 // (A config copied by spread, one hidden class apart from the job's, failed this: the sliced engine's
-// `data` was thrown away every third collection, when V8 stops keeping a class no object has.)
+// `data` was thrown away every third collection, when V8 stops keeping a class no object has; so were
+// steps copied by spread from the pipeline's nodes, and the stateless step's `data` with them.)
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
