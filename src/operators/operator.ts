@@ -77,6 +77,11 @@ export function newBatch(
 export interface Output {
   data(batch: Batch): void;
   watermark(wm: number, pt: number): void;
+  /**
+   * The output takes a window firing as one CompactResults entry of a batch's values (built as they
+   * are read): the job's sink when its results are pulled one at a time (compact_results.ts).
+   */
+  readonly compact?: boolean;
 }
 
 export interface Operator {

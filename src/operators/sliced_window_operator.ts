@@ -18,6 +18,7 @@ import { groupingKey } from "../keys/grouping_key.ts";
 import { blankResults, Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
 import { blankColumnKernel, type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
+import { CompactResults } from "./compact_results.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -86,6 +87,11 @@ class Entry {
 const ONLY_PANE = Object.freeze(
   { index: 0, nonSpeculativeIndex: 0, timing: "on-time", isFirst: true, isFinal: true } as const,
 );
+
+/** A blank column kernel and a blank CompactResults of it, for the blank objects an engine keeps (shapes.ts). */
+function blankCompact(kernel: ColumnKernel): object[] {
+  return [kernel, new CompactResults([], new Float64Array(0), kernel, { start: NaN, end: NaN }, NaN, ONLY_PANE)];
+}
 
 /** True when `SlicedWindowOperator` computes exactly what `GeneralWindowOperator` would. */
 export function canSlice(c: ResolvedWindowConfig): boolean {
@@ -217,7 +223,7 @@ export class SlicedWindowOperator implements WindowEngine {
         slice,
         new Running(null, null, 0),
         new Entry(slice, null, null),
-        ...(kernel === null ? [] : [blankColumnKernel(kernel)]),
+        ...(kernel === null ? [] : blankCompact(blankColumnKernel(kernel))),
         ...blankResults(),
       ];
     });
@@ -815,12 +821,16 @@ export class SlicedWindowOperator implements WindowEngine {
       const keys = slice.keys;
       const k = this.#columns, w = this.#width, col = slice.col!, spilled = slice.spilled;
       const slotKeys = slice.slotKeys!;
-      for (let i = 0; i < slice.used; i++) {
-        const nk = slotKeys[i];
-        const s = spilled === null ? i : this.#entry(slice, nk)!;
-        const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
-        const value = s >= 0 ? k.result(col, s * w) : c.result(spilled![~s]);
-        this.#push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
+      if (spilled === null && this.#out !== null && this.#out.compact === true) {
+        this.#pushCompact(slice, k, window, timestamp);
+      } else {
+        for (let i = 0; i < slice.used; i++) {
+          const nk = slotKeys[i];
+          const s = spilled === null ? i : this.#entry(slice, nk)!;
+          const key = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+          const value = s >= 0 ? k.result(col, s * w) : c.result(spilled![~s]);
+          this.#push(new ResultObject(key, window, value, timestamp, ONLY_PANE));
+        }
       }
     } else if (this.#slide === this.#size) {
       // Tumbling: the window is its one slice.
@@ -875,6 +885,10 @@ export class SlicedWindowOperator implements WindowEngine {
       this.#mergeIntoRunning(slice);
     }
     const k = this.#columns;
+    if (k !== null && this.#out !== null && this.#out.compact === true) {
+      this.#pushCompactRunning(k, window, timestamp);
+      return;
+    }
     if (k !== null) {
       const w = this.#width, rkeys = this.#rkeys;
       for (let rs = this.#rfirst; rs !== -1; rs = this.#rnext[rs]!) {
@@ -886,6 +900,38 @@ export class SlicedWindowOperator implements WindowEngine {
     for (const r of running.values()) {
       this.#push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
     }
+  }
+
+  /**
+   * The window of tumbling column slice `slice` (none spilled) as one CompactResults entry, for an
+   * output that takes them (Output.compact): its keys and a copy of its slots, each result built as
+   * it is read (compact_results.ts).
+   */
+  #pushCompact(slice: Slice, k: ColumnKernel, window: Window, timestamp: number): void {
+    const n = slice.used, w = this.#width, keys = slice.keys, slotKeys = slice.slotKeys!;
+    if (n === 0) return;
+    const ks = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const nk = slotKeys[i];
+      ks[i] = keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk;
+    }
+    const slots = slice.col!.slice(0, n * w);
+    this.#push(new CompactResults(ks, slots, k, window, timestamp, ONLY_PANE) as unknown as WindowResult);
+  }
+
+  /** #pushCompact for a sliding window: the running accumulators of its keys, in their order. */
+  #pushCompactRunning(k: ColumnKernel, window: Window, timestamp: number): void {
+    const w = this.#width, rkeys = this.#rkeys, rnext = this.#rnext, rcol = this.#rcol;
+    let n = 0;
+    for (let rs = this.#rfirst; rs !== -1; rs = rnext[rs]!) n++;
+    if (n === 0) return;
+    const ks = new Array<unknown>(n), slots = new Float64Array(n * w);
+    let i = 0;
+    for (let rs = this.#rfirst; rs !== -1; rs = rnext[rs]!, i++) {
+      ks[i] = rkeys[rs];
+      for (let j = 0; j < w; j++) slots[i * w + j] = rcol[rs * w + j]!;
+    }
+    this.#push(new CompactResults(ks, slots, k, window, timestamp, ONLY_PANE) as unknown as WindowResult);
   }
 
   /** Adds an element of an included slice to its key's running accumulator (`fresh`: the key is new in the slice). */

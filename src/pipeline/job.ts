@@ -41,10 +41,13 @@ export interface MicroBatch {
  * handed to `deliver` as they come (JobRun.deliverTo). An object literal whose methods are functions
  * of this module, as is each step's Forward: a window step calls them from its per-result path, and V8
  * inlines them there; optimized code holds what it inlined weakly, so closures made per job, dead
- * after it, threw that code away at the next full garbage collection (see operators/shapes.ts). A
- * literal's hidden class and the module's functions outlive every job.
+ * after it, threw that code away at the next full garbage collection (see operators/shapes.ts). The
+ * module's functions outlive every job, and the blank sink, output and batch JobRun keeps keep their
+ * hidden classes.
  */
 interface Sink extends Output {
+  /** The step's firings come as CompactResults entries (JobRun.compactResults). */
+  compact: boolean;
   results: unknown[];
   /** `results` is a batch's own array, taken as it was. */
   adopted: boolean;
@@ -81,7 +84,15 @@ function sinkData(this: Sink, b: Batch): void {
 function ignoreWatermark(): void {}
 
 function newSink(): Sink {
-  return { results: [], adopted: false, deliver: null, failure: null, data: sinkData, watermark: ignoreWatermark };
+  return {
+    compact: false,
+    results: [],
+    adopted: false,
+    deliver: null,
+    failure: null,
+    data: sinkData,
+    watermark: ignoreWatermark,
+  };
 }
 
 /** The output of a step that is not the last: the next step's input. */
@@ -99,7 +110,7 @@ function forwardWatermark(this: Forward, wm: number, pt: number): void {
 }
 
 function newForward(next: Operator, out: Output): Forward {
-  return { next, out, data: forwardData, watermark: forwardWatermark };
+  return { compact: false, next, out, data: forwardData, watermark: forwardWatermark };
 }
 
 /** Elements gathered into one bundle. */
@@ -234,6 +245,15 @@ export class JobRun implements CheckpointedJob {
     ops.forEach((op, index) => {
       if (op instanceof AsyncMapOperator) this.#async.push({ op, index });
     });
+  }
+
+  /**
+   * The window step's firings come to `run()`'s batches as CompactResults entries where it can (built
+   * as they are read, operators/compact_results.ts): for a consumer that pulls results one at a time
+   * and expands them (stream.ts resultIterator). Call before the job runs.
+   */
+  compactResults(): void {
+    this.#sink.compact = true;
   }
 
   /**

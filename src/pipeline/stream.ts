@@ -11,6 +11,8 @@ import { checkEventTimeOptions, EventTimeOperator } from "../operators/event_tim
 import type { EventTimeOptions } from "../time/event_time_options.ts";
 import type { Operator } from "../operators/operator.ts";
 import { newStep, StatelessOperator, type Step } from "../operators/stateless_operator.ts";
+import { CompactResults } from "../operators/compact_results.ts";
+import { keepShapes } from "../operators/shapes.ts";
 import { type AsyncMapFn, AsyncMapOperator } from "../operators/async_map_operator.ts";
 import { resolveWindowConfig } from "../operators/window_config.ts";
 import type { WindowOptions } from "../window/window_options.ts";
@@ -359,7 +361,10 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /** Runs the job and iterates its outputs (`for await`). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return resultIterator(this.#batches(this.#job()));
+    const job = this.#job();
+    // (a checkpointed run stages each step's results as they are: not in compact form)
+    if (this.#checkpoint === null) job.compactResults();
+    return resultIterator(this.#batches(job));
   }
 
   /**
@@ -385,7 +390,7 @@ export class Stream<T> implements AsyncIterable<T> {
   run(options: { signal?: AbortSignal } = {}): RunningJob<T> {
     checkOptionNames("run stream", options ?? {}, ["signal"]);
     const job = this.#job();
-    return new RunningJob<T>(job, this.#batches(job, undefined, options.signal));
+    return new RunningJob<T>(job, this.#batches(job, undefined, options.signal), this.#checkpoint === null);
   }
 
   /**
@@ -540,26 +545,72 @@ export function startJob<T>(
 
 /** An async iterator over the results of a run, handed out batch by batch. */
 function resultIterator<T>(gen: AsyncGenerator<T[]>): AsyncIterator<T> {
-  // Hand-written: an async generator with `yield*` would cost several promises per result.
-  let buf: T[] = [];
-  let i = 0;
-  const refill = async (): Promise<IteratorResult<T>> => {
-    while (i >= buf.length) {
-      const r = await gen.next();
-      if (r.done) return { done: true, value: undefined };
-      buf = r.value;
-      i = 0;
+  // (a blank one keeps the class's hidden class alive between jobs: see operators/shapes.ts)
+  keepShapes(ResultIterator, () => [new ResultIterator<never>(noBatches())]);
+  return new ResultIterator<T>(gen);
+}
+
+async function* noBatches(): AsyncGenerator<never[]> {}
+
+/** No buffered result (ResultIterator). */
+const NONE: unique symbol = Symbol("none");
+
+/**
+ * Iterates a job's batches one result at a time. Hand-written: an async generator with `yield*` would
+ * cost several promises per result. A batch's entries are results, or a window's results as one
+ * CompactResults entry (when the job was told to: JobRun.compactResults), each built as it is read.
+ * A class rather than closures made per iterator: the consumer's `for await` loop inlines `next`,
+ * and code that inlined a closure of a finished job is thrown away at the next full collection.
+ */
+class ResultIterator<T> implements AsyncIterator<T> {
+  #gen: AsyncGenerator<T[]>;
+  #buf: unknown[] = [];
+  #i = 0;
+  #run: CompactResults | null = null;
+  #j = 0;
+
+  constructor(gen: AsyncGenerator<T[]>) {
+    this.#gen = gen;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    const v = this.#take();
+    return v !== NONE ? Promise.resolve({ done: false, value: v as T }) : this.#refill();
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    this.#buf = [];
+    this.#run = null;
+    await this.#gen.return(undefined);
+    return { done: true, value: value as T };
+  }
+
+  /** The next buffered result, or NONE. */
+  #take(): unknown {
+    for (;;) {
+      const run = this.#run;
+      if (run !== null) {
+        if (this.#j < run.length) return run.at(this.#j++);
+        this.#run = null;
+      }
+      if (this.#i >= this.#buf.length) return NONE;
+      const v = this.#buf[this.#i++];
+      if (!(v instanceof CompactResults)) return v;
+      this.#run = v;
+      this.#j = 0;
     }
-    return { done: false, value: buf[i++]! };
-  };
-  return {
-    next: () => (i < buf.length ? Promise.resolve({ done: false, value: buf[i++]! }) : refill()),
-    return: async (value?: unknown) => {
-      buf = [];
-      await gen.return(undefined);
-      return { done: true, value: value as T };
-    },
-  };
+  }
+
+  async #refill(): Promise<IteratorResult<T>> {
+    for (;;) {
+      const v = this.#take();
+      if (v !== NONE) return { done: false, value: v as T };
+      const r = await this.#gen.next();
+      if (r.done) return { done: true, value: undefined };
+      this.#buf = r.value;
+      this.#i = 0;
+    }
+  }
 }
 
 /**
@@ -577,12 +628,14 @@ function resultIterator<T>(gen: AsyncGenerator<T[]>): AsyncIterator<T> {
 export class RunningJob<T> implements AsyncIterable<T> {
   readonly #job: JobRun;
   readonly #batches: AsyncGenerator<T[]>;
+  readonly #compact: boolean;
   #iterated = false;
 
   /** @internal use `stream.run()` */
-  constructor(job: JobRun, batches: AsyncGenerator<T[]>) {
+  constructor(job: JobRun, batches: AsyncGenerator<T[]>, compact = false) {
     this.#job = job;
     this.#batches = batches;
+    this.#compact = compact;
   }
 
   /** What the job has done so far: steps, elements read, watermark, late elements, open windows, checkpoints. */
@@ -594,6 +647,7 @@ export class RunningJob<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#iterated) throw new TypeError("Cannot iterate a RunningJob twice: call stream.run() again for a new run");
     this.#iterated = true;
+    if (this.#compact) this.#job.compactResults();
     return resultIterator(this.#batches);
   }
 }

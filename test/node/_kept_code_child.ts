@@ -32,15 +32,19 @@ const consume = (r: { value: { n: number } }) => {
 const keep = (e: Ev) => e.value >= 0;
 const same = (e: Ev) => e;
 
-/** A job with or without stateless steps (filter and map: a StatelessOperator) before event time. */
-async function job(assigner: WindowAssigner, steps: boolean): Promise<void> {
+/**
+ * A job with or without stateless steps (filter and map: a StatelessOperator) before event time,
+ * its results taken by forEach, or pulled by `for await` (in compact form: compact_results.ts).
+ */
+async function job(assigner: WindowAssigner, steps: boolean, pull: boolean): Promise<void> {
   const input = steps ? stream(events).filter(keep).map(same) : stream(events);
-  await input
+  const results = input
     .withEventTime(time, { maxOutOfOrderness: 1_000 })
     .keyBy(key)
     .window(assigner)
-    .aggregate({ n: count(), total: sum(value) })
-    .forEach(consume);
+    .aggregate({ n: count(), total: sum(value) });
+  if (!pull) await results.forEach(consume);
+  else for await (const r of results) consume(r);
 }
 
 // (count and sum: a column kernel in all three engines; the combiners' own functions are closures
@@ -49,10 +53,10 @@ const assigners = [tumbling(10_000), sliding(60_000, 10_000), session(5_000)];
 for (let round = 0; round < 8; round++) {
   if (round === 2) process.stdout.write("--- warmed up\n");
   for (const a of assigners) {
-    gc();
-    await job(a, false);
-    gc();
-    await job(a, true);
+    for (const [steps, pull] of [[false, false], [true, false], [false, true]]) {
+      gc();
+      await job(a, steps!, pull!);
+    }
   }
 }
 if (total === 0) throw new Error("the jobs produced nothing");

@@ -38,6 +38,9 @@ test("a full collection between jobs throws away none of the window engines' opt
   const thrownAway = [
     ...after!.matchAll(/<SharedFunctionInfo ([^>]*)>\) \(opt id \d+\) for deoptimization, reason: weak objects/g),
   ]
-    .map((m) => m[1]);
+    .map((m) => m[1])
+    // (the child's own job(): its `for await` loop, optimized on the stack, inlines the pipeline it
+    // builds for that job, whose objects die with it; weir's functions are what is checked)
+    .filter((name) => name !== "job");
   expect(thrownAway).toEqual([]);
 });
