@@ -573,9 +573,30 @@ class ResultIterator<T> implements AsyncIterator<T> {
     this.#gen = gen;
   }
 
+  /** The last call waiting for a batch: calls made meanwhile are answered after it, in order. */
+  #waiting: Promise<IteratorResult<T>> | null = null;
+
   next(): Promise<IteratorResult<T>> {
-    const v = this.#take();
-    return v !== NONE ? Promise.resolve({ done: false, value: v as T }) : this.#refill();
+    if (this.#waiting === null) {
+      const v = this.#take();
+      if (v !== NONE) return Promise.resolve({ done: false, value: v as T });
+      return this.#wait(this.#refill());
+    }
+    // (a next() before the previous one settled: it takes what that one left, not a batch of its own)
+    const after = (): Promise<IteratorResult<T>> => {
+      const v = this.#take();
+      return v !== NONE ? Promise.resolve({ done: false, value: v as T }) : this.#refill();
+    };
+    return this.#wait(this.#waiting.then(after, after));
+  }
+
+  #wait(p: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    this.#waiting = p;
+    const settled = () => {
+      if (this.#waiting === p) this.#waiting = null;
+    };
+    p.then(settled, settled);
+    return p;
   }
 
   async return(value?: unknown): Promise<IteratorResult<T>> {

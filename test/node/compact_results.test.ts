@@ -99,6 +99,36 @@ describe("results pulled one at a time", () => {
     });
   }
 
+  it("next() called again before the previous call settled: every result once, in order", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbEvents,
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (events, chunkSize, parallel) => {
+          const expected = await pipeline(events, tumbling(100), 0, chunkSize).toArray();
+          const it = pipeline(events, tumbling(100), 0, chunkSize)[Symbol.asyncIterator]();
+          const got: unknown[] = [];
+          for (;;) {
+            const rs = await Promise.all(Array.from({ length: parallel }, () => it.next()));
+            for (const r of rs) if (!r.done) got.push(r.value);
+            if (rs.some((r) => r.done)) {
+              // a result after a done one would be lost by the consumer
+              expect(rs.findIndex((r) => r.done)).toBe(rs.length - rs.filter((r) => r.done).length);
+              break;
+            }
+          }
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // plain values too (no window step): a stream of numbers in chunks of 2
+    const it = stream([1, 2, 3, 4, 5, 6], { chunkSize: 2 })[Symbol.asyncIterator]();
+    const rs = await Promise.all(Array.from({ length: 7 }, () => it.next()));
+    expect(rs.map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6, undefined]);
+  });
+
   it("a firing at many keys is pulled in compact form, and its results are built as they are read", async () => {
     const events: Ev[] = [];
     for (let i = 0; i < 5_000; i++) events.push({ key: i % 2_000, ts: i, value: i % 7 });
