@@ -421,6 +421,7 @@ function blankPart(k: PartKernel): PartKernel {
   return s.next === sumNext ? sumKernel(itself) : extremumKernel(s.min ? "min" : "max", itself);
 }
 
+/** (operators/shapes.ts blankFunction, which this folder cannot import: operators import aggregate) */
 function itself(element: unknown): unknown {
   return element;
 }

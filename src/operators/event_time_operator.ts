@@ -3,11 +3,7 @@ import { InvalidElementError, preview, stepFailure } from "../errors.ts";
 import { checkOptionNames } from "../option_names.ts";
 import { type Batch, newBatch, type Operator, type Output, type TimeAssignment } from "./operator.ts";
 import type { EventTimeOptions } from "../time/event_time_options.ts";
-import { keepShapes } from "./shapes.ts";
-
-function itself(v: unknown): unknown {
-  return v;
-}
+import { blankFunction, keepShapes } from "./shapes.ts";
 
 export function checkEventTimeOptions(o: EventTimeOptions<never>): void {
   if (typeof o !== "object" || o === null) {
@@ -86,7 +82,7 @@ export class EventTimeOperator implements Operator {
     // (a blank step of the same options, with no user function, keeps this class's and the time
     // assignment's hidden classes alive between jobs: see shapes.ts)
     keepShapes(EventTimeOperator, () => [
-      new EventTimeOperator(id, itself, {
+      new EventTimeOperator(id, blankFunction, {
         maxOutOfOrderness: options.maxOutOfOrderness,
         idleTimeout: options.idleTimeout,
         maxFutureSkew: options.maxFutureSkew,

@@ -40,6 +40,11 @@
 // the paths without a column kernel call (the general engine; sliding windows of a combiner that
 // cannot retract).
 
+/** The function a blank object holds where a job's object holds a user function (it is never called). */
+export function blankFunction(v: unknown): unknown {
+  return v;
+}
+
 const kept = new Map<object, readonly object[]>();
 let making = false;
 

@@ -821,7 +821,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const keys = slice.keys;
       const k = this.#columns, w = this.#width, col = slice.col!, spilled = slice.spilled;
       const slotKeys = slice.slotKeys!;
-      if (spilled === null && this.#out !== null && this.#out.compact === true) {
+      if (spilled === null && this.#pullsCompact()) {
         this.#pushCompact(slice, k, window, timestamp);
       } else {
         for (let i = 0; i < slice.used; i++) {
@@ -885,7 +885,7 @@ export class SlicedWindowOperator implements WindowEngine {
       this.#mergeIntoRunning(slice);
     }
     const k = this.#columns;
-    if (k !== null && this.#out !== null && this.#out.compact === true) {
+    if (k !== null && this.#pullsCompact()) {
       this.#pushCompactRunning(k, window, timestamp);
       return;
     }
@@ -900,6 +900,11 @@ export class SlicedWindowOperator implements WindowEngine {
     for (const r of running.values()) {
       this.#push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
     }
+  }
+
+  /** The output takes a firing as one CompactResults entry (Output.compact). */
+  #pullsCompact(): boolean {
+    return this.#out !== null && this.#out.compact === true;
   }
 
   /**
@@ -922,8 +927,8 @@ export class SlicedWindowOperator implements WindowEngine {
   /** #pushCompact for a sliding window: the running accumulators of its keys, in their order. */
   #pushCompactRunning(k: ColumnKernel, window: Window, timestamp: number): void {
     const w = this.#width, rkeys = this.#rkeys, rnext = this.#rnext, rcol = this.#rcol;
-    let n = 0;
-    for (let rs = this.#rfirst; rs !== -1; rs = rnext[rs]!) n++;
+    // (every slot in use is in the order: #runningSlot's slot is linked or freed at once)
+    const n = this.#rused - this.#rfree.length;
     if (n === 0) return;
     const ks = new Array<unknown>(n), slots = new Float64Array(n * w);
     let i = 0;

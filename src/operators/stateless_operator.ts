@@ -1,7 +1,7 @@
 // map / filter / flatMap fused into one pass over each batch.
 import { preview, stepFailure } from "../errors.ts";
 import { type Batch, newBatch, type Operator, type Output } from "./operator.ts";
-import { keepShapes } from "./shapes.ts";
+import { blankFunction, keepShapes } from "./shapes.ts";
 
 /** A stateless step; `label` names it in errors ("map #2"), set when the pipeline is compiled. */
 export type Step =
@@ -17,10 +17,6 @@ export type Step =
  */
 export function newStep(kind: Step["kind"], fn: Step["fn"], label: string): Step {
   return { kind, fn, label } as Step;
-}
-
-function itself(v: unknown): unknown {
-  return v;
 }
 
 function isThenable(v: unknown): boolean {
@@ -53,7 +49,7 @@ export class StatelessOperator implements Operator {
     this.#simpleMap = steps.length === 1 && steps[0]!.kind === "map" ? steps[0]!.fn : null;
     // (blank steps of the same kinds, whose functions are weir's own: see shapes.ts)
     keepShapes(StatelessOperator, () => [
-      new StatelessOperator(id, steps.map((step) => newStep(step.kind, itself, labelOf(step)))),
+      new StatelessOperator(id, steps.map((step) => newStep(step.kind, blankFunction, labelOf(step)))),
     ]);
   }
 

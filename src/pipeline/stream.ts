@@ -583,11 +583,8 @@ class ResultIterator<T> implements AsyncIterator<T> {
       return this.#wait(this.#refill());
     }
     // (a next() before the previous one settled: it takes what that one left, not a batch of its own)
-    const after = (): Promise<IteratorResult<T>> => {
-      const v = this.#take();
-      return v !== NONE ? Promise.resolve({ done: false, value: v as T }) : this.#refill();
-    };
-    return this.#wait(this.#waiting.then(after, after));
+    const refill = () => this.#refill();
+    return this.#wait(this.#waiting.then(refill, refill));
   }
 
   #wait(p: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {

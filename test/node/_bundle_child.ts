@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { afterAll, beforeAll } from "vitest";
 
 /** Bundles the child `entry` (a path) for node into test-results/<prefix>…/child.mjs, with `external` left out. */
 export async function bundleNodeChild(
@@ -27,4 +28,20 @@ export async function bundleNodeChild(
     logLevel: "error",
   });
   return { bundle, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The child `entry` bundled once for the calling test file (bundleNodeChild in its beforeAll, removed
+ * in its afterAll): returns a function that gives the bundle's path once the tests run.
+ */
+export function nodeChildBundle(entry: string, prefix: string, external: string[] = []): () => string {
+  let made: { bundle: string; remove(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    made = await bundleNodeChild(entry, prefix, external);
+  });
+  afterAll(() => made?.remove());
+  return () => {
+    if (made === undefined) throw new Error(`the child ${entry} is bundled in beforeAll: read its path in a test`);
+    return made.bundle;
+  };
 }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import { DenoKvStateStore } from "../../adapters/deno-kv/mod.ts";
 import { FsStateStore } from "../../adapters/fs/mod.ts";
 import { readResults } from "../../src/checkpoint/read_results.ts";
@@ -19,20 +19,14 @@ import type { StateStore } from "../../src/state/state_store.ts";
 import type { WindowResult } from "../../src/window/types.ts";
 import { crashEvents, crashPipeline, JOB_ID } from "../fixtures/crash_job.ts";
 import { arraySource, byId } from "../scenarios/_checkpoint_helpers.ts";
-import { bundleNodeChild } from "./_bundle_child.ts";
+import { nodeChildBundle } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_checkpoint_restore_crash_child.ts", import.meta.url));
 const KILLS = 22;
 let dir: string | undefined;
 let child: ChildProcess | undefined;
 /** The child bundled once: a process start then costs node's, not a TypeScript compile per kill. */
-let bundle: string;
-let removeBundle: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "restore-crash-", ["@deno/kv"]));
-});
-afterAll(() => removeBundle?.());
+const bundle = nodeChildBundle(CHILD, "restore-crash-", ["@deno/kv"]);
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -53,7 +47,7 @@ function seeded(seed: number): () => number {
 }
 
 function run(args: string[], env: Record<string, string>, killAfterMs?: number) {
-  child = spawn(process.execPath, [bundle, ...args], {
+  child = spawn(process.execPath, [bundle(), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });

@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import type { WindowResult } from "../../src/window/types.ts";
 import { type CrashEvent, crashEvents } from "../fixtures/crash_job.ts";
 import { fileSinkCrashPipeline } from "./_file_sink_crash_job.ts";
 import { arraySource } from "../scenarios/_checkpoint_helpers.ts";
 import { multiset, ndjsonRecords, readSinkDir } from "./_file_sink_files.ts";
-import { bundleNodeChild } from "./_bundle_child.ts";
+import { nodeChildBundle } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_file_sink_crash_child.ts", import.meta.url));
 const KILLS = 20;
@@ -38,15 +38,9 @@ const TARGETS: { op: string; upTo: number }[] = [
 ];
 let dir: string | undefined;
 let child: ChildProcess | undefined;
-let bundle: string;
-let removeBundle: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  // The child bundled once: a process start then costs node's, not a TypeScript compile per kill.
-  // (csv-parse is loaded lazily by fileSource for CSV files only; this job reads NDJSON.)
-  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "file-sink-crash-", ["csv-parse", "csv-parse/*"]));
-});
-afterAll(() => removeBundle?.());
+// The child bundled once: a process start then costs node's, not a TypeScript compile per kill.
+// (csv-parse is loaded lazily by fileSource for CSV files only; this job reads NDJSON.)
+const bundle = nodeChildBundle(CHILD, "file-sink-crash-", ["csv-parse", "csv-parse/*"]);
 
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -67,7 +61,7 @@ function seeded(seed: number): () => number {
 }
 
 function run(args: string[], env: Record<string, string>, killAfterMs?: number) {
-  child = spawn(process.execPath, [bundle, ...args], {
+  child = spawn(process.execPath, [bundle(), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });

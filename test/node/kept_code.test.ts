@@ -11,20 +11,14 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { bundleNodeChild } from "./_bundle_child.ts";
+import { expect, test } from "vitest";
+import { nodeChildBundle } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_kept_code_child.ts", import.meta.url));
-let bundle: string;
-let removeBundle: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "kept-code-"));
-});
-afterAll(() => removeBundle?.());
+const bundle = nodeChildBundle(CHILD, "kept-code-");
 
 test("a full collection between jobs throws away none of the window engines' optimized code", () => {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--trace-opt", "--trace-deopt", bundle], {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--trace-opt", "--trace-deopt", bundle()], {
     encoding: "utf8",
     timeout: 120_000,
     maxBuffer: 256 << 20,

@@ -6,20 +6,14 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { bundleNodeChild } from "./_bundle_child.ts";
+import { expect, test } from "vitest";
+import { nodeChildBundle } from "./_bundle_child.ts";
 
 const CHILD = fileURLToPath(new URL("./_released_child.ts", import.meta.url));
-let bundle: string;
-let removeBundle: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ bundle, remove: removeBundle } = await bundleNodeChild(CHILD, "released-"));
-});
-afterAll(() => removeBundle?.());
+const bundle = nodeChildBundle(CHILD, "released-");
 
 test("a finished job's functions, and what they hold, are garbage for every window engine", () => {
-  const r = spawnSync(process.execPath, ["--expose-gc", bundle], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--expose-gc", bundle()], { encoding: "utf8", timeout: 60_000 });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual({ sliced: false, session: false, general: false });
