@@ -1,5 +1,5 @@
 import { checkOptionNames } from "../option_names.ts";
-import { settled } from "../pipeline/from_input.ts";
+import { settled, writeBatches } from "../pipeline/from_input.ts";
 
 /** A `JSON.stringify` replacer: a function, or the list of property names to keep. */
 export type JsonReplacer = ((this: unknown, key: string, value: unknown) => unknown) | (string | number)[];
@@ -15,6 +15,9 @@ export interface NdjsonEncoderStreamOptions {
  * value, as UTF-8 bytes. Lines written while the reader is busy come out together as one chunk
  * (up to 64 KiB of text; a write then waits for the reader): reading a web stream chunk by chunk
  * costs more than encoding a line.
+ *
+ * A weir job piped into it (`stream(...).pipeThrough(encoder)`, `.pipeTo(encoder.writable)`, or either on
+ * `toReadableStream()`) hands it all the outputs of a step as one write.
  *
  * A value JSON cannot represent — `undefined`, a function, a symbol, a `BigInt`, a cyclic
  * structure — errors the stream with a `TypeError` naming the element's 0-based index, rather
@@ -65,28 +68,29 @@ export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {
     }
     let index = 0;
     const lines = new EncodedLines();
+    const encode = (value: unknown): string => {
+      const i = index++;
+      let text: string | undefined;
+      try {
+        // The overloads of JSON.stringify take either replacer form, not their union.
+        text = JSON.stringify(value, replacer as (string | number)[] | undefined);
+      } catch (cause) {
+        // JSON reports BigInt and cycles as TypeError; other errors come from the replacer or a toJSON.
+        if (!(cause instanceof TypeError)) throw cause;
+        throw new TypeError(`Cannot encode element ${i} as NDJSON: ${cause.message}`, { cause });
+      }
+      if (text === undefined) {
+        throw new TypeError(
+          `Cannot encode element ${i} as NDJSON as JSON cannot represent a value of type ${typeof value}`,
+        );
+      }
+      return text;
+    };
     let transformController!: TransformStreamDefaultController<Uint8Array>;
     super(
       {
         start: (controller) => void (transformController = controller),
-        transform(value) {
-          const i = index++;
-          let text: string | undefined;
-          try {
-            // The overloads of JSON.stringify take either replacer form, not their union.
-            text = JSON.stringify(value, replacer as (string | number)[] | undefined);
-          } catch (cause) {
-            // JSON reports BigInt and cycles as TypeError; other errors come from the replacer or a toJSON.
-            if (!(cause instanceof TypeError)) throw cause;
-            throw new TypeError(`Cannot encode element ${i} as NDJSON: ${cause.message}`, { cause });
-          }
-          if (text === undefined) {
-            throw new TypeError(
-              `Cannot encode element ${i} as NDJSON as JSON cannot represent a value of type ${typeof value}`,
-            );
-          }
-          return lines.add(text);
-        },
+        transform: (value) => lines.add(encode(value)),
         flush: () => lines.end(),
         // With room for a chunk it never gets, the inner readable side never holds writes back; the
         // reader's pace reaches the writes through EncodedLines.
@@ -101,7 +105,45 @@ export class NdjsonEncoderStream extends TransformStream<unknown, Uint8Array> {
       value: lines.readable((reason) => transformController.error(reason)),
       enumerable: true,
     });
+    const writable = super.writable;
+    Object.defineProperty(writable, writeBatches, {
+      value: (): WritableStreamDefaultWriter<readonly unknown[]> | undefined => {
+        if (writable.locked) return undefined;
+        return batchWriter(writable.getWriter(), lines, encode);
+      },
+    });
   }
+}
+
+/**
+ * The writable side's {@linkcode writeBatches} port: a writer of arrays whose values are encoded as
+ * the writable side would encode them one write each, with the same element numbers in errors and
+ * the same wait for the reader once 64 KiB of lines are waiting. Closing or aborting it closes or
+ * aborts the writable side (`writer`, which it holds locked), and so ends or errors the readable
+ * side as a TransformStream's.
+ */
+function batchWriter(
+  writer: WritableStreamDefaultWriter<unknown>,
+  lines: EncodedLines,
+  encode: (value: unknown) => string,
+): WritableStreamDefaultWriter<readonly unknown[]> {
+  return new WritableStream<readonly unknown[]>({
+    async write(values) {
+      try {
+        for (let i = 0; i < values.length; i++) {
+          lines.check();
+          const wait = lines.add(encode(values[i]));
+          if (wait !== undefined) await wait;
+        }
+      } catch (e) {
+        // As a transform that throws: the writable side errors, and the readable side with it.
+        await writer.abort(e).catch(() => {});
+        throw e;
+      }
+    },
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason),
+  }, { highWaterMark: 1 }).getWriter();
 }
 
 /** Characters of encoded lines after which a write waits for the reader to take them. */
@@ -130,6 +172,11 @@ class EncodedLines {
   end(): void {
     this.#ended = true;
     this.#signal();
+  }
+
+  /** Throws what made the lines fail (the reader cancelled, the writable side errored), if anything did. */
+  check(): void {
+    if (this.#failure !== undefined) throw this.#failure.reason;
   }
 
   fail(reason: unknown): void {

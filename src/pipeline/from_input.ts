@@ -113,6 +113,20 @@ export interface BatchReadable<T> {
 }
 
 /**
+ * The key of the port through which a WritableStream takes a job's outputs an array at a time
+ * instead of one write per output (a write through a pipe costs a read and a write of web stream
+ * machinery, more than NdjsonEncoderStream spends encoding a line). Calling it locks the stream as
+ * writing to it would, and returns a writer of arrays whose values it takes as if written one by one,
+ * or `undefined` when the stream is locked already and must be written chunk by chunk.
+ */
+export const writeBatches: unique symbol = Symbol("weirjs.writeBatches");
+
+/** A WritableStream that offers the {@linkcode writeBatches} port. */
+export interface BatchWritable<T> {
+  [writeBatches](): WritableStreamDefaultWriter<readonly T[]> | undefined;
+}
+
+/**
  * Reads that may be in flight at once on a ReadableStream: reads answered from its queue settle
  * together, so a batch costs one wait rather than one per chunk.
  */

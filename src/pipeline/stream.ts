@@ -21,6 +21,7 @@ import type { WindowAssigner } from "../window/assigner.ts";
 import type { WindowResult } from "../window/types.ts";
 import { type JobHooks, JobRun, type JobStats, type MicroBatch } from "./job.ts";
 import { type StreamInput, toSource } from "./from_input.ts";
+import { batchWriterOf, pipeBatches } from "./_pipe_batches.ts";
 import type { Source } from "./source.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 
@@ -447,7 +448,9 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the job as a `ReadableStream` of outputs (pulled: a slow reader slows the job down).
+   * Runs the job as a `ReadableStream` of outputs (pulled: a slow reader slows the job down). Piped
+   * into an `NdjsonEncoderStream` before anything was read, it hands the encoder a step's outputs
+   * at a time.
    * @example Reading the outputs one by one
    * ```ts
    * import { assertEquals } from "@std/assert";
@@ -462,7 +465,7 @@ export class Stream<T> implements AsyncIterable<T> {
   toReadableStream(): ReadableStream<T> {
     let it: AsyncGenerator<T[]> | null = null;
     const controllerAbort = new AbortController();
-    return new ReadableStream<T>({
+    const readable = new ReadableStream<T>({
       pull: async (controller) => {
         it ??= this.#batches(this.#job(), undefined, controllerAbort.signal);
         for (;;) {
@@ -481,6 +484,35 @@ export class Stream<T> implements AsyncIterable<T> {
         await it?.return(undefined);
       },
     }, { highWaterMark: 0 });
+    // Piped, before anything was read, into a stream that takes arrays (NdjsonEncoderStream): the job's
+    // batches go to it one write each, rather than a read and a write per output.
+    const batchWriter = (destination: unknown, options: StreamPipeOptions | undefined) =>
+      it === null && !readable.locked ? batchWriterOf(destination, options) : undefined;
+    const pipeBatchesTo = (writer: WritableStreamDefaultWriter<readonly unknown[]>, signal?: AbortSignal) => {
+      readable.getReader(); // locked, as a pipe leaves it
+      it = this.#batches(this.#job(), undefined, signal);
+      return pipeBatches(it, writer, signal);
+    };
+    const { pipeTo, pipeThrough } = ReadableStream.prototype;
+    return Object.defineProperties(readable, {
+      pipeTo: {
+        value: (destination: WritableStream<T>, options?: StreamPipeOptions): Promise<void> => {
+          const writer = batchWriter(destination, options);
+          return writer === undefined
+            ? pipeTo.call(readable, destination, options)
+            : pipeBatchesTo(writer, options?.signal);
+        },
+      },
+      pipeThrough: {
+        value: <U>(transform: ReadableWritablePair<U, T>, options?: StreamPipeOptions): ReadableStream<U> => {
+          const writer = batchWriter(transform?.writable, options);
+          if (writer === undefined) return pipeThrough.call(readable, transform, options) as ReadableStream<U>;
+          // As pipeThrough's pipe, its failure shows on the transform's ends, not as an unhandled rejection.
+          pipeBatchesTo(writer, options?.signal).catch(() => {});
+          return transform.readable;
+        },
+      },
+    });
   }
 
   /**
