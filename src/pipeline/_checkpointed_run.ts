@@ -8,6 +8,7 @@ import { claimStoreSink, StoreSink } from "../checkpoint/store_sink.ts";
 import { claimTwoPhaseCommitSink, TwoPhaseCommitSink } from "../checkpoint/two_phase_commit_sink.ts";
 import type { JobHooks, JobRun } from "./job.ts";
 import type { Source } from "./source.ts";
+import { batchWriterOf } from "./_pipe_batches.ts";
 
 interface RunOptions {
   hooks?: JobHooks;
@@ -74,17 +75,28 @@ export async function pipeCheckpointed(
   // A two-phase-commit sink is recovered, prepared and committed by the checkpoints; writes go through
   // the writer as to any sink, so that each checkpoint comes after the sink accepted what precedes it.
   const sink = destination instanceof TwoPhaseCommitSink ? claimTwoPhaseCommitSink(destination, cfg.id) : undefined;
-  const writer = destination.getWriter();
+  // A destination that takes arrays (NdjsonEncoderStream) gets a step's outputs as one write.
+  const batchWriter = sink === undefined ? batchWriterOf(destination, options) : undefined;
+  const writer: WritableStreamDefaultWriter<unknown> = batchWriter ?? destination.getWriter();
   let last: Promise<void> = Promise.resolve();
   try {
     const delivered = () => last;
     for await (
       const batch of runCheckpointed(job, source, cfg, { signal: options.signal, beforeCheckpoint: delivered, sink })
     ) {
+      if (batchWriter !== undefined) {
+        if (batch.length === 0) continue;
+        await writer.ready;
+        last = batchWriter.write(batch);
+        // Observed through `ready` or the final await; this only keeps it from being reported as unhandled.
+        last.catch(() => {});
+        // One batch at a time, as pipeBatches: the job runs its next step once the destination took this one.
+        await writer.ready;
+        continue;
+      }
       for (const v of batch) {
         await writer.ready;
         last = writer.write(v);
-        // Observed through `ready` or the final await; this only keeps it from being reported as unhandled.
         last.catch(() => {});
       }
     }

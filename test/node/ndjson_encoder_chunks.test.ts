@@ -6,6 +6,8 @@ import { describe, expect, test, vi } from "vitest";
 import { NdjsonEncoderStream } from "../../src/io/ndjson_encoder_stream.ts";
 import { type BatchWritable, writeBatches } from "../../src/pipeline/from_input.ts";
 import { stream } from "../../src/pipeline/stream.ts";
+import { MemoryStateStore } from "../../src/state/memory_store.ts";
+import { arraySource } from "../scenarios/_checkpoint_helpers.ts";
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
@@ -129,6 +131,21 @@ describe("writeBatches", () => {
     reader.releaseLock();
     await started.pipeTo(d.writable);
     expect(d.batches).toEqual([[1], [2], [3]]);
+  });
+
+  test("a checkpointed job piped into a stream that takes arrays writes a step's outputs at a time", async () => {
+    const values = Array.from({ length: 30 }, (_, i) => i);
+    const a = batchDestination();
+    await stream(arraySource(values, 8)).checkpoint({ store: new MemoryStateStore(), id: "a", every: { events: 10 } })
+      .pipeTo(a.writable);
+    expect(a.batches.flat()).toEqual(values);
+    expect(a.batches.length).toBeLessThan(values.length);
+    expect(a.closed.value).toBe(true);
+    const encoder = new NdjsonEncoderStream();
+    const all = new Response(encoder.readable).text();
+    await stream(arraySource(values, 8)).checkpoint({ store: new MemoryStateStore(), id: "b", every: { events: 10 } })
+      .pipeTo(encoder.writable);
+    expect(await all).toBe(values.map((v) => `${v}\n`).join(""));
   });
 
   test("NdjsonEncoderStream's port encodes arrays as one write each would, and locks the writable side", async () => {
