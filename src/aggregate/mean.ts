@@ -2,6 +2,7 @@ import type { Combiner } from "./combiner.ts";
 import { addToExactSum, createExactSum, exactSumValue, mergeExactSums, type SumAccumulator } from "./_exact_sum.ts";
 import { checkNumber, selectorOrIdentity } from "./_util.ts";
 import { NOT_EXACT, retractExactSum, withRetract } from "./retraction.ts";
+import { meanKernel, withPartKernel } from "./column_kernel.ts";
 
 /** Accumulator of {@linkcode mean}: the exact sum (see {@linkcode sum}) and the number of values. */
 export interface MeanAccumulator {
@@ -51,6 +52,7 @@ export function mean<I>(selector?: (element: I) => number): Combiner<I, MeanAccu
     },
     result: (acc) => (acc.count === 0 ? undefined : exactSumValue(acc.sum) / acc.count),
   };
+  withPartKernel(combiner, meanKernel(select as (element: unknown) => unknown));
   return withRetract(combiner, (a, b) => {
     const acc = a as MeanAccumulator, removed = b as MeanAccumulator;
     const sum = retractExactSum(acc.sum, removed.sum);

@@ -33,7 +33,13 @@ import type { SessionWindower } from "../window/session_windower.ts";
 import { windowerFor } from "../window/windower.ts";
 import type { WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
-import { blankColumnKernel, type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
+import {
+  blankColumnKernel,
+  type ColumnKernel,
+  columnKernelOf,
+  columnsFromSnapshot,
+  readsSnapshotWidth,
+} from "../aggregate/column_kernel.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -343,26 +349,36 @@ export class SessionWindowOperator implements WindowEngine {
       const start = span[at]!, e = span[at + 1]!;
       if (start < end && t < e) {
         this.#addTo(head, v, t);
-        if (t < start || end > e) {
-          if (t < start) span[at] = t;
-          if (end > e) span[at + 1] = end;
-          // (a session already holding needs nothing more: tested here, so that the common case makes
-          // no call, and no heap number of `w` for one)
-          if ((this.#flags[head]! & HELD) === 0) this.#grown(head, arg(w));
-        }
+        if (t < start || end > e) this.#extend(head, t, end, w);
         return;
       }
     }
     this.#add(nk, key, head, v, arg(t), arg(end), arg(w));
   }
 
+  /** Session `s` takes an element at `t` (its window ending at `end`) that lies partly outside it: it grows. */
+  #extend(s: number, t: number, end: number, w: number): void {
+    const span = this.#span, at = 2 * s;
+    if (t < span[at]!) span[at] = t;
+    if (end > span[at + 1]!) span[at + 1] = end;
+    // (a session already holding needs nothing more: tested here, so that the common case makes
+    // no call, and no heap number of `w` for one)
+    if ((this.#flags[s]! & HELD) === 0) this.#grown(s, arg(w));
+  }
+
   /** Adds element `v` to the accumulator of session `s`. */
   #addTo(s: number, v: unknown, t: number): void {
     const k = this.#columns;
-    if (k !== null) {
-      if (k.add(this.#col, s * this.#width, v, t)) return;
-      this.#deopt();
-    }
+    if (k === null || !k.add(this.#col, s * this.#width, v, t)) this.#addToAcc(s, v, t);
+  }
+
+  /**
+   * #addTo through the combiner's own accumulator (the slots could not take `v`, or there are none).
+   * A method of its own: V8 inlines #addTo and the kernel into the engine's loop within a budget of
+   * bytecode, which this rarely run part would spend.
+   */
+  #addToAcc(s: number, v: unknown, t: number): void {
+    if (this.#columns !== null) this.#deopt();
     this.#accs[s] = this.#combiner.add(this.#accs[s], v, arg(t));
   }
 
@@ -804,7 +820,7 @@ export class SessionWindowOperator implements WindowEngine {
   }
 
   restore(state: unknown): void {
-    const s = state as SessionsSnapshot | GeneralSnapshot | SessionsColumns | SessionsById;
+    let s = state as SessionsSnapshot | GeneralSnapshot | SessionsColumns | SessionsById;
     if (
       s?.v !== "sessions-1" && s?.v !== "sessions-2" && s?.v !== "sessions-3" && s?.v !== "sessions-4" && s?.v !== 2
     ) {
@@ -814,7 +830,7 @@ export class SessionWindowOperator implements WindowEngine {
     }
     if (
       (s.v === "sessions-3" || s.v === "sessions-4") && s.col !== null &&
-      (this.#columns === null || s.width !== this.#width)
+      (this.#columns === null || !readsSnapshotWidth(this.#columns, s.width))
     ) {
       throw new TypeError(
         `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${s.width}, which this aggregate does not`,
@@ -841,6 +857,12 @@ export class SessionWindowOperator implements WindowEngine {
     // (sessions-1 kept none: its output watermark was the one emitted)
     this.#outWm = s.outputWatermark ?? s.emittedWatermark;
     this.#late.count = s.late;
+    if ((s.v === "sessions-3" || s.v === "sessions-4") && s.col !== null && s.width !== this.#width) {
+      // the layout before sums took two slots, widened (columnsFromSnapshot)
+      const col = columnsFromSnapshot(this.#columns!, s.col, s.width);
+      if (col === null) throw new TypeError(`Cannot restore window operator "${this.id}": its columns are cut short`);
+      s = { ...s, col, width: this.#width };
+    }
     if (s.v === "sessions-4") {
       this.#restoreById(s);
       return;

@@ -17,7 +17,13 @@ import type { Window, WindowResult } from "../window/types.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { blankResults, Downstream, RESULT_CHUNK, ResultObject } from "./_result.ts";
 import { NOT_EXACT, type Retract, retractOf } from "../aggregate/retraction.ts";
-import { blankColumnKernel, type ColumnKernel, columnKernelOf } from "../aggregate/column_kernel.ts";
+import {
+  blankColumnKernel,
+  type ColumnKernel,
+  columnKernelOf,
+  columnsFromSnapshot,
+  readsSnapshotWidth,
+} from "../aggregate/column_kernel.ts";
 import { CompactResults } from "./compact_results.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, TIME, windowStepFailure } from "./_late.ts";
@@ -1331,20 +1337,29 @@ export class SlicedWindowOperator implements WindowEngine {
     const codes = s.sliceCodes ?? null;
     // sliced-6 keeps slots of columns: read back as the combiner's own accumulators by the kernel that wrote them
     const kernel = s.v === "sliced-6" ? this.#columns ?? columnKernelOf(this.#combiner) : null;
-    if (s.v === "sliced-6" && (kernel === null || kernel.width !== s.width)) {
+    // (columns of the layout before sums took two slots are widened: columnsFromSnapshot)
+    const legacy = kernel !== null && s.width !== kernel.width;
+    if (s.v === "sliced-6" && (kernel === null || !readsSnapshotWidth(kernel, s.width!))) {
       throw new TypeError(
         `Cannot restore window operator "${this.id}": its snapshot keeps accumulators in columns of width ${
           String(s.width)
         }, which this aggregate does not`,
       );
     }
-    for (const { code: k, keys, accs, slots, col, spilled } of s.slices ?? []) {
+    for (let { code: k, keys, accs, slots, col, spilled } of s.slices ?? []) {
       const start = codes === null ? k : codes.base + k * codes.period;
       const code = this.#code(start);
       // Windows whose end the watermark already passed were fired before the snapshot.
       const slice = this.#slices.get(code) ?? this.#open(start, code, this.#wm);
       if (kernel !== null) {
         const w = kernel.width;
+        if (legacy) {
+          const widened = columnsFromSnapshot(kernel, col!, s.width!);
+          if (widened === null) {
+            throw new TypeError(`Cannot restore window operator "${this.id}": its columns are cut short`);
+          }
+          col = widened;
+        }
         for (let i = 0; i < keys.length; i++) {
           // (no slots: nothing spilled, key i in slot i)
           const at = slots === null || slots === undefined ? i : slots[i]!;

@@ -122,17 +122,18 @@ describe("snapshots with named fields", () => {
     const config = () => resolveWindowConfig(tumbling(10), {}, (e) => (e as { k: string }).k, agg() as never, "w");
     const sink = { data: () => {}, watermark: () => {} };
     const op = new SlicedWindowOperator(config());
-    // "c" gets a float: its accumulator leaves the column (spilled) and must survive too
-    const values = [{ k: "a", x: 1 }, { k: "b", x: 2 }, { k: "a", x: 3 }, { k: "c", x: 0.5 }, { k: "a", x: 4 }];
+    // "c" gets a NaN: its accumulator leaves the column (spilled) and must survive too
+    const values = [{ k: "a", x: 1 }, { k: "b", x: 2 }, { k: "a", x: 3 }, { k: "c", x: NaN }, { k: "a", x: 4 }];
     op.data({ values, ts: Float64Array.of(1, 12, 2, 3, 14), wm: 0, pt: 0 }, sink);
     type Six = {
       v: string;
       width: number;
-      slices: { code: number; keys: unknown[]; slots: number[]; spilled: unknown[] }[];
+      slices: { code: number; keys: unknown[]; slots: number[]; col: Float64Array; spilled: unknown[] }[];
     };
     const six = structuredClone(op.snapshot()) as Six;
     expect(six.v).toBe("sliced-6");
-    expect(six.width).toBe(2);
+    // count, then the sum's pair: its high half, its low half
+    expect(six.width).toBe(3);
     expect(six.slices.map((sl) => sl.keys)).toEqual([["a", "c"], ["b", "a"]]);
     expect(six.slices[0]!.slots.some((x) => x < 0)).toBe(true);
     const restored = new SlicedWindowOperator(config());
@@ -143,7 +144,7 @@ describe("snapshots with named fields", () => {
       ...six,
       v: "sliced-5",
       slices: [
-        // "c"'s accumulator as the spill kept it (an exact float sum)
+        // "c"'s accumulator as the spill kept it (an exact sum of a NaN)
         { code: six.slices[0]!.code, keys: ["a", "c"], accs: [[2, 4], six.slices[0]!.spilled[0]] },
         { code: six.slices[1]!.code, keys: ["b", "a"], accs: [[1, 2], [1, 4]] },
       ],
@@ -151,16 +152,25 @@ describe("snapshots with named fields", () => {
     const fromFive = new SlicedWindowOperator(config());
     fromFive.restore(five);
     expect(fromFive.snapshot()).toEqual(six);
-    // both fire the same results
+    // the same state in columns of one slot per part, as written before sums took two slots
+    const narrow = (col: Float64Array) => Float64Array.from(col.filter((_, i) => i % 3 !== 2));
+    expect(six.slices.every((sl) => sl.col.every((x, i) => i % 3 !== 2 || x === 0))).toBe(true);
+    const legacy = { ...six, width: 2, slices: six.slices.map((sl) => ({ ...sl, col: narrow(sl.col) })) };
+    const fromLegacy = new SlicedWindowOperator(config());
+    fromLegacy.restore(structuredClone(legacy));
+    expect(fromLegacy.snapshot()).toEqual(six);
+    // all fire the same results
     const expected = fire(op);
     expect(expected).toHaveLength(4);
     expect(fire(restored)).toEqual(expected);
     expect(fire(fromFive)).toEqual(expected);
+    expect(fire(fromLegacy)).toEqual(expected);
     // an aggregate whose accumulators are not columns of that width refuses it, naming why
     const other = new SlicedWindowOperator(
       resolveWindowConfig(tumbling(10), {}, (e) => (e as { k: string }).k, count() as never, "w"),
     );
-    expect(() => other.restore(structuredClone(six))).toThrow(/columns of width 2/);
+    expect(() => other.restore(structuredClone(six))).toThrow(/columns of width 3/);
+    expect(() => other.restore(structuredClone(legacy))).toThrow(/columns of width 2/);
   });
 
   it("the session engine snapshots sessions-4 (its arrays id by id) and restores it, sessions-3 and sessions-2 alike", async () => {
@@ -180,12 +190,13 @@ describe("snapshots with named fields", () => {
     op.data({ values: [{ k: "a", x: 6 }], ts: Float64Array.of(31), wm: 0, pt: 0 }, sink);
     const four = structuredClone(op.snapshot()) as SessionsById;
     expect(four.v).toBe("sessions-4");
-    expect(four.width).toBe(2);
+    // count, then the sum's pair: its high half, its low half
+    expect(four.width).toBe(3);
     // ids in the order the sessions opened; "a"'s newer session first in its list
     expect(four.keys).toEqual(["a", { id: 7 }, "b", "a"]);
     expect([...four.span]).toEqual([1, 13, 2, 12, 20, 30, 30, 41]);
     expect([...four.next]).toEqual([-1, -1, -1, 0]);
-    expect([...four.col!]).toEqual([2, 4, 1, 2, 1, 4, 2, 11]);
+    expect([...four.col!]).toEqual([2, 4, 0, 1, 2, 0, 1, 4, 0, 2, 11, 0]);
     expect([...four.flags]).toEqual([2, 2, 2, 2]);
     expect([...four.free]).toEqual([]);
     // (an entry stays at the end its session had when it opened: "a"'s first grew from [1, 11))
@@ -194,8 +205,9 @@ describe("snapshots with named fields", () => {
     restored.restore(structuredClone(four));
     // a round trip gives the same arrays, each key's list and the heap included
     expect(restored.snapshot()).toEqual(four);
-    // the same state as sessions-3 (key by key, in list order) and sessions-2 (accumulators as the
-    // combiner's own) restores to the same sessions
+    // the same state as sessions-3 (key by key, in list order, in columns of one slot per part as
+    // written before sums took two slots) and sessions-2 (accumulators as the combiner's own)
+    // restores to the same sessions
     const three = {
       v: "sessions-3",
       watermark: -Infinity,
@@ -272,9 +284,14 @@ describe("snapshots with named fields", () => {
     const order = fire(many) as { key: number }[];
     expect(order.map((r) => r.key)).not.toEqual([1, 2, 3, 4, 5, 6]);
     expect(fire(manyBack)).toEqual(order);
-    // accumulators that left the columns (a float sum) snapshot as the combiner's own, and restore
+    // the same sessions-4 in columns of one slot per part (before sums took two slots)
+    const legacyFour = { ...four, width: 2, col: Float64Array.from(four.col!.filter((_, i) => i % 3 !== 2)) };
+    const fromLegacyFour = new SessionWindowOperator(config());
+    fromLegacyFour.restore(structuredClone(legacyFour));
+    expect(fromLegacyFour.snapshot()).toEqual(four);
+    // accumulators that left the columns (a NaN in a sum) snapshot as the combiner's own, and restore
     const spilled = new SessionWindowOperator(config());
-    spilled.data({ values: [{ k: "a", x: 0.5 }, { k: "b", x: 1 }], ts: Float64Array.of(1, 2), wm: 0, pt: 0 }, sink);
+    spilled.data({ values: [{ k: "a", x: NaN }, { k: "b", x: 1 }], ts: Float64Array.of(1, 2), wm: 0, pt: 0 }, sink);
     const accs = structuredClone(spilled.snapshot()) as { col: unknown; accs: unknown[] };
     expect(accs.col).toBe(null);
     expect(accs.accs).toHaveLength(2);
@@ -285,7 +302,7 @@ describe("snapshots with named fields", () => {
     const other = new SessionWindowOperator(
       resolveWindowConfig(session(10), {}, (e) => (e as Ev).k, count() as never, "w"),
     );
-    expect(() => other.restore(structuredClone(four))).toThrow(/columns of width 2/);
+    expect(() => other.restore(structuredClone(four))).toThrow(/columns of width 3/);
     expect(() => other.restore(structuredClone(three))).toThrow(/columns of width 2/);
   });
 });
