@@ -1163,16 +1163,19 @@ interface Summing extends SlotKernel {
 }
 
 /** (a module constant: a shorter call than `Number.isSafeInteger`, see sumNextPair) */
-const isSafe = Number.isSafeInteger;
+const isSafe = Number.isSafeInteger as (x: unknown) => x is number;
 
 function sumNext(this: Summing, col: Float64Array, at: number, v: unknown): number {
   const value = this.select(v);
   const hi = col[at]!;
-  const total = hi + (value as number);
   // safe integers (the low half 0), as the combiner's own accumulator keeps them: a plain total
-  if (col[at + this.off] === 0 && isSafe(value) && isSafe(hi) && isSafe(total)) {
-    this.low = 0;
-    return total;
+  // (`value` tested first: `+` of a BigInt or a symbol throws, and the combiner has the error to give)
+  if (isSafe(value) && col[at + this.off] === 0 && isSafe(hi)) {
+    const total = hi + value;
+    if (isSafe(total)) {
+      this.low = 0;
+      return total;
+    }
   }
   return sumNextPair(this, hi, col[at + this.off]!, value);
 }

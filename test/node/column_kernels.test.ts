@@ -494,5 +494,13 @@ describe("column kernels", () => {
     engine.data({ values: [{ k: 1, ts: 1, v: 2 }], ts: Float64Array.of(1), wm: -Infinity, pt: 0 }, sink);
     expect(() => engine.data({ values: [{ k: 1, ts: 2, v: "x" }], ts: Float64Array.of(2), wm: -Infinity, pt: 0 }, sink))
       .toThrow(/sum\(\)/);
+    // (values `+` cannot take: the combiner's message, not the one `+` would throw)
+    for (const bad of [1n, Symbol("x"), { valueOf: () => 1 }]) {
+      const fresh = new SlicedWindowOperator(config);
+      expect(() =>
+        fresh.data({ values: [{ k: 1, ts: 2, v: bad }], ts: Float64Array.of(2), wm: -Infinity, pt: 0 }, sink)
+      )
+        .toThrow(/sum\(\)/);
+    }
   });
 });
