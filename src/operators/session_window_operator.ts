@@ -349,21 +349,17 @@ export class SessionWindowOperator implements WindowEngine {
       const start = span[at]!, e = span[at + 1]!;
       if (start < end && t < e) {
         this.#addTo(head, v, t);
-        if (t < start || end > e) this.#extend(head, t, end, w);
+        if (t < start || end > e) {
+          if (t < start) span[at] = t;
+          if (end > e) span[at + 1] = end;
+          // (a session already holding needs nothing more: tested here, so that the common case makes
+          // no call, and no heap number of `w` for one)
+          if ((this.#flags[head]! & HELD) === 0) this.#grown(head, arg(w));
+        }
         return;
       }
     }
     this.#add(nk, key, head, v, arg(t), arg(end), arg(w));
-  }
-
-  /** Session `s` takes an element at `t` (its window ending at `end`) that lies partly outside it: it grows. */
-  #extend(s: number, t: number, end: number, w: number): void {
-    const span = this.#span, at = 2 * s;
-    if (t < span[at]!) span[at] = t;
-    if (end > span[at + 1]!) span[at + 1] = end;
-    // (a session already holding needs nothing more: tested here, so that the common case makes
-    // no call, and no heap number of `w` for one)
-    if ((this.#flags[s]! & HELD) === 0) this.#grown(s, arg(w));
   }
 
   /** Adds element `v` to the accumulator of session `s`. */

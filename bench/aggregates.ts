@@ -1,0 +1,188 @@
+/// <reference types="node" />
+// Built-in aggregates beyond W1's `{ count, sum }` of integers: the same tumbling 10 s windows over W1's
+// events (1,000 keys by default, 2 s of disorder), with the values as integers (0..999) or as
+// fractions (value / 100 + 0.01, as prices or measurements are), against a plain loop of the same
+// shape as `_baselines.ts` `loopTumbling` (one Map per window, a `{ count, sum }` object per key, or
+// `{ count, sum, min, max }`; a mean is sum / count when the window fires).
+//
+// The loops add with `+`; weir's `sum()` and `mean()` are exact (the correctly rounded exact total,
+// whatever the order of the values), so on fractions their results may differ from the loop's in the
+// last bits: the check compares counts exactly and sums to 1e-9 relative.
+//
+// Run: node_modules/.bin/esbuild bench/aggregates.ts --bundle --platform=node --format=esm --outfile=/tmp/agg.mjs
+//      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7]
+import { count, max, mean, min, stream, sum, tumbling } from "../mod.ts";
+import { loopTumbling } from "./_baselines.ts";
+import { type BenchEvent, intArg, materialize, uniformEvents } from "./_data.ts";
+
+const EVENTS = intArg("events", 1_000_000);
+const KEYS = intArg("keys", 1_000);
+const REPS = intArg("reps", 7);
+const SIZE = 10_000;
+const BOUND = 2_000;
+
+const ints = materialize(uniformEvents(EVENTS, KEYS));
+const fractions = ints.map((e) => ({ ...e, value: e.value / 100 + 0.01 }));
+
+/** What a run fired: windows, and the totals of its counts and sums (or means times counts). */
+interface Tally {
+  windows: number;
+  count: number;
+  sum: number;
+}
+
+interface Stats {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** loopTumbling with `{ count, sum, min, max }` per key (the mean is sum / count at the end). */
+function loopStats(events: readonly BenchEvent[], tally: Tally): void {
+  const open = new Map<number, Map<number, Stats>>();
+  const starts: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity;
+  let curStart = NaN, curEnd = NaN;
+  let cur = new Map<number, Stats>();
+  const fire = (limit: number) => {
+    let n = 0;
+    while (n < starts.length && starts[n]! + SIZE <= limit) {
+      const m = open.get(starts[n]!)!;
+      open.delete(starts[n++]!);
+      for (const a of m.values()) {
+        tally.windows++;
+        tally.count += a.count;
+        tally.sum += (a.sum / a.count) * a.count + a.min - a.max;
+      }
+    }
+    starts.splice(0, n);
+  };
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts;
+    let m = cur;
+    if (!(t >= curStart && t < curEnd)) {
+      const start = t - (t % SIZE);
+      if (start + SIZE <= wm) continue;
+      let w = open.get(start);
+      if (w === undefined) {
+        open.set(start, w = new Map());
+        let j = starts.length;
+        starts.push(start);
+        while (j > 0 && starts[j - 1]! > start) starts[j] = starts[--j]!;
+        starts[j] = start;
+        nextEnd = starts[0]! + SIZE;
+      }
+      m = cur = w;
+      curStart = start;
+      curEnd = start + SIZE;
+    }
+    const v = e.value;
+    const a = m.get(e.key);
+    if (a === undefined) m.set(e.key, { count: 1, sum: v, min: v, max: v });
+    else {
+      a.count++;
+      a.sum += v;
+      if (v < a.min) a.min = v;
+      if (v > a.max) a.max = v;
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - BOUND;
+      if (wm >= nextEnd) {
+        fire(wm);
+        nextEnd = starts.length > 0 ? starts[0]! + SIZE : Infinity;
+        if (curEnd <= wm) curStart = curEnd = NaN;
+      }
+    }
+  }
+  fire(Infinity);
+}
+
+function loopSums(events: readonly BenchEvent[], tally: Tally): void {
+  loopTumbling(events, SIZE, BOUND, (_k, _s, _e, n, total) => {
+    tally.windows++;
+    tally.count += n;
+    tally.sum += total;
+  });
+}
+
+const value = (e: BenchEvent) => e.value;
+
+async function weir(events: readonly BenchEvent[], kind: "sum" | "mean" | "five", tally: Tally): Promise<void> {
+  const windowed = stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.key)
+    .window(tumbling(SIZE));
+  if (kind === "sum") {
+    await windowed.aggregate({ n: count(), total: sum(value) }).forEach((r) => {
+      tally.windows++;
+      tally.count += r.value.n;
+      tally.sum += r.value.total;
+    });
+  } else if (kind === "mean") {
+    await windowed.aggregate({ n: count(), avg: mean(value) }).forEach((r) => {
+      tally.windows++;
+      tally.count += r.value.n;
+      tally.sum += r.value.avg! * r.value.n;
+    });
+  } else {
+    await windowed.aggregate({ n: count(), total: sum(value), lo: min(value), hi: max(value), avg: mean(value) })
+      .forEach((r) => {
+        tally.windows++;
+        tally.count += r.value.n;
+        tally.sum += r.value.avg! * r.value.n + r.value.lo! - r.value.hi!;
+      });
+  }
+}
+
+interface Case {
+  name: string;
+  loop: (tally: Tally) => void;
+  weir: (tally: Tally) => Promise<void>;
+}
+
+const cases: Case[] = [
+  { name: "{ count, sum }, integers", loop: (t) => loopSums(ints, t), weir: (t) => weir(ints, "sum", t) },
+  { name: "{ count, sum }, fractions", loop: (t) => loopSums(fractions, t), weir: (t) => weir(fractions, "sum", t) },
+  { name: "{ count, mean }, fractions", loop: (t) => loopSums(fractions, t), weir: (t) => weir(fractions, "mean", t) },
+  {
+    name: "{ count, sum, min, max, mean }, fractions",
+    loop: (t) => loopStats(fractions, t),
+    weir: (t) => weir(fractions, "five", t),
+  },
+];
+
+const cpuMs = async (f: () => unknown): Promise<number> => {
+  const c0 = process.cpuUsage();
+  await f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+console.log(
+  `aggregates: tumbling 10 s, ${KEYS.toLocaleString("en")} keys, ${
+    EVENTS.toLocaleString("en")
+  } events, ${REPS} reps (CPU ms, medians; the first rep untimed)`,
+);
+for (const c of cases) {
+  const a: Tally = { windows: 0, count: 0, sum: 0 }, b: Tally = { windows: 0, count: 0, sum: 0 };
+  c.loop(a);
+  await c.weir(b);
+  if (a.windows !== b.windows || a.count !== b.count || Math.abs(a.sum - b.sum) > 1e-9 * Math.abs(a.sum)) {
+    throw new Error(`${c.name}: weir ${JSON.stringify(b)}, loop ${JSON.stringify(a)}`);
+  }
+  const loop: number[] = [], ours: number[] = [], ratio: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const l = await cpuMs(() => c.loop({ windows: 0, count: 0, sum: 0 }));
+    const w = await cpuMs(() => c.weir({ windows: 0, count: 0, sum: 0 }));
+    loop.push(l);
+    ours.push(w);
+    ratio.push(l / w);
+  }
+  console.log(
+    `  ${c.name.padEnd(42)} loop ${median(loop).toFixed(1).padStart(7)}  weir ${
+      median(ours).toFixed(1).padStart(7)
+    }  loop/weir ${median(ratio).toFixed(2)}`,
+  );
+}
