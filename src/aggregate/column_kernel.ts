@@ -1117,16 +1117,22 @@ export const COUNT_KERNEL: PartKernel = {
 
 // ---- sum(): an exact pair of doubles
 
-/** The low half of the pair pairPlus computed last. */
-let pairLow = 0;
+/**
+ * The pair arithmetic's numbers: [0] and [1] the high and low halves of pairPlus's result, [2] the
+ * value sumNext hands pairStep. Through memory, not as arguments, results or a module variable: V8
+ * gives a double a heap number of its own each time it is passed to or returned from a call it does
+ * not inline, or stored in a `let` of a module (an allocation per element of fractions: a third of a
+ * five-part aggregate's time went to the garbage collector).
+ */
+const PAIR = new Float64Array(3);
 
 /**
- * The sum of the pair (hi, lo) and `x` as a pair again, exactly: the high half returned, the low half
- * in `pairLow`; NaN when no pair of doubles holds it (or it is not finite). The pair is kept
- * normalized (hi is the sum rounded to nearest, lo what rounding left), so `hi` is always the
- * correctly rounded total, which is what the exact partials of the combiner's own accumulator give.
+ * The sum of the pair (hi, lo) and `x` as a pair again, exactly, into PAIR[0] (high) and PAIR[1]
+ * (low); false when no pair of doubles holds it (or it is not finite). The pair is kept normalized
+ * (hi is the sum rounded to nearest, lo what rounding left), so `hi` is always the correctly rounded
+ * total, which is what the exact partials of the combiner's own accumulator give.
  */
-function pairPlus(hi: number, lo: number, x: number): number {
+function pairPlus(hi: number, lo: number, x: number): boolean {
   // s + e = hi + x
   const s = hi + x;
   let bb = s - hi;
@@ -1143,12 +1149,13 @@ function pairPlus(hi: number, lo: number, x: number): number {
   const h = g + f;
   bb = h - g;
   const k = (g - (h - bb)) + (f - bb);
-  if (k !== 0) return NaN;
+  if (k !== 0) return false;
   const r = u + h;
-  if (r - r !== 0) return NaN; // (±Infinity or NaN: the combiner keeps those)
+  if (r - r !== 0) return false; // (±Infinity or NaN: the combiner keeps those)
   bb = r - u;
-  pairLow = (u - (r - bb)) + (h - bb);
-  return r;
+  PAIR[0] = r;
+  PAIR[1] = (u - (r - bb)) + (h - bb);
+  return true;
 }
 
 /**
@@ -1162,7 +1169,7 @@ interface Summing extends SlotKernel {
   low: number;
 }
 
-/** (a module constant: a shorter call than `Number.isSafeInteger`, see sumNextPair) */
+/** (a module constant: a shorter call than `Number.isSafeInteger`) */
 const isSafe = Number.isSafeInteger as (x: unknown) => x is number;
 
 function sumNext(this: Summing, col: Float64Array, at: number, v: unknown): number {
@@ -1177,47 +1184,58 @@ function sumNext(this: Summing, col: Float64Array, at: number, v: unknown): numb
       return total;
     }
   }
-  return sumNextPair(this, hi, col[at + this.off]!, value);
+  if (typeof value === "number") {
+    PAIR[2] = value;
+    if (pairStep(this, col, at)) return PAIR[0]!;
+  }
+  return NaN;
 }
 
 /**
- * sumNext past safe integers. A function of its own: the engines' loops inline sumNext, and V8 inlines
- * up to a budget of bytecode per loop (measured: a sessions loop of `{ count, sum }` no longer inlined
- * the kernel and ran a fifth slower); this part, never run on integers, would spend it for nothing.
+ * sumNext past safe integers: the pair at `at` plus PAIR[2], into PAIR[0] and `s.low`. A function of
+ * its own: the engines' loops inline sumNext, and V8 inlines up to a budget of bytecode per loop
+ * (measured: a sessions loop of `{ count, sum }` no longer inlined the kernel and ran a fifth slower);
+ * this part, never run on integers, would spend it for nothing.
  */
-function sumNextPair(s: Summing, hi: number, lo: number, value: unknown): number {
-  if (typeof value !== "number" || value - value !== 0) return NaN;
-  const r = pairPlus(hi, lo, value);
-  s.low = pairLow;
+function pairStep(s: Summing, col: Float64Array, at: number): boolean {
+  if (!pairPlus(col[at]!, col[at + s.off]!, PAIR[2]!)) return false;
+  s.low = PAIR[1]!;
   lazyPending = true;
-  return r;
+  return true;
 }
 
-/** The pair (hi, lo) plus the pair (bhi, blo), or minus it when `sign` is -1 (see pairPlus). */
-function pairsPlus(s: Summing, hi: number, lo: number, bhi: number, blo: number, sign: number): number {
+/**
+ * The pair at `at` in `col` plus the pair at `from` in `src` (low halves `s.off` after), or minus it
+ * when `sign` is -1: the new high half, the low half in `s.low`; NaN when no pair holds it.
+ */
+function pairsPlus(s: Summing, col: Float64Array, at: number, src: Float64Array, from: number, sign: number): number {
+  const off = s.off;
+  const hi = col[at]!, bhi = src[from]!;
   // safe integers (both low halves 0): a plain total, as the combiner's own accumulator keeps it
-  if (lo === 0 && blo === 0 && Number.isSafeInteger(hi) && Number.isSafeInteger(bhi)) {
+  if (col[at + off] === 0 && src[from + off] === 0 && isSafe(hi) && isSafe(bhi)) {
     const total = hi + sign * bhi;
-    if (Number.isSafeInteger(total)) {
+    if (isSafe(total)) {
       s.low = 0;
       return total;
     }
   }
-  const h = pairPlus(hi, lo, sign * bhi);
-  const r = h !== h ? h : pairPlus(h, pairLow, sign * blo);
-  s.low = pairLow;
+  if (!pairsStep(col, at, src, from, off, sign)) return NaN;
+  s.low = PAIR[1]!;
   lazyPending = true;
-  return r;
+  return PAIR[0]!;
+}
+
+/** pairsPlus past safe integers, into PAIR[0] and PAIR[1] (see pairStep). */
+function pairsStep(col: Float64Array, at: number, src: Float64Array, from: number, off: number, sign: number): boolean {
+  return pairPlus(col[at]!, col[at + off]!, sign * src[from]!) && pairPlus(PAIR[0]!, PAIR[1]!, sign * src[from + off]!);
 }
 
 function sumMerge(this: Summing, col: Float64Array, at: number, src: Float64Array, from: number): number {
-  const off = this.off;
-  return pairsPlus(this, col[at]!, col[at + off]!, src[from]!, src[from + off]!, 1);
+  return pairsPlus(this, col, at, src, from, 1);
 }
 
 function sumRetract(this: Summing, col: Float64Array, at: number, src: Float64Array, from: number): number {
-  const off = this.off;
-  return pairsPlus(this, col[at]!, col[at + off]!, src[from]!, src[from + off]!, -1);
+  return pairsPlus(this, col, at, src, from, -1);
 }
 
 /** A sum's low half: what its high half computed with it. */
@@ -1247,10 +1265,9 @@ function pairFromPartials(col: Float64Array, p: number, e: number, acc: unknown)
   let hi = 0, lo = 0;
   for (let i = partials.length - 1; i >= 0; i--) {
     const x = partials[i];
-    if (typeof x !== "number") return false;
-    hi = pairPlus(hi, lo, x);
-    if (hi !== hi) return false;
-    lo = pairLow;
+    if (typeof x !== "number" || !pairPlus(hi, lo, x)) return false;
+    hi = PAIR[0]!;
+    lo = PAIR[1]!;
   }
   col[p] = hi;
   col[e] = lo;
