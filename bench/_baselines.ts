@@ -108,6 +108,81 @@ export function loopTumbling(events: readonly BenchEvent[], size: number, bound:
   return late;
 }
 
+/** Receives one fired window of loopTumblingStats. */
+export type EmitStats = (key: number, start: number, end: number, acc: Stats) => void;
+
+/** A window's `{ count, sum, min, max }` (loopTumblingStats). */
+export interface Stats {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** loopTumbling with `{ count, sum, min, max }` per key (`bench/aggregates.ts`: a mean is sum / count). */
+export function loopTumblingStats(events: readonly BenchEvent[], size: number, bound: number, emit: EmitStats): number {
+  const open = new Map<number, Map<number, Stats>>();
+  const starts: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity, late = 0;
+  let curStart = NaN, curEnd = NaN;
+  let cur = new Map<number, Stats>();
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts;
+    let m = cur;
+    if (!(t >= curStart && t < curEnd)) {
+      const r = t % size;
+      const start = t - (r < 0 ? r + size : r);
+      if (start + size <= wm) {
+        late++;
+        continue;
+      }
+      let w = open.get(start);
+      if (w === undefined) {
+        w = new Map();
+        open.set(start, w);
+        insertSorted(starts, start);
+        nextEnd = starts[0]! + size;
+      }
+      m = cur = w;
+      curStart = start;
+      curEnd = start + size;
+    }
+    const v = e.value;
+    const acc = m.get(e.key);
+    if (acc === undefined) m.set(e.key, { count: 1, sum: v, min: v, max: v });
+    else {
+      acc.count++;
+      acc.sum += v;
+      if (v < acc.min) acc.min = v;
+      if (v > acc.max) acc.max = v;
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - bound;
+      if (wm >= nextEnd) {
+        fireStats(open, starts, size, wm, emit);
+        nextEnd = starts.length > 0 ? starts[0]! + size : Infinity;
+        if (curEnd <= wm) curStart = curEnd = NaN;
+      }
+    }
+  }
+  fireStats(open, starts, size, Infinity, emit);
+  return late;
+}
+
+/** fireWindows for loopTumblingStats. */
+function fireStats(open: Map<number, Map<number, Stats>>, starts: number[], size: number, wm: number, emit: EmitStats) {
+  let n = 0;
+  while (n < starts.length && starts[n]! + size <= wm) {
+    const start = starts[n++]!;
+    const m = open.get(start)!;
+    open.delete(start);
+    for (const [key, a] of m) emit(key, start, start + size, a);
+  }
+  if (n > 0) starts.splice(0, n);
+}
+
 /**
  * Sliding windows, each event added to each of its size/slide windows whose end is above the
  * watermark (the per-event variant of W2): window start -> (key -> {count, sum}).

@@ -1,9 +1,9 @@
 /// <reference types="node" />
 // Built-in aggregates beyond W1's `{ count, sum }` of integers: the same tumbling 10 s windows over W1's
 // events (1,000 keys by default, 2 s of disorder), with the values as integers (0..999) or as
-// fractions (value / 100 + 0.01, as prices or measurements are), against a plain loop of the same
-// shape as `_baselines.ts` `loopTumbling` (one Map per window, a `{ count, sum }` object per key, or
-// `{ count, sum, min, max }`; a mean is sum / count when the window fires).
+// fractions (value / 100 + 0.01, as prices or measurements are), against the plain loops of
+// `_baselines.ts`: `loopTumbling` (one Map per window, a `{ count, sum }` object per key) and
+// `loopTumblingStats` (`{ count, sum, min, max }`); a mean is sum / count when the window fires.
 //
 // The loops add with `+`; weir's `sum()` and `mean()` are exact (the correctly rounded exact total,
 // whatever the order of the values), so on fractions their results may differ from the loop's in the
@@ -12,7 +12,7 @@
 // Run: node_modules/.bin/esbuild bench/aggregates.ts --bundle --platform=node --format=esm --outfile=/tmp/agg.mjs
 //      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7]
 import { count, max, mean, min, stream, sum, tumbling } from "../mod.ts";
-import { loopTumbling } from "./_baselines.ts";
+import { loopTumbling, loopTumblingStats } from "./_baselines.ts";
 import { type BenchEvent, intArg, materialize, uniformEvents } from "./_data.ts";
 
 const EVENTS = intArg("events", 1_000_000);
@@ -31,73 +31,13 @@ interface Tally {
   sum: number;
 }
 
-interface Stats {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-}
-
-/** loopTumbling with `{ count, sum, min, max }` per key (the mean is sum / count at the end). */
+/** `{ count, sum, min, max }` per key (a mean is sum / count when the window fires). */
 function loopStats(events: readonly BenchEvent[], tally: Tally): void {
-  const open = new Map<number, Map<number, Stats>>();
-  const starts: number[] = [];
-  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity;
-  let curStart = NaN, curEnd = NaN;
-  let cur = new Map<number, Stats>();
-  const fire = (limit: number) => {
-    let n = 0;
-    while (n < starts.length && starts[n]! + SIZE <= limit) {
-      const m = open.get(starts[n]!)!;
-      open.delete(starts[n++]!);
-      for (const a of m.values()) {
-        tally.windows++;
-        tally.count += a.count;
-        tally.sum += (a.sum / a.count) * a.count + a.min - a.max;
-      }
-    }
-    starts.splice(0, n);
-  };
-  for (let i = 0, n = events.length; i < n; i++) {
-    const e = events[i]!;
-    const t = e.ts;
-    let m = cur;
-    if (!(t >= curStart && t < curEnd)) {
-      const start = t - (t % SIZE);
-      if (start + SIZE <= wm) continue;
-      let w = open.get(start);
-      if (w === undefined) {
-        open.set(start, w = new Map());
-        let j = starts.length;
-        starts.push(start);
-        while (j > 0 && starts[j - 1]! > start) starts[j] = starts[--j]!;
-        starts[j] = start;
-        nextEnd = starts[0]! + SIZE;
-      }
-      m = cur = w;
-      curStart = start;
-      curEnd = start + SIZE;
-    }
-    const v = e.value;
-    const a = m.get(e.key);
-    if (a === undefined) m.set(e.key, { count: 1, sum: v, min: v, max: v });
-    else {
-      a.count++;
-      a.sum += v;
-      if (v < a.min) a.min = v;
-      if (v > a.max) a.max = v;
-    }
-    if (t > maxTs) {
-      maxTs = t;
-      wm = t - BOUND;
-      if (wm >= nextEnd) {
-        fire(wm);
-        nextEnd = starts.length > 0 ? starts[0]! + SIZE : Infinity;
-        if (curEnd <= wm) curStart = curEnd = NaN;
-      }
-    }
-  }
-  fire(Infinity);
+  loopTumblingStats(events, SIZE, BOUND, (_k, _s, _e, a) => {
+    tally.windows++;
+    tally.count += a.count;
+    tally.sum += (a.sum / a.count) * a.count + a.min - a.max;
+  });
 }
 
 function loopSums(events: readonly BenchEvent[], tally: Tally): void {

@@ -46,8 +46,6 @@ export interface SlotKernel {
  */
 export interface PartKernel {
   readonly kind: "count" | "sum" | "min" | "max" | "mean";
-  /** The selector of a part that has one (weir's own identity for the blank kernels of shapes.ts). */
-  readonly select: ((element: unknown) => unknown) | null;
   readonly eager: number;
   readonly lazy: number;
   /**
@@ -193,11 +191,12 @@ interface Parts {
 
 type Kernel = ColumnKernel & Parts;
 
-// first, add, merge and retract of one to eight eager slots are written out: a call site per slot,
-// which V8 inlines into the engine's loop (a sliding window merges and retracts per key and slice too).
-// Each computes every eager slot's next value (pure) before storing any, so that a slot that cannot
-// leaves the accumulator as it was; then the lazy slots when a slot changed them (lazyPending: a
-// value left the safe integers). More eager slots share stepN and slotwiseN.
+// first and add of one to eight eager slots are written out, merge and retract of one and two: a call
+// site per slot, which V8 inlines into the engine's loop (an element is added per element, merges and
+// retractions come per key and slice of sliding windows). Each computes every eager slot's next value
+// (pure) before storing any, so that a slot that cannot leaves the accumulator as it was; then the
+// lazy slots when a slot changed them (lazyPending: a value left the safe integers). More eager slots
+// share stepN and slotwiseN.
 
 /**
  * Set by a slot that changed its lazy slots' values (a sum past the safe integers); cleared when they
@@ -634,135 +633,6 @@ function merge2(this: Parts, col: Float64Array, at: number, src: Float64Array, f
   return true;
 }
 
-function merge3(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function merge4(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.merge!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function merge5(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.merge!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.merge!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function merge6(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.merge!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.merge!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.merge!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function merge7(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.merge!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.merge!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.merge!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  const g = this.k6!.merge!(col, at + 6, src, from + 6);
-  if (g !== g) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  col[at + 6] = g;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function merge8(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.merge!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.merge!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.merge!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.merge!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.merge!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.merge!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  const g = this.k6!.merge!(col, at + 6, src, from + 6);
-  if (g !== g) return false;
-  const h = this.k7!.merge!(col, at + 7, src, from + 7);
-  if (h !== h) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  col[at + 6] = g;
-  col[at + 7] = h;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
 function retract1(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
   const a = this.k0.retract!(col, at, src, from);
   if (a !== a) return false;
@@ -782,136 +652,7 @@ function retract2(this: Parts, col: Float64Array, at: number, src: Float64Array,
   return true;
 }
 
-function retract3(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function retract4(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.retract!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function retract5(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.retract!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.retract!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function retract6(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.retract!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.retract!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.retract!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function retract7(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.retract!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.retract!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.retract!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  const g = this.k6!.retract!(col, at + 6, src, from + 6);
-  if (g !== g) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  col[at + 6] = g;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-function retract8(this: Parts, col: Float64Array, at: number, src: Float64Array, from: number): boolean {
-  const a = this.k0.retract!(col, at, src, from);
-  if (a !== a) return false;
-  const b = this.k1!.retract!(col, at + 1, src, from + 1);
-  if (b !== b) return false;
-  const c = this.k2!.retract!(col, at + 2, src, from + 2);
-  if (c !== c) return false;
-  const d = this.k3!.retract!(col, at + 3, src, from + 3);
-  if (d !== d) return false;
-  const e = this.k4!.retract!(col, at + 4, src, from + 4);
-  if (e !== e) return false;
-  const f = this.k5!.retract!(col, at + 5, src, from + 5);
-  if (f !== f) return false;
-  const g = this.k6!.retract!(col, at + 6, src, from + 6);
-  if (g !== g) return false;
-  const h = this.k7!.retract!(col, at + 7, src, from + 7);
-  if (h !== h) return false;
-  col[at] = a;
-  col[at + 1] = b;
-  col[at + 2] = c;
-  col[at + 3] = d;
-  col[at + 4] = e;
-  col[at + 5] = f;
-  col[at + 6] = g;
-  col[at + 7] = h;
-  if (lazyPending) commitLazy(this, col, at);
-  return true;
-}
-
-/** merge or retract of more than eight eager slots: one slot kernel method per slot, through `op`. */
+/** merge or retract of more than two eager slots: one slot kernel method per slot, through `op`. */
 function slotwiseN(
   p: Parts,
   op: "merge" | "retract",
@@ -942,8 +683,8 @@ function retractN(this: Parts, col: Float64Array, at: number, src: Float64Array,
 const FIRST = [first1, first2, first3, first4, first5, first6, first7, first8];
 const ADD = [add1, add2, add3, add4, add5, add6, add7, add8];
 const RESULT_OBJECT = [resultObject1, resultObject2, resultObject3, resultObject4];
-const MERGE = [merge1, merge2, merge3, merge4, merge5, merge6, merge7, merge8];
-const RETRACT = [retract1, retract2, retract3, retract4, retract5, retract6, retract7, retract8];
+const MERGE = [merge1, merge2];
+const RETRACT = [retract1, retract2];
 
 /** Parts of an object of combiners with a column kernel at most: slots are many more than parts. */
 const MAX_PARTS = 16;
@@ -1106,7 +847,6 @@ function countFromAcc(col: Float64Array, p: number, _e: number, acc: unknown): b
 /** count(): the count itself. */
 export const COUNT_KERNEL: PartKernel = {
   kind: "count",
-  select: null,
   eager: 1,
   lazy: 0,
   slots: countSlots,
@@ -1410,7 +1150,6 @@ function extremumMerge(this: Extreme, col: Float64Array, at: number, src: Float6
 }
 
 interface ExtremumPart extends PartKernel {
-  readonly select: (element: unknown) => unknown;
   readonly slot: Extreme;
 }
 
@@ -1449,7 +1188,6 @@ export function extremumKernel(which: "min" | "max", select: (element: unknown) 
   const slot: Extreme = { initial: NaN, select, min: which === "min", next: extremumNext, merge: extremumMerge };
   const kernel: ExtremumPart = {
     kind: which,
-    select,
     slot,
     eager: 1,
     lazy: 0,

@@ -84,19 +84,11 @@ export async function pipeCheckpointed(
     for await (
       const batch of runCheckpointed(job, source, cfg, { signal: options.signal, beforeCheckpoint: delivered, sink })
     ) {
-      if (batchWriter !== undefined) {
-        if (batch.length === 0) continue;
-        await writer.ready;
-        last = batchWriter.write(batch);
-        // Observed through `ready` or the final await; this only keeps it from being reported as unhandled.
-        last.catch(() => {});
-        // One batch at a time, as pipeBatches: the job runs its next step once the destination took this one.
-        await writer.ready;
-        continue;
-      }
-      for (const v of batch) {
+      // (a step's outputs are a fresh array: written whole, it is not touched again)
+      for (const v of batchWriter === undefined ? batch : batch.length > 0 ? [batch] : []) {
         await writer.ready;
         last = writer.write(v);
+        // Observed through `ready` or the final await; this only keeps it from being reported as unhandled.
         last.catch(() => {});
       }
     }

@@ -19,7 +19,7 @@ export function batchWriterOf(
 
 /**
  * Writes each batch of `batches` as one write of `writer`, waiting for the destination to take it
- * before pulling the next (so a batch is never read after the job moved on), then closes it. As
+ * before pulling the next (a slow destination holds the job back), then closes it. As
  * `pipeTo`: an error of the job aborts the destination, an error of the destination stops the job,
  * an abort of `signal` does both (the job has the signal too), and the returned promise rejects with
  * what went wrong.
