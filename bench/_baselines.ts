@@ -184,6 +184,60 @@ function fireStats(open: Map<number, Map<number, Stats>>, starts: number[], size
 }
 
 /**
+ * Sliding windows with `{ count, sum, min, max }` per key, each event added to each of its size/slide
+ * windows whose end is above the watermark (min and max cannot be taken back out of a running window,
+ * so a hand-written loop keeps every window: `bench/aggregates.ts`).
+ */
+export function loopSlidingStats(
+  events: readonly BenchEvent[],
+  size: number,
+  slide: number,
+  bound: number,
+  emit: EmitStats,
+): number {
+  const open = new Map<number, Map<number, Stats>>();
+  const starts: number[] = [];
+  let maxTs = -Infinity, wm = -Infinity, nextEnd = Infinity, late = 0;
+  for (let i = 0, n = events.length; i < n; i++) {
+    const e = events[i]!;
+    const t = e.ts, key = e.key, v = e.value;
+    const r = t % slide;
+    let start = t - (r < 0 ? r + slide : r);
+    if (start + size <= wm) {
+      late++;
+      continue;
+    }
+    for (; start > t - size && start + size > wm; start -= slide) {
+      let m = open.get(start);
+      if (m === undefined) {
+        m = new Map();
+        open.set(start, m);
+        insertSorted(starts, start);
+        nextEnd = starts[0]! + size;
+      }
+      const acc = m.get(key);
+      if (acc === undefined) m.set(key, { count: 1, sum: v, min: v, max: v });
+      else {
+        acc.count++;
+        acc.sum += v;
+        if (v < acc.min) acc.min = v;
+        if (v > acc.max) acc.max = v;
+      }
+    }
+    if (t > maxTs) {
+      maxTs = t;
+      wm = t - bound;
+      if (wm >= nextEnd) {
+        fireStats(open, starts, size, wm, emit);
+        nextEnd = starts.length > 0 ? starts[0]! + size : Infinity;
+      }
+    }
+  }
+  fireStats(open, starts, size, Infinity, emit);
+  return late;
+}
+
+/**
  * Sliding windows, each event added to each of its size/slide windows whose end is above the
  * watermark (the per-event variant of W2): window start -> (key -> {count, sum}).
  */

@@ -4,6 +4,8 @@
 // fractions (value / 100 + 0.01, as prices or measurements are), against the plain loops of
 // `_baselines.ts`: `loopTumbling` (one Map per window, a `{ count, sum }` object per key) and
 // `loopTumblingStats` (`{ count, sum, min, max }`); a mean is sum / count when the window fires.
+// Then W2's sliding windows (60 s every 10 s) of aggregates with a min or a max, which cannot be taken
+// back out of a running window: against `loopSlidingStats` (each event into each of its six windows).
 //
 // The loops add with `+`; weir's `sum()` and `mean()` are exact (the correctly rounded exact total,
 // whatever the order of the values), so on fractions their results may differ from the loop's in the
@@ -11,8 +13,8 @@
 //
 // Run: node_modules/.bin/esbuild bench/aggregates.ts --bundle --platform=node --format=esm --outfile=/tmp/agg.mjs
 //      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7]
-import { count, max, mean, min, stream, sum, tumbling } from "../mod.ts";
-import { loopTumbling, loopTumblingStats } from "./_baselines.ts";
+import { count, max, mean, min, sliding, stream, sum, tumbling } from "../mod.ts";
+import { loopSlidingStats, loopTumbling, loopTumblingStats } from "./_baselines.ts";
 import { type BenchEvent, intArg, materialize, uniformEvents } from "./_data.ts";
 
 const EVENTS = intArg("events", 1_000_000);
@@ -20,6 +22,8 @@ const KEYS = intArg("keys", 1_000);
 const REPS = intArg("reps", 7);
 const SIZE = 10_000;
 const BOUND = 2_000;
+/** W2's sliding windows. */
+const SLIDING_SIZE = 60_000, SLIDE = 10_000;
 
 const ints = materialize(uniformEvents(EVENTS, KEYS));
 const fractions = ints.map((e) => ({ ...e, value: e.value / 100 + 0.01 }));
@@ -40,6 +44,15 @@ function loopStats(events: readonly BenchEvent[], tally: Tally): void {
   });
 }
 
+/** loopStats over W2's sliding windows, `{ count, min, max }` or with the sum (`five`: a mean is sum / count). */
+function loopSlidingStatsOf(events: readonly BenchEvent[], five: boolean, tally: Tally): void {
+  loopSlidingStats(events, SLIDING_SIZE, SLIDE, BOUND, (_k, _s, _e, a) => {
+    tally.windows++;
+    tally.count += a.count;
+    tally.sum += (five ? (a.sum / a.count) * a.count : 0) + a.min - a.max;
+  });
+}
+
 function loopSums(events: readonly BenchEvent[], tally: Tally): void {
   loopTumbling(events, SIZE, BOUND, (_k, _s, _e, n, total) => {
     tally.windows++;
@@ -50,10 +63,21 @@ function loopSums(events: readonly BenchEvent[], tally: Tally): void {
 
 const value = (e: BenchEvent) => e.value;
 
-async function weir(events: readonly BenchEvent[], kind: "sum" | "mean" | "five", tally: Tally): Promise<void> {
+async function weir(
+  events: readonly BenchEvent[],
+  kind: "sum" | "mean" | "five" | "extremes",
+  tally: Tally,
+  slidingWindows = false,
+): Promise<void> {
   const windowed = stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: BOUND }).keyBy((e) => e.key)
-    .window(tumbling(SIZE));
-  if (kind === "sum") {
+    .window(slidingWindows ? sliding(SLIDING_SIZE, SLIDE) : tumbling(SIZE));
+  if (kind === "extremes") {
+    await windowed.aggregate({ n: count(), lo: min(value), hi: max(value) }).forEach((r) => {
+      tally.windows++;
+      tally.count += r.value.n;
+      tally.sum += r.value.lo! - r.value.hi!;
+    });
+  } else if (kind === "sum") {
     await windowed.aggregate({ n: count(), total: sum(value) }).forEach((r) => {
       tally.windows++;
       tally.count += r.value.n;
@@ -90,6 +114,16 @@ const cases: Case[] = [
     loop: (t) => loopStats(fractions, t),
     weir: (t) => weir(fractions, "five", t),
   },
+  {
+    name: "sliding { count, min, max }, fractions",
+    loop: (t) => loopSlidingStatsOf(fractions, false, t),
+    weir: (t) => weir(fractions, "extremes", t, true),
+  },
+  {
+    name: "sliding { count, sum, min, max, mean }, fr.",
+    loop: (t) => loopSlidingStatsOf(fractions, true, t),
+    weir: (t) => weir(fractions, "five", t, true),
+  },
 ];
 
 const cpuMs = async (f: () => unknown): Promise<number> => {
@@ -101,7 +135,7 @@ const cpuMs = async (f: () => unknown): Promise<number> => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 console.log(
-  `aggregates: tumbling 10 s, ${KEYS.toLocaleString("en")} keys, ${
+  `aggregates: tumbling 10 s (sliding 60 s every 10 s), ${KEYS.toLocaleString("en")} keys, ${
     EVENTS.toLocaleString("en")
   } events, ${REPS} reps after an untimed run that checks the results (CPU ms, medians)`,
 );

@@ -117,13 +117,13 @@ export class SlicedWindowOperator implements WindowEngine {
   /** Slices are the windower's periods: a window is the merge of its size/period slices. */
   readonly #windower: AlignedWindower;
   readonly #combiner: Combiner<unknown, unknown, unknown>;
-  /** Tumbling windows of a combiner whose accumulator fits in numbers: slices keep it in columns (Slice.col). */
   /**
-   * Tumbling windows, and sliding windows of a retractable combiner whose kernel merges and retracts in
-   * slots, of a combiner whose accumulator fits in numbers: slices keep it in columns (Slice.col), and
-   * sliding windows their running accumulators too (#rcol). Tumbling windows hand a (key, slice) the
-   * column cannot hold over to the combiner's own accumulator; sliding windows then move all their
-   * state to the combiners' accumulators for good (#deopt), and this is null from then on.
+   * Tumbling windows, and sliding windows whose kernel merges in slots, of a combiner whose accumulator
+   * fits in numbers: slices keep it in columns (Slice.col). Sliding windows of a retractable combiner
+   * keep their running accumulators in a column too (#rcol), and move all their state to the
+   * combiner's accumulators for good (#deopt) when a slot cannot hold one, this being null from then
+   * on; tumbling windows and the other sliding ones (#merging) hand that (key, slice) over to the
+   * combiner's own accumulator (Slice.spilled).
    */
   #columns: ColumnKernel | null;
   readonly #width: number;
@@ -161,8 +161,16 @@ export class SlicedWindowOperator implements WindowEngine {
    */
   readonly #retract: Retract | null;
   readonly #running = new Map<unknown, Running>();
-  /** Sliding windows without retraction: slices hold Entry objects. */
+  /**
+   * Sliding windows without retraction whose kernel merges in slots (min, max, an object with one):
+   * slices keep columns, and a window's result per key is the merge of the key's slots in its slices,
+   * made when it fires (#fireMerged).
+   */
+  readonly #merging: boolean;
+  /** Sliding windows without retraction or a kernel that merges: slices hold Entry objects. */
   readonly #linked: boolean;
+  /** #fireMerged's merged slots, kept for the next firing. */
+  #mergeCol = new Float64Array(0);
   /** Open slices by code, and the same slices in ascending start order. */
   #slices = new Map<number, Slice>();
   #ordered: Slice[] = [];
@@ -209,10 +217,11 @@ export class SlicedWindowOperator implements WindowEngine {
     this.#combiner = config.combiner;
     const sliding = windower.period !== windower.size;
     this.#retract = sliding ? retractOf(config.combiner) : null;
-    this.#linked = sliding && this.#retract === null;
-    this.#sliding = sliding;
     const kernel = columnKernelOf(config.combiner);
-    this.#columns = !sliding
+    this.#merging = sliding && this.#retract === null && kernel?.merge !== undefined;
+    this.#linked = sliding && this.#retract === null && !this.#merging;
+    this.#sliding = sliding;
+    this.#columns = !sliding || this.#merging
       ? kernel
       : this.#retract !== null && kernel?.merge !== undefined && kernel.retract !== undefined
       ? kernel
@@ -533,7 +542,7 @@ export class SlicedWindowOperator implements WindowEngine {
         this.#newSlot(slice, nk);
         this.#setEntry(slice, nk, i);
         if (slice.included) this.#addRunningColumn(nk, key, v, t, true);
-      } else if (this.#sliding) {
+      } else if (this.#retract !== null) {
         this.#deopt([]);
         this.#fold(slice, nk, key, v, t);
       } else {
@@ -546,7 +555,7 @@ export class SlicedWindowOperator implements WindowEngine {
       const col = slice.col!;
       // (a slice not in the running accumulators is here because #foldColumn's add refused v)
       if (slice.included && k.add(col, s * w, v, t)) this.#addRunningColumn(nk, key, v, t, false);
-      else if (this.#sliding) {
+      else if (this.#retract !== null) {
         this.#deopt([]);
         this.#fold(slice, nk, key, v, t);
       } else this.#spill(slice, nk, this.#combiner.add(k.toAcc(col, s * w), v, t));
@@ -589,7 +598,7 @@ export class SlicedWindowOperator implements WindowEngine {
     if (this.#columns!.fromAcc(col, i * w, acc)) {
       this.#newSlot(slice, nk);
       this.#setEntry(slice, nk, i);
-    } else if (this.#sliding) {
+    } else if (this.#retract !== null) {
       this.#deopt([]);
       slice.accs.set(nk, acc);
     } else {
@@ -821,6 +830,8 @@ export class SlicedWindowOperator implements WindowEngine {
       // no slice left in the window (cannot happen: a window's end is listed by the slices it has)
     } else if (this.#retract !== null) {
       this.#fireRunning(ordered, first, last, window, timestamp);
+    } else if (this.#merging) {
+      this.#fireMerged(ordered, first, last, window, timestamp);
     } else if (this.#columns !== null) {
       // Tumbling, accumulators in the slice's column.
       const slice = ordered[first]!;
@@ -905,6 +916,68 @@ export class SlicedWindowOperator implements WindowEngine {
     }
     for (const r of running.values()) {
       this.#push(new ResultObject(r.key, window, c.result(r.acc), timestamp, ONLY_PANE));
+    }
+  }
+
+  /**
+   * Fires a window of sliding column slices (#merging): each key's result is the merge of its slots in
+   * the window's slices `ordered[first..last)`, into #mergeCol (the slices keep theirs: later windows
+   * need them). Keys come in the order the linked entries give them (#linked): by the first slice of
+   * the window they are in, then in the order they came into it. A key with an accumulator spilled in
+   * one of the slices, or slots that cannot stand for the merge, gets the combiner's merge of its
+   * accumulators instead.
+   */
+  #fireMerged(ordered: Slice[], first: number, last: number, window: Window, timestamp: number): void {
+    const k = this.#columns!, w = this.#width, c = this.#combiner;
+    const ks: unknown[] = [];
+    let out = this.#mergeCol;
+    /** Results of keys whose merge is not in the slots, by position. */
+    let others: Map<number, unknown> | null = null;
+    let n = 0;
+    for (let j = first; j < last; j++) {
+      const slice = ordered[j]!;
+      const slotKeys = slice.slotKeys!, keys = slice.keys, col = slice.col!, spilled = slice.spilled;
+      for (let i = 0; i < slice.used; i++) {
+        const nk = slotKeys[i];
+        let seen = false;
+        for (let p = first; p < j && !seen; p++) seen = this.#entry(ordered[p]!, nk) !== undefined;
+        if (seen) continue;
+        const s = spilled === null ? i : this.#entry(slice, nk)!;
+        if ((n + 1) * w > out.length) {
+          const grown = new Float64Array(Math.max(64 * w, out.length * 2));
+          grown.set(out);
+          out = this.#mergeCol = grown;
+        }
+        const at = n * w;
+        let inSlots = s >= 0;
+        if (inSlots) { for (let x = 0; x < w; x++) out[at + x] = col[s * w + x]!; }
+        for (let q = j + 1; q < last && inSlots; q++) {
+          const next = ordered[q]!;
+          const e = this.#entry(next, nk);
+          if (e !== undefined) inSlots = e >= 0 && k.merge!(out, at, next.col!, e * w);
+        }
+        if (!inSlots) {
+          let acc = c.create();
+          for (let q = j; q < last; q++) {
+            const e = this.#entry(ordered[q]!, nk);
+            if (e !== undefined) acc = c.merge(acc, this.#accAt(ordered[q]!, e));
+          }
+          (others ??= new Map()).set(n, c.result(acc));
+        }
+        ks.push(keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk);
+        n++;
+      }
+    }
+    if (n === 0) return;
+    if (others === null && this.#pullsCompact()) {
+      this.#push(
+        new CompactResults(ks, out.slice(0, n * w), k, window, timestamp, ONLY_PANE) as unknown as WindowResult,
+      );
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const value = others !== null && others.has(i) ? others.get(i) : k.result(out, i * w);
+      this.#push(new ResultObject(ks[i], window, value, timestamp, ONLY_PANE));
     }
   }
 
