@@ -13,14 +13,19 @@ export interface IdleKey {
 
 export class IdleKeys<K extends IdleKey> {
   readonly #keys: () => Map<unknown, K>;
+  readonly #forget: ((k: K) => void) | null;
   #idle = 0;
   /** Collections (windows fired or garbage-collected) so far: the clock of idle keys' age. */
   #collections = 0;
   #nextSweep = 0;
 
-  /** `keys` returns the engine's current key map (engines replace it on restore). */
-  constructor(keys: () => Map<unknown, K>) {
+  /**
+   * `keys` returns the engine's current key map (engines replace it on restore); `forget`, if given, is
+   * told of each key swept from it (an engine that also finds keys elsewhere drops them there).
+   */
+  constructor(keys: () => Map<unknown, K>, forget: ((k: K) => void) | null = null) {
     this.#keys = keys;
+    this.#forget = forget;
   }
 
   /** A window (or a window end) was collected. */
@@ -39,6 +44,7 @@ export class IdleKeys<K extends IdleKey> {
       for (const [nk, k] of keys) {
         if (k.idle && this.#collections - k.idleSince >= 2) {
           keys.delete(nk);
+          this.#forget?.(k);
           this.#idle--;
         }
       }

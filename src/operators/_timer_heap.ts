@@ -1,38 +1,48 @@
-// A binary min-heap of event-time timers ordered by (time, seq). Entries are invalidated lazily:
-// an entry whose `gen` no longer matches its target's current `timerGen` is skipped when popped.
+// Event-time timers ordered by (time, seq): the order they were scheduled in breaks ties. Entries are
+// invalidated lazily: an entry whose `gen` no longer matches its target's current `timerGen` is
+// skipped when reached.
+//
+// Timers are kept in buckets, one per distinct time, in a binary min-heap of buckets by time: the
+// windows of one end (every key's window [s, e), then their garbage collection at e + lateness) share
+// a time, so scheduling one appends to the bucket of the last time used (no comparison, no object per
+// timer) and the heap only orders the few distinct times. A bucket's entries are in the order they
+// were scheduled, which is their seq order, so popping bucket by bucket gives the (time, seq) order.
 
 export interface TimerTarget {
   timerGen: number;
 }
 
-interface Entry<T extends TimerTarget> {
-  time: number;
-  seq: number;
-  gen: number;
-  target: T;
+class Bucket<T extends TimerTarget> {
+  targets: T[] = [];
+  gens: number[] = [];
+  /** Entries before this one were popped. */
+  next = 0;
+  constructor(readonly time: number) {}
 }
 
 export class TimerHeap<T extends TimerTarget> {
-  #items: Entry<T>[] = [];
-  #seq = 0;
+  #heap: Bucket<T>[] = [];
+  /** The buckets in the heap, by time. */
+  #byTime = new Map<number, Bucket<T>>();
+  /** The bucket of the last schedule (most schedules go to the same time as the one before). */
+  #last: Bucket<T> | null = null;
+  /** Entries scheduled and not yet popped (invalidated ones included). */
+  #size = 0;
 
   get size(): number {
-    return this.#items.length;
+    return this.#size;
   }
 
   /** Schedules `target` at `time`, replacing any timer it had. */
   schedule(target: T, time: number): void {
-    const e: Entry<T> = { time, seq: this.#seq++, gen: ++target.timerGen, target };
-    const a = this.#items;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(e, a[p]!)) break;
-      a[i] = a[p]!;
-      i = p;
+    let b = this.#last;
+    if (b === null || b.time !== time) {
+      b = this.#byTime.get(time) ?? this.#add(time);
+      this.#last = b;
     }
-    a[i] = e;
+    b.targets.push(target);
+    b.gens.push(++target.timerGen);
+    this.#size++;
   }
 
   /** Cancels the timer of `target`, if any. */
@@ -42,37 +52,64 @@ export class TimerHeap<T extends TimerTarget> {
 
   /** The time of the earliest valid timer, or Infinity when there is none. */
   nextTime(): number {
-    const a = this.#items;
-    while (a.length > 0) {
-      const top = a[0]!;
-      if (top.gen === top.target.timerGen) return top.time;
-      this.#pop();
-    }
-    return Infinity;
+    const b = this.#top();
+    return b === null ? Infinity : b.time;
   }
 
-  /** Pops the earliest valid timer with time ≤ `limit`, or returns undefined. */
-  popDue(limit: number): { target: T; time: number } | undefined {
-    const a = this.#items;
-    while (a.length > 0) {
-      const top = a[0]!;
-      if (top.gen !== top.target.timerGen) {
-        this.#pop();
-        continue;
-      }
-      if (!(top.time <= limit)) return undefined;
-      this.#pop();
-      return { target: top.target, time: top.time };
-    }
-    return undefined;
+  /** Pops the earliest valid timer with time ≤ `limit` and returns its target, or returns undefined. */
+  popDue(limit: number): T | undefined {
+    const b = this.#top();
+    if (b === null || !(b.time <= limit)) return undefined;
+    const target = b.targets[b.next]!;
+    b.targets[b.next++] = undefined as unknown as T;
+    this.#size--;
+    return target;
   }
 
   clear(): void {
-    this.#items = [];
+    this.#heap = [];
+    this.#byTime = new Map();
+    this.#last = null;
+    this.#size = 0;
   }
 
-  #pop(): void {
-    const a = this.#items;
+  /** The earliest bucket, its next entry valid (invalid entries and empty buckets are dropped), or null. */
+  #top(): Bucket<T> | null {
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const b = heap[0]!;
+      const targets = b.targets, gens = b.gens;
+      while (b.next < targets.length && gens[b.next] !== targets[b.next]!.timerGen) {
+        targets[b.next++] = undefined as unknown as T;
+        this.#size--;
+      }
+      if (b.next < targets.length) return b;
+      this.#removeTop();
+    }
+    return null;
+  }
+
+  #add(time: number): Bucket<T> {
+    const b = new Bucket<T>(time);
+    this.#byTime.set(time, b);
+    const a = this.#heap;
+    a.push(b);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(time < a[p]!.time)) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = b;
+    return b;
+  }
+
+  #removeTop(): void {
+    const a = this.#heap;
+    const top = a[0]!;
+    this.#byTime.delete(top.time);
+    if (this.#last === top) this.#last = null;
     const last = a.pop()!;
     if (a.length === 0) return;
     let i = 0;
@@ -81,15 +118,11 @@ export class TimerHeap<T extends TimerTarget> {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && less(a[r]!, a[l]!) ? r : l;
-      if (!less(a[c]!, last)) break;
+      const c = r < n && a[r]!.time < a[l]!.time ? r : l;
+      if (!(a[c]!.time < last.time)) break;
       a[i] = a[c]!;
       i = c;
     }
     a[i] = last;
   }
-}
-
-function less<T extends TimerTarget>(x: Entry<T>, y: Entry<T>): boolean {
-  return x.time < y.time || (x.time === y.time && x.seq < y.seq);
 }

@@ -17,12 +17,14 @@ import * as tm from "../trigger/state_machine.ts";
 import type { TriggerSpec } from "../trigger/trigger.ts";
 import { maxTimestamp as windowMaxTimestamp } from "../window/assigner.ts";
 import { type Windower, windowerFor } from "../window/windower.ts";
+import { AlignedWindower } from "../window/aligned_windower.ts";
 import type { SessionWindower } from "../window/session_windower.ts";
 import type { PaneTiming, WindowResult } from "../window/types.ts";
 import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import { IdleKeys } from "./_idle_keys.ts";
+import { DENSE_KEYS } from "./_hot_loop.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -30,6 +32,11 @@ import { blankResults, PaneObject, ResultObject, WindowObject } from "./_result.
 import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
 import { keepShapes } from "./shapes.ts";
+
+/** Whether grouping key `nk` is kept in GeneralWindowOperator's array of keys: an integer in [0, DENSE_KEYS). */
+function isDenseKey(nk: unknown): nk is number {
+  return typeof nk === "number" && nk >= 0 && nk < DENSE_KEYS && (nk | 0) === nk;
+}
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
 const TIMING: PaneTiming[] = ["early", "early", "on-time", "late"];
@@ -142,7 +149,14 @@ export class GeneralWindowOperator implements WindowEngine {
   readonly #tc: number;
   #keys = new Map<unknown, KeyState>();
   /** Keys without windows still in #keys, windows collected so far, and when the next sweep may run. */
-  readonly #idleKeys = new IdleKeys<KeyState>(() => this.#keys);
+  readonly #idleKeys = new IdleKeys<KeyState>(() => this.#keys, (ks) => {
+    if (isDenseKey(ks.nk)) this.#denseKeys[ks.nk] = undefined;
+  });
+  /**
+   * The keys of #keys that are integers in [0, DENSE_KEYS), by key: found without a hash lookup (a
+   * Map lookup per element was an eighth of this engine's time with 1,000 or 10,000 such keys).
+   */
+  #denseKeys: (KeyState | undefined)[] = [];
   #timers = new TimerHeap<Win>();
   #holds = new HoldHeap<Win>((w) => (w.held ? maxTimestamp(w) : w.hold ?? NaN));
   #pt = new Set<Win>();
@@ -235,6 +249,11 @@ export class GeneralWindowOperator implements WindowEngine {
     const sessions = this.#sessions;
     const windower = this.#windower;
     const assigned = this.#assigned;
+    // Tumbling windows, and sliding windows whose size is a multiple of their period: the windows of a
+    // time depend only on the period it falls in, so the last element's are reused while elements stay
+    // in its period [pStart, pEnd). (Other sizes: a time late in a period has fewer windows.)
+    const aligned = windower instanceof AlignedWindower && windower.size % windower.period === 0 ? windower : null;
+    let pStart = NaN, pEnd = NaN, pWindows = 0;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;
     const constWm = typeof wm === "number" ? wm : 0;
@@ -266,10 +285,12 @@ export class GeneralWindowOperator implements WindowEngine {
         const nk = typeof key === "object" || typeof key === "function" || typeof key === "symbol"
           ? groupingKey(key, v)
           : key;
-        let ks = this.#keys.get(nk);
+        const dense = isDenseKey(nk);
+        let ks = dense ? this.#denseKeys[nk] : this.#keys.get(nk);
         if (ks === undefined) {
           ks = new KeyState(key, nk);
           this.#keys.set(nk, ks);
+          if (dense) this.#setDenseKey(nk, ks);
         } else this.#idleKeys.active(ks);
         let status: number;
         if (sessions !== null) {
@@ -305,7 +326,15 @@ export class GeneralWindowOperator implements WindowEngine {
         } else {
           // Ascending window start, so the panes of one firing come out in that order. A sliding window
           // gap (slide > size) leaves some times in no window: Beam assigns such an element none.
-          const n = windower.assign(t, assigned);
+          let n: number;
+          if (t >= pStart && t < pEnd) n = pWindows;
+          else {
+            n = pWindows = windower.assign(t, assigned);
+            if (aligned !== null) {
+              pStart = aligned.periodStart(t);
+              pEnd = pStart + aligned.period;
+            }
+          }
           status = NO_WINDOW;
           for (let j = 0; j < n; j++) {
             const st = this.#add(ks, assigned[2 * j]!, assigned[2 * j + 1]!, v, t);
@@ -328,6 +357,13 @@ export class GeneralWindowOperator implements WindowEngine {
 
   #failure(phase: number, element: unknown, error: unknown): unknown {
     return windowStepFailure(this.#c, phase, element, error);
+  }
+
+  #setDenseKey(nk: number, ks: KeyState): void {
+    const dense = this.#denseKeys;
+    // (grown an entry at a time: an index far past the end would make a slow dictionary array)
+    while (dense.length <= nk) dense.push(undefined);
+    dense[nk] = ks;
   }
 
   watermark(wm: number, pt: number, out: Output): void {
@@ -691,9 +727,8 @@ export class GeneralWindowOperator implements WindowEngine {
     this.#advanceWm = before;
     const due = this.#due;
     for (;;) {
-      const d = this.#timers.popDue(W);
-      if (d === undefined) break;
-      const win = d.target;
+      const win = this.#timers.popDue(W);
+      if (win === undefined) break;
       win.timerAt = null;
       const next = this.#nextTimer(win);
       if (next > W) this.#schedule(win); // the window grew (or its trigger moved on) since the timer was set
@@ -965,6 +1000,7 @@ export class GeneralWindowOperator implements WindowEngine {
       );
     }
     this.#keys = new Map();
+    this.#denseKeys = [];
     this.#idleKeys.reset();
     this.#timers.clear();
     this.#nextDue = Infinity;
@@ -980,6 +1016,7 @@ export class GeneralWindowOperator implements WindowEngine {
       const nk = groupingKey(key);
       const ks = new KeyState(key, nk);
       this.#keys.set(nk, ks);
+      if (isDenseKey(nk)) this.#setDenseKey(nk, ks);
       for (const r of windows) {
         const win = new Win(ks, r.start, r.end, r.closed ? undefined : r.acc);
         win.trig = r.trigger;

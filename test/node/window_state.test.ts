@@ -6,6 +6,9 @@ import { GeneralWindowOperator } from "../../src/operators/general_window_operat
 import { SlicedWindowOperator } from "../../src/operators/sliced_window_operator.ts";
 import { type SessionsById, SessionWindowOperator } from "../../src/operators/session_window_operator.ts";
 import type { WindowEngine } from "../../src/operators/operator.ts";
+import { resolveWindowConfig } from "../../src/operators/window_config.ts";
+
+type Ev = { k: unknown; ts: number };
 
 /** The results an engine fires when the watermark reaches 100. */
 function fire(engine: WindowEngine): unknown[] {
@@ -48,6 +51,47 @@ describe("window state lifecycle", () => {
       expect(op.openWindows).toBe(0);
       const snap = op.snapshot() as { keys?: unknown[]; slices?: unknown[] };
       expect(snap.keys ?? snap.slices).toEqual([]);
+    });
+  }
+});
+
+describe("keys the general engine sweeps while idle", () => {
+  // A key with no window left is kept a while, then swept once idle keys are half of all; integer
+  // keys are also found in an array by key (GeneralWindowOperator.#denseKeys). A swept key that comes
+  // back must be a new key in both, so that snapshots (which list the Map's keys) keep its windows.
+  for (const key of [5, 70_000, "k5"]) {
+    it(`a key swept and back later is in the next snapshot (${typeof key === "string" ? "string" : key} key)`, () => {
+      const config = resolveWindowConfig(tumbling(10), { allowedLateness: 5 }, (e) => (e as Ev).k, count(), "w");
+      const make = () => new GeneralWindowOperator(config);
+      const steps: [Ev[], number][] = [
+        // ten keys in [0, 10)
+        [Array.from({ length: 10 }, (_, i) => ({ k: i === 5 ? key : i, ts: i })), -Infinity],
+      ];
+      // then only key 0, window after window: the other keys idle, then swept
+      for (let r = 1; r <= 12; r++) steps.push([[{ k: 0, ts: 10 * r }], 10 * r - 1]);
+      // the swept key comes back
+      steps.push([[{ k: key, ts: 200 }, { k: key, ts: 201 }], 199]);
+      const run = (restoreAtEnd: boolean) => {
+        let engine = make();
+        const out: unknown[] = [];
+        const sink = { data: (b: { values: unknown[] }) => out.push(...b.values), watermark: () => {} };
+        for (const [events, wm] of steps) {
+          engine.data({ values: events, ts: Float64Array.from(events.map((e) => e.ts)), wm, pt: 0 }, sink);
+        }
+        if (restoreAtEnd) {
+          const snap = structuredClone(engine.snapshot());
+          engine = make();
+          engine.restore(snap);
+        }
+        engine.watermark(Infinity, 0, sink);
+        return out.map((r) => {
+          const { key, window, value } = r as { key: unknown; window: { start: number }; value: number };
+          return `${String(key)}@${window.start}=${value}`;
+        });
+      };
+      const whole = run(false);
+      expect(whole).toContain(`${String(key)}@200=2`);
+      expect(run(true)).toEqual(whole);
     });
   }
 });
