@@ -192,3 +192,16 @@ export function stringArg(name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? fallback : args[i + 1] ?? fallback;
 }
+
+/** The CPU time (user + system, ms) `f` takes, awaited. */
+export async function cpuMs(f: () => unknown): Promise<number> {
+  const c0 = process.cpuUsage();
+  await f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
+/** The median of `xs` (the upper one of an even count). */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+}

@@ -15,7 +15,7 @@
 //      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7]
 import { count, max, mean, min, sliding, stream, sum, tumbling } from "../mod.ts";
 import { loopSlidingStats, loopTumbling, loopTumblingStats } from "./_baselines.ts";
-import { type BenchEvent, intArg, materialize, uniformEvents } from "./_data.ts";
+import { type BenchEvent, cpuMs, intArg, materialize, median, uniformEvents } from "./_data.ts";
 
 const EVENTS = intArg("events", 1_000_000);
 const KEYS = intArg("keys", 1_000);
@@ -125,14 +125,6 @@ const cases: Case[] = [
     weir: (t) => weir(fractions, "five", t, true),
   },
 ];
-
-const cpuMs = async (f: () => unknown): Promise<number> => {
-  const c0 = process.cpuUsage();
-  await f();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 console.log(
   `aggregates: tumbling 10 s (sliding 60 s every 10 s), ${KEYS.toLocaleString("en")} keys, ${

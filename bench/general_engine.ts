@@ -10,7 +10,7 @@
 import { afterCount, afterWatermark, count, session, sliding, stream, sum, tumbling } from "../mod.ts";
 import type { WindowOptions } from "../mod.ts";
 import { loopWorkload } from "./_baselines.ts";
-import { type BenchEvent, burstyEvents, intArg, materialize, uniformEvents } from "./_data.ts";
+import { type BenchEvent, burstyEvents, cpuMs, intArg, materialize, median, uniformEvents } from "./_data.ts";
 
 const EVENTS = intArg("events", 1_000_000);
 const KEYS = intArg("keys", 1_000);
@@ -44,14 +44,6 @@ const cases: { name: string; workload: string; options: WindowOptions<BenchEvent
     options: { trigger: afterWatermark({ early: afterCount(100) }), onLate: () => {} },
   },
 ];
-
-const cpuMs = async (f: () => unknown): Promise<number> => {
-  const c0 = process.cpuUsage();
-  await f();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 console.log(
   `general engine: ${KEYS.toLocaleString("en")} keys, ${EVENTS.toLocaleString("en")} events, disorder ${DISORDER} ms ` +
