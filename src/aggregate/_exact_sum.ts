@@ -28,7 +28,8 @@ export function addToExactSum(acc: SumAccumulator, value: number): void {
   if (p0.length <= 1 && Number.isSafeInteger(value)) {
     const total = p0.length === 0 ? value : p0[0]! + value;
     if (Number.isSafeInteger(total) && Number.isSafeInteger(p0.length === 0 ? 0 : p0[0]!)) {
-      if (total === 0) p0.length = 0;
+      // (shortened by pop, here and below: setting `length` is a call into the runtime)
+      if (total === 0) p0.pop();
       else p0[0] = total;
       return;
     }
@@ -53,10 +54,10 @@ export function addToExactSum(acc: SumAccumulator, value: number): void {
     x = hi;
   }
   if (x === 0) {
-    p.length = i;
+    while (p.length > i) p.pop();
   } else if (Number.isFinite(x)) {
     p[i] = x;
-    if (p.length !== i + 1) p.length = i + 1;
+    while (p.length > i + 1) p.pop();
   } else {
     // The running total left the double range: like `+`, it overflows to ±Infinity.
     acc.nonFinite = addNonFinite(acc.nonFinite, String(x) as NonFiniteName);
