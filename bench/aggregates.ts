@@ -12,7 +12,8 @@
 // last bits: the check compares counts exactly and sums to 1e-9 relative.
 //
 // Run: node_modules/.bin/esbuild bench/aggregates.ts --bundle --platform=node --format=esm --outfile=/tmp/agg.mjs
-//      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7]
+//      node /tmp/agg.mjs [--events 1000000] [--keys 1000] [--reps 7] [--slide 10000] [--only sliding]
+// (`--slide 1000` gives sliding windows of 60 slices; `--keys` as large as `--events` keys seen about once.)
 import { count, max, mean, min, sliding, stream, sum, tumbling } from "../mod.ts";
 import { loopSlidingStats, loopTumbling, loopTumblingStats } from "./_baselines.ts";
 import { type BenchEvent, cpuMs, intArg, materialize, median, uniformEvents } from "./_data.ts";
@@ -23,7 +24,7 @@ const REPS = intArg("reps", 7);
 const SIZE = 10_000;
 const BOUND = 2_000;
 /** W2's sliding windows. */
-const SLIDING_SIZE = 60_000, SLIDE = 10_000;
+const SLIDING_SIZE = 60_000, SLIDE = intArg("slide", 10_000);
 
 const ints = materialize(uniformEvents(EVENTS, KEYS));
 const fractions = ints.map((e) => ({ ...e, value: e.value / 100 + 0.01 }));
@@ -127,11 +128,12 @@ const cases: Case[] = [
 ];
 
 console.log(
-  `aggregates: tumbling 10 s (sliding 60 s every 10 s), ${KEYS.toLocaleString("en")} keys, ${
+  `aggregates: tumbling 10 s (sliding 60 s every ${SLIDE / 1000} s), ${KEYS.toLocaleString("en")} keys, ${
     EVENTS.toLocaleString("en")
   } events, ${REPS} reps after an untimed run that checks the results (CPU ms, medians)`,
 );
-for (const c of cases) {
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]! : "";
+for (const c of cases.filter((c) => c.name.includes(only))) {
   const a: Tally = { windows: 0, count: 0, sum: 0 }, b: Tally = { windows: 0, count: 0, sum: 0 };
   c.loop(a);
   await c.weir(b);

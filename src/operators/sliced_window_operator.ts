@@ -32,7 +32,7 @@ import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
 import { keepShapes } from "./shapes.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
-import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
+import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownFor, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
 
 /**
  * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
@@ -171,6 +171,10 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly #linked: boolean;
   /** #fireMerged's merged slots, kept for the next firing. */
   #mergeCol = new Float64Array(0);
+  /** #fireMerged's position + 1 of each key in [0, DENSE_KEYS) (0: none yet), all zeros between firings. */
+  #mergeAt = new Int32Array(0);
+  /** #fireMerged's position of each other key, empty between firings. */
+  #mergeMap = new Map<unknown, number>();
   /** Open slices by code, and the same slices in ascending start order. */
   #slices = new Map<number, Slice>();
   #ordered: Slice[] = [];
@@ -922,52 +926,52 @@ export class SlicedWindowOperator implements WindowEngine {
   /**
    * Fires a window of sliding column slices (#merging): each key's result is the merge of its slots in
    * the window's slices `ordered[first..last)`, into #mergeCol (the slices keep theirs: later windows
-   * need them). Keys come in the order the linked entries give them (#linked): by the first slice of
-   * the window they are in, then in the order they came into it. A key with an accumulator spilled in
-   * one of the slices, or slots that cannot stand for the merge, gets the combiner's merge of its
-   * accumulators instead.
+   * need them), in one pass over the slices' entries: a key's first entry takes the next position of
+   * #mergeCol, its later ones merge into it (the key's position found in #mergeAt, or #mergeMap for keys
+   * past it). Keys come in the order the linked entries give them (#linked): by the first slice of the
+   * window they are in, then in the order they came into it. A key with an accumulator spilled in one of
+   * the slices, or slots that cannot stand for the merge, gets the combiner's merge of its accumulators.
    */
   #fireMerged(ordered: Slice[], first: number, last: number, window: Window, timestamp: number): void {
     const k = this.#columns!, w = this.#width, c = this.#combiner;
-    const ks: unknown[] = [];
-    let out = this.#mergeCol;
-    /** Results of keys whose merge is not in the slots, by position. */
-    let others: Map<number, unknown> | null = null;
+    const ks: unknown[] = [], nks: unknown[] = [];
+    let out = this.#mergeCol, at = this.#mergeAt;
+    const map = this.#mergeMap;
+    /** Positions whose merge is not in the slots. */
+    let others: Set<number> | null = null;
     let n = 0;
     for (let j = first; j < last; j++) {
       const slice = ordered[j]!;
       const slotKeys = slice.slotKeys!, keys = slice.keys, col = slice.col!, spilled = slice.spilled;
       for (let i = 0; i < slice.used; i++) {
         const nk = slotKeys[i];
-        let seen = false;
-        for (let p = first; p < j && !seen; p++) seen = this.#entry(ordered[p]!, nk) !== undefined;
-        if (seen) continue;
         const s = spilled === null ? i : this.#entry(slice, nk)!;
-        if ((n + 1) * w > out.length) {
-          const grown = new Float64Array(Math.max(64 * w, out.length * 2));
-          grown.set(out);
-          out = this.#mergeCol = grown;
-        }
-        const at = n * w;
-        let inSlots = s >= 0;
-        if (inSlots) { for (let x = 0; x < w; x++) out[at + x] = col[s * w + x]!; }
-        for (let q = j + 1; q < last && inSlots; q++) {
-          const next = ordered[q]!;
-          const e = this.#entry(next, nk);
-          if (e !== undefined) inSlots = e >= 0 && k.merge!(out, at, next.col!, e * w);
-        }
-        if (!inSlots) {
-          let acc = c.create();
-          for (let q = j; q < last; q++) {
-            const e = this.#entry(ordered[q]!, nk);
-            if (e !== undefined) acc = c.merge(acc, this.#accAt(ordered[q]!, e));
+        const dense = isDense(nk) && nk < DENSE_KEYS;
+        if (dense && nk >= at.length) at = this.#mergeAt = grownFor(at, nk);
+        let p = dense ? at[nk]! - 1 : map.get(nk) ?? -1;
+        if (p < 0) {
+          p = n++;
+          if (dense) at[nk] = p + 1;
+          else map.set(nk, p);
+          nks.push(nk);
+          ks.push(keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk);
+          if ((p + 1) * w > out.length) {
+            const grown = new Float64Array(Math.max(64 * w, out.length * 2));
+            grown.set(out);
+            out = this.#mergeCol = grown;
           }
-          (others ??= new Map()).set(n, c.result(acc));
+          if (s >= 0) { for (let x = 0; x < w; x++) out[p * w + x] = col[s * w + x]!; }
+          else (others ??= new Set()).add(p);
+        } else if (others === null || !others.has(p)) {
+          if (s < 0 || !k.merge!(out, p * w, col, s * w)) (others ??= new Set()).add(p);
         }
-        ks.push(keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk);
-        n++;
       }
     }
+    for (let p = 0; p < n; p++) {
+      const nk = nks[p];
+      if (isDense(nk) && nk < DENSE_KEYS) at[nk] = 0;
+    }
+    map.clear();
     if (n === 0) return;
     if (others === null && this.#pullsCompact()) {
       this.#push(
@@ -975,9 +979,18 @@ export class SlicedWindowOperator implements WindowEngine {
       );
       return;
     }
-    for (let i = 0; i < n; i++) {
-      const value = others !== null && others.has(i) ? others.get(i) : k.result(out, i * w);
-      this.#push(new ResultObject(ks[i], window, value, timestamp, ONLY_PANE));
+    for (let p = 0; p < n; p++) {
+      let value: unknown;
+      if (others !== null && others.has(p)) {
+        const nk = nks[p];
+        let acc = c.create();
+        for (let q = first; q < last; q++) {
+          const e = this.#entry(ordered[q]!, nk);
+          if (e !== undefined) acc = c.merge(acc, this.#accAt(ordered[q]!, e));
+        }
+        value = c.result(acc);
+      } else value = k.result(out, p * w);
+      this.#push(new ResultObject(ks[p], window, value, timestamp, ONLY_PANE));
     }
   }
 
