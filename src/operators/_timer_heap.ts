@@ -26,12 +26,6 @@ export class TimerHeap<T extends TimerTarget> {
   #byTime = new Map<number, Bucket<T>>();
   /** The bucket of the last schedule (most schedules go to the same time as the one before). */
   #last: Bucket<T> | null = null;
-  /** Entries scheduled and not yet popped (invalidated ones included). */
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
 
   /** Schedules `target` at `time`, replacing any timer it had. */
   schedule(target: T, time: number): void {
@@ -42,7 +36,6 @@ export class TimerHeap<T extends TimerTarget> {
     }
     b.targets.push(target);
     b.gens.push(++target.timerGen);
-    this.#size++;
   }
 
   /** Cancels the timer of `target`, if any. */
@@ -62,7 +55,6 @@ export class TimerHeap<T extends TimerTarget> {
     if (b === null || !(b.time <= limit)) return undefined;
     const target = b.targets[b.next]!;
     b.targets[b.next++] = undefined as unknown as T;
-    this.#size--;
     return target;
   }
 
@@ -70,7 +62,6 @@ export class TimerHeap<T extends TimerTarget> {
     this.#heap = [];
     this.#byTime = new Map();
     this.#last = null;
-    this.#size = 0;
   }
 
   /** The earliest bucket, its next entry valid (invalid entries and empty buckets are dropped), or null. */
@@ -81,7 +72,6 @@ export class TimerHeap<T extends TimerTarget> {
       const targets = b.targets, gens = b.gens;
       while (b.next < targets.length && gens[b.next] !== targets[b.next]!.timerGen) {
         targets[b.next++] = undefined as unknown as T;
-        this.#size--;
       }
       if (b.next < targets.length) return b;
       this.#removeTop();

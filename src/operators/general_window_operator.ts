@@ -24,7 +24,7 @@ import { HoldHeap } from "./_hold_heap.ts";
 import { groupingKey } from "../keys/grouping_key.ts";
 import { AGGREGATE, configSignature, KEY, LateElements, windowStepFailure } from "./_late.ts";
 import { IdleKeys } from "./_idle_keys.ts";
-import { DENSE_KEYS } from "./_hot_loop.ts";
+import { DENSE_KEYS, isDense } from "./_hot_loop.ts";
 import { noteWatermarks, resultBatch } from "./_result_watermarks.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import type { Batch, Output, WindowEngine } from "./operator.ts";
@@ -35,7 +35,7 @@ import { keepShapes } from "./shapes.ts";
 
 /** Whether grouping key `nk` is kept in GeneralWindowOperator's array of keys: an integer in [0, DENSE_KEYS). */
 function isDenseKey(nk: unknown): nk is number {
-  return typeof nk === "number" && nk >= 0 && nk < DENSE_KEYS && (nk | 0) === nk;
+  return isDense(nk) && nk < DENSE_KEYS;
 }
 
 const NONE = 0, EARLY = 1, ON_TIME = 2, LATE = 3;
@@ -141,6 +141,12 @@ export class GeneralWindowOperator implements WindowEngine {
   readonly #hasPt: boolean;
   readonly #merging: boolean;
   readonly #windower: Windower;
+  /**
+   * The windower when it is tumbling, or sliding with a size that is a multiple of its period: the
+   * windows of a time then depend only on the period it falls in (other sizes: a time late in a period
+   * has fewer windows). Null otherwise.
+   */
+  readonly #periodic: AlignedWindower | null;
   /** The windower when it merges (sessions), else null. */
   readonly #sessions: SessionWindower | null;
   /** The windows `#windower.assign` wrote for the current element (start, end pairs; reused). */
@@ -208,6 +214,7 @@ export class GeneralWindowOperator implements WindowEngine {
     this.#hasPt = tm.usesProcessingTime(config.trigger);
     const windower = windowerFor(config.assigner);
     this.#windower = windower;
+    this.#periodic = windower instanceof AlignedWindower && windower.size % windower.period === 0 ? windower : null;
     this.#merging = windower.merging;
     this.#sessions = windower.merging ? windower : null;
     this.#lateness = config.allowedLateness;
@@ -249,10 +256,8 @@ export class GeneralWindowOperator implements WindowEngine {
     const sessions = this.#sessions;
     const windower = this.#windower;
     const assigned = this.#assigned;
-    // Tumbling windows, and sliding windows whose size is a multiple of their period: the windows of a
-    // time depend only on the period it falls in, so the last element's are reused while elements stay
-    // in its period [pStart, pEnd). (Other sizes: a time late in a period has fewer windows.)
-    const aligned = windower instanceof AlignedWindower && windower.size % windower.period === 0 ? windower : null;
+    // The last element's windows are reused while elements stay in its period [pStart, pEnd) (#periodic).
+    const aligned = this.#periodic;
     let pStart = NaN, pEnd = NaN, pWindows = 0;
     // One element type per array (Batch: Float64Array), so these loads stay unboxed.
     const wmOf = typeof wm === "number" ? null : wm;

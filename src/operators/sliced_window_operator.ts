@@ -32,7 +32,7 @@ import type { ResolvedWindowConfig } from "./window_config.ts";
 import { blankConfig } from "./window_config.ts";
 import { keepShapes } from "./shapes.ts";
 import { immutableState } from "../checkpoint/immutable_state.ts";
-import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownFor, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
+import { arg, DENSE_KEYS, DENSE_MAX, denseAllowed, grownLength, isDense, KeyIndex } from "./_hot_loop.ts";
 
 /**
  * One slice [start, start + slide): the accumulator of every key with elements in it (tumbling
@@ -127,7 +127,6 @@ export class SlicedWindowOperator implements WindowEngine {
    */
   #columns: ColumnKernel | null;
   readonly #width: number;
-  readonly #sliding: boolean;
   /** Sliding windows in columns: grouping key → slot of its running accumulator in #rcol (see #rslotSet). */
   #rslots = new KeyIndex();
   #rcol = new Float64Array(0);
@@ -171,10 +170,8 @@ export class SlicedWindowOperator implements WindowEngine {
   readonly #linked: boolean;
   /** #fireMerged's merged slots, kept for the next firing. */
   #mergeCol = new Float64Array(0);
-  /** #fireMerged's position + 1 of each key in [0, DENSE_KEYS) (0: none yet), all zeros between firings. */
-  #mergeAt = new Int32Array(0);
-  /** #fireMerged's position of each other key, empty between firings. */
-  #mergeMap = new Map<unknown, number>();
+  /** #fireMerged's position of each key in #mergeCol, empty between firings. */
+  readonly #mergePos = new KeyIndex();
   /** Open slices by code, and the same slices in ascending start order. */
   #slices = new Map<number, Slice>();
   #ordered: Slice[] = [];
@@ -224,7 +221,6 @@ export class SlicedWindowOperator implements WindowEngine {
     const kernel = columnKernelOf(config.combiner);
     this.#merging = sliding && this.#retract === null && kernel?.merge !== undefined;
     this.#linked = sliding && this.#retract === null && !this.#merging;
-    this.#sliding = sliding;
     this.#columns = !sliding || this.#merging
       ? kernel
       : this.#retract !== null && kernel?.merge !== undefined && kernel.retract !== undefined
@@ -927,16 +923,15 @@ export class SlicedWindowOperator implements WindowEngine {
    * Fires a window of sliding column slices (#merging): each key's result is the merge of its slots in
    * the window's slices `ordered[first..last)`, into #mergeCol (the slices keep theirs: later windows
    * need them), in one pass over the slices' entries: a key's first entry takes the next position of
-   * #mergeCol, its later ones merge into it (the key's position found in #mergeAt, or #mergeMap for keys
-   * past it). Keys come in the order the linked entries give them (#linked): by the first slice of the
+   * #mergeCol, its later ones merge into it (the key's position found in #mergePos). Keys come in the order the linked entries give them (#linked): by the first slice of the
    * window they are in, then in the order they came into it. A key with an accumulator spilled in one of
    * the slices, or slots that cannot stand for the merge, gets the combiner's merge of its accumulators.
    */
   #fireMerged(ordered: Slice[], first: number, last: number, window: Window, timestamp: number): void {
     const k = this.#columns!, w = this.#width, c = this.#combiner;
     const ks: unknown[] = [], nks: unknown[] = [];
-    let out = this.#mergeCol, at = this.#mergeAt;
-    const map = this.#mergeMap;
+    let out = this.#mergeCol;
+    const pos = this.#mergePos;
     /** Positions whose merge is not in the slots. */
     let others: Set<number> | null = null;
     let n = 0;
@@ -946,13 +941,10 @@ export class SlicedWindowOperator implements WindowEngine {
       for (let i = 0; i < slice.used; i++) {
         const nk = slotKeys[i];
         const s = spilled === null ? i : this.#entry(slice, nk)!;
-        const dense = isDense(nk) && nk < DENSE_KEYS;
-        if (dense && nk >= at.length) at = this.#mergeAt = grownFor(at, nk);
-        let p = dense ? at[nk]! - 1 : map.get(nk) ?? -1;
+        let p = pos.get(nk);
         if (p < 0) {
           p = n++;
-          if (dense) at[nk] = p + 1;
-          else map.set(nk, p);
+          pos.set(nk, p, n, this.#denseTotal);
           nks.push(nk);
           ks.push(keys === null ? nk : keys.has(nk) ? keys.get(nk) : nk);
           if ((p + 1) * w > out.length) {
@@ -967,11 +959,7 @@ export class SlicedWindowOperator implements WindowEngine {
         }
       }
     }
-    for (let p = 0; p < n; p++) {
-      const nk = nks[p];
-      if (isDense(nk) && nk < DENSE_KEYS) at[nk] = 0;
-    }
-    map.clear();
+    for (let p = 0; p < n; p++) pos.delete(nks[p]);
     if (n === 0) return;
     if (others === null && this.#pullsCompact()) {
       this.#push(
