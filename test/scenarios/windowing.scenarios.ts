@@ -1,4 +1,15 @@
-import { afterCount, global, repeatedly, session, sliding, stream, tumbling, type WindowResult } from "../../mod.ts";
+import {
+  afterCount,
+  global,
+  max,
+  min,
+  repeatedly,
+  session,
+  sliding,
+  stream,
+  tumbling,
+  type WindowResult,
+} from "../../mod.ts";
 import { count } from "../../src/aggregate/count.ts";
 import { sum } from "../../src/aggregate/sum.ts";
 import { InvalidElementError, StepError } from "../../src/errors.ts";
@@ -474,6 +485,80 @@ export default [
         '"idleTimeout"',
       );
       assertThrows(() => stream([1], { chunksize: 2 } as never), TypeError, '"chunkSize"');
+    },
+  },
+  {
+    name:
+      "sliding() windows of min and max merge each key's slices: keys in the order they first came, strings spilled",
+    async run() {
+      // sliding(20, 10): slices [0,10) [10,20) [20,30); a window is the merge of its key's two slices.
+      // Keys of every kind (an integer kept in arrays by key, strings), and min/max of strings (the
+      // typed-array slots cannot hold them: the combiner's own accumulator for that key and slice).
+      type S = { k: string | number; ts: number; v: number | string };
+      const events: S[] = [
+        { k: 7, ts: 1, v: 5 },
+        { k: "b", ts: 2, v: 3 },
+        { k: "s", ts: 4, v: "m" },
+        { k: "b", ts: 12, v: 9 },
+        { k: 7, ts: 13, v: 1 },
+        { k: "c", ts: 14, v: 4 },
+        { k: "s", ts: 15, v: "d" },
+        { k: 7, ts: 25, v: 8 },
+      ];
+      const rs = await readAll(
+        stream(events).withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy((e) => e.k).window(sliding(20, 10))
+          .aggregate({ n: count(), lo: min((e: S) => e.v as number), hi: max((e: S) => e.v as number) }),
+      );
+      // each window's keys: those of its first slice in the order they came, then the second slice's new ones
+      assertEquals(brief(rs), [
+        '7[-10,10)={"n":1,"lo":5,"hi":5}',
+        'b[-10,10)={"n":1,"lo":3,"hi":3}',
+        's[-10,10)={"n":1,"lo":"m","hi":"m"}',
+        '7[0,20)={"n":2,"lo":1,"hi":5}',
+        'b[0,20)={"n":2,"lo":3,"hi":9}',
+        's[0,20)={"n":2,"lo":"d","hi":"m"}',
+        'c[0,20)={"n":1,"lo":4,"hi":4}',
+        'b[10,30)={"n":1,"lo":9,"hi":9}',
+        '7[10,30)={"n":2,"lo":1,"hi":8}',
+        'c[10,30)={"n":1,"lo":4,"hi":4}',
+        's[10,30)={"n":1,"lo":"d","hi":"d"}',
+        '7[20,40)={"n":1,"lo":8,"hi":8}',
+      ]);
+      assertEquals(rs.map((r) => r.pane.timing), rs.map(() => "on-time"));
+    },
+  },
+  {
+    name: "allowed lateness with integer keys: on-time panes, a late pane per late element, one final pane at EOW+GC",
+    async run() {
+      // The general engine (allowed lateness), keys kept in an array by key, timers of one time together.
+      // ReduceFnRunner/PaneInfoTracker: [0,10) fires on time at W=11 for keys 1 then 2 (in the order their
+      // windows were opened), not final (GC at 20); t=3 of key 2 comes late within lateness: a late pane of
+      // what is new (discarding), index 1; at W=25 [0,10) is collected with nothing new (no pane) and
+      // [10,20) fires on time; t=4 is then droppable; the end of input passes [20,30)'s end and GC at once:
+      // one on-time pane, final (testFixedWindowsEowAndGcTogether).
+      type K = { k: number; ts: number };
+      const late: number[] = [];
+      const rs = await readAll(
+        stream<K>([{ k: 1, ts: 1 }, { k: 2, ts: 2 }, { k: 1, ts: 11 }, { k: 2, ts: 3 }, { k: 1, ts: 25 }, {
+          k: 1,
+          ts: 4,
+        }])
+          .withEventTime((e) => e.ts, { maxOutOfOrderness: 0 }).keyBy((e) => e.k)
+          .window(tumbling(10), { allowedLateness: 10, onLate: (e) => void late.push(e.ts) }).aggregate(count()),
+      );
+      assertEquals(
+        rs.map((
+          r,
+        ) => [brief([r])[0], r.pane.index, r.pane.nonSpeculativeIndex, r.pane.timing, r.pane.isFirst, r.pane.isFinal]),
+        [
+          ["1[0,10)=1", 0, 0, "on-time", true, false],
+          ["2[0,10)=1", 0, 0, "on-time", true, false],
+          ["2[0,10)=1", 1, 1, "late", false, false],
+          ["1[10,20)=1", 0, 0, "on-time", true, false],
+          ["1[20,30)=1", 0, 0, "on-time", true, true],
+        ],
+      );
+      assertEquals(late, [4]);
     },
   },
 ] satisfies Scenario[];
