@@ -2,40 +2,73 @@
 // invalidated lazily: an entry whose `gen` no longer matches its target's current `timerGen` is
 // skipped when reached.
 //
-// Timers are kept in buckets, one per distinct time, in a binary min-heap of buckets by time: the
-// windows of one end (every key's window [s, e), then their garbage collection at e + lateness) share
-// a time, so scheduling one appends to the bucket of the last time used (no comparison, no object per
-// timer) and the heap only orders the few distinct times. A bucket's entries are in the order they
-// were scheduled, which is their seq order, so popping bucket by bucket gives the (time, seq) order.
+// Timers scheduled one after another at the same time share a bucket, and the binary min-heap orders
+// buckets by (time, order created): the windows of one end (every key's window [s, e), then their
+// garbage collection at e + lateness) are scheduled in runs at one time, so most timers are appended
+// to the bucket of the one before (no comparison, no object per timer). A timer at another time than
+// the one before starts a bucket of its own (no lookup of an earlier bucket of that time: a session's
+// timers are at times of their own, and a Map of buckets by time cost them more than it saved). A
+// bucket takes timers only while it is the newest, so every timer of an earlier bucket of the same
+// time was scheduled before those of a later one, and popping buckets in (time, order created) order,
+// each in the order its timers came, gives the (time, seq) order.
 
 export interface TimerTarget {
   timerGen: number;
 }
 
 class Bucket<T extends TimerTarget> {
-  targets: T[] = [];
-  gens: number[] = [];
-  /** Entries before this one were popped. */
+  /** Its first timer's target and generation (a bucket of one timer needs no arrays). */
+  t0: T | null;
+  g0: number;
+  /** Its later timers, once it has any. */
+  targets: T[] | null = null;
+  gens: number[] | null = null;
+  /** Timers before this one were popped (0 is the first timer, i > 0 is targets[i - 1]). */
   next = 0;
-  constructor(readonly time: number) {}
+  constructor(readonly time: number, readonly seq: number, target: T, gen: number) {
+    this.t0 = target;
+    this.g0 = gen;
+  }
+
+  get length(): number {
+    return this.targets === null ? 1 : 1 + this.targets.length;
+  }
+
+  /** Whether the timer at `i` (< length) is still its target's current one. */
+  valid(i: number): boolean {
+    return i === 0 ? this.g0 === this.t0!.timerGen : this.gens![i - 1] === this.targets![i - 1]!.timerGen;
+  }
+
+  /** The target of the timer at `next`, which is then popped (its reference dropped). */
+  take(): T {
+    const i = this.next++;
+    if (i === 0) {
+      const t = this.t0!;
+      this.t0 = null;
+      return t;
+    }
+    const t = this.targets![i - 1]!;
+    this.targets![i - 1] = undefined as unknown as T;
+    return t;
+  }
 }
 
 export class TimerHeap<T extends TimerTarget> {
   #heap: Bucket<T>[] = [];
-  /** The buckets in the heap, by time. */
-  #byTime = new Map<number, Bucket<T>>();
-  /** The bucket of the last schedule (most schedules go to the same time as the one before). */
+  /** The bucket created last: a timer at its time joins it while it has not been popped from the heap. */
   #last: Bucket<T> | null = null;
+  #seq = 0;
 
   /** Schedules `target` at `time`, replacing any timer it had. */
   schedule(target: T, time: number): void {
-    let b = this.#last;
-    if (b === null || b.time !== time) {
-      b = this.#byTime.get(time) ?? this.#add(time);
-      this.#last = b;
+    const gen = ++target.timerGen;
+    const b = this.#last;
+    if (b !== null && b.time === time) {
+      (b.targets ??= []).push(target);
+      (b.gens ??= []).push(gen);
+      return;
     }
-    b.targets.push(target);
-    b.gens.push(++target.timerGen);
+    this.#add(new Bucket<T>(time, this.#seq++, target, gen));
   }
 
   /** Cancels the timer of `target`, if any. */
@@ -53,53 +86,43 @@ export class TimerHeap<T extends TimerTarget> {
   popDue(limit: number): T | undefined {
     const b = this.#top();
     if (b === null || !(b.time <= limit)) return undefined;
-    const target = b.targets[b.next]!;
-    b.targets[b.next++] = undefined as unknown as T;
-    return target;
+    return b.take();
   }
 
   clear(): void {
     this.#heap = [];
-    this.#byTime = new Map();
     this.#last = null;
   }
 
-  /** The earliest bucket, its next entry valid (invalid entries and empty buckets are dropped), or null. */
+  /** The earliest bucket, its next timer valid (invalid timers and empty buckets are dropped), or null. */
   #top(): Bucket<T> | null {
     const heap = this.#heap;
     while (heap.length > 0) {
       const b = heap[0]!;
-      const targets = b.targets, gens = b.gens;
-      while (b.next < targets.length && gens[b.next] !== targets[b.next]!.timerGen) {
-        targets[b.next++] = undefined as unknown as T;
-      }
-      if (b.next < targets.length) return b;
+      while (b.next < b.length && !b.valid(b.next)) b.take();
+      if (b.next < b.length) return b;
       this.#removeTop();
     }
     return null;
   }
 
-  #add(time: number): Bucket<T> {
-    const b = new Bucket<T>(time);
-    this.#byTime.set(time, b);
+  #add(b: Bucket<T>): void {
+    this.#last = b;
     const a = this.#heap;
     a.push(b);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!(time < a[p]!.time)) break;
+      if (!less(b, a[p]!)) break;
       a[i] = a[p]!;
       i = p;
     }
     a[i] = b;
-    return b;
   }
 
   #removeTop(): void {
     const a = this.#heap;
-    const top = a[0]!;
-    this.#byTime.delete(top.time);
-    if (this.#last === top) this.#last = null;
+    if (this.#last === a[0]) this.#last = null;
     const last = a.pop()!;
     if (a.length === 0) return;
     let i = 0;
@@ -108,11 +131,15 @@ export class TimerHeap<T extends TimerTarget> {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && a[r]!.time < a[l]!.time ? r : l;
-      if (!(a[c]!.time < last.time)) break;
+      const c = r < n && less(a[r]!, a[l]!) ? r : l;
+      if (!less(a[c]!, last)) break;
       a[i] = a[c]!;
       i = c;
     }
     a[i] = last;
   }
+}
+
+function less<T extends TimerTarget>(x: Bucket<T>, y: Bucket<T>): boolean {
+  return x.time < y.time || (x.time === y.time && x.seq < y.seq);
 }
